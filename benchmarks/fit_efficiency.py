@@ -1,0 +1,102 @@
+"""Fit the per-family efficiency factors of catalog/efficiency.yaml on catalog/calibration.csv.
+
+A grid search over (mbu, mfu_decode, mfu_prefill, step_overhead_ms), restricted to physically
+plausible values, picks the point with the least mean absolute log error over throughput and TPOT
+rows (the median absolute percentage error is printed). TTFT rows are reported by `procure validate`
+but not fitted: under load they measure queueing and the HTTP front end. A family with at least MIN_ROWS rows gets its own fit; every
+other family gets the pooled fit over all rows, so three rows of one benchmark never set a
+family's factors on their own. No per-row terms; ties go to the first grid point.
+
+    python benchmarks/fit_efficiency.py            # print the best factors and errors
+    python benchmarks/fit_efficiency.py --write    # also rewrite the families in efficiency.yaml
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+import sys
+
+import yaml
+
+from optimizer import specs
+from optimizer.calibration import CalibrationRow, load_rows, predict_row
+
+MBU = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+MFU_DECODE = (0.3, 0.4, 0.5, 0.6, 0.7)
+MFU_PREFILL = (0.3, 0.4, 0.5, 0.6, 0.7)
+OVERHEAD_MS = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0)
+MIN_ROWS = 3
+FITTED_METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms")
+
+
+def family_rows() -> dict[str, list[CalibrationRow]]:
+    cards = specs.load_cards()
+    out: dict[str, list[CalibrationRow]] = {}
+    for row in load_rows():
+        if row.card_id in cards and row.metric in FITTED_METRICS:
+            out.setdefault(cards[row.card_id].family, []).append(row)
+    return out
+
+
+def mean_abs_log_error(rows: list[CalibrationRow], eff: specs.Efficiency) -> float:
+    """Mean |ln(predicted / measured)|: symmetric in over- and under-prediction, and every row
+    counts (a median could be bought by fitting half the rows and ignoring the rest)."""
+    errs = [abs(math.log(p.predicted / p.row.value)) for p in (predict_row(r, eff) for r in rows) if p.predicted]
+    return statistics.fmean(errs) if errs else float("inf")
+
+
+def median_ape(rows: list[CalibrationRow], eff: specs.Efficiency) -> float:
+    errs = [abs(e) for e in (predict_row(r, eff).error_pct for r in rows) if e is not None]
+    return statistics.median(errs) if errs else float("inf")
+
+
+def fit(families: list[str], rows: list[CalibrationRow], base: specs.Efficiency) -> tuple[float, dict[str, float]]:
+    """Best common factors for `families` on `rows`."""
+    best: tuple[float, dict[str, float]] | None = None
+    for mbu, mfu_d, mfu_p, ovh in itertools.product(MBU, MFU_DECODE, MFU_PREFILL, OVERHEAD_MS):
+        factors = {"mbu": mbu, "mfu_decode": mfu_d, "mfu_prefill": mfu_p, "step_overhead_ms": ovh}
+        trial = {f: base.families[f].model_copy(update=factors) for f in families}
+        eff = base.model_copy(update={"families": {**base.families, **trial}})
+        s = mean_abs_log_error(rows, eff)
+        if best is None or s < best[0] - 1e-9:
+            best = (s, factors)
+    assert best is not None
+    trial = {f: base.families[f].model_copy(update=best[1]) for f in families}
+    return median_ape(rows, base.model_copy(update={"families": {**base.families, **trial}})), best[1]
+
+
+def main() -> None:
+    path = specs.catalog_dir() / "efficiency.yaml"
+    text = path.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    base = specs.load_efficiency()
+    by_family = family_rows()
+    all_rows = [r for rows in by_family.values() for r in rows]
+    s_all, pooled = fit(sorted(base.families), all_rows, base)
+    print(f"{'pooled':18s} n={len(all_rows):2d} median APE {s_all:5.1f}%  " + _fmt(pooled))
+    for family in sorted(base.families):
+        rows = by_family.get(family, [])
+        if len(rows) >= MIN_ROWS:
+            s, factors = fit([family], rows, base)
+            ids = sorted({f"{r.model_id}@{r.card_id}" for r in rows})
+            note = f"own fit on {len(rows)} calibration rows ({', '.join(ids)}); median APE {s:.1f}%"
+        else:
+            factors = pooled
+            note = f"pooled fit on all {len(all_rows)} rows (this family has {len(rows)}, fewer than {MIN_ROWS})"
+        print(f"{family:18s} n={len(rows):2d} {note[:60]}  " + _fmt(factors))
+        doc["families"][family].update(factors)
+        doc["families"][family]["fitted_on"] = note
+    if "--write" in sys.argv:
+        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+        path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+        print(f"wrote {path}")
+
+
+def _fmt(factors: dict[str, float]) -> str:
+    return " ".join(f"{k}={v}" for k, v in factors.items())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Parameter counts derived from the architecture (never typed in).
+
+Counts are split the way the performance model needs them: what every token reads (attention,
+dense FFN, norms, shared experts, router) versus the routed experts, of which a token reads only
+its top-k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.specs import ModelSpec
+
+
+@dataclass(frozen=True)
+class ParamCounts:
+    embedding: int            # input embedding table
+    lm_head: int              # output projection (0 when tied to the embedding)
+    attention_per_layer: int
+    dense_ffn_per_layer: int  # FFN of a dense layer
+    moe_shared_per_layer: int  # shared experts + router of an MoE layer
+    expert: int               # one routed expert
+    dense_layers: int
+    moe_layers: int
+    routed_experts: int
+    experts_per_token: int
+    norms: int
+
+    @property
+    def layer_params_total(self) -> int:
+        dense = self.dense_layers * (self.attention_per_layer + self.dense_ffn_per_layer)
+        moe = self.moe_layers * (
+            self.attention_per_layer + self.moe_shared_per_layer + self.routed_experts * self.expert
+        )
+        return dense + moe
+
+    @property
+    def total(self) -> int:
+        return self.embedding + self.lm_head + self.layer_params_total + self.norms
+
+    @property
+    def routed_expert_total(self) -> int:
+        return self.moe_layers * self.routed_experts * self.expert
+
+    @property
+    def active(self) -> int:
+        """Parameters one token multiplies by (the embedding lookup is not a matmul but is counted,
+        as model cards do)."""
+        return self.total - self.moe_layers * (self.routed_experts - self.experts_per_token) * self.expert
+
+
+def attention_params(model: ModelSpec) -> int:
+    a, h = model.attention, model.hidden_size
+    if a.kind == "mla":
+        assert a.kv_lora_rank and a.qk_rope_head_dim and a.qk_nope_head_dim and a.v_head_dim
+        qk_head = a.qk_nope_head_dim + a.qk_rope_head_dim
+        if a.q_lora_rank:
+            q = h * a.q_lora_rank + a.q_lora_rank + a.q_lora_rank * a.num_heads * qk_head
+        else:
+            q = h * a.num_heads * qk_head
+        kv = h * (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank
+        kv += a.kv_lora_rank * a.num_heads * (a.qk_nope_head_dim + a.v_head_dim)
+        out = a.num_heads * a.v_head_dim * h
+        return q + kv + out
+    q_width = a.num_heads * a.head_dim
+    kv_width = a.num_kv_heads * a.head_dim
+    params = h * q_width + 2 * h * kv_width + q_width * h
+    if a.qkv_bias:
+        params += q_width + 2 * kv_width
+    if a.qk_norm:
+        params += 2 * a.head_dim
+    return params
+
+
+def gated_ffn_params(hidden: int, intermediate: int) -> int:
+    """SwiGLU FFN: gate, up and down projections."""
+    return 3 * hidden * intermediate
+
+
+def count_params(model: ModelSpec) -> ParamCounts:
+    h = model.hidden_size
+    moe = model.moe
+    embedding = model.vocab_size * h
+    lm_head = 0 if model.tie_embeddings else model.vocab_size * h
+    norms_per_layer = 2 * h
+    if moe is None:
+        dense_layers, moe_layers = model.num_layers, 0
+        shared, expert, routed, top_k = 0, 0, 0, 0
+    else:
+        dense_layers = moe.dense_layers
+        moe_layers = model.num_layers - moe.dense_layers
+        shared_width = moe.shared_expert_intermediate_size or moe.moe_intermediate_size
+        shared = moe.num_shared_experts * gated_ffn_params(h, shared_width)
+        shared += h * moe.num_routed_experts  # router
+        expert = gated_ffn_params(h, moe.moe_intermediate_size)
+        routed, top_k = moe.num_routed_experts, moe.experts_per_token
+    return ParamCounts(
+        embedding=embedding,
+        lm_head=lm_head,
+        attention_per_layer=attention_params(model),
+        dense_ffn_per_layer=gated_ffn_params(h, model.intermediate_size),
+        moe_shared_per_layer=shared,
+        expert=expert,
+        dense_layers=dense_layers,
+        moe_layers=moe_layers,
+        routed_experts=routed,
+        experts_per_token=top_k,
+        norms=model.num_layers * norms_per_layer + h,
+    )

@@ -1,0 +1,129 @@
+"""Rendering of `procure predict` and `procure validate`: functions of their results only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optimizer.calibration import Prediction
+from optimizer.perf import ReplicaPerf, StepBreakdown
+from optimizer.specs import Card, ModelSpec
+
+
+def _r(x: float, nd: int = 3) -> float:
+    return round(x, nd)
+
+
+def _step_json(step: StepBreakdown) -> dict[str, Any]:
+    return {
+        "memory_ms": _r(step.memory_s * 1e3),
+        "compute_ms": _r(step.compute_s * 1e3),
+        "communication_ms": _r(step.communication_s * 1e3),
+        "overhead_ms": _r(step.overhead_s * 1e3),
+        "total_ms": _r(step.total_s * 1e3),
+        "bottleneck": step.bottleneck,
+    }
+
+
+def predict_json(p: ReplicaPerf) -> dict[str, Any]:
+    m = p.memory
+    return {
+        "model": p.model_id,
+        "card": p.card_id,
+        "precision": p.precision,
+        "compute_precision": p.compute_precision,
+        "kv_precision": p.kv_precision,
+        "tp": p.parallelism.tp,
+        "pp": p.parallelism.pp,
+        "ep": p.parallelism.ep,
+        "cards": p.cards,
+        "servers_spanned": p.servers_spanned,
+        "batch": p.batch,
+        "input_len": p.input_len,
+        "output_len": p.output_len,
+        "fits": p.fits,
+        "memory_gb_per_card": {
+            "weights": _r(m.weights_gb),
+            "kv_cache": _r(m.kv_cache_gb),
+            "activations": _r(m.activations_gb),
+            "overhead": _r(m.overhead_gb),
+            "total": _r(m.total_gb),
+            "capacity": _r(m.capacity_gb),
+        },
+        "kv_bytes_per_token": _r(p.kv_bytes_per_token, 1),
+        "prefill_ms": _r(p.prefill_s * 1e3),
+        "ttft_ms": _r(p.ttft_s * 1e3),
+        "tpot_ms": _r(p.tpot_s * 1e3),
+        "decode_step": _step_json(p.decode),
+        "prefill": _step_json(p.prefill),
+        "output_tokens_per_s": _r(p.output_tokens_per_s, 1),
+        "requests_per_s": _r(p.requests_per_s, 4),
+        "bottleneck": p.bottleneck,
+    }
+
+
+def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
+    m, d = p.memory, p.decode
+    par = p.parallelism
+    fit = "fits" if p.fits else "DOES NOT FIT"
+    lines = [
+        f"{model.name} on {p.cards} x {card.name} ({p.precision}, KV {p.kv_precision}), "
+        f"TP{par.tp} PP{par.pp} EP{par.ep}, batch {p.batch}, {p.input_len} in / {p.output_len} out",
+        "",
+        f"memory per card ({fit}):",
+        f"  weights      {m.weights_gb:9.2f} GB",
+        f"  KV cache     {m.kv_cache_gb:9.2f} GB   ({p.kv_bytes_per_token:,.0f} bytes/token, whole model)",
+        f"  activations  {m.activations_gb:9.2f} GB",
+        f"  overhead     {m.overhead_gb:9.2f} GB",
+        f"  total        {m.total_gb:9.2f} GB   of {m.capacity_gb:.2f} GB usable",
+        "",
+        f"prefill (one prompt alone)   {p.prefill_s * 1e3:9.2f} ms   bound by {p.prefill.bottleneck}",
+        f"decode step                  {d.total_s * 1e3:9.2f} ms   = max(memory {d.memory_s * 1e3:.2f}, "
+        f"compute {d.compute_s * 1e3:.2f}) + comm {d.communication_s * 1e3:.2f} + overhead {d.overhead_s * 1e3:.2f}",
+        f"bottleneck                   {p.bottleneck}",
+        f"TTFT (at this load)          {p.ttft_s * 1e3:9.2f} ms",
+        f"TPOT (at this load)          {p.tpot_s * 1e3:9.2f} ms",
+        f"output throughput            {p.output_tokens_per_s:9.1f} tokens/s   ({p.requests_per_s:.3f} requests/s)",
+    ]
+    return "\n".join(lines)
+
+
+def validate_json(preds: list[Prediction], summary: dict[str, float]) -> dict[str, Any]:
+    rows = []
+    for p in preds:
+        r = p.row
+        rows.append({
+            "model_id": r.model_id, "card_id": r.card_id, "precision": r.precision, "cards": r.cards,
+            "tp": r.tp, "pp": r.pp, "ep": r.ep, "batch": r.batch, "input_len": r.input_len,
+            "output_len": r.output_len, "metric": r.metric, "measured": r.value,
+            "predicted": None if p.predicted is None else _r(p.predicted),
+            "error_pct": None if p.error_pct is None else _r(p.error_pct, 1),
+            "batch_used": p.batch_used, "framework": r.framework, "skipped": p.skipped,
+        })
+    return {
+        "rows": rows,
+        "median_abs_error_pct": {k: _r(v, 1) for k, v in summary.items()},
+        "predicted": sum(p.predicted is not None for p in preds),
+        "skipped": sum(p.predicted is None for p in preds),
+    }
+
+
+def validate_table(preds: list[Prediction], summary: dict[str, float]) -> str:
+    head = (
+        f"{'model':<14} {'card':<13} {'prec':<5} {'tp':>2} {'batch':>5} {'in/out':>11} {'metric':<12} "
+        f"{'measured':>10} {'predicted':>10} {'error':>8}  framework"
+    )
+    lines = [head, "-" * len(head)]
+    for p in preds:
+        r = p.row
+        pred = "skipped" if p.predicted is None else f"{p.predicted:10.2f}"
+        err = "" if p.error_pct is None else f"{p.error_pct:+7.1f}%"
+        lines.append(
+            f"{r.model_id[:14]:<14} {r.card_id[:13]:<13} {r.precision:<5} {r.tp:>2} {r.batch:>5} "
+            f"{f'{r.input_len}/{r.output_len}':>11} {r.metric:<12} {r.value:10.2f} {pred:>10} {err:>8}  {r.framework[:28]}"
+            + (f"  ({p.skipped})" if p.skipped else "")
+        )
+    lines.append("")
+    lines.append("median absolute error: " + ", ".join(f"{k} {v:.1f}%" for k, v in summary.items()))
+    n_pred = sum(p.predicted is not None for p in preds)
+    lines.append(f"{n_pred} rows predicted, {len(preds) - n_pred} skipped")
+    return "\n".join(lines)
