@@ -3,9 +3,9 @@
 A grid search over (mbu, mfu_decode, mfu_prefill, step_overhead_ms), restricted to physically
 plausible values, picks the point with the least mean absolute log error over throughput and TPOT
 rows (the median absolute percentage error is printed). TTFT rows are reported by `procure validate`
-but not fitted: under load they measure queueing and the HTTP front end. A family with at least MIN_ROWS rows gets its own fit; every
-other family gets the pooled fit over all rows, so three rows of one benchmark never set a
-family's factors on their own. No per-row terms; ties go to the first grid point.
+but not fitted: under load they measure queueing and the HTTP front end. A family with at least
+MIN_ROWS rows gets its own fit; a family with fewer gets the pooled fit over all rows, so one or
+two rows never set a family's factors alone. No per-row terms; ties go to the first grid point.
 
     python benchmarks/fit_efficiency.py            # print the best factors and errors
     python benchmarks/fit_efficiency.py --write    # also rewrite the families in efficiency.yaml
