@@ -197,7 +197,7 @@ class ModelSpec(Strict):
     moe: Moe | None = None
     checkpoint_precision: PrecisionName
     published_total_params_b: PositiveFinite | None = Field(
-        description="total from the model card, to check the derived count; null = not published"
+        None, description="total from the model card, to check the derived count; null = not published"
     )
     published_active_params_b: PositiveFinite | None = None
     provenance: Provenance

@@ -1,0 +1,123 @@
+"""Independent checker: re-verifies a plan without the CP-SAT model.
+
+It recomputes each replica's performance from the performance model, prices from the scenario's
+offers, and checks every rule in plain Python. A plan the solver returns that fails here is a bug.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from optimizer.perf import evaluate
+from optimizer.scenario import Scenario
+from optimizer.specs import ModelSpec, load_cards
+
+if TYPE_CHECKING:
+    from optimizer.solve import Plan
+
+TOLERANCE = 1e-6
+
+
+class PlanCheckError(AssertionError):
+    """The solver returned a plan that breaks a rule: a bug, never bad input."""
+
+
+def offer_price_rmb(scenario: Scenario, offer_id: str) -> float:
+    """Price of one server of an offer, straight from the scenario (and catalog for catalog prices)."""
+    offer = next(o for o in scenario.offers if o.id == offer_id)
+    if offer.owned:
+        return 0.0
+    card = load_cards()[offer.card]
+    cps = offer.cards_per_server or card.cards_per_server
+    if offer.price_rmb_per_server is not None:
+        return float(offer.price_rmb_per_server)
+    if offer.price_rmb_per_card is not None:
+        return offer.price_rmb_per_card * cps + offer.server_base_rmb
+    assert card.price_rmb_per_card is not None and offer.use_catalog_price is not None
+    per_card = getattr(card.price_rmb_per_card, f"{offer.use_catalog_price}_rmb")
+    return per_card * cps + offer.server_base_rmb
+
+
+def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
+    """Every rule the plan breaks, in words (empty when the plan is sound)."""
+    problems: list[str] = []
+    cards = load_cards()
+    offers = {o.id: o for o in scenario.offers}
+    w, sla, c = scenario.workload, scenario.sla, scenario.constraints
+    served = 0.0
+    used_cards: dict[str, int] = {}
+    for group in plan.groups:
+        d, p = group.design, group.design.perf
+        offer = offers.get(d.offer_id)
+        if offer is None:
+            problems.append(f"{d.key}: offer {d.offer_id} is not in the scenario")
+            continue
+        card = cards[offer.card]
+        cps = offer.cards_per_server or card.cards_per_server
+        fresh = evaluate(model, card, p.precision, p.parallelism, p.batch, w.input_tokens, w.output_tokens, scenario.kv_precision)
+        if not fresh.memory.fits:
+            problems.append(f"{d.key}: needs {fresh.memory.total_gb:.1f} GB per card, {fresh.memory.capacity_gb:.1f} usable")
+        if p.precision not in scenario.precisions:
+            problems.append(f"{d.key}: precision {p.precision} is not allowed by the scenario")
+        if sla.statistic == "mean":
+            if sla.ttft_ms is not None and fresh.ttft_s * 1e3 > sla.ttft_ms + TOLERANCE:
+                problems.append(f"{d.key}: TTFT {fresh.ttft_s * 1e3:.1f} ms > {sla.ttft_ms:g} ms")
+            if sla.tpot_ms is not None and fresh.tpot_s * 1e3 > sla.tpot_ms + TOLERANCE:
+                problems.append(f"{d.key}: TPOT {fresh.tpot_s * 1e3:.1f} ms > {sla.tpot_ms:g} ms")
+        elif (sla.ttft_ms is not None and d.ttft_ms > sla.ttft_ms + TOLERANCE) or (
+            sla.tpot_ms is not None and d.tpot_ms > sla.tpot_ms + TOLERANCE
+        ):
+            problems.append(f"{d.key}: {sla.statistic} latency over the SLA")
+        if p.parallelism.tp > cps and not c.tp_across_servers:
+            problems.append(f"{d.key}: TP {p.parallelism.tp} spans servers of {cps} cards")
+        if p.parallelism.cards > cps and not c.multi_server_replicas:
+            problems.append(f"{d.key}: replica spans servers but multi_server_replicas is false")
+        served += group.count * _capacity(fresh, scenario)
+        used_cards[d.offer_id] = used_cards.get(d.offer_id, 0) + group.count * p.parallelism.cards
+    if served + TOLERANCE < w.load.amount:
+        problems.append(f"serves {served:.2f} {w.load.unit}, the load is {w.load.amount:g}")
+    cost = 0.0
+    vendors = set()
+    for oid, n in plan.servers.items():
+        offer = offers[oid]
+        card = cards[offer.card]
+        cps = offer.cards_per_server or card.cards_per_server
+        if n > offer.available_servers:
+            problems.append(f"{oid}: {n} servers bought, {offer.available_servers} available")
+        if used_cards.get(oid, 0) > n * cps:
+            problems.append(f"{oid}: replicas use {used_cards[oid]} cards, {n} servers hold {n * cps}")
+        if offer.vendor in c.vendors_excluded or (c.vendors_allowed is not None and offer.vendor not in c.vendors_allowed):
+            problems.append(f"{oid}: vendor {offer.vendor} is not allowed")
+        if n:
+            vendors.add(offer.vendor)
+        cost += n * offer_price_rmb(scenario, oid)
+        if scenario.objective.kind == "tco" and card.tdp_w is not None:
+            o = scenario.objective
+            assert o.years is not None and o.rmb_per_kwh is not None
+            cost += n * round(card.tdp_w * cps / 1000 * o.pue * 24 * 365 * o.years * o.rmb_per_kwh)
+    for oid in used_cards:
+        if oid not in plan.servers:
+            problems.append(f"{oid}: replicas placed but no server bought")
+    if c.single_vendor and len(vendors) > 1:
+        problems.append(f"single_vendor, but the plan buys from {sorted(vendors)}")
+    if c.max_servers is not None and sum(plan.servers.values()) > c.max_servers:
+        problems.append(f"{sum(plan.servers.values())} servers > max_servers {c.max_servers}")
+    if abs(round(cost) - plan.cost_rmb) > len(plan.servers):  # prices are rounded to the yuan per offer
+        problems.append(f"cost adds up to RMB {cost:,.0f}, the plan says {plan.cost_rmb:,}")
+    if c.budget_rmb is not None and plan.cost_rmb > math.floor(c.budget_rmb):
+        problems.append(f"cost RMB {plan.cost_rmb:,} exceeds the budget RMB {c.budget_rmb:,.0f}")
+    return problems
+
+
+def _capacity(perf, scenario: Scenario) -> float:  # type: ignore[no-untyped-def]
+    load = scenario.workload.load
+    if load.concurrent_users is not None:
+        return float(perf.batch)
+    return perf.requests_per_s if load.requests_per_s is not None else perf.output_tokens_per_s
+
+
+def assert_plan_valid(plan: Plan, scenario: Scenario, model: ModelSpec) -> None:
+    problems = verify_plan(plan, scenario, model)
+    if problems:
+        raise PlanCheckError(f"plan rank {plan.rank} fails the independent check: " + "; ".join(problems))

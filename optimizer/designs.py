@@ -1,0 +1,197 @@
+"""Enumerate replica designs for each offer and keep those that fit memory and meet the SLAs.
+
+A design is one replica: card x precision x TP x PP x EP x batch. For each (offer, precision, TP,
+PP, EP) only the batch with the most capacity that still meets the SLAs is kept: capacity grows with
+batch while latency does too, so the largest SLA-compliant batch dominates the smaller ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from optimizer.errors import InputError
+from optimizer.perf import Parallelism, ReplicaPerf, check_parallelism, compute_precision_for, evaluate, max_batch
+from optimizer.scenario import Offer, Scenario
+from optimizer.specs import Card, ModelSpec, get_precision, load_cards, load_efficiency
+
+PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
+KV_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
+
+
+@dataclass(frozen=True)
+class Design:
+    offer_id: str
+    perf: ReplicaPerf
+    ttft_ms: float          # at the SLA statistic (mean or percentile)
+    tpot_ms: float
+    capacity: float         # load this replica serves, in the scenario's load unit
+
+    @property
+    def cards(self) -> int:
+        return self.perf.cards
+
+    @property
+    def key(self) -> str:
+        p = self.perf
+        par = p.parallelism
+        return f"{self.offer_id}/{p.precision}/tp{par.tp}/pp{par.pp}/ep{par.ep}/b{p.batch}"
+
+
+@dataclass
+class OfferSummary:
+    """What the enumeration learnt about one offer: for the diagnosis and the bid table."""
+
+    offer_id: str
+    designs: int = 0
+    reasons: list[str] = field(default_factory=list)
+    best_ttft_ms: float | None = None       # fastest any fitting design reaches (batch 1)
+    best_tpot_ms: float | None = None
+    fitting_shapes: int = 0
+
+
+def offer_cards_per_server(offer: Offer, card: Card) -> int:
+    return offer.cards_per_server or card.cards_per_server
+
+
+def _ep_options(model: ModelSpec, tp: int, cps: int) -> list[int]:
+    if model.moe is None:
+        return [1]
+    options = [1]
+    ep = tp
+    while ep <= 4 * cps and ep <= model.moe.num_routed_experts:
+        if ep > 1 and model.moe.num_routed_experts % ep == 0:
+            options.append(ep)
+        ep *= 2
+    return options
+
+
+def _placement_problem(par: Parallelism, cps: int, scenario: Scenario) -> str | None:
+    if par.tp > cps and not scenario.constraints.tp_across_servers:
+        return "TP group larger than a server (tp_across_servers is false)"
+    if par.cards > cps:
+        if not scenario.constraints.multi_server_replicas:
+            return "replica spans servers (multi_server_replicas is false)"
+        if par.cards % cps:
+            return "replica does not fill whole servers"
+    elif cps % par.cards:
+        return "replica does not pack into a server"
+    return None
+
+
+def latency_at_statistic(perf: ReplicaPerf, perf_tail: ReplicaPerf | None, statistic: str) -> tuple[float, float]:
+    """(TTFT ms, TPOT ms) at the SLA's statistic.
+
+    Mean: the model's means. Percentile p: the prompt is the p90 prompt (perf_tail) and the queueing
+    wait, taken as exponentially distributed, is scaled by ln(1 / (1 - p)); TPOT is that of the
+    longer prompt (its decode shares steps with the same interference)."""
+    tail = PERCENTILE_TAIL[statistic]
+    if tail is None:
+        return perf.ttft_s * 1e3, perf.tpot_s * 1e3
+    p = perf_tail or perf
+    wait = max(0.0, p.ttft_s - p.prefill_s)
+    ttft = p.prefill_s + wait * math.log(1 / (1 - tail))
+    return ttft * 1e3, max(perf.tpot_s, p.tpot_s) * 1e3
+
+
+def capacity_of(perf: ReplicaPerf, scenario: Scenario) -> float:
+    load = scenario.workload.load
+    if load.concurrent_users is not None:
+        return float(perf.batch)
+    if load.requests_per_s is not None:
+        return perf.requests_per_s
+    return perf.output_tokens_per_s
+
+
+def meets_sla(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> bool:
+    sla = scenario.sla
+    return (sla.ttft_ms is None or ttft_ms <= sla.ttft_ms) and (sla.tpot_ms is None or tpot_ms <= sla.tpot_ms)
+
+
+def enumerate_designs(scenario: Scenario, model: ModelSpec) -> tuple[list[Design], dict[str, OfferSummary]]:
+    cards = load_cards()
+    designs: list[Design] = []
+    summaries: dict[str, OfferSummary] = {}
+    for offer in scenario.offers:
+        summary = OfferSummary(offer.id)
+        summaries[offer.id] = summary
+        if _vendor_excluded(offer, scenario):
+            summary.reasons.append(f"vendor {offer.vendor!r} is excluded by the scenario's vendor rules")
+            continue
+        designs.extend(_offer_designs(scenario, model, offer, cards[offer.card], summary))
+        summary.designs = sum(1 for d in designs if d.offer_id == offer.id)
+    return designs, summaries
+
+
+def _vendor_excluded(offer: Offer, scenario: Scenario) -> bool:
+    c = scenario.constraints
+    return offer.vendor in c.vendors_excluded or (c.vendors_allowed is not None and offer.vendor not in c.vendors_allowed)
+
+
+def _offer_designs(scenario: Scenario, model: ModelSpec, offer: Offer, card: Card, summary: OfferSummary) -> list[Design]:
+    w = scenario.workload
+    cps = offer_cards_per_server(offer, card)
+    eff = load_efficiency()
+    out: list[Design] = []
+    for precision_name in scenario.precisions:
+        precision = get_precision(precision_name)
+        try:
+            compute_precision_for(card, precision_name, precision)
+        except InputError as exc:
+            summary.reasons.append(f"{precision_name}: {exc.fix}")
+            continue
+        for tp in scenario.search.tp:
+            for pp in scenario.search.pp:
+                for ep in _ep_options(model, tp, cps):
+                    par = Parallelism(tp=tp, pp=pp, ep=ep)
+                    try:
+                        check_parallelism(model, par)
+                    except InputError:
+                        continue
+                    if _placement_problem(par, cps, scenario):
+                        continue
+                    best = _best_batch(scenario, model, card, precision_name, par, eff, summary)
+                    if best is not None:
+                        out.append(Design(offer.id, *best))
+    if not out and not summary.reasons:
+        summary.reasons.append(_no_design_reason(summary, scenario))
+    return out
+
+
+def _best_batch(
+    scenario: Scenario, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, eff, summary: OfferSummary  # type: ignore[no-untyped-def]
+) -> tuple[ReplicaPerf, float, float, float] | None:
+    w = scenario.workload
+    precision = get_precision(precision_name)
+    b_max = max_batch(model, card, precision, KV_BYTES[scenario.kv_precision], par, w.context_tokens, eff.defaults)
+    if b_max < 1:
+        return None
+    summary.fitting_shapes += 1
+    best = None
+    for batch in scenario.search.batches:
+        if batch > b_max:
+            break
+        perf = evaluate(model, card, precision_name, par, batch, w.input_tokens, w.output_tokens, scenario.kv_precision)
+        tail = None
+        if scenario.sla.statistic != "mean" and w.input_tokens_p90:
+            tail = evaluate(model, card, precision_name, par, batch, w.input_tokens_p90, w.output_tokens, scenario.kv_precision)
+        ttft, tpot = latency_at_statistic(perf, tail, scenario.sla.statistic)
+        if batch == scenario.search.batches[0]:
+            summary.best_ttft_ms = ttft if summary.best_ttft_ms is None else min(summary.best_ttft_ms, ttft)
+            summary.best_tpot_ms = tpot if summary.best_tpot_ms is None else min(summary.best_tpot_ms, tpot)
+        if not meets_sla(ttft, tpot, scenario):
+            break  # latency grows with batch: larger batches miss too
+        best = (perf, ttft, tpot, capacity_of(perf, scenario))
+    return best
+
+
+def _no_design_reason(summary: OfferSummary, scenario: Scenario) -> str:
+    if summary.fitting_shapes == 0:
+        return "the model does not fit in memory in any allowed TP/PP/EP split and precision"
+    parts = []
+    sla = scenario.sla
+    if sla.ttft_ms is not None and summary.best_ttft_ms is not None and summary.best_ttft_ms > sla.ttft_ms:
+        parts.append(f"TTFT ≤ {sla.ttft_ms:g} ms is unreachable: its fastest design reaches {summary.best_ttft_ms:.0f} ms")
+    if sla.tpot_ms is not None and summary.best_tpot_ms is not None and summary.best_tpot_ms > sla.tpot_ms:
+        parts.append(f"TPOT ≤ {sla.tpot_ms:g} ms is unreachable: its fastest design reaches {summary.best_tpot_ms:.1f} ms")
+    return "; ".join(parts) or "no design meets both SLAs at once"

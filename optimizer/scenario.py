@@ -1,0 +1,182 @@
+"""The scenario file: model, workload, SLAs, server offers, constraints and objective.
+
+Strict pydantic schema with units in the keys; `procure schema scenario` exports it as JSON Schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import Field, model_validator
+
+from optimizer.errors import InputError
+from optimizer.specs import (
+    PositiveFinite,
+    PositiveInt,
+    PrecisionName,
+    Strict,
+    load_cards,
+    parse_record,
+)
+
+KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+
+
+class Load(Strict):
+    """Exactly one of: concurrent users, requests per second, output tokens per second."""
+
+    concurrent_users: PositiveInt | None = None
+    requests_per_s: PositiveFinite | None = None
+    output_tokens_per_s: PositiveFinite | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Load:
+        given = [v for v in (self.concurrent_users, self.requests_per_s, self.output_tokens_per_s) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of concurrent_users, requests_per_s, output_tokens_per_s")
+        return self
+
+    @property
+    def unit(self) -> str:
+        if self.concurrent_users is not None:
+            return "concurrent users"
+        return "requests/s" if self.requests_per_s is not None else "output tokens/s"
+
+    @property
+    def amount(self) -> float:
+        return float(self.concurrent_users or self.requests_per_s or self.output_tokens_per_s or 0)
+
+
+class Workload(Strict):
+    input_tokens: PositiveInt = Field(description="mean prompt length")
+    output_tokens: PositiveInt = Field(description="mean output length")
+    input_tokens_p90: PositiveInt | None = Field(None, description="p90 prompt length, used by p90/p99 SLAs")
+    max_context_tokens: PositiveInt | None = Field(
+        None, description="longest context a request may reach; KV memory is sized for it (default input + output)"
+    )
+    load: Load
+
+    @property
+    def context_tokens(self) -> int:
+        return self.max_context_tokens or self.input_tokens + self.output_tokens
+
+
+class Sla(Strict):
+    ttft_ms: PositiveFinite | None = None
+    tpot_ms: PositiveFinite | None = None
+    statistic: Literal["mean", "p90", "p99"] = Field(
+        "mean", description="mean, or a percentile (TTFT: p90 prompt length and an exponential queue tail)"
+    )
+
+
+class Offer(Strict):
+    """A vendor's bid: servers of one card type at a price, with limited availability."""
+
+    id: str
+    vendor: str
+    card: str
+    cards_per_server: PositiveInt | None = Field(None, description="default: the catalog's cards_per_server")
+    price_rmb_per_server: PositiveFinite | None = None
+    price_rmb_per_card: PositiveFinite | None = None
+    server_base_rmb: Annotated[float, Field(ge=0)] = Field(0, description="chassis, CPUs, NICs when priced per card")
+    use_catalog_price: Literal["low", "mid", "high"] | None = Field(
+        None, description="price the cards from the catalog range (no bid); the report labels it"
+    )
+    price_kind: Literal["quote", "range", "estimate", "catalog"] = "quote"
+    price_note: str = ""
+    available_servers: PositiveInt
+    owned: bool = Field(False, description="already bought: costs nothing, quantity fixed to available_servers")
+
+    @model_validator(mode="after")
+    def _one_price(self) -> Offer:
+        ways = [self.price_rmb_per_server is not None, self.price_rmb_per_card is not None, self.use_catalog_price is not None]
+        if not self.owned and sum(ways) != 1:
+            raise ValueError("give exactly one of price_rmb_per_server, price_rmb_per_card, use_catalog_price")
+        return self
+
+
+class Constraints(Strict):
+    budget_rmb: PositiveFinite | None = None
+    vendors_allowed: list[str] | None = None
+    vendors_excluded: list[str] = []
+    single_vendor: bool = False
+    max_servers: PositiveInt | None = None
+    power_cap_kw: PositiveFinite | None = None
+    tp_across_servers: bool = Field(False, description="allow a TP group to span servers (over the NIC)")
+    multi_server_replicas: bool = Field(True, description="allow PP/EP replicas that span servers")
+
+
+class Objective(Strict):
+    kind: Literal["capex", "tco"] = "capex"
+    years: PositiveFinite | None = None
+    rmb_per_kwh: PositiveFinite | None = None
+    pue: Annotated[float, Field(ge=1, le=3)] = 1.3
+
+    @model_validator(mode="after")
+    def _tco_inputs(self) -> Objective:
+        if self.kind == "tco" and (self.years is None or self.rmb_per_kwh is None):
+            raise ValueError("a tco objective needs years and rmb_per_kwh")
+        return self
+
+
+class Search(Strict):
+    """The design space. Defaults cover what serving engines deploy."""
+
+    tp: list[PositiveInt] = [1, 2, 4, 8, 16]
+    pp: list[PositiveInt] = [1, 2, 4]
+    batches: list[PositiveInt] = [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
+    ranked_plans: PositiveInt = 5
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    model: str = Field(description="catalog model id or path to a model spec YAML")
+    precisions: list[PrecisionName]
+    kv_precision: KvPrecision = "bf16"
+    workload: Workload
+    sla: Sla
+    offers: list[Offer] = Field(min_length=1)
+    constraints: Constraints = Constraints()
+    objective: Objective = Objective()
+    search: Search = Search()
+    sources: list[str] = Field([], description="where the scenario's numbers come from")
+
+    @model_validator(mode="after")
+    def _unique_offer_ids(self) -> Scenario:
+        ids = [o.id for o in self.offers]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"offer ids must be unique, repeated: {sorted(dup)}")
+        return self
+
+
+def load_scenario(path: Path) -> Scenario:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), "(file)", f"cannot be read ({exc.strerror})", "check the path") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(str(path), "(file)", f"is not valid YAML ({exc})", "fix the syntax") from exc
+    scenario: Scenario = parse_record(Scenario, raw, str(path))  # type: ignore[assignment]
+    cards = load_cards()
+    for i, offer in enumerate(scenario.offers):
+        if offer.card not in cards:
+            raise InputError(
+                str(path), f"offers.{i}.card", f"{offer.card!r} is not a card in the catalog",
+                f"use one of: {', '.join(sorted(cards))}",
+            )
+        card = cards[offer.card]
+        if offer.use_catalog_price and card.price_rmb_per_card is None:
+            raise InputError(
+                str(path), f"offers.{i}.use_catalog_price", f"the catalog has no price for {offer.card}",
+                "give price_rmb_per_server or price_rmb_per_card from a quote",
+            )
+    return scenario
+
+
+def scenario_json_schema() -> dict[str, object]:
+    return Scenario.model_json_schema()

@@ -1,0 +1,43 @@
+"""Shared test helpers: run the real `procure` command in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class CliResult:
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+
+    def shown(self) -> str:
+        return (
+            f"procure {' '.join(self.args)}\nexit code {self.code}\n"
+            f"--- stdout ---\n{self.stdout}\n--- stderr ---\n{self.stderr}"
+        )
+
+
+def _run(*args: str, expect: int) -> CliResult:
+    proc = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", *args],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    result = CliResult(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+    assert result.code == expect, f"expected exit {expect}\n{result.shown()}"
+    return result
+
+
+@pytest.fixture
+def procure():
+    """`procure(*args, expect=0)` runs the CLI from the repository root and asserts the exit code,
+    showing the command's output when it differs."""
+    return _run

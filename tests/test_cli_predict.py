@@ -1,0 +1,82 @@
+"""`procure predict` and `procure validate`, run as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+
+R1_H200 = (
+    "predict", "--model", "deepseek-r1", "--card", "h200", "--precision", "fp8", "--tp", "8",
+    "--input-len", "2048", "--output-len", "512", "--json",
+)
+
+
+def _one_paragraph_error(stderr: str) -> None:
+    text = stderr.strip()
+    assert text.startswith("error: "), stderr
+    assert "\n\n" not in text, stderr
+    assert "Traceback" not in stderr
+
+
+def test_predict_json_has_the_breakdown(procure):
+    """KV stays BF16 by default: 61 x (512 + 64) x 2 = 70,272 B per token."""
+    result = procure(*R1_H200, "--batch", "32", expect=0)
+    out = json.loads(result.stdout)
+    assert out["fits"] is True
+    assert out["batch"] == 32
+    assert set(out["memory_gb_per_card"]) >= {"weights", "kv_cache", "activations", "overhead", "total", "capacity"}
+    mem = out["memory_gb_per_card"]
+    assert mem["total"] <= mem["capacity"]
+    assert out["kv_precision"] == "bf16"
+    assert out["kv_bytes_per_token"] == 70272
+    for key in ("prefill_ms", "ttft_ms", "tpot_ms", "output_tokens_per_s"):
+        assert out[key] > 0, key
+    assert out["bottleneck"] in {"memory", "compute", "communication"}
+
+
+def test_predict_batch_max_reports_the_batch(procure):
+    out = json.loads(procure(*R1_H200, "--batch", "max", expect=0).stdout)
+    assert out["batch"] > 1
+    assert out["fits"] is True
+
+
+def test_predict_design_that_does_not_fit_still_exits_0(procure):
+    result = procure(
+        "predict", "--model", "deepseek-r1", "--card", "ascend-910b2", "--precision", "bf16", "--tp", "8", "--json",
+        expect=0,
+    )
+    out = json.loads(result.stdout)
+    assert out["fits"] is False
+    assert out["memory_gb_per_card"]["total"] > out["memory_gb_per_card"]["capacity"]
+
+
+def test_predict_fp8_on_a100_is_bad_input(procure):
+    result = procure(
+        "predict", "--model", "deepseek-r1", "--card", "a100-80g-sxm", "--precision", "fp8", "--tp", "8", expect=2
+    )
+    _one_paragraph_error(result.stderr)
+    assert "fp8" in result.stderr.lower()
+    assert "a100-80g-sxm" in result.stderr
+
+
+def test_predict_unknown_card_is_named(procure):
+    result = procure("predict", "--model", "llama-3.1-8b", "--card", "zz-9000-imaginary", expect=2)
+    _one_paragraph_error(result.stderr)
+    assert "zz-9000-imaginary" in result.stderr
+
+
+def test_predict_tp_not_dividing_heads(procure):
+    result = procure("predict", "--model", "llama-3.1-70b", "--card", "h100-sxm", "--tp", "3", expect=2)
+    _one_paragraph_error(result.stderr)
+    assert "--tp" in result.stderr
+
+
+def test_validate_prints_median_error(procure):
+    result = procure("validate", expect=0)
+    assert "median absolute error" in result.stdout
+
+
+def test_validate_json(procure):
+    out = json.loads(procure("validate", "--json", expect=0).stdout)
+    summary = out["median_abs_error_pct"]
+    assert {"output_tok_s", "tpot_ms"} <= set(summary)
+    assert out["predicted"] > 0

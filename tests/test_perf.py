@@ -1,0 +1,229 @@
+"""Performance-model physics, pinned by hand arithmetic (DESIGN.md sections 3 and 6)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from optimizer import perf, units
+from optimizer.errors import InvalidParallelism, UnsupportedPrecision
+from optimizer.params import count_params
+from optimizer.perf import Parallelism, distinct_experts, evaluate, evaluate_max_batch, kv_bytes_per_token
+from optimizer.specs import load_cards, load_models
+
+MODELS = load_models()
+CARDS = load_cards()
+R1 = MODELS["deepseek-r1"]
+L70 = MODELS["llama-3.1-70b"]
+L8 = MODELS["llama-3.1-8b"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Units
+
+
+def test_network_gigabits_to_bytes():
+    """400 Gb/s / 8 bits per byte = 50 GB/s = 50e9 B/s."""
+    assert units.gbps_to_bytes_per_s(400) == 50e9
+
+
+def test_gb_is_decimal():
+    assert units.BYTES_PER_GB == 1e9
+    assert units.gb_to_bytes(1) == 1e9
+    assert units.bytes_to_gb(2_684_354_560) == pytest.approx(2.68435456)
+    assert units.gbs_to_bytes_per_s(3350) == 3.35e12
+    assert units.tflops_to_flops(989) == 989e12
+
+
+# ---------------------------------------------------------------------------------------------
+# KV cache
+
+
+def test_deepseek_r1_kv_bytes_per_token_mla():
+    """MLA latent: 61 layers x (kv_lora_rank 512 + rope 64) x 2 B = 61 x 576 x 2 = 70,272 B/token."""
+    assert kv_bytes_per_token(R1, 2.0) == 70_272
+    assert kv_bytes_per_token(R1, 1.0) == 35_136
+
+
+def test_llama_70b_kv_cache_at_8k_context():
+    """GQA: 2 (K,V) x 80 layers x 8 KV heads x 128 head_dim x 2 B = 327,680 B/token;
+    x 8,192 tokens (4,096 in + 4,096 out) x batch 1 = 2,684,354,560 B = 2.684 GB (seed 004: 2.68 GB)."""
+    assert kv_bytes_per_token(L70, 2.0) == 327_680
+    r = evaluate(L70, CARDS["h100-sxm"], "bf16", Parallelism(tp=1), 1, 4096, 4096)
+    assert r.memory.kv_cache_gb == pytest.approx(2.68435456, rel=1e-9)
+    assert r.memory.kv_cache_gb == pytest.approx(2.68, abs=0.005)
+
+
+def test_deepseek_r1_kv_at_batch_32_is_25x_below_seed_000():
+    """Seed 000 treats R1 as MHA over hidden_size: 61 x 32 x 4096 x 2 x 7168 x 2 B
+    = 229,243,879,424 B ~ 229 GB. With MLA: 32 x 4,096 x 70,272 = 9,210,691,584 B ~ 9.21 GB,
+    24.9x less. Checked on one card (tp 1) so the whole latent is on it."""
+    r = evaluate(R1, CARDS["h200"], "fp8", Parallelism(tp=1), 32, 3584, 512)  # context 4,096
+    seed_000_gb = 61 * 32 * 4096 * 2 * 7168 * 2 / 1e9
+    assert seed_000_gb == pytest.approx(229.24, abs=0.01)
+    assert r.memory.kv_cache_gb == pytest.approx(9.2, rel=0.01)
+    assert r.memory.kv_cache_gb == pytest.approx(9.210691584, rel=1e-9)
+    assert 24 < seed_000_gb / r.memory.kv_cache_gb < 26
+
+
+def test_kv_per_card_split_by_tp_for_gqa_not_for_mla():
+    """GQA heads split over TP (327,680 / 8 = 40,960 B per card at tp 8); at tp 16 > 8 KV heads each
+    rank keeps one replicated head (2 x 80 x 1 x 128 x 2 = 40,960). The MLA latent stays whole: 70,272."""
+    assert perf.kv_bytes_per_token_per_card(L70, 2.0, Parallelism(tp=8)) == 40_960
+    assert perf.kv_bytes_per_token_per_card(L70, 2.0, Parallelism(tp=16)) == 40_960
+    assert perf.kv_bytes_per_token_per_card(R1, 2.0, Parallelism(tp=8)) == 70_272
+
+
+# ---------------------------------------------------------------------------------------------
+# Weights and memory fit
+
+
+def test_deepseek_r1_bf16_does_not_fit_16_ascend_910b2():
+    """Seed 002 divided by TP twice (20.97 GB per card) and called this feasible.
+    R1 has 671,026,404,352 parameters x 2 B = 1,342.05 GB in BF16; / 16 cards = 83.88 GB per card.
+    With pp 2 the heaviest stage holds 31 of 61 layers plus the larger of embedding/LM head:
+    85.25 GB (+1.6%). Usable capacity is 64 GB x 0.9 = 57.6 GB, so it cannot fit."""
+    total_gb = count_params(R1).total * 2 / 1e9
+    assert total_gb == pytest.approx(1342, rel=0.001)
+    r = evaluate(R1, CARDS["ascend-910b2"], "bf16", Parallelism(tp=8, pp=2), 1, 2048, 512)
+    assert r.cards == 16
+    assert r.memory.weights_gb == pytest.approx(1342 / 16, rel=0.02)
+    assert r.memory.capacity_gb == pytest.approx(57.6)
+    assert r.memory.fits is False
+    assert r.fits is False
+
+
+def test_deepseek_r1_fp8_fits_8_h200():
+    """671.03 GB of FP8 weights / 8 = 83.88 GB per card, under 141 x 0.9 = 126.9 GB usable."""
+    r = evaluate(R1, CARDS["h200"], "fp8", Parallelism(tp=8), 1, 2048, 2048)
+    assert r.memory.weights_gb == pytest.approx(671.026404352 / 8, rel=1e-6)
+    assert r.memory.fits is True
+
+
+@pytest.mark.parametrize("card_id", ["a100-80g-sxm", "ascend-910b2"])
+def test_fp8_on_card_without_fp8_units_is_unsupported(card_id: str):
+    with pytest.raises(UnsupportedPrecision):
+        evaluate(L70, CARDS[card_id], "fp8", Parallelism(tp=8), 1, 1024, 256)
+
+
+@pytest.mark.parametrize("card_id", ["a100-80g-sxm", "ascend-910b2"])
+def test_bf16_on_card_without_fp8_costs_twice_the_fp8_weights(card_id: str):
+    """Seed 003's rule: an FP8 model on a card without FP8 units runs as BF16, 2 B vs 1 B per param."""
+    bf16 = evaluate(L70, CARDS[card_id], "bf16", Parallelism(tp=8), 1, 1024, 256)
+    fp8 = evaluate(L70, CARDS["h100-sxm"], "fp8", Parallelism(tp=8), 1, 1024, 256)
+    assert bf16.compute_precision == "bf16"
+    assert bf16.memory.weights_gb == pytest.approx(2 * fp8.memory.weights_gb, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# MoE
+
+
+@pytest.mark.parametrize(
+    ("batch", "expected", "tol"),
+    [(1, 8.0, 1e-9), (32, 163.0, 1.0), (64, 222.0, 1.0)],
+)
+def test_distinct_experts(batch: int, expected: float, tol: float):
+    """256 x (1 - (1 - 8/256)^b): b=1 -> 8; b=32 -> 256 x (1 - 0.96875^32) = 163.3; b=64 -> 222.4."""
+    assert distinct_experts(256, 8, batch) == pytest.approx(expected, abs=tol)
+
+
+def test_distinct_experts_saturates_at_256():
+    """b=256: 256 x (1 - 0.96875^256) = 255.92; never above the expert count."""
+    assert distinct_experts(256, 8, 256) >= 255.9
+    assert distinct_experts(256, 8, 4096) <= 256
+
+
+# ---------------------------------------------------------------------------------------------
+# Decode: bottleneck and TP scaling
+
+
+def test_dense_70b_decode_memory_bound_at_batch_1_compute_bound_at_512():
+    """Llama-3.1-70B BF16 on 8 x H100 (141 GB weights / 8 = 17.6 GB read per step per card): at batch
+    1 the step reads all weights for 2 x 70.6 GFLOP of work, so memory dominates; at batch 512 the
+    FLOPs grow 512x while weight traffic does not, so compute dominates."""
+    card = CARDS["h100-sxm"]
+    small = evaluate(L70, card, "bf16", Parallelism(tp=8), 1, 128, 128)
+    large = evaluate(L70, card, "bf16", Parallelism(tp=8), 512, 128, 128)
+    assert small.fits and large.fits
+    assert small.bottleneck == "memory"
+    assert large.bottleneck == "compute"
+
+
+def test_tpot_falls_with_tp_on_nvlink():
+    """On an NVLink switch the weight read splits over TP while each all-reduce stays cheap."""
+    tpots = []
+    for tp in (1, 2, 4, 8):
+        r = evaluate(L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=tp), 1, 1024, 256)
+        assert r.fits, tp
+        tpots.append(r.tpot_s)
+    assert tpots == sorted(tpots, reverse=True)
+    assert len(set(tpots)) == 4
+
+
+def test_tp8_is_not_the_fastest_over_pcie():
+    """On RTX 4090s the all-reduces go through PCIe and the host, paying a hop per peer: past some TP
+    the communication outgrows the saved weight read, so TP 8 is slower than the best TP."""
+    tpots = {}
+    for tp in (1, 2, 4, 8):
+        r = evaluate(L8, CARDS["rtx-4090"], "bf16", Parallelism(tp=tp), 1, 1024, 256)
+        assert r.fits, tp
+        tpots[tp] = r.tpot_s
+    assert tpots[8] > min(tpots.values())
+    assert min(tpots, key=tpots.get) != 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Parallelism validation
+
+
+def test_tp_not_dividing_heads_is_invalid():
+    with pytest.raises(InvalidParallelism) as exc:
+        evaluate(L70, CARDS["h100-sxm"], "bf16", Parallelism(tp=3), 1, 1024, 256)
+    assert exc.value.where == "--tp"
+
+
+def test_ep_on_dense_model_is_invalid():
+    with pytest.raises(InvalidParallelism) as exc:
+        evaluate(L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=1, ep=2), 1, 1024, 256)
+    assert exc.value.where == "--ep"
+
+
+# ---------------------------------------------------------------------------------------------
+# Serving
+
+
+def test_batch_1_ttft_is_prefill_and_tpot_is_decode_step():
+    """With one request there is no queue: TTFT = prefill alone, TPOT = one decode step."""
+    r = evaluate(L70, CARDS["h100-sxm"], "fp8", Parallelism(tp=4), 1, 2048, 256)
+    assert r.ttft_s == pytest.approx(r.prefill.total_s, rel=1e-12)
+    assert r.tpot_s == pytest.approx(r.decode.total_s, rel=1e-12)
+
+
+def test_throughput_rises_with_batch():
+    values = []
+    for batch in (1, 2, 4, 8, 16, 32, 64):
+        r = evaluate(L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=1), batch, 1024, 256)
+        assert r.fits, batch
+        values.append(r.output_tokens_per_s)
+    assert all(b > a for a, b in itertools.pairwise(values)), values
+
+
+def test_max_batch_fits_and_one_more_does_not():
+    """Llama-3.1-70B FP8 on 2 x H100 with 8,192-token contexts is KV-limited well below the
+    256-sequence cap."""
+    card, par = CARDS["h100-sxm"], Parallelism(tp=2)
+    best = evaluate_max_batch(L70, card, "fp8", par, 4096, 4096)
+    assert 1 < best.batch < 256
+    assert best.fits
+    assert not evaluate(L70, card, "fp8", par, best.batch + 1, 4096, 4096).fits
+
+
+def test_max_batch_respects_engine_cap():
+    card, par = CARDS["h100-sxm"], Parallelism(tp=4)
+    uncapped = evaluate_max_batch(L70, card, "fp8", par, 4096, 4096)
+    capped = evaluate_max_batch(L70, card, "fp8", par, 4096, 4096, max_running_seqs=8)
+    assert uncapped.batch > 8
+    assert capped.batch == 8
+    assert capped.fits
