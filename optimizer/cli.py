@@ -119,6 +119,77 @@ def validate(
     _run(body)
 
 
+@app.command()
+def solve(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML (see scenarios/).")],
+    out: Annotated[Path, typer.Option(help="Directory for the report files.")] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")] = False,
+) -> None:
+    """Find the cheapest plan that meets the scenario's SLAs; write reports/<scenario>.md and .json.
+
+    Exit codes: 0 a plan, 3 infeasible (with the diagnosis), 2 bad input.
+
+    Example: procure solve scenarios/r1_chatbot.yaml
+    """
+
+    def body() -> int:
+        from optimizer.report import render, to_json
+        from optimizer.scenario import load_scenario
+        from optimizer.solve import solve as run_solve
+
+        scn = load_scenario(scenario)
+        if sys.stderr.isatty():
+            typer.echo(f"solving {scenario} ...", err=True)
+        result = run_solve(scn)
+        out.mkdir(parents=True, exist_ok=True)
+        md_path = out / f"{scenario.stem}.md"
+        json_path = out / f"{scenario.stem}.json"
+        md_path.write_text(render(result), encoding="utf-8")
+        json_path.write_text(_dump(to_json(result, include_timing=False)) + "\n", encoding="utf-8")
+        if as_json:
+            typer.echo(_dump(to_json(result, include_timing=True)))
+        else:
+            typer.echo(_summary(result, md_path))
+        return 0 if result.plans else EXIT_INFEASIBLE
+
+    _run(body)
+
+
+def _summary(result: Any, md_path: Path) -> str:
+    from optimizer.report import _recommendation
+
+    lines = [_recommendation(result).replace("**", "")]
+    if result.diagnosis:
+        lines += [f"  binding: {', '.join(result.diagnosis.binding)}"]
+        lines += [f"  - {r}" for r in result.diagnosis.relaxations]
+        lines += [f"  - {oid}: {r}" for oid, r in sorted(result.diagnosis.offer_reasons.items())]
+    for o in result.per_offer:
+        status = f"RMB {o.plan.cost_rmb:,}" if o.plan else f"cannot serve: {o.reason}"
+        lines.append(f"  bid {o.offer_id}: {status}")
+    lines.append(f"  {len(result.designs)} designs, solved in {result.solve_seconds:.2f} s; report: {md_path}")
+    return "\n".join(lines)
+
+
+@app.command()
+def schema(
+    what: Annotated[str, typer.Argument(help="Which schema: scenario.")] = "scenario",
+) -> None:
+    """Print the JSON Schema of a scenario file (for editors).
+
+    Example: procure schema scenario > scenario.schema.json
+    """
+
+    def body() -> int:
+        from optimizer.scenario import scenario_json_schema
+
+        if what != "scenario":
+            raise InputError("schema", what, "is not a known schema", "use: procure schema scenario")
+        typer.echo(_dump(scenario_json_schema()))
+        return 0
+
+    _run(body)
+
+
 @model_app.command("import")
 def model_import(
     config: Annotated[Path, typer.Argument(help="A Hugging Face config.json.")],

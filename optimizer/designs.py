@@ -118,9 +118,25 @@ def enumerate_designs(scenario: Scenario, model: ModelSpec) -> tuple[list[Design
         if _vendor_excluded(offer, scenario):
             summary.reasons.append(f"vendor {offer.vendor!r} is excluded by the scenario's vendor rules")
             continue
-        designs.extend(_offer_designs(scenario, model, offer, cards[offer.card], summary))
-        summary.designs = sum(1 for d in designs if d.offer_id == offer.id)
+        own = prune_dominated(_offer_designs(scenario, model, offer, cards[offer.card], summary), scenario)
+        summary.designs = len(own)
+        designs.extend(own)
     return designs, summaries
+
+
+def prune_dominated(designs: list[Design], scenario: Scenario) -> list[Design]:
+    """Drop a design when another of the same offer uses as many cards and serves at least as much:
+    packing and price depend only on the card count, so the cheapest plan never needs it. Ties keep
+    the precision listed first in the scenario (the checkpoint's own format first, usually)."""
+    order = {p: i for i, p in enumerate(scenario.precisions)}
+    ranked = sorted(designs, key=lambda d: (d.cards, -d.capacity, order[d.perf.precision], d.key))
+    kept: list[Design] = []
+    best_by_cards: dict[int, float] = {}
+    for d in ranked:
+        if d.capacity > best_by_cards.get(d.cards, -1.0):
+            kept.append(d)
+            best_by_cards[d.cards] = d.capacity
+    return kept
 
 
 def _vendor_excluded(offer: Offer, scenario: Scenario) -> bool:

@@ -1,0 +1,256 @@
+"""The solve report: Markdown for the committee and JSON for machines, functions of the result only.
+
+Nothing here reads the clock: the same result renders to the same bytes. The wall time of the
+solve goes to the terminal and to the JSON printed on stdout, not into the report files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optimizer.solve import Plan, SolveResult
+from optimizer.specs import load_cards, load_efficiency
+
+
+def _rmb(x: float) -> str:
+    return f"RMB {x:,.0f}"
+
+
+def _pct(headroom: float) -> str:
+    return f"{headroom * 100:+.0f}%"
+
+
+def _plan_rows(plan: Plan) -> list[dict[str, Any]]:
+    rows = []
+    for g in plan.groups:
+        p = g.design.perf
+        par = p.parallelism
+        rows.append({
+            "offer": g.design.offer_id,
+            "card": p.card_id,
+            "precision": p.precision,
+            "tp": par.tp,
+            "pp": par.pp,
+            "ep": par.ep,
+            "dp": g.count,
+            "cards_per_replica": par.cards,
+            "batch": p.batch,
+            "predicted": {
+                "ttft_ms": round(g.design.ttft_ms, 1),
+                "tpot_ms": round(g.design.tpot_ms, 2),
+                "output_tokens_per_s": round(p.output_tokens_per_s * g.count, 1),
+                "requests_per_s": round(p.requests_per_s * g.count, 3),
+            },
+            "memory_gb_per_card": {
+                "weights": round(p.memory.weights_gb, 2),
+                "kv_cache": round(p.memory.kv_cache_gb, 2),
+                "activations": round(p.memory.activations_gb, 2),
+                "overhead": round(p.memory.overhead_gb, 2),
+                "total": round(p.memory.total_gb, 2),
+                "capacity": round(p.memory.capacity_gb, 2),
+            },
+            "bottleneck": p.bottleneck,
+        })
+    return rows
+
+
+def plan_json(plan: Plan, result: SolveResult) -> dict[str, Any]:
+    best = result.plans[0].cost_rmb if result.plans else None
+    return {
+        "rank": plan.rank,
+        "cost_rmb": plan.cost_rmb,
+        "capex_rmb": plan.capex_rmb,
+        "gap_to_best_rmb": None if best is None else plan.cost_rmb - best,
+        "servers": dict(sorted(plan.servers.items())),
+        "cards": plan.cards,
+        "served": round(plan.served, 3),
+        "served_unit": result.scenario.workload.load.unit,
+        "replicas": _plan_rows(plan),
+    }
+
+
+def to_json(result: SolveResult, *, include_timing: bool) -> dict[str, Any]:
+    s = result.scenario
+    out: dict[str, Any] = {
+        "scenario": s.name,
+        "model": result.model.id,
+        "status": result.status,
+        "objective_rmb": result.objective_rmb,
+        "best_bound_rmb": result.best_bound_rmb,
+        "designs_evaluated": len(result.designs),
+        "plans": [plan_json(p, result) for p in result.plans],
+        "bids": [
+            {
+                "offer": o.offer_id,
+                "vendor": result.terms[o.offer_id].vendor,
+                "card": result.terms[o.offer_id].card_id,
+                "price_rmb_per_server": result.terms[o.offer_id].price_rmb_per_server,
+                "price_kind": result.terms[o.offer_id].price_kind,
+                "feasible": o.plan is not None,
+                "cost_rmb": o.plan.cost_rmb if o.plan else None,
+                "plan": plan_json(o.plan, result) if o.plan else None,
+                "reason": o.reason,
+            }
+            for o in result.per_offer
+        ],
+        "diagnosis": None,
+    }
+    if result.diagnosis:
+        d = result.diagnosis
+        out["diagnosis"] = {
+            "binding": list(d.binding),
+            "relaxations": list(d.relaxations),
+            "offer_reasons": dict(sorted(d.offer_reasons.items())),
+        }
+    if include_timing:
+        out["solve_seconds"] = round(result.solve_seconds, 3)
+    return out
+
+
+def _recommendation(result: SolveResult) -> str:
+    s = result.scenario
+    if not result.plans:
+        return "**No plan meets this scenario.** See the diagnosis below."
+    p = result.plans[0]
+    buy = ", ".join(f"{n} × {oid} ({result.terms[oid].cards_per_server} × {result.terms[oid].card_id})" for oid, n in p.servers.items())
+    worst_ttft = max(g.design.ttft_ms for g in p.groups)
+    worst_tpot = max(g.design.tpot_ms for g in p.groups)
+    heads = []
+    if s.sla.ttft_ms:
+        heads.append(f"TTFT {worst_ttft:,.0f} ms vs {s.sla.ttft_ms:g} ms target ({_pct(1 - worst_ttft / s.sla.ttft_ms)} headroom)")
+    if s.sla.tpot_ms:
+        heads.append(f"TPOT {worst_tpot:.1f} ms vs {s.sla.tpot_ms:g} ms ({_pct(1 - worst_tpot / s.sla.tpot_ms)} headroom)")
+    load = s.workload.load
+    heads.append(f"capacity {p.served:,.1f} {load.unit} vs {load.amount:g} needed ({_pct(p.served / load.amount - 1)})")
+    return f"**Buy {buy} for {_rmb(p.cost_rmb)}** ({result.status}). " + "; ".join(heads) + f" ({s.sla.statistic} latencies)."
+
+
+def _ranked_table(result: SolveResult) -> list[str]:
+    lines = [
+        "| rank | offer / card | servers | cards | TP/PP/EP × DP | precision | batch | TTFT ms | TPOT ms | tokens/s | cost | gap to best |",
+        "|---:|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    best = result.plans[0].cost_rmb
+    for plan in result.plans:
+        for i, row in enumerate(_plan_rows(plan)):
+            first = i == 0
+            servers = ", ".join(f"{n}" for n in plan.servers.values()) if first else ""
+            lines.append(
+                f"| {plan.rank if first else ''} | {row['offer']} / {row['card']} | {servers} | "
+                f"{plan.cards if first else ''} | {row['tp']}/{row['pp']}/{row['ep']} × {row['dp']} | {row['precision']} | "
+                f"{row['batch']} | {row['predicted']['ttft_ms']:,.0f} | {row['predicted']['tpot_ms']:.1f} | "
+                f"{row['predicted']['output_tokens_per_s']:,.0f} | {_rmb(plan.cost_rmb) if first else ''} | "
+                f"{(_rmb(plan.cost_rmb - best) if plan.rank > 1 else '—') if first else ''} |"
+            )
+    return lines
+
+
+def _breakdown(result: SolveResult, plan: Plan) -> list[str]:
+    lines = []
+    for g in plan.groups:
+        p = g.design.perf
+        m, d = p.memory, p.decode
+        lines += [
+            f"**{g.design.key}** × {g.count} — {p.cards} cards per replica over {p.servers_spanned} server(s), "
+            f"compute in {p.compute_precision}, KV cache {p.kv_precision}",
+            "",
+            f"- memory per card: weights {m.weights_gb:.1f} GB + KV {m.kv_cache_gb:.1f} GB + activations "
+            f"{m.activations_gb:.1f} GB + runtime {m.overhead_gb:.1f} GB = {m.total_gb:.1f} GB of {m.capacity_gb:.1f} GB usable",
+            f"- decode step {d.total_s * 1e3:.1f} ms = max(memory {d.memory_s * 1e3:.1f}, compute {d.compute_s * 1e3:.1f}) "
+            f"+ communication {d.communication_s * 1e3:.1f} + overhead {d.overhead_s * 1e3:.1f} ms — **{p.bottleneck}-bound**",
+            f"- prefill of one prompt {p.prefill_s * 1e3:.0f} ms; TTFT with queueing {g.design.ttft_ms:.0f} ms; "
+            f"TPOT with prefill interference {g.design.tpot_ms:.1f} ms; {p.output_tokens_per_s:,.0f} output tokens/s per replica",
+            "",
+        ]
+    return lines
+
+
+def _bids(result: SolveResult) -> list[str]:
+    lines = ["| offer | vendor | card | price / server | price kind | best plan | cost | gap to winner |", "|---|---|---|---:|---|---|---:|---:|"]
+    winner = result.plans[0].cost_rmb if result.plans else None
+    for o in result.per_offer:
+        t = result.terms[o.offer_id]
+        if o.plan:
+            shape = "; ".join(
+                f"{g.count} × TP{g.design.perf.parallelism.tp}/PP{g.design.perf.parallelism.pp}/EP{g.design.perf.parallelism.ep} "
+                f"{g.design.perf.precision} b{g.design.perf.batch}"
+                for g in o.plan.groups
+            )
+            plan_txt = f"{o.plan.servers.get(o.offer_id, 0)} servers: {shape}"
+            gap = _rmb(o.plan.cost_rmb - winner) if winner is not None else "—"
+            cost = _rmb(o.plan.cost_rmb)
+        else:
+            plan_txt, cost, gap = f"cannot serve: {o.reason}", "—", "—"
+        lines.append(f"| {o.offer_id} | {t.vendor} | {t.card_id} | {_rmb(t.price_rmb_per_server)} | {t.price_kind} | {plan_txt} | {cost} | {gap} |")
+    return lines
+
+
+def _warnings(result: SolveResult) -> list[str]:
+    cards = load_cards()
+    out = []
+    for oid, t in result.terms.items():
+        card = cards[t.card_id]
+        if "fp8" not in card.dense_tflops and "fp8" in result.scenario.precisions:
+            out.append(f"- {oid}: {card.name} has no FP8 units; the FP8 checkpoint runs as INT8 (W8A8) or BF16 (twice the memory).")
+        if card.scaleup.topology == "pcie":
+            out.append(f"- {oid}: {card.name} has no NVLink-class link; tensor parallelism goes over PCIe.")
+        if t.price_kind != "quote":
+            out.append(f"- {oid}: price is a{'n' if t.price_kind == 'estimate' else ''} {t.price_kind}, not a firm quote.")
+        out.append(f"- {oid}: export control — {card.export_control}")
+    return out
+
+
+def _assumptions(result: SolveResult) -> list[str]:
+    eff = load_efficiency()
+    cards = load_cards()
+    s = result.scenario
+    lines = [
+        f"- Model: {result.model.name}, {result.model.provenance.source}.",
+        f"- Workload: {s.workload.input_tokens} prompt + {s.workload.output_tokens} output tokens per request; KV memory sized "
+        f"for {s.workload.context_tokens} tokens; load {s.workload.load.amount:g} {s.workload.load.unit}.",
+        "- Serving model: continuous batching with prefill priority; a replica at concurrency b serves "
+        "1 / (prefill + (O−1)·step/b) requests/s; TTFT adds half a step and an M/D/1 wait for the other users' prefills.",
+        f"- Engine limits: {eff.defaults.usable_mem_fraction:.0%} of memory usable, {eff.defaults.runtime_overhead_gb:g} GB "
+        f"runtime overhead per card ({eff.defaults.provenance.source}).",
+    ]
+    for card_id in sorted({t.card_id for t in result.terms.values()}):
+        card = cards[card_id]
+        f = eff.families[card.family]
+        lines.append(
+            f"- {card.name}: {card.mem_gb:g} GB, {card.mem_bw_gbs:,.0f} GB/s, dense TFLOPS "
+            + ", ".join(f"{k} {v:g}" for k, v in sorted(card.dense_tflops.items()))
+            + f" ({card.provenance['specs'].source}, {card.provenance['specs'].date}); efficiency {card.family}: "
+            f"MBU {f.mbu}, MFU decode {f.mfu_decode}, prefill {f.mfu_prefill}, step overhead {f.step_overhead_ms} ms "
+            f"({f.fitted_on})."
+        )
+    for o in s.offers:
+        if o.price_note:
+            lines.append(f"- Price of {o.id}: {o.price_note}")
+    lines += [f"- Source: {src}" for src in s.sources]
+    return lines
+
+
+def render(result: SolveResult) -> str:
+    s = result.scenario
+    lines = [f"# procure report: {s.name}", "", s.description or "", "", "## Recommendation", "", _recommendation(result), ""]
+    if result.plans:
+        lines += [
+            "## Ranked plans",
+            "",
+            f"Status {result.status}; objective {_rmb(result.objective_rmb or 0)}, best bound {_rmb(result.best_bound_rmb or 0)}; "
+            f"{len(result.designs)} replica designs met memory and the SLAs.",
+            "",
+            *_ranked_table(result),
+            "",
+            "## Why: memory and latency of the recommended plan",
+            "",
+            *_breakdown(result, result.plans[0]),
+        ]
+    if result.diagnosis:
+        d = result.diagnosis
+        lines += ["## Diagnosis", "", f"Binding: {', '.join(d.binding)}.", ""]
+        lines += [f"- {r}" for r in d.relaxations]
+        lines += [f"- {oid}: {r}" for oid, r in sorted(d.offer_reasons.items())]
+        lines.append("")
+    lines += ["## Bids", "", *_bids(result), "", "## Warnings", "", *_warnings(result), "", "## Assumptions and sources", "", *_assumptions(result), ""]
+    return "\n".join(lines)
