@@ -6,6 +6,7 @@ solve goes to the terminal and to the JSON printed on stdout, not into the repor
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from optimizer.solve import Plan, SolveResult
@@ -185,6 +186,27 @@ def _bids(result: SolveResult) -> list[str]:
     return lines
 
 
+def _weights_check(result: SolveResult) -> list[str]:
+    """Can the weights alone fit? Cards needed per precision, before any KV cache: the first test a
+    proposal must pass (seed 002's 16 x 910B2 at BF16 and seed 004's one 4090 fail it)."""
+    from optimizer.params import count_params
+    from optimizer.specs import get_precision
+
+    eff = load_efficiency().defaults
+    total = count_params(result.model).total
+    cards = load_cards()
+    lines = ["| offer | precision | weights | usable per card | cards needed for weights alone |", "|---|---|---:|---:|---:|"]
+    for oid, t in result.terms.items():
+        card = cards[t.card_id]
+        usable = card.mem_gb * eff.usable_mem_fraction - eff.runtime_overhead_gb
+        for prec in result.scenario.precisions:
+            weights_gb = total * get_precision(prec).bytes_per_param / 1e9
+            runs = any(c in card.dense_tflops for c in get_precision(prec).compute)
+            need = f"≥ {math.ceil(weights_gb / usable)} ({math.ceil(math.ceil(weights_gb / usable) / t.cards_per_server)} server(s))"
+            lines.append(f"| {oid} | {prec} | {weights_gb:,.0f} GB | {usable:.1f} GB | {need if runs else 'not supported on this card'} |")
+    return lines
+
+
 def _warnings(result: SolveResult) -> list[str]:
     cards = load_cards()
     out = []
@@ -252,5 +274,6 @@ def render(result: SolveResult) -> str:
         lines += [f"- {r}" for r in d.relaxations]
         lines += [f"- {oid}: {r}" for oid, r in sorted(d.offer_reasons.items())]
         lines.append("")
-    lines += ["## Bids", "", *_bids(result), "", "## Warnings", "", *_warnings(result), "", "## Assumptions and sources", "", *_assumptions(result), ""]
+    lines += ["## Bids", "", *_bids(result), "", "## Do the weights fit at all?", "", *_weights_check(result), ""]
+    lines += ["## Warnings", "", *_warnings(result), "", "## Assumptions and sources", "", *_assumptions(result), ""]
     return "\n".join(lines)

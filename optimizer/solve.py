@@ -103,7 +103,7 @@ def build_plan_model(
     servers, server_ub = {}, {}
     for oid, t in terms.items():
         ub = t.available_servers
-        if "availability" in relax:
+        if "availability" in relax or with_assumptions:
             ub = max(ub, _servers_bound(designs, oid, t, demand))
         if only_offer is not None and oid != only_offer:
             ub = 0
@@ -115,7 +115,7 @@ def build_plan_model(
         fit = server_ub[d.offer_id] * terms[d.offer_id].cards_per_server // d.cards
         replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{d.key}]")
     v = PlanVars(m, servers, replicas, server_ub)
-    for family in CONSTRAINT_FAMILIES:
+    for family in active_families(scenario):
         if with_assumptions and family not in relax:
             v.enforce[family] = m.new_bool_var(f"enforce[{family}]")
     _add_packing(v, designs, terms)
@@ -136,6 +136,16 @@ def build_plan_model(
     if v.enforce:
         m.add_assumptions(list(v.enforce.values()))
     return v
+
+
+def active_families(scenario: Scenario) -> list[str]:
+    """Constraint families the scenario actually sets (availability always applies)."""
+    c = scenario.constraints
+    given = {
+        "availability": True, "budget": c.budget_rmb is not None, "max_servers": c.max_servers is not None,
+        "power": c.power_cap_kw is not None, "single_vendor": c.single_vendor,
+    }
+    return [f for f in CONSTRAINT_FAMILIES if given[f]]
 
 
 def _servers_bound(designs: list[Design], oid: str, t: OfferTerms, demand: int) -> int:
