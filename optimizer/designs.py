@@ -145,7 +145,6 @@ def _vendor_excluded(offer: Offer, scenario: Scenario) -> bool:
 
 
 def _offer_designs(scenario: Scenario, model: ModelSpec, offer: Offer, card: Card, summary: OfferSummary) -> list[Design]:
-    w = scenario.workload
     cps = offer_cards_per_server(offer, card)
     eff = load_efficiency()
     out: list[Design] = []

@@ -388,6 +388,12 @@ def diagnose(
 ) -> Diagnosis:
     reasons = {oid: "; ".join(s.reasons) for oid, s in summaries.items() if s.reasons}
     if not designs:
+        excluded = [oid for oid, s in summaries.items() if any("vendor rules" in r for r in s.reasons)]
+        if len(excluded) == len(summaries):
+            vendors = sorted({t.vendor for t in terms.values()})
+            return Diagnosis(
+                ("vendor rules",), (f"every offer's vendor is excluded: allow at least one of {', '.join(vendors)}",), reasons
+            )
         return Diagnosis(("no design meets memory and the SLAs",), tuple(_sla_relaxations(scenario, summaries)), reasons)
     v = build_plan_model(scenario, designs, terms, with_assumptions=True)
     solver = _solver()

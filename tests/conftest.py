@@ -36,7 +36,7 @@ def _run(*args: str, expect: int) -> CliResult:
     return result
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def procure():
     """`procure(*args, expect=0)` runs the CLI from the repository root and asserts the exit code,
     showing the command's output when it differs."""

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from ortools.sat.python import cp_model
+from plan_factories import RMB_100K, BruteForce, brute_force, plan_scenario, stand_in_design, terms_of
 
 from optimizer.designs import Design
-from optimizer.solve import OfferTerms, solve_designs
 from optimizer.scenario import Scenario
-from plan_factories import RMB_100K, BruteForce, brute_force, plan_scenario, stand_in_design, terms_of
+from optimizer.solve import OfferTerms, solve_designs
 
 SEEDS = range(60)
 VENDORS = ("vendor-a", "vendor-b")
@@ -66,7 +66,7 @@ def random_instance(seed: int) -> Instance:
     return Instance(scenario, designs, terms)
 
 
-@lru_cache(maxsize=None)
+@cache
 def solved(seed: int) -> tuple[Instance, BruteForce]:
     inst = random_instance(seed)
     return inst, brute_force(inst.scenario, inst.designs, inst.terms)

@@ -10,12 +10,12 @@ import re
 
 import pytest
 from ortools.sat.python import cp_model
+from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
 
 from optimizer import designs as designs_mod
 from optimizer import solve
 from optimizer.scenario import Scenario
 from optimizer.specs import get_model
-from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
 
 
 def _objective(scenario, designs, terms) -> int | None:
