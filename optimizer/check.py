@@ -78,6 +78,7 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
     if served + TOLERANCE < w.load.amount:
         problems.append(f"serves {served:.2f} {w.load.unit}, the load is {w.load.amount:g}")
     cost = 0.0
+    power_w = 0.0
     vendors = set()
     for oid, n in plan.servers.items():
         offer = offers[oid]
@@ -87,6 +88,13 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
             problems.append(f"{oid}: {n} servers bought, {offer.available_servers} available")
         if used_cards.get(oid, 0) > n * cps:
             problems.append(f"{oid}: replicas use {used_cards[oid]} cards, {n} servers hold {n * cps}")
+        if n and not offer.owned and used_cards.get(oid, 0) <= (n - 1) * cps:
+            problems.append(f"{oid}: {n} servers bought but replicas use only {used_cards.get(oid, 0)} cards (a server stands idle)")
+        if c.power_cap_kw is not None and n:
+            if card.tdp_w is None:
+                problems.append(f"{oid}: TDP unknown, cannot be shown within the power cap")
+            else:
+                power_w += n * cps * card.tdp_w
         if offer.vendor in c.vendors_excluded or (c.vendors_allowed is not None and offer.vendor not in c.vendors_allowed):
             problems.append(f"{oid}: vendor {offer.vendor} is not allowed")
         if n:
@@ -99,6 +107,8 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
     for oid in used_cards:
         if oid not in plan.servers:
             problems.append(f"{oid}: replicas placed but no server bought")
+    if c.power_cap_kw is not None and power_w > c.power_cap_kw * 1000 + TOLERANCE:
+        problems.append(f"power {power_w / 1000:.1f} kW exceeds the cap {c.power_cap_kw:g} kW")
     if c.single_vendor and len(vendors) > 1:
         problems.append(f"single_vendor, but the plan buys from {sorted(vendors)}")
     if c.max_servers is not None and sum(plan.servers.values()) > c.max_servers:

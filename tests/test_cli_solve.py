@@ -1,0 +1,155 @@
+"""`procure solve` and `procure schema`, run as real subprocesses on every shipped scenario.
+
+A scenario whose file name contains 'infeasible' is expected to exit 3 with a diagnosis; every
+other one exits 0 with ranked plans. Each scenario is solved twice (into two directories): the
+report files must match byte for byte, and match the committed reports/.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO_ROOT
+
+SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*.yaml"))
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 2, 3
+
+
+def _expected_exit(path: Path) -> int:
+    return EXIT_INFEASIBLE if "infeasible" in path.stem else EXIT_OK
+
+
+@pytest.fixture(scope="module")
+def solve_into(procure, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """`solve_into(scenario, run)` solves once per (scenario, run) into its own directory and
+    returns (directory, CliResult). Run "json" passes --json; run "again" does not."""
+    done = {}
+
+    def run(path: Path, which: str):  # type: ignore[no-untyped-def]
+        if (path, which) not in done:
+            out = tmp_path_factory.mktemp(f"{path.stem}-{which}")
+            flags = ("--json",) if which == "json" else ()
+            done[path, which] = out, procure("solve", str(path), "--out", str(out), *flags, expect=_expected_exit(path))
+        return done[path, which]
+
+    return run
+
+
+def test_there_are_shipped_scenarios():
+    assert SCENARIOS, "scenarios/*.yaml is empty"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario_solves_with_the_expected_exit_and_json(solve_into, path):
+    _, result = solve_into(path, "json")
+    out = json.loads(result.stdout)
+    shown = result.shown()
+    assert out["status"] in {"optimal", "feasible", "infeasible"}, shown
+    assert isinstance(out["solve_seconds"], float) and out["solve_seconds"] >= 0, shown
+    price = {b["offer"]: b["price_rmb_per_server"] for b in out["bids"]}
+    if _expected_exit(path) == EXIT_INFEASIBLE:
+        assert out["status"] == "infeasible", shown
+        assert out["plans"] == [], shown
+        d = out["diagnosis"]
+        assert d is not None and d["binding"], shown
+        assert d["relaxations"] or d["offer_reasons"], shown
+        return
+    assert out["status"] in {"optimal", "feasible"}, shown
+    assert out["diagnosis"] is None, shown
+    assert out["plans"], shown
+    assert [p["rank"] for p in out["plans"]] == list(range(1, len(out["plans"]) + 1)), shown
+    costs = [p["cost_rmb"] for p in out["plans"]]
+    assert costs == sorted(costs), shown
+    assert out["objective_rmb"] == costs[0], shown
+    for plan in out["plans"]:
+        assert plan["servers"] and all(isinstance(n, int) and n > 0 for n in plan["servers"].values()), plan
+        assert plan["capex_rmb"] == sum(price[oid] * n for oid, n in plan["servers"].items()), plan
+        assert plan["replicas"], plan
+        for row in plan["replicas"]:
+            assert row["offer"] in plan["servers"], row
+            assert isinstance(row["card"], str) and isinstance(row["precision"], str), row
+            for key in ("tp", "pp", "ep", "dp", "batch"):
+                assert isinstance(row[key], int) and row[key] >= 1, (key, row)
+            for key in ("ttft_ms", "tpot_ms", "output_tokens_per_s"):
+                assert row["predicted"][key] > 0, (key, row)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_same_scenario_gives_byte_identical_reports(solve_into, path):
+    first, _ = solve_into(path, "json")
+    second, _ = solve_into(path, "again")
+    for suffix in (".md", ".json"):
+        a, b = first / f"{path.stem}{suffix}", second / f"{path.stem}{suffix}"
+        assert a.read_bytes() == b.read_bytes(), f"{path.stem}{suffix} differs between two solves"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_committed_reports_are_up_to_date(solve_into, path):
+    fresh, _ = solve_into(path, "json")
+    for suffix in (".md", ".json"):
+        committed = REPO_ROOT / "reports" / f"{path.stem}{suffix}"
+        stale = f"reports/{path.stem}{suffix} is stale: run procure solve scenarios/{path.name}"
+        assert committed.is_file(), stale
+        assert (fresh / f"{path.stem}{suffix}").read_bytes() == committed.read_bytes(), stale
+
+
+# --------------------------------------------------------------------------------------------
+# Bad input: exit 2, one paragraph naming the file and the field
+
+
+def _base() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load((REPO_ROOT / "scenarios" / "r1_chatbot.yaml").read_text(encoding="utf-8"))
+
+
+def _unknown_card() -> str:
+    raw = _base()
+    raw["offers"][0]["card"] = "h999"
+    return yaml.safe_dump(raw)
+
+
+def _negative_price() -> str:
+    raw = _base()
+    raw["offers"][0]["price_rmb_per_server"] = -1_500_000
+    return yaml.safe_dump(raw)
+
+
+def _unknown_key() -> str:
+    raw = _base()
+    raw["colour"] = "blue"
+    return yaml.safe_dump(raw)
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (_unknown_card, "offers.0.card"),
+        (_negative_price, "offers.0.price_rmb_per_server"),
+        (lambda: "name: [unclosed\nmodel: deepseek-r1\n", "not valid YAML"),
+        (_unknown_key, "colour"),
+    ],
+    ids=["unknown-card", "negative-price", "malformed-yaml", "unknown-key"],
+)
+def test_bad_scenario_exits_2_with_one_paragraph(procure, tmp_path, make, field):
+    path = tmp_path / "bad.yaml"
+    path.write_text(make(), encoding="utf-8")
+    result = procure("solve", str(path), "--out", str(tmp_path / "out"), expect=EXIT_BAD_INPUT)
+    text = result.stderr.strip()
+    assert text.startswith("error: "), result.shown()
+    assert str(path) in text and field in text, result.shown()
+    assert "\n\n" not in text, result.shown()
+    assert "Traceback" not in result.stderr + result.stdout, result.shown()
+    assert not (tmp_path / "out").exists(), "no report is written for bad input"
+
+
+def test_schema_scenario_prints_json_schema(procure):
+    out = json.loads(procure("schema", "scenario", expect=EXIT_OK).stdout)
+    assert {"name", "model", "workload", "sla", "offers"} <= set(out["properties"]), sorted(out["properties"])
+    assert "offers" in out["required"]
+
+
+def test_schema_unknown_exits_2(procure):
+    result = procure("schema", "catalog", expect=EXIT_BAD_INPUT)
+    assert result.stderr.startswith("error: "), result.shown()
