@@ -60,7 +60,8 @@ def test_more_servers_than_available(r1, best):
     plan = _repriced(best, r1.scenario, {**best.servers, oid: available + 1})
     problems = _problems(plan, r1)
     assert _has(problems, oid, f"{available + 1} servers bought", f"{available} available"), problems
-    assert len(problems) == 1, problems
+    # The mutation also leaves a bought server idle, which the checker rightly reports too.
+    assert all("stands idle" in q for q in problems[1:]) and len(problems) <= 2, problems
 
 
 def test_cost_off_by_1000_rmb(r1, best):
@@ -83,7 +84,8 @@ def test_fewer_replicas_than_the_load_needs(r1, best):
     plan = dataclasses.replace(best, groups=tuple(x for x in groups if x.count))
     problems = _problems(plan, r1)
     assert _has(problems, "serves", f"the load is {load:g}"), problems
-    assert len(problems) == 1, problems
+    # The mutation also leaves a bought server idle, which the checker rightly reports too.
+    assert all("stands idle" in q for q in problems[1:]) and len(problems) <= 2, problems
 
 
 def test_no_server_under_the_replicas(r1, best):
