@@ -11,12 +11,11 @@ import math
 from dataclasses import dataclass, field
 
 from optimizer.errors import InputError
-from optimizer.perf import Parallelism, ReplicaPerf, check_parallelism, compute_precision_for, evaluate, max_batch
+from optimizer.perf import KV_BYTES, Parallelism, ReplicaPerf, check_parallelism, compute_precision_for, evaluate, max_batch
 from optimizer.scenario import Offer, Scenario
 from optimizer.specs import Card, ModelSpec, get_precision, load_cards, load_efficiency
 
 PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
-KV_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
 
 
 @dataclass(frozen=True)
