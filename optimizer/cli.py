@@ -156,9 +156,9 @@ def solve(
 
 
 def _summary(result: Any, md_path: Path) -> str:
-    from optimizer.report import _recommendation
+    from optimizer.report import recommendation
 
-    lines = [_recommendation(result).replace("**", "")]
+    lines = [recommendation(result).replace("**", "")]
     if result.diagnosis:
         lines += [f"  binding: {', '.join(result.diagnosis.binding)}"]
         lines += [f"  - {r}" for r in result.diagnosis.relaxations]

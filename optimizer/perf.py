@@ -402,13 +402,11 @@ def decode_step(
     compute_s = flops / (units.tflops_to_flops(card.dense_tflops[compute]) * eff.mfu_decode)  # type: ignore[index]
 
     comm_s = _stage_comm_s(model, card, par, st, tokens_per_group, micro, eff, d)
-    stage_s = StepBreakdown(memory_s, compute_s, comm_s, 0.0)
-    overhead = units.s_to_ms(0) + eff.step_overhead_ms / units.MS_PER_S
     return StepBreakdown(
-        memory_s=stage_s.memory_s * par.pp,
-        compute_s=stage_s.compute_s * par.pp,
+        memory_s=memory_s * par.pp,
+        compute_s=compute_s * par.pp,
         communication_s=comm_s * par.pp + _pp_handoff_s(model, card, par, micro, eff, d),
-        overhead_s=overhead,
+        overhead_s=eff.step_overhead_ms / units.MS_PER_S,
     )
 
 

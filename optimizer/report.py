@@ -108,7 +108,8 @@ def to_json(result: SolveResult, *, include_timing: bool) -> dict[str, Any]:
     return out
 
 
-def _recommendation(result: SolveResult) -> str:
+def recommendation(result: SolveResult) -> str:
+    """The one-sentence answer: what to buy, total RMB, headroom against each SLA."""
     s = result.scenario
     if not result.plans:
         return "**No plan meets this scenario.** See the diagnosis below."
@@ -254,7 +255,7 @@ def _assumptions(result: SolveResult) -> list[str]:
 
 def render(result: SolveResult) -> str:
     s = result.scenario
-    lines = [f"# procure report: {s.name}", "", s.description or "", "", "## Recommendation", "", _recommendation(result), ""]
+    lines = [f"# procure report: {s.name}", "", s.description or "", "", "## Recommendation", "", recommendation(result), ""]
     if result.plans:
         lines += [
             "## Ranked plans",

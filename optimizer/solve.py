@@ -22,7 +22,7 @@ from optimizer.specs import ModelSpec, get_model, load_cards
 LOAD_SCALE = 1000
 HOURS_PER_YEAR = 24 * 365
 TIME_LIMIT_S = 20.0
-CONSTRAINT_FAMILIES = ("budget", "availability", "max_servers", "power", "single_vendor")
+CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor")
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,14 +409,15 @@ def _relaxation_text(
 ) -> str:
     """Smallest single relaxation that makes the scenario feasible, in words."""
     options = []
-    for family in ("availability", "budget", "max_servers", "power", "single_vendor"):
+    for family in active_families(scenario):  # relaxing a limit the scenario does not set changes nothing
         code, solver, v = solve_designs(scenario, designs, terms, relax=frozenset({family}), only_offer=only_offer)
         if _status_name(code) == "infeasible":
             continue
         plan = _extract(solver, v, designs, terms, 0)
         options.append(_describe_relaxation(family, plan, scenario, terms))
     if not options:
-        code, solver, v = solve_designs(scenario, designs, terms, relax=frozenset(CONSTRAINT_FAMILIES), only_offer=only_offer)
+        relax_all = frozenset(active_families(scenario))
+        code, solver, v = solve_designs(scenario, designs, terms, relax=relax_all, only_offer=only_offer)
         if _status_name(code) != "infeasible":
             plan = _extract(solver, v, designs, terms, 0)
             need = ", ".join(f"{n} x {o}" for o, n in plan.servers.items())
