@@ -107,7 +107,11 @@ def meets_sla(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> bool:
     return (sla.ttft_ms is None or ttft_ms <= sla.ttft_ms) and (sla.tpot_ms is None or tpot_ms <= sla.tpot_ms)
 
 
-def enumerate_designs(scenario: Scenario, model: ModelSpec) -> tuple[list[Design], dict[str, OfferSummary]]:
+def enumerate_designs(
+    scenario: Scenario, model: ModelSpec, *, prune: bool = True
+) -> tuple[list[Design], dict[str, OfferSummary]]:
+    """SLA-compliant designs of every allowed offer; with `prune`, only the non-dominated ones
+    (what the plan model needs); without, every TP/PP/EP split (what a report ranks)."""
     cards = load_cards()
     designs: list[Design] = []
     summaries: dict[str, OfferSummary] = {}
@@ -117,7 +121,9 @@ def enumerate_designs(scenario: Scenario, model: ModelSpec) -> tuple[list[Design
         if _vendor_excluded(offer, scenario):
             summary.reasons.append(f"vendor {offer.vendor!r} is excluded by the scenario's vendor rules")
             continue
-        own = prune_dominated(_offer_designs(scenario, model, offer, cards[offer.card], summary), scenario)
+        own = _offer_designs(scenario, model, offer, cards[offer.card], summary)
+        if prune:
+            own = prune_dominated(own, scenario)
         summary.designs = len(own)
         designs.extend(own)
     return designs, summaries
@@ -128,14 +134,15 @@ def prune_dominated(designs: list[Design], scenario: Scenario) -> list[Design]:
     packing and price depend only on the card count, so the cheapest plan never needs it. Ties keep
     the precision listed first in the scenario (the checkpoint's own format first, usually)."""
     order = {p: i for i, p in enumerate(scenario.precisions)}
-    ranked = sorted(designs, key=lambda d: (d.cards, -d.capacity, order[d.perf.precision], d.key))
+    ranked = sorted(designs, key=lambda d: (d.offer_id, d.cards, -d.capacity, order[d.perf.precision], d.key))
     kept: list[Design] = []
-    best_by_cards: dict[int, float] = {}
+    best: dict[tuple[str, int], float] = {}
     for d in ranked:
-        if d.capacity > best_by_cards.get(d.cards, -1.0):
+        if d.capacity > best.get((d.offer_id, d.cards), -1.0):
             kept.append(d)
-            best_by_cards[d.cards] = d.capacity
-    return kept
+            best[(d.offer_id, d.cards)] = d.capacity
+    order_in = {o.id: i for i, o in enumerate(scenario.offers)}
+    return sorted(kept, key=lambda d: (order_in[d.offer_id], d.cards, d.key))
 
 
 def _vendor_excluded(offer: Offer, scenario: Scenario) -> bool:

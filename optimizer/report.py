@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from optimizer.designs import Design
 from optimizer.solve import Plan, SolveResult
 from optimizer.specs import load_cards, load_efficiency
 
@@ -123,8 +124,41 @@ def recommendation(result: SolveResult) -> str:
     if s.sla.tpot_ms:
         heads.append(f"TPOT {worst_tpot:.1f} ms vs {s.sla.tpot_ms:g} ms ({_pct(1 - worst_tpot / s.sla.tpot_ms)} headroom)")
     load = s.workload.load
+    if s.objective.kind == "max_load":
+        shape = "; ".join(f"{g.count} × {_shape(g.design)}" for g in p.groups)
+        return (
+            f"**Run {shape} on {buy}: serves {p.served:,.1f} {load.unit}, the most this fleet can within the SLAs** "
+            f"({result.status}; cost {_rmb(p.cost_rmb)}). " + "; ".join(heads) + f" ({s.sla.statistic} latencies)."
+        )
     heads.append(f"capacity {p.served:,.1f} {load.unit} vs {load.amount:g} needed ({_pct(p.served / load.amount - 1)})")
     return f"**Buy {buy} for {_rmb(p.cost_rmb)}** ({result.status}). " + "; ".join(heads) + f" ({s.sla.statistic} latencies)."
+
+
+def _shape(d: Design) -> str:
+    par = d.perf.parallelism
+    return f"TP{par.tp}/PP{par.pp}/EP{par.ep} {d.perf.precision} at batch {d.perf.batch} ({d.offer_id})"
+
+
+def _candidates_table(result: SolveResult) -> list[str]:
+    """Every SLA-compliant split, ranked by the load it alone would serve on the offered servers:
+    the answer to "which TP/PP/EP on this fleet?"."""
+    unit = result.scenario.workload.load.unit
+    rows = []
+    for d in result.candidates:
+        t = result.terms[d.offer_id]
+        replicas = t.available_servers * t.cards_per_server // d.cards
+        if replicas:
+            rows.append((replicas * d.capacity, d, replicas))
+    rows.sort(key=lambda r: (-r[0], r[1].key))
+    lines = [
+        f"| split | cards per replica | replicas | {unit} served | TTFT ms | TPOT ms | bottleneck |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for served, d, replicas in rows:
+        lines.append(
+            f"| {_shape(d)} | {d.cards} | {replicas} | {served:,.1f} | {d.ttft_ms:,.0f} | {d.tpot_ms:.1f} | {d.perf.bottleneck} |"
+        )
+    return lines
 
 
 def _ranked_table(result: SolveResult) -> list[str]:
@@ -168,7 +202,11 @@ def _breakdown(result: SolveResult, plan: Plan) -> list[str]:
 
 
 def _bids(result: SolveResult) -> list[str]:
-    lines = ["| offer | vendor | card | price / server | price kind | best plan | cost | gap to winner |", "|---|---|---|---:|---|---|---:|---:|"]
+    unit = result.scenario.workload.load.unit
+    lines = [
+        f"| offer | vendor | card | price / server | price kind | best plan | {unit} served | cost | gap to winner |",
+        "|---|---|---|---:|---|---|---:|---:|---:|",
+    ]
     winner = result.plans[0].cost_rmb if result.plans else None
     for o in result.per_offer:
         t = result.terms[o.offer_id]
@@ -183,7 +221,10 @@ def _bids(result: SolveResult) -> list[str]:
             cost = _rmb(o.plan.cost_rmb)
         else:
             plan_txt, cost, gap = f"cannot serve: {o.reason}", "—", "—"
-        lines.append(f"| {o.offer_id} | {t.vendor} | {t.card_id} | {_rmb(t.price_rmb_per_server)} | {t.price_kind} | {plan_txt} | {cost} | {gap} |")
+        served = f"{o.plan.served:,.1f}" if o.plan else "—"
+        lines.append(
+            f"| {o.offer_id} | {t.vendor} | {t.card_id} | {_rmb(t.price_rmb_per_server)} | {t.price_kind} | {plan_txt} | {served} | {cost} | {gap} |"
+        )
     return lines
 
 
@@ -269,6 +310,8 @@ def render(result: SolveResult) -> str:
             "",
             *_breakdown(result, result.plans[0]),
         ]
+        if s.objective.kind == "max_load":
+            lines += ["## Every split on this fleet", "", *_candidates_table(result), ""]
     if result.diagnosis:
         d = result.diagnosis
         lines += ["## Diagnosis", "", f"Binding: {', '.join(d.binding)}.", ""]

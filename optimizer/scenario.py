@@ -110,7 +110,10 @@ class Constraints(Strict):
 
 
 class Objective(Strict):
-    kind: Literal["capex", "tco"] = "capex"
+    kind: Literal["capex", "tco", "max_load"] = Field(
+        "capex", description="capex or tco: cheapest plan covering the load; max_load: most load the offers "
+        "(e.g. hardware already owned) can serve within the SLAs and limits, the load being a floor",
+    )
     years: PositiveFinite | None = None
     rmb_per_kwh: PositiveFinite | None = None
     pue: Annotated[float, Field(ge=1, le=3)] = 1.3

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from optimizer.check import assert_plan_valid
-from optimizer.designs import Design, OfferSummary, enumerate_designs, offer_cards_per_server
+from optimizer.designs import Design, OfferSummary, enumerate_designs, offer_cards_per_server, prune_dominated
 from optimizer.scenario import Offer, Scenario
 from optimizer.specs import ModelSpec, get_model, load_cards
 
@@ -96,10 +96,14 @@ class PlanVars:
 def build_plan_model(
     scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *,
     relax: frozenset[str] = frozenset(), forbid: tuple[dict[str, int], ...] = (),
-    only_offer: str | None = None, with_assumptions: bool = False,
+    only_offer: str | None = None, with_assumptions: bool = False, maximize_load: bool = False,
+    min_served: int | None = None,
 ) -> PlanVars:
+    """The plan model. Default goal: least cost covering the load. With `maximize_load`: most load
+    served (at least `min_served` units) within the limits; the caller then minimises cost at that
+    load (see solve_max_load)."""
     m = cp_model.CpModel()
-    demand = load_demand(scenario)
+    demand = load_demand(scenario) if min_served is None else min_served
     servers, server_ub = {}, {}
     for oid, t in terms.items():
         ub = t.available_servers
@@ -108,11 +112,12 @@ def build_plan_model(
         if only_offer is not None and oid != only_offer:
             ub = 0
         server_ub[oid] = ub
-        servers[oid] = m.new_int_var(0, ub, f"servers[{oid}]")
+        lb = ub if t.owned else 0  # hardware already owned is there whether used or not
+        servers[oid] = m.new_int_var(lb, ub, f"servers[{oid}]")
     replicas = {}
     for i, d in enumerate(designs):
-        need = math.ceil(demand / max(capacity_units(d), 1))
         fit = server_ub[d.offer_id] * terms[d.offer_id].cards_per_server // d.cards
+        need = fit if maximize_load else math.ceil(demand / max(capacity_units(d), 1))
         replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{d.key}]")
     v = PlanVars(m, servers, replicas, server_ub)
     for family in active_families(scenario):
@@ -132,10 +137,21 @@ def build_plan_model(
         _add_single_vendor(v, scenario, terms)
     for plan in forbid:
         _forbid_purchase(v, plan)
-    m.minimize(sum(t.cost_rmb_per_server * servers[oid] for oid, t in terms.items()))
+    if maximize_load:
+        m.maximize(served_units_expr(v, designs))
+    else:
+        m.minimize(cost_expr(v, terms))
     if v.enforce:
         m.add_assumptions(list(v.enforce.values()))
     return v
+
+
+def served_units_expr(v: PlanVars, designs: list[Design]) -> cp_model.LinearExprT:
+    return sum(capacity_units(d) * v.replicas[i] for i, d in enumerate(designs))
+
+
+def cost_expr(v: PlanVars, terms: dict[str, OfferTerms]) -> cp_model.LinearExprT:
+    return sum(t.cost_rmb_per_server * v.servers[oid] for oid, t in terms.items())
 
 
 def active_families(scenario: Scenario) -> list[str]:
@@ -175,7 +191,7 @@ def _add_packing(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms
 
 def _add_load(v: PlanVars, designs: list[Design], demand: int) -> None:
     """The replicas together serve the demand (capacity rounded down, demand up)."""
-    v.model.add(sum(capacity_units(d) * v.replicas[i] for i, d in enumerate(designs)) >= demand)
+    v.model.add(served_units_expr(v, designs) >= demand)
 
 
 def _add_availability(v: PlanVars, terms: dict[str, OfferTerms]) -> None:
@@ -188,8 +204,7 @@ def _add_budget(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTerms]) -
     """Total cost within the budget cap."""
     cap = scenario.constraints.budget_rmb
     if cap is not None:
-        cost = sum(t.cost_rmb_per_server * v.servers[oid] for oid, t in terms.items())
-        _when(v, "budget", v.model.add(cost <= math.floor(cap)))
+        _when(v, "budget", v.model.add(cost_expr(v, terms) <= math.floor(cap)))
 
 
 def _add_max_servers(v: PlanVars, scenario: Scenario) -> None:
@@ -287,7 +302,8 @@ class SolveResult:
     objective_rmb: int | None
     best_bound_rmb: int | None
     solve_seconds: float
-    designs: tuple[Design, ...]
+    designs: tuple[Design, ...]       # non-dominated designs given to CP-SAT
+    candidates: tuple[Design, ...]    # every SLA-compliant design before pruning
     plans: tuple[Plan, ...]
     per_offer: tuple[OfferOutcome, ...]
     diagnosis: Diagnosis | None
@@ -327,15 +343,45 @@ def solve_designs(
     return code, solver, v
 
 
+def solve_max_load(
+    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *, min_served: int = 0,
+    only_offer: str | None = None,
+) -> tuple[str, Plan | None]:
+    """Most load served within the scenario's limits, then the cheapest plan serving that much
+    (two solves: lexicographic, so the second never trades load for money)."""
+    if not designs:
+        return "infeasible", None
+    code, solver, v = solve_designs(scenario, designs, terms, maximize_load=True, min_served=min_served, only_offer=only_offer)
+    status = _status_name(code)
+    if status == "infeasible":
+        return status, None
+    best = round(solver.objective_value)
+    v = build_plan_model(scenario, designs, terms, maximize_load=True, min_served=min_served, only_offer=only_offer)
+    v.model.add(served_units_expr(v, designs) >= best)
+    v.model.minimize(cost_expr(v, terms))
+    solver = _solver()
+    code = solver.solve(v.model)
+    if _status_name(code) == "infeasible":
+        return "infeasible", None
+    status = "optimal" if status == "optimal" and _status_name(code) == "optimal" else "feasible"
+    return status, _extract(solver, v, designs, terms, 1)
+
+
 def solve(scenario: Scenario) -> SolveResult:
     """Enumerate designs, solve the plan model, rank alternatives, diagnose infeasibility."""
     started = time.perf_counter()
     model = get_model(scenario.model)
-    designs, summaries = enumerate_designs(scenario, model)
+    candidates, summaries = enumerate_designs(scenario, model, prune=False)
+    designs = prune_dominated(candidates, scenario)
     terms = offer_terms(scenario)
     plans: list[Plan] = []
     status, objective, bound, diagnosis = "infeasible", None, None, None
-    if designs:
+    if designs and scenario.objective.kind == "max_load":
+        status, best = solve_max_load(scenario, designs, terms, min_served=load_demand(scenario))
+        if best is not None:
+            plans.append(best)
+            objective = bound = best.cost_rmb
+    elif designs:
         code, solver, v = solve_designs(scenario, designs, terms)
         status = _status_name(code)
         if status != "infeasible":
@@ -349,7 +395,8 @@ def solve(scenario: Scenario) -> SolveResult:
         assert_plan_valid(plan, scenario, model)
     return SolveResult(
         scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
-        solve_seconds=time.perf_counter() - started, designs=tuple(designs), plans=tuple(plans),
+        solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
+        plans=tuple(plans),
         per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
     )
 
@@ -373,6 +420,10 @@ def _best_per_offer(
         own = [d for d in designs if d.offer_id == oid]
         if not own:
             out.append(OfferOutcome(oid, None, "; ".join(summaries[oid].reasons) or "no design meets the SLAs"))
+            continue
+        if scenario.objective.kind == "max_load":
+            _, plan = solve_max_load(scenario, own, terms, min_served=load_demand(scenario), only_offer=oid)
+            out.append(OfferOutcome(oid, plan, None if plan else "cannot serve the minimum load"))
             continue
         code, solver, v = solve_designs(scenario, own, terms, only_offer=oid, relax=frozenset({"single_vendor"}))
         if _status_name(code) != "infeasible":
