@@ -124,12 +124,17 @@ def solve(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML (see scenarios/).")],
     out: Annotated[Path, typer.Option(help="Directory for the report files.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")] = False,
+    with_compare: Annotated[bool, typer.Option("--compare", help="Also write the bid comparison and link it.")] = False,
+    whatif_budget: Annotated[
+        str | None, typer.Option("--whatif-budget", help="Also run a budget sweep FROM:TO:STEPS (RMB) and link it.")
+    ] = None,
+    whatif_tpot: Annotated[str | None, typer.Option("--whatif-tpot", help="Also run a TPOT sweep (ms list) and link it.")] = None,
 ) -> None:
     """Find the cheapest plan that meets the scenario's SLAs; write reports/<scenario>.md and .json.
 
     Exit codes: 0 a plan, 3 infeasible (with the diagnosis), 2 bad input.
 
-    Example: procure solve scenarios/r1_chatbot.yaml
+    Example: procure solve scenarios/r1_chatbot.yaml --compare --whatif-budget 1000000:20000000:20
     """
 
     def body() -> int:
@@ -142,9 +147,19 @@ def solve(
             typer.echo(f"solving {scenario} ...", err=True)
         result = run_solve(scn)
         out.mkdir(parents=True, exist_ok=True)
+        links: list[tuple[str, str]] = []
+        wanted = scn.analysis
+        budget_range = whatif_budget or wanted.budget_sweep_rmb
+        tpot_list = whatif_tpot or (",".join(f"{x:g}" for x in wanted.tpot_sweep_ms) if wanted.tpot_sweep_ms else None)
+        if with_compare or wanted.compare:
+            _, compare_md = run_compare(scenario, out)
+            links.append(("Bid comparison with break-even prices", compare_md.name))
+        if budget_range or tpot_list:
+            _, whatif_md = run_whatif(scenario, out, budget=budget_range, tpot=tpot_list)
+            links.append(("What-if sweeps", whatif_md.name))
         md_path = out / f"{scenario.stem}.md"
         json_path = out / f"{scenario.stem}.json"
-        md_path.write_text(render(result), encoding="utf-8")
+        md_path.write_text(render(result, tuple(links)), encoding="utf-8")
         json_path.write_text(_dump(to_json(result, include_timing=False)) + "\n", encoding="utf-8")
         if as_json:
             typer.echo(_dump(to_json(result, include_timing=True)))
@@ -168,6 +183,125 @@ def _summary(result: Any, md_path: Path) -> str:
         lines.append(f"  bid {o.offer_id}: {status}")
     lines.append(f"  {len(result.designs)} designs, solved in {result.solve_seconds:.2f} s; report: {md_path}")
     return "\n".join(lines)
+
+
+def _progress(label: str) -> Callable[[int, int], None] | None:
+    """A progress line on a terminal; nothing when output is piped (tests, scripts)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r{label}: {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def run_compare(scenario: Path, out: Path) -> tuple[Any, Path]:
+    from optimizer.report_whatif import compare_json, render_compare
+    from optimizer.scenario import load_scenario
+    from optimizer.whatif import compare as run
+
+    comparison = run(load_scenario(scenario), _progress("break-even prices"))
+    out.mkdir(parents=True, exist_ok=True)
+    md = out / f"{scenario.stem}_compare.md"
+    md.write_text(render_compare(comparison), encoding="utf-8")
+    (out / f"{scenario.stem}_compare.json").write_text(_dump(compare_json(comparison)) + "\n", encoding="utf-8")
+    return comparison, md
+
+
+@app.command()
+def compare(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with the bids to compare.")],
+    out: Annotated[Path, typer.Option(help="Directory for the report files.")] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")] = False,
+) -> None:
+    """One row per bid with its own best plan, the winner, and each losing bid's break-even price.
+
+    Writes reports/<scenario>_compare.md and .json.
+
+    Example: procure compare scenarios/r1_bids_h200_910b_mi300x.yaml
+    """
+
+    def body() -> int:
+        from optimizer.report_whatif import compare_json, compare_table, why_winner
+
+        comparison, md = run_compare(scenario, out)
+        if as_json:
+            typer.echo(_dump(compare_json(comparison)))
+        else:
+            typer.echo("\n".join([*compare_table(comparison), "", why_winner(comparison), f"report: {md}"]))
+        return 0 if comparison.winner else EXIT_INFEASIBLE
+
+    _run(body)
+
+
+def run_whatif(
+    scenario: Path, out: Path, *, budget: str | None = None, tpot: str | None = None, ttft: str | None = None,
+    load: str | None = None, price: list[str] | None = None,
+) -> tuple[list[Any], Path]:
+    from optimizer import whatif
+    from optimizer.report_whatif import render_sweeps
+    from optimizer.scenario import load_scenario
+    from optimizer.solve import solve as run_solve
+
+    scn = load_scenario(scenario)
+    sweeps = []
+    if budget:
+        sweeps.append(whatif.budget_sweep(scn, whatif.parse_range(budget, "--budget"), _progress("budget sweep")))
+    if tpot:
+        sweeps.append(whatif.sla_sweep(scn, "tpot", whatif.parse_list(tpot, "--tpot"), _progress("TPOT sweep")))
+    if ttft:
+        sweeps.append(whatif.sla_sweep(scn, "ttft", whatif.parse_list(ttft, "--ttft"), _progress("TTFT sweep")))
+    if load:
+        sweeps.append(whatif.load_sweep(scn, whatif.parse_list(load, "--load"), _progress("load sweep")))
+    for spec in price or []:
+        offer, _, rng = spec.partition("=")
+        if not rng:
+            raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
+        sweeps.append(whatif.price_sweep(scn, offer, whatif.parse_range(rng, "--price"), _progress(f"price sweep {offer}")))
+    if not sweeps:
+        raise InputError("procure whatif", "(options)", "no sweep asked for", "give --budget, --tpot, --ttft, --load or --price")
+    out.mkdir(parents=True, exist_ok=True)
+    result = run_solve(scn)
+    md = out / f"{scenario.stem}_whatif.md"
+    md.write_text(render_sweeps(scenario.stem, sweeps, out, result.plans[0] if result.plans else None), encoding="utf-8")
+    return sweeps, md
+
+
+@app.command()
+def whatif(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML.")],
+    budget: Annotated[str | None, typer.Option(help="Budget sweep FROM:TO:STEPS in RMB: most load served at each budget.")] = None,
+    tpot: Annotated[str | None, typer.Option(help="TPOT targets in ms, e.g. 30,50,80: cheapest plan at each.")] = None,
+    ttft: Annotated[str | None, typer.Option(help="TTFT targets in ms, e.g. 500,1000,2000.")] = None,
+    load: Annotated[str | None, typer.Option(help="Loads in the scenario's unit, e.g. 100,200,400: cost curve per vendor.")] = None,
+    price: Annotated[list[str] | None, typer.Option(help="OFFER=FROM:TO:STEPS: the winner as that bid's server price moves.")] = None,
+    out: Annotated[Path, typer.Option(help="Directory for the Markdown and PNG files.")] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: one sweep object, or a list for several.")] = False,
+) -> None:
+    """Budget, SLA, load and price sweeps with tables, Markdown and PNG plots (reports/<scenario>_whatif.md).
+
+    Example: procure whatif scenarios/r1_bids_h200_910b_mi300x.yaml --budget 1000000:20000000:20 --tpot 30,50,80
+    """
+
+    def body() -> int:
+        from optimizer.report_whatif import sweep_json, sweep_table
+
+        sweeps, md = run_whatif(scenario, out, budget=budget, tpot=tpot, ttft=ttft, load=load, price=price)
+        if as_json:
+            docs = [sweep_json(s) for s in sweeps]
+            typer.echo(_dump(docs[0] if len(docs) == 1 else docs))
+        else:
+            for s in sweeps:
+                typer.echo(f"{s.kind} sweep")
+                typer.echo("\n".join(sweep_table(s)))
+                typer.echo("")
+            typer.echo(f"report: {md}")
+        return 0
+
+    _run(body)
 
 
 @app.command()

@@ -294,7 +294,9 @@ def _assumptions(result: SolveResult) -> list[str]:
     return lines
 
 
-def render(result: SolveResult) -> str:
+def render(result: SolveResult, links: tuple[tuple[str, str], ...] = ()) -> str:
+    """The Markdown report; `links` (title, relative path) point to comparison and what-if reports
+    made in the same run."""
     s = result.scenario
     lines = [f"# procure report: {s.name}", "", s.description or "", "", "## Recommendation", "", recommendation(result), ""]
     if result.plans:
@@ -320,4 +322,6 @@ def render(result: SolveResult) -> str:
         lines.append("")
     lines += ["## Bids", "", *_bids(result), "", "## Do the weights fit at all?", "", *_weights_check(result), ""]
     lines += ["## Warnings", "", *_warnings(result), "", "## Assumptions and sources", "", *_assumptions(result), ""]
+    if links:
+        lines += ["## Further analysis", "", *[f"- [{title}]({path})" for title, path in links], ""]
     return "\n".join(lines)

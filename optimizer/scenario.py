@@ -134,6 +134,14 @@ class Search(Strict):
     ranked_plans: PositiveInt = 5
 
 
+class Analysis(Strict):
+    """Reports `procure solve` also writes and links (the same as its --compare / --whatif-* options)."""
+
+    compare: bool = False
+    budget_sweep_rmb: str | None = Field(None, description="FROM:TO:STEPS in RMB")
+    tpot_sweep_ms: list[PositiveFinite] | None = None
+
+
 class Scenario(Strict):
     name: str
     description: str = ""
@@ -146,6 +154,7 @@ class Scenario(Strict):
     constraints: Constraints = Constraints()
     objective: Objective = Objective()
     search: Search = Search()
+    analysis: Analysis = Analysis()
     sources: list[str] = Field([], description="where the scenario's numbers come from")
 
     @model_validator(mode="after")

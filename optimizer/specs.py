@@ -372,3 +372,19 @@ def family_efficiency(card: Card, eff: Efficiency | None = None) -> FamilyEffici
             "add it to catalog/efficiency.yaml",
         )
     return eff.families[card.family]
+
+
+class Ecosystem(Strict):
+    """Software-ecosystem note for a card family (catalog/ecosystems.yaml)."""
+
+    note: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def load_ecosystems() -> dict[str, Ecosystem]:
+    path = catalog_dir() / "ecosystems.yaml"
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise InputError(str(path), "(top level)", "must be a mapping of family to note", "see the shipped file")
+    return {family: parse_record(Ecosystem, body, f"{path}:{family}") for family, body in raw.items()}  # type: ignore[misc]

@@ -1,0 +1,265 @@
+"""Rendering of `procure compare` and `procure whatif`: tables, JSON, Markdown and PNG plots.
+
+Functions of their results only; plots are written with fixed metadata so the same sweep gives the
+same files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from optimizer.report import plan_json
+from optimizer.solve import Plan
+from optimizer.whatif import BidRow, Comparison, Sweep, SweepPoint, pareto_front
+
+PNG_METADATA = {"Software": None}
+
+
+def _rmb(x: float | None) -> str:
+    return "—" if x is None else f"RMB {x:,.0f}"
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison
+
+
+def _plan_numbers(plan: Plan) -> dict[str, float]:
+    tok_s = sum(g.design.perf.output_tokens_per_s * g.count for g in plan.groups)
+    return {
+        "tok_s": tok_s,
+        "ttft_ms": max(g.design.ttft_ms for g in plan.groups),
+        "tpot_ms": max(g.design.tpot_ms for g in plan.groups),
+    }
+
+
+def _power_kw(row: BidRow, comparison: Comparison) -> float | None:
+    t = comparison.result.terms[row.offer_id]
+    if row.plan is None or t.power_w_per_server is None:
+        return None
+    return row.plan.servers.get(row.offer_id, 0) * t.power_w_per_server / 1000
+
+
+def _shape(plan: Plan) -> str:
+    return "; ".join(
+        f"{g.count} × TP{g.design.perf.parallelism.tp}/PP{g.design.perf.parallelism.pp}/EP{g.design.perf.parallelism.ep}"
+        f" {g.design.perf.precision} b{g.design.perf.batch}"
+        for g in plan.groups
+    )
+
+
+def compare_json(c: Comparison) -> dict[str, Any]:
+    bids = []
+    for row in c.rows:
+        numbers = _plan_numbers(row.plan) if row.plan else None
+        bids.append({
+            "offer": row.offer_id,
+            "vendor": row.vendor,
+            "card": row.card_id,
+            "feasible": row.feasible,
+            "cost_rmb": row.plan.cost_rmb if row.plan else None,
+            "plan": plan_json(row.plan, c.result) if row.plan else None,
+            "price_rmb_per_server": row.price_rmb_per_server,
+            "price_kind": row.price_kind,
+            "break_even_price_rmb_per_server": row.break_even_rmb_per_server,
+            "break_even_note": row.break_even_note,
+            "rmb_per_1000_output_tok_s": round(row.plan.cost_rmb / (numbers["tok_s"] / 1000)) if row.plan and numbers else None,
+            "power_kw": _power_kw(row, c),
+            "risks": list(row.risks),
+            "reason": row.reason,
+        })
+    return {"scenario": c.result.scenario.name, "bids": bids, "winner": c.winner}
+
+
+def compare_table(c: Comparison) -> list[str]:
+    s = c.result.scenario
+    lines = [
+        "| bid | vendor | card | plan | servers / cards | total | RMB per 1k tok/s | TTFT ms | TPOT ms | tokens/s | power kW "
+        "| bottleneck | break-even price / server |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for row in c.rows:
+        if row.plan is None:
+            lines.append(f"| {row.offer_id} | {row.vendor} | {row.card_id} | cannot serve: {row.reason} | — | — | — | — | — | — | — | — | — |")
+            continue
+        n = _plan_numbers(row.plan)
+        ttft = f"{n['ttft_ms']:,.0f}" + (f" ({1 - n['ttft_ms'] / s.sla.ttft_ms:+.0%})" if s.sla.ttft_ms else "")
+        tpot = f"{n['tpot_ms']:.1f}" + (f" ({1 - n['tpot_ms'] / s.sla.tpot_ms:+.0%})" if s.sla.tpot_ms else "")
+        if row.offer_id == c.winner:
+            be = "winner"
+        elif row.break_even_rmb_per_server is not None:
+            be = f"{_rmb(row.break_even_rmb_per_server)} (bid {_rmb(row.price_rmb_per_server)})"
+        else:
+            be = row.break_even_note or "—"
+        power = _power_kw(row, c)
+        bottleneck = ", ".join(sorted({g.design.perf.bottleneck for g in row.plan.groups}))
+        lines.append(
+            f"| {row.offer_id} | {row.vendor} | {row.card_id} | {_shape(row.plan)} | "
+            f"{row.plan.servers.get(row.offer_id, 0)} / {row.plan.cards} | {_rmb(row.plan.cost_rmb)} | "
+            f"{_rmb(row.plan.cost_rmb / (n['tok_s'] / 1000))} | {ttft} | {tpot} | {n['tok_s']:,.0f} | "
+            f"{'—' if power is None else f'{power:.1f}'} | {bottleneck} | {be} |"
+        )
+    return lines
+
+
+def why_winner(c: Comparison) -> str:
+    """The comparison's verdict in words, from the numbers only."""
+    if c.winner is None:
+        return "No bid can serve the scenario on its own."
+    rows = {r.offer_id: r for r in c.rows}
+    w = rows[c.winner]
+    assert w.plan is not None
+    n = _plan_numbers(w.plan)
+    text = (
+        f"{c.winner} ({w.vendor}, {w.card_id}) wins at {_rmb(w.plan.cost_rmb)}: {w.plan.servers.get(c.winner, 0)} servers "
+        f"({_shape(w.plan)}) deliver {n['tok_s']:,.0f} output tokens/s at {_rmb(w.plan.cost_rmb / (n['tok_s'] / 1000))} "
+        "per 1,000 tokens/s."
+    )
+    for r in c.rows:
+        if r.offer_id == c.winner:
+            continue
+        if r.plan is None:
+            text += f" {r.offer_id} cannot serve: {r.reason}."
+        else:
+            gap = r.plan.cost_rmb - w.plan.cost_rmb
+            be = f"; it would win below {_rmb(r.break_even_rmb_per_server)} per server" if r.break_even_rmb_per_server else ""
+            text += f" {r.offer_id} needs {r.plan.servers.get(r.offer_id, 0)} servers for {_rmb(r.plan.cost_rmb)} ({_rmb(gap)} more{be})."
+    return text
+
+
+def render_compare(c: Comparison) -> str:
+    lines = [
+        f"# procure bid comparison: {c.result.scenario.name}", "", c.result.scenario.description, "",
+        "## Verdict", "", why_winner(c), "",
+        "## Bids, each with its own best plan", "",
+        "Headroom against each SLA in brackets. Break-even: the highest price per server at which the bid's own "
+        "plan would cost less than the winner's, found by re-solving at each price (bisection).", "",
+        *compare_table(c), "", "## Risks", "",
+    ]
+    for row in c.rows:
+        lines.append(f"- **{row.offer_id}**: " + "; ".join(row.risks))
+    lines.append("")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps
+
+
+def _point_json(sweep: Sweep, p: SweepPoint) -> dict[str, Any]:
+    value: float | int = round(p.value) if sweep.kind in ("budget", "price") else round(p.value, 3)
+    return {
+        sweep.value_key: value,
+        "served": round(p.served, 3),
+        "served_unit": sweep.served_unit,
+        "cost_rmb": p.cost_rmb,
+        "winner": p.winner,
+        "status": p.status,
+        "per_vendor": {k: (None if v is None else round(v, 3)) for k, v in p.per_vendor.items()},
+    }
+
+
+def sweep_json(sweep: Sweep) -> dict[str, Any]:
+    out: dict[str, Any] = {"sweep": sweep.kind, "points": [_point_json(sweep, p) for p in sweep.points]}
+    if sweep.offer_id:
+        out["offer"] = sweep.offer_id
+    if sweep.kind == "budget":
+        out["pareto"] = [{"cost_rmb": p.cost_rmb, "served": round(p.served, 3)} for p in pareto_front(sweep.points)]
+    return out
+
+
+def sweep_table(sweep: Sweep) -> list[str]:
+    per = "served" if sweep.kind == "budget" else "cost"
+    vendors = list(sweep.points[0].per_vendor) if sweep.points else []
+    head = f"| {sweep.value_label} | served ({sweep.served_unit}) | cost | winner | status | " + " | ".join(
+        f"{v} alone ({per})" for v in vendors) + " |"
+    lines = [head, "|" + "---:|" * 3 + "---|---|" + "---:|" * len(vendors)]
+    for p in sweep.points:
+        cells = [
+            f"{p.value:,.0f}" if sweep.kind in ("budget", "price") else f"{p.value:g}",
+            f"{p.served:,.1f}", _rmb(p.cost_rmb), p.winner or "—", p.status,
+        ]
+        for v in vendors:
+            x = p.per_vendor[v]
+            cells.append("—" if x is None or (per == "served" and x == 0) else (f"{x:,.1f}" if per == "served" else _rmb(x)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = None) -> None:
+    """One line per vendor (served load for a budget sweep, cost otherwise), the overall best as a
+    thicker line, and the scenario's chosen plan marked with a star."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
+    xs = [p.value / 1e6 if sweep.kind in ("budget", "price") else p.value for p in sweep.points]
+    budget = sweep.kind == "budget"
+    for vendor in (sweep.points[0].per_vendor if sweep.points else {}):
+        ys = [p.per_vendor[vendor] for p in sweep.points]
+        ys_plot = [(y if y is not None else float("nan")) if budget else (y / 1e6 if y is not None else float("nan")) for y in ys]
+        ax.plot(xs, ys_plot, marker="o", linewidth=1.2, label=f"{vendor} alone")
+    best = [p.served if budget else (p.cost_rmb / 1e6 if p.cost_rmb is not None else float("nan")) for p in sweep.points]
+    ax.plot(xs, best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)")
+    if chosen is not None:
+        cx = chosen[0] / 1e6 if sweep.kind in ("budget", "price") else chosen[0]
+        ax.plot([cx], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label="chosen plan")
+    ax.set_xlabel(sweep.value_label.replace("(RMB", "(million RMB"))
+    ax.set_ylabel(f"served ({sweep.served_unit})" if budget else "cost (million RMB)")
+    ax.set_title(f"{sweep.kind} sweep")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, metadata=PNG_METADATA)
+    plt.close(fig)
+
+
+def plot_pareto(sweep: Sweep, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    front = pareto_front(sweep.points)
+    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
+    ax.plot([p.cost_rmb / 1e6 for p in front if p.cost_rmb], [p.served for p in front], marker="o", drawstyle="steps-post")
+    for p in front:
+        ax.annotate(p.winner or "", (p.cost_rmb / 1e6, p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")  # type: ignore[operator]
+    ax.set_xlabel("plan cost (million RMB)")
+    ax.set_ylabel(f"served ({sweep.served_unit})")
+    ax.set_title("Pareto front: cost vs served load")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, metadata=PNG_METADATA)
+    plt.close(fig)
+
+
+def render_sweeps(name: str, sweeps: list[Sweep], out: Path, chosen: Plan | None) -> str:
+    """Write one PNG per sweep (and the Pareto plot for a budget sweep) into `out`; return the
+    Markdown that links them by relative path."""
+    lines = [f"# procure what-if: {name}", ""]
+    for sweep in sweeps:
+        stem = f"{name}_whatif_{sweep.kind}" + (f"_{sweep.offer_id}" if sweep.offer_id else "")
+        mark = _chosen_point(sweep, chosen)
+        plot_sweep(sweep, out / f"{stem}.png", mark)
+        lines += [f"## {sweep.kind} sweep", "", *sweep_table(sweep), "", f"![{sweep.kind} sweep]({stem}.png)", ""]
+        if sweep.kind == "budget":
+            plot_pareto(sweep, out / f"{stem}_pareto.png")
+            front = pareto_front(sweep.points)
+            lines += [
+                "### Pareto front (plans not beaten on both cost and served load)", "",
+                f"| cost | served ({sweep.served_unit}) | plan carried by |", "|---:|---:|---|",
+                *[f"| {_rmb(p.cost_rmb)} | {p.served:,.1f} | {p.winner} |" for p in front], "",
+                f"![Pareto front]({stem}_pareto.png)", "",
+            ]
+    return "\n".join(lines)
+
+
+def _chosen_point(sweep: Sweep, chosen: Plan | None) -> tuple[float, float] | None:
+    if chosen is None:
+        return None
+    if sweep.kind == "budget":
+        return float(chosen.cost_rmb), chosen.served
+    return None
