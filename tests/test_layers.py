@@ -15,7 +15,7 @@ RULES = (  # (glob on the module name, layer); first match wins
     ("__init__", "specs"), ("units", "specs"), ("errors", "specs"), ("specs", "specs"), ("params", "specs"),
     ("hf_import", "specs"),
     ("perf", "perf"), ("calibration", "perf"),
-    ("scenario*", "solve"), ("designs*", "solve"), ("solve*", "solve"), ("check*", "solve"),
+    ("scenario*", "solve"), ("designs*", "solve"), ("solve*", "solve"), ("check*", "solve"), ("whatif*", "solve"),
     ("report*", "report"),
     ("cli", "cli"),
 )
