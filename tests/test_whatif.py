@@ -1,0 +1,237 @@
+"""Bid comparison, break-even prices, sweeps and the max-load objective."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+from plan_factories import plan_scenario, stand_in_design, terms_of
+
+from optimizer import whatif
+from optimizer.scenario import load_scenario
+from optimizer.solve import capacity_units, solve, solve_max_load
+
+REPO = Path(__file__).resolve().parents[1]
+BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
+
+
+@pytest.fixture(scope="module")
+def bids():
+    return load_scenario(BIDS)
+
+
+@pytest.fixture(scope="module")
+def comparison(bids):
+    return whatif.compare(bids)
+
+
+def test_every_bid_has_a_row_and_the_winner_is_the_cheapest(comparison, bids):
+    assert [r.offer_id for r in comparison.rows] == [o.id for o in bids.offers]
+    feasible = [r for r in comparison.rows if r.plan is not None]
+    assert feasible, "the shipped bid scenario must have a feasible bid"
+    cheapest = min(feasible, key=lambda r: r.plan.cost_rmb)
+    assert comparison.winner == cheapest.offer_id
+    winner_row = next(r for r in comparison.rows if r.offer_id == comparison.winner)
+    assert winner_row.break_even_rmb_per_server is None
+
+
+@pytest.mark.parametrize("offset, wins", [(-1000, True), (0, True), (1, False), (1000, False)])
+def test_break_even_price_flips_the_winner(comparison, bids, offset, wins):
+    """At the reported break-even price (and below) the losing bid wins when re-solved; one yuan
+    above, it loses. Checked for every losing bid that has a break-even price."""
+    losers = [r for r in comparison.rows if r.offer_id != comparison.winner and r.break_even_rmb_per_server]
+    assert losers, "expected at least one losing bid with a break-even price"
+    for row in losers:
+        price = row.break_even_rmb_per_server + offset
+        again = whatif.compare(whatif.with_server_price(bids, row.offer_id, price))
+        assert (again.winner == row.offer_id) is wins, (row.offer_id, price, again.winner)
+
+
+def test_break_even_is_below_the_bid_price_for_a_loser(comparison):
+    for r in comparison.rows:
+        if r.break_even_rmb_per_server is not None:
+            assert r.break_even_rmb_per_server < r.price_rmb_per_server
+
+
+@pytest.fixture(scope="module")
+def budget_sweep(bids):
+    return whatif.budget_sweep(bids, [0.5e6 * i for i in range(1, 25)])
+
+
+def test_budget_sweep_is_monotone(budget_sweep):
+    """More money never serves less (overall and for each vendor alone)."""
+    served = [p.served for p in budget_sweep.points]
+    assert all(b >= a for a, b in itertools.pairwise(served)), served
+    for vendor in budget_sweep.points[0].per_vendor:
+        line = [p.per_vendor[vendor] or 0.0 for p in budget_sweep.points]
+        assert all(b >= a for a, b in itertools.pairwise(line)), (vendor, line)
+    assert served[0] == 0 and budget_sweep.points[0].status == "infeasible"  # RMB 0.5M buys no server
+    assert served[-1] > 0
+
+
+def test_budget_sweep_respects_each_budget(budget_sweep):
+    for p in budget_sweep.points:
+        if p.cost_rmb is not None:
+            assert p.cost_rmb <= p.value
+
+
+def test_pareto_front_is_not_dominated(budget_sweep):
+    front = whatif.pareto_front(budget_sweep.points)
+    assert len(front) >= 2
+    assert all(a.cost_rmb < b.cost_rmb and a.served < b.served for a, b in itertools.pairwise(front))
+    for f in front:  # nothing swept is at least as cheap and serves more
+        assert not any(p.cost_rmb is not None and p.cost_rmb <= f.cost_rmb and p.served > f.served for p in budget_sweep.points)
+
+
+def test_tpot_sweep_cost_never_rises_when_relaxed(bids):
+    sweep = whatif.sla_sweep(bids, "tpot", [30, 40, 50, 60, 80, 120])
+    costs = [p.cost_rmb if p.cost_rmb is not None else float("inf") for p in sweep.points]
+    assert all(b <= a for a, b in itertools.pairwise(costs)), costs
+    assert costs[-1] < float("inf")
+
+
+def test_load_sweep_cost_never_falls_as_demand_grows(bids):
+    sweep = whatif.load_sweep(bids, [50, 200, 800, 2000])
+    costs = [p.cost_rmb if p.cost_rmb is not None else float("inf") for p in sweep.points]
+    assert all(b >= a for a, b in itertools.pairwise(costs)), costs
+
+
+def test_price_sweep_changes_the_winner(bids, comparison):
+    loser = next(r for r in comparison.rows if r.offer_id != comparison.winner and r.break_even_rmb_per_server)
+    be = loser.break_even_rmb_per_server
+    sweep = whatif.price_sweep(bids, loser.offer_id, [be, be + 1, 3 * be])
+    assert sweep.points[0].winner == loser.offer_id
+    assert all(p.winner != loser.offer_id for p in sweep.points[1:])
+
+
+def test_bad_sweep_arguments_are_input_errors():
+    from optimizer.errors import InputError
+
+    with pytest.raises(InputError):
+        whatif.parse_range("1:2", "--budget")
+    with pytest.raises(InputError):
+        whatif.parse_range("5:1:3", "--budget")
+    with pytest.raises(InputError):
+        whatif.parse_list("30,-5", "--tpot")
+    assert whatif.parse_range("0:10:3", "--budget") == [0.0, 5.0, 10.0]
+
+
+def _brute_max_load(designs, terms, budget):
+    """Most load any purchase within availability and budget can serve (no idle server)."""
+    best = 0
+    offers = sorted(terms)
+    for vec in itertools.product(*(range(terms[o].available_servers + 1) for o in offers)):
+        if sum(terms[o].price_rmb_per_server * n for o, n in zip(offers, vec)) > budget:
+            continue
+        total = 0
+        for o, n in zip(offers, vec):
+            if not n:
+                continue
+            own = [d for d in designs if d.offer_id == o]
+            cps = terms[o].cards_per_server
+            fills = [
+                sum(c * capacity_units(d) for c, d in zip(counts, own))
+                for counts in itertools.product(*(range(n * cps // d.cards + 1) for d in own))
+                if (n - 1) * cps < sum(c * d.cards for c, d in zip(counts, own)) <= n * cps
+            ]
+            if not fills:
+                total = -1
+                break
+            total += max(fills)
+        best = max(best, total)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_max_load_equals_brute_force(seed):
+    rng = random.Random(seed)
+    terms = {}
+    designs = []
+    for i in range(rng.randint(1, 2)):
+        oid = f"o{i}"
+        terms[oid] = terms_of(oid, vendor=f"v{i}", price_rmb=rng.randint(1, 9) * 100_000, available=rng.randint(1, 3))
+        for j, cards in enumerate(rng.sample([1, 2, 4, 8], rng.randint(1, 2))):
+            designs.append(stand_in_design(oid, cards, rng.randint(1, 4 * cards), batch=j + 1))
+    budget = rng.randint(1, 20) * 100_000
+    scn = plan_scenario(terms, 1, budget_rmb=budget)
+    status, plan = solve_max_load(scn, designs, terms)
+    expected = _brute_max_load(designs, terms, budget)
+    got = 0 if plan is None else sum(capacity_units(g.design) * g.count for g in plan.groups)
+    assert got == expected, (seed, status, plan)
+
+
+def test_owned_fleet_uses_its_servers_at_no_cost():
+    s = load_scenario(REPO / "scenarios" / "r1_16_cards_2_nodes.yaml")
+    r = solve(s)
+    plan = r.plans[0]
+    assert r.status == "optimal" and plan.cost_rmb == 0
+    assert plan.servers == {"h100-sxm-owned": 2} and plan.cards <= 16
+    # No split on this fleet serves more than the chosen plan.
+    for d in r.candidates:
+        assert (16 // d.cards) * d.capacity <= plan.served + 1e-9
+
+
+def test_one_vs_two_cards_answers_with_the_load_each_serves():
+    s = load_scenario(REPO / "scenarios" / "one_vs_two_cards.yaml")
+    r = solve(s)
+    served = {o.offer_id: o.plan.served for o in r.per_offer if o.plan}
+    assert set(served) == {"h100-pcie-1x", "l40s-2x"}
+    assert r.plans[0].served == max(served.values())
+    assert r.plans[0].cost_rmb <= s.constraints.budget_rmb
+
+
+def test_compare_and_whatif_cli_write_linked_files(procure, tmp_path):
+    out = tmp_path / "r"
+    res = procure("compare", str(BIDS), "--out", str(out), "--json", expect=0)
+    doc = json.loads(res.stdout)
+    assert doc["winner"] and len(doc["bids"]) == 3
+    for bid in doc["bids"]:
+        assert {"offer", "vendor", "card", "feasible", "cost_rmb", "plan", "price_rmb_per_server",
+                "break_even_price_rmb_per_server", "reason"} <= set(bid)
+        if bid["offer"] == doc["winner"]:
+            assert bid["break_even_price_rmb_per_server"] is None
+    res = procure("whatif", str(BIDS), "--budget", "1000000:6000000:6", "--out", str(out), "--json", expect=0)
+    sweep = json.loads(res.stdout)
+    assert sweep["sweep"] == "budget" and len(sweep["points"]) == 6
+    assert {"budget_rmb", "served", "served_unit", "cost_rmb", "winner", "status"} <= set(sweep["points"][0])
+    md = (out / f"{BIDS.stem}_whatif.md").read_text()
+    links = re.findall(r"\]\(([^)]+\.png)\)", md)
+    assert len(links) >= 2
+    for link in links:
+        png = out / link
+        assert png.exists() and png.stat().st_size > 5000, link
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_solve_report_links_resolve(procure, tmp_path):
+    procure("solve", str(BIDS), "--out", str(tmp_path), expect=0)
+    md = (tmp_path / f"{BIDS.stem}.md").read_text()
+    links = re.findall(r"\]\(([^)]+\.md)\)", md)
+    assert len(links) == 2, md[-500:]
+    for link in links:
+        target = tmp_path / link
+        assert target.exists(), link
+        for png in re.findall(r"\]\(([^)]+\.png)\)", target.read_text()):
+            assert (tmp_path / png).exists(), png
+
+
+def test_committed_comparison_and_whatif_reports_are_fresh(procure, tmp_path):
+    """Every file `procure solve` writes for the bid scenario (report, comparison, sweeps, plots)
+    matches the committed one byte for byte."""
+    procure("solve", str(BIDS), "--out", str(tmp_path), expect=0)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert len(written) >= 7
+    for name in written:
+        committed = REPO / "reports" / name
+        assert committed.exists() and committed.read_bytes() == (tmp_path / name).read_bytes(), (
+            f"reports/{name} is stale: run procure solve scenarios/{BIDS.name}"
+        )
+
+
+def test_unknown_offer_in_price_sweep_exits_2(procure, tmp_path):
+    res = procure("whatif", str(BIDS), "--price", "nope=1:2:2", "--out", str(tmp_path), expect=2)
+    assert "nope" in res.stderr and "Traceback" not in res.stderr
