@@ -152,10 +152,10 @@ def solve(
         budget_range = whatif_budget or wanted.budget_sweep_rmb
         tpot_list = whatif_tpot or (",".join(f"{x:g}" for x in wanted.tpot_sweep_ms) if wanted.tpot_sweep_ms else None)
         if with_compare or wanted.compare:
-            _, compare_md = run_compare(scenario, out)
+            _, compare_md = run_compare(scenario, out, result)
             links.append(("Bid comparison with break-even prices", compare_md.name))
         if budget_range or tpot_list:
-            _, whatif_md = run_whatif(scenario, out, budget=budget_range, tpot=tpot_list)
+            _, whatif_md = run_whatif(scenario, out, budget=budget_range, tpot=tpot_list, result=result)
             links.append(("What-if sweeps", whatif_md.name))
         md_path = out / f"{scenario.stem}.md"
         json_path = out / f"{scenario.stem}.json"
@@ -198,12 +198,12 @@ def _progress(label: str) -> Callable[[int, int], None] | None:
     return show
 
 
-def run_compare(scenario: Path, out: Path) -> tuple[Any, Path]:
+def run_compare(scenario: Path, out: Path, result: Any = None) -> tuple[Any, Path]:
     from optimizer.report_whatif import compare_json, render_compare
     from optimizer.scenario import load_scenario
     from optimizer.whatif import compare as run
 
-    comparison = run(load_scenario(scenario), _progress("break-even prices"))
+    comparison = run(load_scenario(scenario), _progress("break-even prices"), result)
     out.mkdir(parents=True, exist_ok=True)
     md = out / f"{scenario.stem}_compare.md"
     md.write_text(render_compare(comparison), encoding="utf-8")
@@ -239,7 +239,7 @@ def compare(
 
 def run_whatif(
     scenario: Path, out: Path, *, budget: str | None = None, tpot: str | None = None, ttft: str | None = None,
-    load: str | None = None, price: list[str] | None = None,
+    load: str | None = None, price: list[str] | None = None, result: Any = None,
 ) -> tuple[list[Any], Path]:
     from optimizer import whatif
     from optimizer.report_whatif import render_sweeps
@@ -247,24 +247,27 @@ def run_whatif(
     from optimizer.solve import solve as run_solve
 
     scn = load_scenario(scenario)
+    result = result or run_solve(scn)
+    designs = list(result.designs)
     sweeps = []
     if budget:
-        sweeps.append(whatif.budget_sweep(scn, whatif.parse_range(budget, "--budget"), _progress("budget sweep")))
+        sweeps.append(whatif.budget_sweep(scn, whatif.parse_range(budget, "--budget"), _progress("budget sweep"), designs))
     if tpot:
         sweeps.append(whatif.sla_sweep(scn, "tpot", whatif.parse_list(tpot, "--tpot"), _progress("TPOT sweep")))
     if ttft:
         sweeps.append(whatif.sla_sweep(scn, "ttft", whatif.parse_list(ttft, "--ttft"), _progress("TTFT sweep")))
     if load:
-        sweeps.append(whatif.load_sweep(scn, whatif.parse_list(load, "--load"), _progress("load sweep")))
+        sweeps.append(whatif.load_sweep(scn, whatif.parse_list(load, "--load"), _progress("load sweep"), designs))
     for spec in price or []:
         offer, _, rng = spec.partition("=")
         if not rng:
             raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
-        sweeps.append(whatif.price_sweep(scn, offer, whatif.parse_range(rng, "--price"), _progress(f"price sweep {offer}")))
+        sweeps.append(
+            whatif.price_sweep(scn, offer, whatif.parse_range(rng, "--price"), _progress(f"price sweep {offer}"), designs)
+        )
     if not sweeps:
         raise InputError("procure whatif", "(options)", "no sweep asked for", "give --budget, --tpot, --ttft, --load or --price")
     out.mkdir(parents=True, exist_ok=True)
-    result = run_solve(scn)
     md = out / f"{scenario.stem}_whatif.md"
     md.write_text(render_sweeps(scenario.stem, sweeps, out, result.plans[0] if result.plans else None), encoding="utf-8")
     return sweeps, md

@@ -107,11 +107,16 @@ def meets_sla(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> bool:
     return (sla.ttft_ms is None or ttft_ms <= sla.ttft_ms) and (sla.tpot_ms is None or tpot_ms <= sla.tpot_ms)
 
 
+PerfCache = dict[tuple[object, ...], ReplicaPerf]
+
+
 def enumerate_designs(
-    scenario: Scenario, model: ModelSpec, *, prune: bool = True
+    scenario: Scenario, model: ModelSpec, *, prune: bool = True, cache: PerfCache | None = None
 ) -> tuple[list[Design], dict[str, OfferSummary]]:
     """SLA-compliant designs of every allowed offer; with `prune`, only the non-dominated ones
-    (what the plan model needs); without, every TP/PP/EP split (what a report ranks)."""
+    (what the plan model needs); without, every TP/PP/EP split (what a report ranks). `cache`
+    keeps replica evaluations between calls that differ only in the SLA (an SLA sweep)."""
+    cache = {} if cache is None else cache
     cards = load_cards()
     designs: list[Design] = []
     summaries: dict[str, OfferSummary] = {}
@@ -121,7 +126,7 @@ def enumerate_designs(
         if _vendor_excluded(offer, scenario):
             summary.reasons.append(f"vendor {offer.vendor!r} is excluded by the scenario's vendor rules")
             continue
-        own = _offer_designs(scenario, model, offer, cards[offer.card], summary)
+        own = _offer_designs(scenario, model, offer, cards[offer.card], summary, cache)
         if prune:
             own = prune_dominated(own, scenario)
         summary.designs = len(own)
@@ -150,7 +155,9 @@ def _vendor_excluded(offer: Offer, scenario: Scenario) -> bool:
     return offer.vendor in c.vendors_excluded or (c.vendors_allowed is not None and offer.vendor not in c.vendors_allowed)
 
 
-def _offer_designs(scenario: Scenario, model: ModelSpec, offer: Offer, card: Card, summary: OfferSummary) -> list[Design]:
+def _offer_designs(
+    scenario: Scenario, model: ModelSpec, offer: Offer, card: Card, summary: OfferSummary, cache: PerfCache
+) -> list[Design]:
     cps = offer_cards_per_server(offer, card)
     eff = load_efficiency()
     out: list[Design] = []
@@ -171,7 +178,7 @@ def _offer_designs(scenario: Scenario, model: ModelSpec, offer: Offer, card: Car
                         continue
                     if _placement_problem(par, cps, scenario):
                         continue
-                    best = _best_batch(scenario, model, card, precision_name, par, eff, summary)
+                    best = _best_batch(scenario, model, card, precision_name, par, eff, summary, cache)
                     if best is not None:
                         out.append(Design(offer.id, *best))
     if not out and not summary.reasons:
@@ -180,7 +187,8 @@ def _offer_designs(scenario: Scenario, model: ModelSpec, offer: Offer, card: Car
 
 
 def _best_batch(
-    scenario: Scenario, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, eff, summary: OfferSummary  # type: ignore[no-untyped-def]
+    scenario: Scenario, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, eff,  # type: ignore[no-untyped-def]
+    summary: OfferSummary, cache: PerfCache,
 ) -> tuple[ReplicaPerf, float, float, float] | None:
     w = scenario.workload
     precision = get_precision(precision_name)
@@ -188,22 +196,37 @@ def _best_batch(
     if b_max < 1:
         return None
     summary.fitting_shapes += 1
-    best = None
-    for batch in scenario.search.batches:
-        if batch > b_max:
-            break
-        perf = evaluate(model, card, precision_name, par, batch, w.input_tokens, w.output_tokens, scenario.kv_precision)
-        tail = None
-        if scenario.sla.statistic != "mean" and w.input_tokens_p90:
-            tail = evaluate(model, card, precision_name, par, batch, w.input_tokens_p90, w.output_tokens, scenario.kv_precision)
-        ttft, tpot = latency_at_statistic(perf, tail, scenario.sla.statistic)
-        if batch == scenario.search.batches[0]:
-            summary.best_ttft_ms = ttft if summary.best_ttft_ms is None else min(summary.best_ttft_ms, ttft)
-            summary.best_tpot_ms = tpot if summary.best_tpot_ms is None else min(summary.best_tpot_ms, tpot)
-        if not meets_sla(ttft, tpot, scenario):
-            break  # latency grows with batch: larger batches miss too
-        best = (perf, ttft, tpot, capacity_of(perf, scenario))
-    return best
+    batches = sorted(b for b in set(scenario.search.batches) if b <= b_max)
+    if not batches:
+        return None
+
+    def run(batch: int, input_len: int) -> ReplicaPerf:
+        key = (model.id, card.id, precision_name, par, batch, input_len, w.output_tokens, scenario.kv_precision)
+        if key not in cache:
+            cache[key] = evaluate(model, card, precision_name, par, batch, input_len, w.output_tokens, scenario.kv_precision)
+        return cache[key]
+
+    def at(batch: int) -> tuple[ReplicaPerf, float, float]:
+        perf = run(batch, w.input_tokens)
+        tail = run(batch, w.input_tokens_p90) if scenario.sla.statistic != "mean" and w.input_tokens_p90 else None
+        return (perf, *latency_at_statistic(perf, tail, scenario.sla.statistic))
+
+    first = at(batches[0])
+    summary.best_ttft_ms = first[1] if summary.best_ttft_ms is None else min(summary.best_ttft_ms, first[1])
+    summary.best_tpot_ms = first[2] if summary.best_tpot_ms is None else min(summary.best_tpot_ms, first[2])
+    if not meets_sla(first[1], first[2], scenario):
+        return None
+    # Latency grows with batch, so the SLA-compliant batches are a prefix: bisect for its end.
+    best, lo, hi = first, 0, len(batches)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        trial = at(batches[mid])
+        if meets_sla(trial[1], trial[2], scenario):
+            best, lo = trial, mid
+        else:
+            hi = mid
+    perf, ttft, tpot = best
+    return perf, ttft, tpot, capacity_of(perf, scenario)
 
 
 def _no_design_reason(summary: OfferSummary, scenario: Scenario) -> str:

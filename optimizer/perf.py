@@ -360,14 +360,20 @@ def max_batch(
     """Largest running batch whose KV cache fits, capped by the engine's running-sequence limit
     (per attention group). 0 when even the weights do not fit."""
     cap = (max_running_seqs or defaults.max_running_seqs) * par.attention_dp
-    lo, hi = 0, cap
-    while lo < hi:  # memory grows monotonically with batch: bisect
-        mid = (lo + hi + 1) // 2
-        if memory_breakdown(model, card, precision, kv_bytes, par, mid, context_len, defaults).fits:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    # Memory is affine in the sequences per attention group (KV and logits per sequence), so the
+    # largest batch follows from the empty and the one-sequence breakdowns.
+    empty = memory_breakdown(model, card, precision, kv_bytes, par, 0, context_len, defaults)
+    one = memory_breakdown(model, card, precision, kv_bytes, par, 1, context_len, defaults)
+    per_seq_gb = one.total_gb - empty.total_gb
+    free_gb = empty.capacity_gb - empty.total_gb
+    if free_gb < per_seq_gb:
+        return 0
+    seqs = int(free_gb / per_seq_gb)
+    while seqs > 0 and not memory_breakdown(
+        model, card, precision, kv_bytes, par, seqs * par.attention_dp, context_len, defaults
+    ).fits:  # guard against rounding at the boundary
+        seqs -= 1
+    return min(cap, seqs * par.attention_dp)
 
 
 def decode_step(

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from optimizer.designs import Design, enumerate_designs
+from optimizer.designs import Design, PerfCache, enumerate_designs
 from optimizer.scenario import Scenario
 from optimizer.solve import (
     OfferTerms,
@@ -32,7 +32,7 @@ from optimizer.solve import (
     solve,
     solve_max_load,
 )
-from optimizer.specs import ModelSpec, get_model, load_cards, load_ecosystems
+from optimizer.specs import get_model, load_cards, load_ecosystems
 
 Progress = Callable[[int, int], None]
 
@@ -113,10 +113,10 @@ class Comparison:
     winner: str | None
 
 
-def compare(scenario: Scenario, progress: Progress | None = None) -> Comparison:
+def compare(scenario: Scenario, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:
     """One row per bid with its own best plan; the winner is the cheapest bid serving the scenario
-    alone (ties: the first listed)."""
-    result = solve(scenario)
+    alone (ties: the first listed). `result`: the scenario's solve, when the caller already has it."""
+    result = result or solve(scenario)
     designs, terms = list(result.designs), result.terms
     feasible = [o for o in result.per_offer if o.plan is not None]
     winner = min(feasible, key=lambda o: o.plan.cost_rmb).offer_id if feasible else None  # type: ignore[union-attr]
@@ -204,15 +204,19 @@ class Sweep:
     offer_id: str | None = None
 
 
-def _context(scenario: Scenario) -> tuple[ModelSpec, list[Design], dict[str, OfferTerms]]:
-    model = get_model(scenario.model)
-    designs, _ = enumerate_designs(scenario, model)
-    return model, designs, offer_terms(scenario)
+def _context(scenario: Scenario, designs: list[Design] | None = None) -> tuple[list[Design], dict[str, OfferTerms]]:
+    """Designs (enumerated unless given: a solve result's designs serve every sweep whose swept value
+    cannot change them) and offer terms."""
+    if designs is None:
+        designs, _ = enumerate_designs(scenario, get_model(scenario.model))
+    return designs, offer_terms(scenario)
 
 
-def budget_sweep(scenario: Scenario, budgets: list[float], progress: Progress | None = None) -> Sweep:
+def budget_sweep(
+    scenario: Scenario, budgets: list[float], progress: Progress | None = None, designs: list[Design] | None = None
+) -> Sweep:
     """Most load served within each budget, overall and for each vendor alone."""
-    _, designs, terms = _context(scenario)
+    designs, terms = _context(scenario, designs)
     vendors = _vendors(scenario)
     points = []
     for i, budget in enumerate(budgets):
@@ -249,9 +253,12 @@ def _cost_point(scenario: Scenario, value: float, designs: list[Design], terms: 
 def sla_sweep(scenario: Scenario, metric: str, targets_ms: list[float], progress: Progress | None = None) -> Sweep:
     """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario)."""
     points = []
+    model = get_model(scenario.model)
+    cache: PerfCache = {}  # the SLA decides which designs qualify, not how they perform
     for i, target in enumerate(targets_ms):
         scn = scenario.model_copy(update={"sla": scenario.sla.model_copy(update={f"{metric}_ms": target})})
-        _, designs, terms = _context(scn)
+        designs, _ = enumerate_designs(scn, model, cache=cache)
+        terms = offer_terms(scn)
         points.append(_cost_point(scn, target, designs, terms))
         if progress:
             progress(i + 1, len(targets_ms))
@@ -259,9 +266,11 @@ def sla_sweep(scenario: Scenario, metric: str, targets_ms: list[float], progress
     return Sweep(metric, f"{metric}_ms", label, scenario.workload.load.unit, tuple(points))
 
 
-def load_sweep(scenario: Scenario, loads: list[float], progress: Progress | None = None) -> Sweep:
+def load_sweep(
+    scenario: Scenario, loads: list[float], progress: Progress | None = None, designs: list[Design] | None = None
+) -> Sweep:
     """Cheapest plan as demand grows, in the scenario's load unit."""
-    _, designs, terms = _context(scenario)
+    designs, terms = _context(scenario, designs)
     load = scenario.workload.load
     field = "concurrent_users" if load.concurrent_users is not None else (
         "requests_per_s" if load.requests_per_s is not None else "output_tokens_per_s")
@@ -276,10 +285,13 @@ def load_sweep(scenario: Scenario, loads: list[float], progress: Progress | None
     return Sweep("load", "load", f"load ({load.unit})", load.unit, tuple(points))
 
 
-def price_sweep(scenario: Scenario, offer_id: str, prices: list[float], progress: Progress | None = None) -> Sweep:
+def price_sweep(
+    scenario: Scenario, offer_id: str, prices: list[float], progress: Progress | None = None,
+    designs: list[Design] | None = None,
+) -> Sweep:
     """The winner as one bid's price per server moves (the whole scenario re-solved each time)."""
     with_server_price(scenario, offer_id, 1)  # validates the offer id
-    _, designs, _ = _context(scenario)
+    designs, _ = _context(scenario, designs)
     points = []
     for i, price in enumerate(prices):
         scn = with_server_price(scenario, offer_id, price)
