@@ -1,11 +1,16 @@
-"""Fit the per-family efficiency factors of catalog/efficiency.yaml on catalog/calibration.csv.
+"""Fit the efficiency factors of catalog/efficiency.yaml on catalog/calibration.csv and
+catalog/calibration_added.csv.
 
-A grid search over (mbu, mfu_decode, mfu_prefill, step_overhead_ms), restricted to physically
-plausible values, picks the point with the least mean absolute log error over throughput and TPOT
-rows (the median absolute percentage error is printed). TTFT rows are reported by `procure validate`
+Two stages. (1) Per card family, on dense-model rows: a grid search over (mbu, mfu_decode,
+mfu_prefill, step_overhead_ms), restricted to physically plausible values, picks the point with the
+least mean absolute log error over throughput and TPOT rows (the median absolute percentage error
+is printed). TTFT rows are reported by `procure validate`
 but not fitted: under load they measure queueing and the HTTP front end. A family with at least
 MIN_ROWS rows gets its own fit; a family with fewer gets the pooled fit over all rows, so one or
-two rows never set a family's factors alone. No per-row terms; ties go to the first grid point.
+two rows never set a family's factors alone. (2) One MoE adjustment for all cards (scales on MBU
+and MFU, an added step overhead), on the MoE rows of every card with the family factors fixed, so
+serving-stack immaturity on MoE models is charged to every vendor alike. No per-row terms; ties go
+to the first grid point.
 
     python benchmarks/fit_efficiency.py            # print the best factors and errors
     python benchmarks/fit_efficiency.py --write    # also rewrite the families in efficiency.yaml
@@ -31,13 +36,38 @@ MIN_ROWS = 3
 FITTED_METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms")
 
 
-def family_rows() -> dict[str, list[CalibrationRow]]:
-    cards = specs.load_cards()
-    out: dict[str, list[CalibrationRow]] = {}
+MBU_SCALE = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+MFU_SCALE = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+OVERHEAD_ADD_MS = (0.0, 2.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 50.0)
+
+
+def fitted_rows() -> tuple[dict[str, list[CalibrationRow]], list[CalibrationRow]]:
+    """Dense-model rows by card family, and the MoE rows of every card."""
+    cards, models = specs.load_cards(), specs.load_models()
+    dense: dict[str, list[CalibrationRow]] = {}
+    moe: list[CalibrationRow] = []
     for row in load_rows():
-        if row.card_id in cards and row.metric in FITTED_METRICS:
-            out.setdefault(cards[row.card_id].family, []).append(row)
-    return out
+        if row.card_id not in cards or row.model_id not in models or row.metric not in FITTED_METRICS:
+            continue
+        if models[row.model_id].moe is not None:
+            moe.append(row)
+        else:
+            dense.setdefault(cards[row.card_id].family, []).append(row)
+    return dense, moe
+
+
+def fit_moe(rows: list[CalibrationRow], base: specs.Efficiency) -> tuple[float, dict[str, float]]:
+    """One MoE adjustment for all cards, on top of the fitted family factors."""
+    best: tuple[float, dict[str, float]] | None = None
+    for mbu_s, mfu_s, add in itertools.product(MBU_SCALE, MFU_SCALE, OVERHEAD_ADD_MS):
+        factors = {"mbu_scale": mbu_s, "mfu_scale": mfu_s, "step_overhead_ms_add": add}
+        eff = base.model_copy(update={"moe": base.moe.model_copy(update=factors)})
+        s = mean_abs_log_error(rows, eff)
+        if best is None or s < best[0] - 1e-9:
+            best = (s, factors)
+    assert best is not None
+    eff = base.model_copy(update={"moe": base.moe.model_copy(update=best[1])})
+    return median_ape(rows, eff), best[1]
 
 
 def mean_abs_log_error(rows: list[CalibrationRow], eff: specs.Efficiency) -> float:
@@ -72,7 +102,7 @@ def main() -> None:
     text = path.read_text(encoding="utf-8")
     doc = yaml.safe_load(text)
     base = specs.load_efficiency()
-    by_family = family_rows()
+    by_family, moe_rows = fitted_rows()
     all_rows = [r for rows in by_family.values() for r in rows]
     s_all, pooled = fit(sorted(base.families), all_rows, base)
     print(f"{'pooled':18s} n={len(all_rows):2d} median APE {s_all:5.1f}%  " + _fmt(pooled))
@@ -88,6 +118,13 @@ def main() -> None:
         print(f"{family:18s} n={len(rows):2d} {note[:60]}  " + _fmt(factors))
         doc["families"][family].update(factors)
         doc["families"][family]["fitted_on"] = note
+        base = base.model_copy(update={"families": {**base.families, family: base.families[family].model_copy(update=factors)}})
+    s_moe, moe = fit_moe(moe_rows, base)
+    ids = sorted({f"{r.model_id}@{r.card_id}" for r in moe_rows})
+    note = f"{len(moe_rows)} MoE calibration rows of all cards ({', '.join(ids)}); median APE {s_moe:.1f}%"
+    print(f"{'moe adjustment':18s} n={len(moe_rows):2d} " + _fmt(moe))
+    doc["moe"].update(moe)
+    doc["moe"]["fitted_on"] = note
     if "--write" in sys.argv:
         header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
         path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")

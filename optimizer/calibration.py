@@ -38,6 +38,7 @@ class CalibrationRow:
     framework: str
     source: str
     notes: str
+    dataset: str = "calibration"   # file stem: the reference set, or rows added by the project
 
     @property
     def saturated(self) -> bool:
@@ -67,8 +68,14 @@ def _int(text: str, default: int) -> int:
     return round(float(text)) if text.strip() else default
 
 
+DATASETS = ("calibration", "calibration_added")
+
+
 def load_rows(path: Path | None = None) -> list[CalibrationRow]:
-    path = path or catalog_dir() / "calibration.csv"
+    """Rows of one file, or of every dataset: `calibration.csv` (the reference set, as received)
+    and `calibration_added.csv` (rows the project added, each with its source)."""
+    if path is None:
+        return [row for name in DATASETS for row in load_rows(catalog_dir() / f"{name}.csv")]
     rows = []
     with path.open(newline="", encoding="utf-8") as fh:
         for n, r in enumerate(csv.DictReader(fh), start=2):
@@ -80,7 +87,7 @@ def load_rows(path: Path | None = None) -> list[CalibrationRow]:
                         ep=_int(r["ep"], 1), batch=_int(r["batch"], 1),
                         input_len=_int(r["input_len"], 0), output_len=_int(r["output_len"], 1),
                         metric=r["metric"], value=float(r["value"]), framework=r["framework"],
-                        source=r["source"], notes=r["notes"],
+                        source=r["source"], notes=r["notes"], dataset=path.stem,
                     )
                 )
             except (KeyError, ValueError) as exc:
@@ -136,11 +143,12 @@ def predict_all(rows: list[CalibrationRow] | None = None, efficiency: Efficiency
     return [predict_row(r, efficiency) for r in (rows if rows is not None else load_rows())]
 
 
-def median_abs_error_pct(predictions: list[Prediction]) -> dict[str, float]:
-    """Median absolute percentage error per metric (throughput metrics pooled)."""
+def median_abs_error_pct(predictions: list[Prediction], dataset: str | None = None) -> dict[str, float]:
+    """Median absolute percentage error per metric (throughput metrics pooled), over one dataset
+    or all."""
     groups: dict[str, list[float]] = {}
     for p in predictions:
-        if p.error_pct is None:
+        if p.error_pct is None or (dataset is not None and p.row.dataset != dataset):
             continue
         key = "output_tok_s" if p.row.metric.startswith("output_tok_s") else p.row.metric
         groups.setdefault(key, []).append(abs(p.error_pct))

@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING
 
 from optimizer.perf import evaluate
-from optimizer.scenario import Scenario
+from optimizer.scenario import Scenario, scenario_efficiency
 from optimizer.specs import ModelSpec, load_cards
 
 if TYPE_CHECKING:
@@ -55,7 +55,10 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
             continue
         card = cards[offer.card]
         cps = offer.cards_per_server or card.cards_per_server
-        fresh = evaluate(model, card, p.precision, p.parallelism, p.batch, w.input_tokens, w.output_tokens, scenario.kv_precision)
+        fresh = evaluate(
+            model, card, p.precision, p.parallelism, p.batch, w.input_tokens, w.output_tokens, scenario.kv_precision,
+            scenario_efficiency(scenario), context_len=w.context_tokens,
+        )
         if not fresh.memory.fits:
             problems.append(f"{d.key}: needs {fresh.memory.total_gb:.1f} GB per card, {fresh.memory.capacity_gb:.1f} usable")
         if p.precision not in scenario.precisions:
@@ -115,8 +118,9 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
         problems.append(f"{sum(plan.servers.values())} servers > max_servers {c.max_servers}")
     if abs(round(cost) - plan.cost_rmb) > len(plan.servers):  # prices are rounded to the yuan per offer
         problems.append(f"cost adds up to RMB {cost:,.0f}, the plan says {plan.cost_rmb:,}")
-    if c.budget_rmb is not None and plan.cost_rmb > math.floor(c.budget_rmb):
-        problems.append(f"cost RMB {plan.cost_rmb:,} exceeds the budget RMB {c.budget_rmb:,.0f}")
+    capex = sum(n * offer_price_rmb(scenario, oid) for oid, n in plan.servers.items())
+    if c.budget_rmb is not None and round(capex) > math.floor(c.budget_rmb):
+        problems.append(f"purchase RMB {capex:,.0f} exceeds the budget RMB {c.budget_rmb:,.0f}")
     return problems
 
 

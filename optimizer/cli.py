@@ -80,6 +80,13 @@ def predict(
 
         m, c = get_model(model), get_card(card)
         par = perf_mod.Parallelism(tp=tp, pp=pp, ep=ep)
+        if max_seqs is not None and max_seqs < 1:
+            raise InputError("--max-seqs", str(max_seqs), "must be at least 1", "give the engine's cap on running sequences")
+        if input_len + output_len > m.max_context:
+            raise InputError(
+                "--input-len/--output-len", f"{input_len}+{output_len}", f"exceeds the {m.max_context}-token context of {m.id}",
+                "shorten the request",
+            )
         if input_len < 0 or output_len < 1:
             raise InputError(
                 "--input-len/--output-len", f"{input_len}/{output_len}", "must be >= 0 and >= 1", "give token counts"
@@ -108,12 +115,13 @@ def validate(
     """
 
     def body() -> int:
-        from optimizer.calibration import median_abs_error_pct, predict_all
+        from optimizer.calibration import DATASETS, median_abs_error_pct, predict_all
         from optimizer.report_predict import validate_json, validate_table
 
         preds = predict_all()
-        summary = median_abs_error_pct(preds)
-        typer.echo(_dump(validate_json(preds, summary)) if as_json else validate_table(preds, summary))
+        summaries = {"all": median_abs_error_pct(preds)}
+        summaries.update({name: median_abs_error_pct(preds, name) for name in DATASETS})
+        typer.echo(_dump(validate_json(preds, summaries)) if as_json else validate_table(preds, summaries))
         return 0
 
     _run(body)
@@ -171,9 +179,12 @@ def solve(
 
 
 def _summary(result: Any, md_path: Path) -> str:
-    from optimizer.report import recommendation
+    from optimizer.report import moe_note, recommendation
 
     lines = [recommendation(result).replace("**", "")]
+    note = moe_note(result)
+    if note:
+        lines.append(f"  note: {note}")
     if result.diagnosis:
         lines += [f"  binding: {', '.join(result.diagnosis.binding)}"]
         lines += [f"  - {r}" for r in result.diagnosis.relaxations]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from optimizer.errors import InputError
 from optimizer.perf import KV_BYTES, Parallelism, ReplicaPerf, check_parallelism, compute_precision_for, evaluate, max_batch
-from optimizer.scenario import Offer, Scenario
+from optimizer.scenario import Offer, Scenario, scenario_efficiency
 from optimizer.specs import Card, ModelSpec, get_precision, load_cards, load_efficiency
 
 PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
@@ -193,6 +193,7 @@ def _best_batch(
     w = scenario.workload
     precision = get_precision(precision_name)
     b_max = max_batch(model, card, precision, KV_BYTES[scenario.kv_precision], par, w.context_tokens, eff.defaults)
+    efficiency = scenario_efficiency(scenario)
     if b_max < 1:
         return None
     summary.fitting_shapes += 1
@@ -203,7 +204,10 @@ def _best_batch(
     def run(batch: int, input_len: int) -> ReplicaPerf:
         key = (model.id, card.id, precision_name, par, batch, input_len, w.output_tokens, scenario.kv_precision)
         if key not in cache:
-            cache[key] = evaluate(model, card, precision_name, par, batch, input_len, w.output_tokens, scenario.kv_precision)
+            cache[key] = evaluate(
+                model, card, precision_name, par, batch, input_len, w.output_tokens, scenario.kv_precision,
+                efficiency, context_len=w.context_tokens,
+            )
         return cache[key]
 
     def at(batch: int) -> tuple[ReplicaPerf, float, float]:

@@ -28,7 +28,6 @@ from optimizer.specs import (
     ModelSpec,
     Precision,
     ServingDefaults,
-    family_efficiency,
     get_precision,
     load_efficiency,
 )
@@ -486,13 +485,14 @@ class ServingEstimate:
     requests_per_s: float
 
 
-def serve_closed_loop(prefill_s: float, step_s: float, batch: int, output_len: int, prefill_lanes: int) -> ServingEstimate:
+def serve_closed_loop(prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int) -> ServingEstimate:
     """Steady state of `batch` concurrent requests on one replica with continuous batching.
 
     Prefills take priority over decode steps (vLLM/SGLang default). Per request the replica spends
-    its prefill (spread over `prefill_lanes` prompts that can run at once: pipeline stages x
-    attention groups) plus output_len - 1 decode steps shared by the batch, so
-        requests/s = 1 / (prefill_s / lanes + (O - 1) x step_s / batch).
+    `occupancy_s` of whole-replica time on its prefill (less than `prefill_s` when prompts in
+    different pipeline stages or attention groups overlap; see prefill_occupancy) plus
+    output_len - 1 decode steps shared by the batch, so
+        requests/s = 1 / (occupancy_s + (O - 1) x step_s / batch).
     A new request waits for the decode step in flight (half a step) and for the other users'
     prefills: an M/D/1 queue at the arrival rate of the other batch - 1 users. By Little's law a
     request lives batch / (requests/s); what is not TTFT is spread over its O - 1 later tokens,
@@ -500,7 +500,7 @@ def serve_closed_loop(prefill_s: float, step_s: float, batch: int, output_len: i
     TPOT = step.
     """
     decode_steps = max(output_len - 1, 0)
-    occupancy = prefill_s / prefill_lanes
+    occupancy = occupancy_s
     per_request = occupancy + decode_steps * step_s / batch
     rate = 1.0 / per_request
     if batch > 1:
@@ -514,13 +514,36 @@ def serve_closed_loop(prefill_s: float, step_s: float, batch: int, output_len: i
     return ServingEstimate(ttft, tpot, rate * output_len, rate)
 
 
+def prefill_occupancy(
+    model: ModelSpec, card: Card, compute: str, par: Parallelism, input_len: int, single: StepBreakdown,
+    eff: FamilyEfficiency,
+) -> float:
+    """Whole-replica time one prompt's prefill costs when prompts keep arriving.
+
+    Prompts in different pipeline stages or attention groups overlap, so the work spreads over all
+    the replica's cards: the prompt's total FLOPs / (cards x peak x MFU). Weight reads, collectives
+    and per-step overhead are shared by the overlapping prompts (divided by the lanes). Never more
+    than the prompt alone; equal to it on one card."""
+    p = params_of(model)
+    tokens = float(max(1, input_len))
+    lanes = par.pp * par.attention_dp
+    matmul_params = p.active - p.embedding - p.lm_head
+    flops = 2 * matmul_params * tokens + 2 * p.lm_head + _attention_flops_per_token(model, tokens / 2, prefill=True) * tokens
+    spread = flops / (par.cards * units.tflops_to_flops(card.dense_tflops[compute]) * eff.mfu_prefill)  # type: ignore[index]
+    occupancy = max(spread, single.memory_s / lanes) + (single.communication_s + single.overhead_s) / lanes
+    return min(single.total_s, occupancy)
+
+
 def evaluate(
     model: ModelSpec, card: Card, precision_name: str, par: Parallelism, batch: int,
     input_len: int, output_len: int, kv_precision: str = "bf16", efficiency: Efficiency | None = None,
+    context_len: int | None = None,
 ) -> ReplicaPerf:
     """Evaluate one replica design serving `batch` concurrent requests of one shape.
 
-    `efficiency` defaults to catalog/efficiency.yaml (a fitting script passes trial factors)."""
+    `efficiency` defaults to catalog/efficiency.yaml (a fitting script passes trial factors).
+    `context_len` sizes the KV memory (the longest context a request may reach; default input +
+    output); decode traffic uses the average context, input + output / 2."""
     precision = get_precision(precision_name)
     compute = compute_precision_for(card, precision_name, precision)
     check_parallelism(model, par)
@@ -532,13 +555,14 @@ def evaluate(
         raise InvalidParallelism("--batch", str(batch), "must be at least 1", "use a positive batch or 'max'")
     kvb = KV_BYTES[kv_precision]
     efficiency = efficiency or load_efficiency()
-    eff = family_efficiency(card, efficiency)
+    eff = efficiency.for_model(card, model)
     d = efficiency.defaults
-    context = input_len + output_len
+    context = context_len or input_len + output_len
     mem = memory_breakdown(model, card, precision, kvb, par, batch, context, d)
     pre = prefill_step(model, card, precision, compute, par, input_len, eff, d)
     dec = decode_step(model, card, precision, compute, kvb, par, batch, input_len + output_len / 2, eff, d)
-    serving = serve_closed_loop(pre.total_s, dec.total_s, batch, output_len, par.pp * par.attention_dp)
+    occupancy = prefill_occupancy(model, card, compute, par, input_len, pre, eff)
+    serving = serve_closed_loop(pre.total_s, occupancy, dec.total_s, batch, output_len)
     return ReplicaPerf(
         model_id=model.id,
         card_id=card.id,

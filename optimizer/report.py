@@ -96,6 +96,12 @@ def to_json(result: SolveResult, *, include_timing: bool) -> dict[str, Any]:
             for o in result.per_offer
         ],
         "diagnosis": None,
+        "moe_efficiency": s.moe_efficiency if result.model.moe else None,
+        "moe_counterpart": None if result.moe_counterpart is None else {
+            "moe_efficiency": "dense" if s.moe_efficiency == "fitted" else "fitted",
+            "cost_rmb": result.moe_counterpart.cost_rmb,
+            "servers": dict(sorted(result.moe_counterpart.servers.items())),
+        },
     }
     if result.diagnosis:
         d = result.diagnosis
@@ -115,7 +121,9 @@ def recommendation(result: SolveResult) -> str:
     if not result.plans:
         return "**No plan meets this scenario.** See the diagnosis below."
     p = result.plans[0]
-    buy = ", ".join(f"{n} × {oid} ({result.terms[oid].cards_per_server} × {result.terms[oid].card_id})" for oid, n in p.servers.items())
+    buy = ", ".join(
+        f"{n} × {oid} ({n * result.terms[oid].cards_per_server} × {result.terms[oid].card_id} in all)" for oid, n in p.servers.items()
+    )
     worst_ttft = max(g.design.ttft_ms for g in p.groups)
     worst_tpot = max(g.design.tpot_ms for g in p.groups)
     heads = []
@@ -170,7 +178,7 @@ def _ranked_table(result: SolveResult) -> list[str]:
     for plan in result.plans:
         for i, row in enumerate(_plan_rows(plan)):
             first = i == 0
-            servers = ", ".join(f"{n}" for n in plan.servers.values()) if first else ""
+            servers = ", ".join(f"{n} × {oid}" for oid, n in plan.servers.items()) if first else ""
             lines.append(
                 f"| {plan.rank if first else ''} | {row['offer']} / {row['card']} | {servers} | "
                 f"{plan.cards if first else ''} | {row['tp']}/{row['pp']}/{row['ep']} × {row['dp']} | {row['precision']} | "
@@ -249,9 +257,34 @@ def _weights_check(result: SolveResult) -> list[str]:
     return lines
 
 
+def moe_note(result: SolveResult) -> str | None:
+    """What the MoE efficiency choice means for this report, or None for a dense model."""
+    if result.model.moe is None:
+        return None
+    m = load_efficiency().moe
+    other = result.moe_counterpart
+    if other is not None:
+        buy = ", ".join(f"{n} × {oid}" for oid, n in other.servers.items())
+        other_mode = "dense" if result.scenario.moe_efficiency == "fitted" else "fitted"
+        counterpart = f" Under `moe_efficiency: {other_mode}` the cheapest plan would be {buy} for {_rmb(other.cost_rmb)}."
+    else:
+        counterpart = ""
+    if result.scenario.moe_efficiency == "fitted":
+        return (
+            f"MoE efficiency is the adjustment fitted on published MoE runs (MBU × {m.mbu_scale}, MFU × {m.mfu_scale}, "
+            f"+{m.step_overhead_ms_add:g} ms per step; {m.fitted_on}). Those runs used early-2025 serving stacks, so these "
+            "plans are conservative; `moe_efficiency: dense` in the scenario gives the mature-stack bound." + counterpart
+        )
+    return (
+        "MoE efficiency: the card families' dense-model factors (scenario `moe_efficiency: dense`), an optimistic bound "
+        f"that published early-2025 MoE runs did not reach (the fitted adjustment is MBU × {m.mbu_scale}, MFU × {m.mfu_scale}, "
+        f"+{m.step_overhead_ms_add:g} ms per step)." + counterpart
+    )
+
+
 def _warnings(result: SolveResult) -> list[str]:
     cards = load_cards()
-    out = []
+    out = [f"- {note}" for note in [moe_note(result)] if note]
     for oid, t in result.terms.items():
         card = cards[t.card_id]
         if "fp8" not in card.dense_tflops and "fp8" in result.scenario.precisions:
@@ -270,6 +303,7 @@ def _assumptions(result: SolveResult) -> list[str]:
     s = result.scenario
     lines = [
         f"- Model: {result.model.name}, {result.model.provenance.source}.",
+        *[f"- {note}" for note in [moe_note(result)] if note],
         f"- Workload: {s.workload.input_tokens} prompt + {s.workload.output_tokens} output tokens per request; KV memory sized "
         f"for {s.workload.context_tokens} tokens; load {s.workload.load.amount:g} {s.workload.load.unit}.",
         "- Serving model: continuous batching with prefill priority; a replica at concurrency b serves "

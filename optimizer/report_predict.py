@@ -87,7 +87,8 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
     return "\n".join(lines)
 
 
-def validate_json(preds: list[Prediction], summary: dict[str, float]) -> dict[str, Any]:
+def validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """`median_abs_error_pct` is over all rows; `by_dataset` splits it per file."""
     rows = []
     for p in preds:
         r = p.row
@@ -97,17 +98,20 @@ def validate_json(preds: list[Prediction], summary: dict[str, float]) -> dict[st
             "output_len": r.output_len, "metric": r.metric, "measured": r.value,
             "predicted": None if p.predicted is None else _r(p.predicted),
             "error_pct": None if p.error_pct is None else _r(p.error_pct, 1),
-            "batch_used": p.batch_used, "framework": r.framework, "skipped": p.skipped,
+            "batch_used": p.batch_used, "framework": r.framework, "skipped": p.skipped, "dataset": r.dataset,
         })
     return {
         "rows": rows,
-        "median_abs_error_pct": {k: _r(v, 1) for k, v in summary.items()},
+        "median_abs_error_pct": {k: _r(v, 1) for k, v in summaries["all"].items()},
+        "by_dataset": {
+            name: {k: _r(v, 1) for k, v in s.items()} for name, s in summaries.items() if name != "all"
+        },
         "predicted": sum(p.predicted is not None for p in preds),
         "skipped": sum(p.predicted is None for p in preds),
     }
 
 
-def validate_table(preds: list[Prediction], summary: dict[str, float]) -> str:
+def validate_table(preds: list[Prediction], summaries: dict[str, dict[str, float]]) -> str:
     head = (
         f"{'model':<14} {'card':<13} {'prec':<5} {'tp':>2} {'batch':>5} {'in/out':>11} {'metric':<12} "
         f"{'measured':>10} {'predicted':>10} {'error':>8}  framework"
@@ -123,7 +127,9 @@ def validate_table(preds: list[Prediction], summary: dict[str, float]) -> str:
             + (f"  ({p.skipped})" if p.skipped else "")
         )
     lines.append("")
-    lines.append("median absolute error: " + ", ".join(f"{k} {v:.1f}%" for k, v in summary.items()))
+    for name, summary in summaries.items():
+        where = "all rows" if name == "all" else f"{name}.csv"
+        lines.append(f"median absolute error ({where}): " + ", ".join(f"{k} {v:.1f}%" for k, v in summary.items()))
     n_pred = sum(p.predicted is not None for p in preds)
     lines.append(f"{n_pred} rows predicted, {len(preds) - n_pred} skipped")
     return "\n".join(lines)

@@ -122,7 +122,7 @@ def why_winner(c: Comparison) -> str:
             text += f" {r.offer_id} cannot serve: {r.reason}."
         else:
             gap = r.plan.cost_rmb - w.plan.cost_rmb
-            be = f"; it would win below {_rmb(r.break_even_rmb_per_server)} per server" if r.break_even_rmb_per_server else ""
+            be = f"; it would win at {_rmb(r.break_even_rmb_per_server)} per server or less" if r.break_even_rmb_per_server else ""
             text += f" {r.offer_id} needs {r.plan.servers.get(r.offer_id, 0)} servers for {_rmb(r.plan.cost_rmb)} ({_rmb(gap)} more{be})."
     return text
 

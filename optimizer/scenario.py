@@ -13,11 +13,14 @@ from pydantic import Field, model_validator
 
 from optimizer.errors import InputError
 from optimizer.specs import (
+    Efficiency,
     PositiveFinite,
     PositiveInt,
     PrecisionName,
     Strict,
+    get_model,
     load_cards,
+    load_efficiency,
     parse_record,
 )
 
@@ -58,6 +61,12 @@ class Workload(Strict):
         None, description="longest context a request may reach; KV memory is sized for it (default input + output)"
     )
     load: Load
+
+    @model_validator(mode="after")
+    def _context_holds_a_request(self) -> Workload:
+        if self.max_context_tokens is not None and self.max_context_tokens < self.input_tokens + self.output_tokens:
+            raise ValueError("max_context_tokens is shorter than input_tokens + output_tokens")
+        return self
 
     @property
     def context_tokens(self) -> int:
@@ -139,14 +148,14 @@ class Analysis(Strict):
 
     compare: bool = False
     budget_sweep_rmb: str | None = Field(None, description="FROM:TO:STEPS in RMB")
-    tpot_sweep_ms: list[PositiveFinite] | None = None
+    tpot_sweep_ms: list[PositiveFinite] | None = Field(None, min_length=1)
 
 
 class Scenario(Strict):
     name: str
     description: str = ""
     model: str = Field(description="catalog model id or path to a model spec YAML")
-    precisions: list[PrecisionName]
+    precisions: list[PrecisionName] = Field(min_length=1, description="allowed weight formats, preferred first")
     kv_precision: KvPrecision = "bf16"
     workload: Workload
     sla: Sla
@@ -154,8 +163,18 @@ class Scenario(Strict):
     constraints: Constraints = Constraints()
     objective: Objective = Objective()
     search: Search = Search()
+    moe_efficiency: Literal["fitted", "dense"] = Field(
+        "fitted", description="fitted: MoE models get the MoE adjustment fitted on published MoE runs "
+        "(conservative); dense: the card family's dense-model factors (what mature MoE stacks approach)",
+    )
     analysis: Analysis = Analysis()
     sources: list[str] = Field([], description="where the scenario's numbers come from")
+
+    @model_validator(mode="after")
+    def _unique_precisions(self) -> Scenario:
+        if len(set(self.precisions)) != len(self.precisions):
+            raise ValueError("precisions are listed more than once")
+        return self
 
     @model_validator(mode="after")
     def _unique_offer_ids(self) -> Scenario:
@@ -174,6 +193,12 @@ def load_scenario(path: Path) -> Scenario:
     except yaml.YAMLError as exc:
         raise InputError(str(path), "(file)", f"is not valid YAML ({exc})", "fix the syntax") from exc
     scenario: Scenario = parse_record(Scenario, raw, str(path))  # type: ignore[assignment]
+    model = get_model(scenario.model)
+    if scenario.workload.context_tokens > model.max_context:
+        raise InputError(
+            str(path), "workload", f"a request reaches {scenario.workload.context_tokens} tokens, {model.id} handles {model.max_context}",
+            "shorten the prompt or answer, or pick a longer-context model",
+        )
     cards = load_cards()
     for i, offer in enumerate(scenario.offers):
         if offer.card not in cards:
@@ -188,6 +213,12 @@ def load_scenario(path: Path) -> Scenario:
                 "give price_rmb_per_server or price_rmb_per_card from a quote",
             )
     return scenario
+
+
+def scenario_efficiency(scenario: Scenario) -> Efficiency:
+    """The efficiency factors this scenario asks for."""
+    eff = load_efficiency()
+    return eff if scenario.moe_efficiency == "fitted" else eff.without_moe_adjustment()
 
 
 def scenario_json_schema() -> dict[str, object]:

@@ -107,7 +107,7 @@ def build_plan_model(
     servers, server_ub = {}, {}
     for oid, t in terms.items():
         ub = t.available_servers
-        if "availability" in relax or with_assumptions:
+        if ("availability" in relax or with_assumptions) and not t.owned:  # owned hardware cannot grow
             ub = max(ub, _servers_bound(designs, oid, t, demand))
         if only_offer is not None and oid != only_offer:
             ub = 0
@@ -201,10 +201,11 @@ def _add_availability(v: PlanVars, terms: dict[str, OfferTerms]) -> None:
 
 
 def _add_budget(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> None:
-    """Total cost within the budget cap."""
+    """Purchase price within the budget cap (capex: energy in a TCO objective is not spent up front)."""
     cap = scenario.constraints.budget_rmb
     if cap is not None:
-        _when(v, "budget", v.model.add(cost_expr(v, terms) <= math.floor(cap)))
+        capex = sum(t.price_rmb_per_server * v.servers[oid] for oid, t in terms.items())
+        _when(v, "budget", v.model.add(capex <= math.floor(cap)))
 
 
 def _add_max_servers(v: PlanVars, scenario: Scenario) -> None:
@@ -243,9 +244,16 @@ def _add_single_vendor(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTe
 
 
 def _forbid_purchase(v: PlanVars, plan: dict[str, int]) -> None:
-    """Exclude one purchase (servers per offer) so the next solve finds a different one."""
-    keys = sorted(v.servers)
-    v.model.add_forbidden_assignments([v.servers[k] for k in keys], [tuple(plan.get(k, 0) for k in keys)])
+    """Exclude a purchase and every purchase containing it (the same servers plus more), so the
+    next solve finds a genuinely different fleet, not the last one with extra servers: at least
+    one offer of `plan` must get fewer servers."""
+    fewer = []
+    for oid, n in sorted(plan.items()):
+        if n > 0 and oid in v.servers:
+            lit = v.model.new_bool_var(f"fewer[{oid}<{n}]")
+            v.model.add(v.servers[oid] <= n - 1).only_enforce_if(lit)
+            fewer.append(lit)
+    v.model.add_bool_or(fewer)
 
 
 def load_demand(scenario: Scenario) -> int:
@@ -309,6 +317,7 @@ class SolveResult:
     diagnosis: Diagnosis | None
     terms: dict[str, OfferTerms]
     summaries: dict[str, OfferSummary]
+    moe_counterpart: Plan | None = None  # MoE models: the cheapest plan under the other moe_efficiency
 
 
 def _solver(time_limit_s: float = TIME_LIMIT_S) -> cp_model.CpSolver:
@@ -396,9 +405,26 @@ def solve(scenario: Scenario) -> SolveResult:
     return SolveResult(
         scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
-        plans=tuple(plans),
-        per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
+        plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
+        moe_counterpart=_moe_counterpart(scenario, model, terms),
     )
+
+
+def _moe_counterpart(scenario: Scenario, model: ModelSpec, terms: dict[str, OfferTerms]) -> Plan | None:
+    """For an MoE model, the cheapest plan under the other MoE efficiency assumption, so a report
+    can show the conservative and the mature-stack answers side by side."""
+    if model.moe is None or scenario.objective.kind == "max_load":
+        return None
+    other = scenario.model_copy(update={"moe_efficiency": "dense" if scenario.moe_efficiency == "fitted" else "fitted"})
+    designs, _ = enumerate_designs(other, model)
+    if not designs:
+        return None
+    code, solver, v = solve_designs(other, designs, terms)
+    if _status_name(code) == "infeasible":
+        return None
+    plan = _extract(solver, v, designs, terms, 1)
+    assert_plan_valid(plan, other, model)
+    return plan
 
 
 def _alternatives(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], best: Plan) -> list[Plan]:

@@ -254,10 +254,40 @@ class EngineLimits(Strict):
     provenance: Provenance
 
 
+class MoeAdjustment(Strict):
+    """How far MoE serving (routing, grouped expert GEMMs, all-to-alls, MLA kernels) falls short of
+    what a card family reaches on dense models. One adjustment for every card, fitted on the MoE
+    calibration rows of all cards at once, so it cannot favour one vendor."""
+
+    mbu_scale: Fraction
+    mfu_scale: Fraction
+    step_overhead_ms_add: NonNegativeFinite
+    fitted_on: str
+
+
 class Efficiency(Strict):
     defaults: ServingDefaults
     engines: dict[str, EngineLimits]
     families: dict[str, FamilyEfficiency]
+    moe: MoeAdjustment
+
+    def without_moe_adjustment(self) -> Efficiency:
+        """Dense-model factors applied to MoE models too: what a mature MoE stack approaches."""
+        neutral = self.moe.model_copy(update={"mbu_scale": 1.0, "mfu_scale": 1.0, "step_overhead_ms_add": 0.0})
+        return self.model_copy(update={"moe": neutral})
+
+    def for_model(self, card: Card, model: ModelSpec) -> FamilyEfficiency:
+        """The card family's factors, adjusted for MoE models."""
+        fam = family_efficiency(card, self)
+        if model.moe is None:
+            return fam
+        m = self.moe
+        return fam.model_copy(update={
+            "mbu": fam.mbu * m.mbu_scale,
+            "mfu_decode": fam.mfu_decode * m.mfu_scale,
+            "mfu_prefill": fam.mfu_prefill * m.mfu_scale,
+            "step_overhead_ms": fam.step_overhead_ms + m.step_overhead_ms_add,
+        })
 
     def engine_for(self, framework: str) -> EngineLimits | None:
         name = framework.strip().lower()

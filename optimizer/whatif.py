@@ -35,6 +35,7 @@ from optimizer.solve import (
 from optimizer.specs import get_model, load_cards, load_ecosystems
 
 Progress = Callable[[int, int], None]
+MAX_SWEEP_POINTS = 200  # a sweep is read as a table; more points only cost time
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,7 +128,9 @@ def compare(scenario: Scenario, progress: Progress | None = None, result: SolveR
             progress(i + 1, len(result.per_offer))
         t = terms[o.offer_id]
         be, note = None, None
-        if winner is not None and o.offer_id != winner and target is not None:
+        if t.owned:
+            note = "owned hardware: no price to negotiate"
+        elif winner is not None and o.offer_id != winner and target is not None:
             be, note = break_even_price(scenario, designs, o.offer_id, target)
         rows.append(BidRow(
             offer_id=o.offer_id, vendor=t.vendor, card_id=t.card_id, price_rmb_per_server=t.price_rmb_per_server,
@@ -323,8 +326,10 @@ def parse_range(text: str, what: str) -> list[float]:
         a, b, n = float(lo), float(hi), int(steps)
     except ValueError:
         raise InputError(what, text, "is not FROM:TO:STEPS", "e.g. 1000000:20000000:20") from None
-    if n < 1 or a < 0 or b < a or not (math.isfinite(a) and math.isfinite(b)):
-        raise InputError(what, text, "needs 0 <= FROM <= TO and STEPS >= 1", "e.g. 1000000:20000000:20")
+    if n < 1 or n > MAX_SWEEP_POINTS or a < 0 or b < a or not (math.isfinite(a) and math.isfinite(b)):
+        raise InputError(
+            what, text, f"needs 0 <= FROM <= TO and 1 <= STEPS <= {MAX_SWEEP_POINTS}", "e.g. 1000000:20000000:20"
+        )
     return [a] if n == 1 else [a + (b - a) * i / (n - 1) for i in range(n)]
 
 
@@ -335,6 +340,6 @@ def parse_list(text: str, what: str) -> list[float]:
         values = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise InputError(what, text, "is not a comma-separated list of numbers", "e.g. 30,50,80") from None
-    if not values or any(v <= 0 or not math.isfinite(v) for v in values):
+    if not values or len(values) > MAX_SWEEP_POINTS or any(v <= 0 or not math.isfinite(v) for v in values):
         raise InputError(what, text, "needs positive numbers", "e.g. 30,50,80")
     return values

@@ -130,11 +130,12 @@ def test_budget_below_the_cost(r1, best):
 
 
 def test_single_vendor_with_a_two_vendor_plan(r1, best):
-    """Add one server of another vendor's offer, with a replica on it, to the rank-1 plan."""
+    """Add another vendor's offer, with one replica on just enough of its servers, to the rank-1
+    plan (the plan itself may already mix vendors; the check must flag it either way)."""
     vendor_of = {o.id: o.vendor for o in r1.scenario.offers}
     used = {vendor_of[oid] for oid in best.servers}
-    other = next(d for d in r1.designs if vendor_of[d.offer_id] not in used and d.cards <= 8)
-    servers = {**best.servers, other.offer_id: 1}
+    other = min((d for d in r1.designs if vendor_of[d.offer_id] not in used), key=lambda d: (d.cards, d.key))
+    servers = {**best.servers, other.offer_id: -(-other.cards // 8)}
     mixed = dataclasses.replace(_repriced(best, r1.scenario, servers), groups=(*best.groups, ReplicaGroup(other, 1)))
     assert _problems(mixed, r1) == []
     problems = _problems(mixed, r1, _constrained(r1.scenario, single_vendor=True))
