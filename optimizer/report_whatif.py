@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from optimizer.report import plan_json
+from optimizer.report import moe_note, plan_json
 from optimizer.solve import Plan
 from optimizer.whatif import BidRow, Comparison, Sweep, SweepPoint, pareto_front
 
@@ -130,14 +130,14 @@ def why_winner(c: Comparison) -> str:
 def render_compare(c: Comparison) -> str:
     lines = [
         f"# procure bid comparison: {c.result.scenario.name}", "", c.result.scenario.description, "",
-        "## Verdict", "", why_winner(c), "",
+        "## Verdict", "", why_winner(c), "", *[f"{note}\n" for note in [moe_note(c.result)] if note],
         "## Bids, each with its own best plan", "",
         "Headroom against each SLA in brackets. Break-even: the highest price per server at which the bid's own "
         "plan would cost less than the winner's, found by re-solving at each price (bisection).", "",
         *compare_table(c), "", "## Risks", "",
     ]
     for row in c.rows:
-        lines.append(f"- **{row.offer_id}**: " + "; ".join(row.risks))
+        lines.append(f"- **{row.offer_id}**: " + "; ".join(r.rstrip(".") for r in row.risks) + ".")
     lines.append("")
     return "\n".join(lines)
 
