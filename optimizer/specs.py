@@ -246,6 +246,13 @@ class ServingDefaults(Strict):
     provenance: Provenance
 
 
+class Ecosystem(Strict):
+    """Software-ecosystem note for a card family (catalog/ecosystems.yaml)."""
+
+    note: str
+    source: str
+
+
 class EngineLimits(Strict):
     """What a serving engine admits at once; it caps the running batch of a saturated server."""
 
@@ -345,13 +352,18 @@ def load_models() -> dict[str, ModelSpec]:
     return _load_dir("models", ModelSpec)  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=1)
-def load_precisions() -> dict[str, Precision]:
-    path = catalog_dir() / "precisions.yaml"
+def _load_mapping(filename: str, model_cls: type[BaseModel]) -> dict[str, BaseModel]:
+    """A catalog file that maps names to records of one kind."""
+    path = catalog_dir() / filename
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
-        raise InputError(str(path), "(top level)", "must be a mapping", "see the shipped file")
-    return {name: parse_record(Precision, body, f"{path}:{name}") for name, body in raw.items()}  # type: ignore[misc]
+        raise InputError(str(path), "(top level)", "must be a mapping of names to records", "see the shipped file")
+    return {name: parse_record(model_cls, body, f"{path}:{name}") for name, body in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def load_precisions() -> dict[str, Precision]:
+    return _load_mapping("precisions.yaml", Precision)  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=1)
@@ -404,17 +416,6 @@ def family_efficiency(card: Card, eff: Efficiency | None = None) -> FamilyEffici
     return eff.families[card.family]
 
 
-class Ecosystem(Strict):
-    """Software-ecosystem note for a card family (catalog/ecosystems.yaml)."""
-
-    note: str
-    source: str
-
-
 @lru_cache(maxsize=1)
 def load_ecosystems() -> dict[str, Ecosystem]:
-    path = catalog_dir() / "ecosystems.yaml"
-    raw = _read_yaml(path)
-    if not isinstance(raw, dict):
-        raise InputError(str(path), "(top level)", "must be a mapping of family to note", "see the shipped file")
-    return {family: parse_record(Ecosystem, body, f"{path}:{family}") for family, body in raw.items()}  # type: ignore[misc]
+    return _load_mapping("ecosystems.yaml", Ecosystem)  # type: ignore[return-value]
