@@ -9,8 +9,10 @@ but not fitted: under load they measure queueing and the HTTP front end. A famil
 MIN_ROWS rows gets its own fit; a family with fewer gets the pooled fit over all rows, so one or
 two rows never set a family's factors alone. (2) One MoE adjustment for all cards (scales on MBU
 and MFU, an added step overhead), on the MoE rows of every card with the family factors fixed, so
-serving-stack immaturity on MoE models is charged to every vendor alike. No per-row terms; ties go
-to the first grid point.
+serving-stack immaturity on MoE models is charged to every vendor alike; then its prefill scale
+alone on the MoE TTFT rows, which measure prefill through the queue (fixed-length benchmarks are
+predicted with synchronized arrivals, see perf.serve_closed_loop). No per-row terms; ties go to the
+first grid point.
 
     python benchmarks/fit_efficiency.py            # print the best factors and errors
     python benchmarks/fit_efficiency.py --write    # also rewrite the families in efficiency.yaml
@@ -33,6 +35,7 @@ MFU_DECODE = (0.3, 0.4, 0.5, 0.6, 0.7)
 MFU_PREFILL = (0.3, 0.4, 0.5, 0.6, 0.7)
 OVERHEAD_MS = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0)
 MIN_ROWS = 3
+MAX_ROUNDS = 6
 FITTED_METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms")
 
 
@@ -41,19 +44,41 @@ MFU_SCALE = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 OVERHEAD_ADD_MS = (0.0, 2.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 50.0)
 
 
-def fitted_rows() -> tuple[dict[str, list[CalibrationRow]], list[CalibrationRow]]:
-    """Dense-model rows by card family, and the MoE rows of every card."""
+PREFILL_SCALE = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+
+
+def fitted_rows() -> tuple[dict[str, list[CalibrationRow]], list[CalibrationRow], list[CalibrationRow]]:
+    """Dense-model rows by card family, the MoE throughput/TPOT rows and the MoE TTFT rows of every card."""
     cards, models = specs.load_cards(), specs.load_models()
     dense: dict[str, list[CalibrationRow]] = {}
     moe: list[CalibrationRow] = []
+    moe_ttft: list[CalibrationRow] = []
     for row in load_rows():
-        if row.card_id not in cards or row.model_id not in models or row.metric not in FITTED_METRICS:
+        if row.card_id not in cards or row.model_id not in models:
             continue
-        if models[row.model_id].moe is not None:
+        is_moe = models[row.model_id].moe is not None
+        if is_moe and row.metric == "ttft_ms":
+            moe_ttft.append(row)
+        elif row.metric not in FITTED_METRICS:
+            continue
+        elif is_moe:
             moe.append(row)
         else:
             dense.setdefault(cards[row.card_id].family, []).append(row)
-    return dense, moe
+    return dense, moe, moe_ttft
+
+
+def fit_moe_prefill(rows: list[CalibrationRow], base: specs.Efficiency) -> tuple[float, float]:
+    """The MoE prefill scale, on MoE TTFT rows (the only measurements of prefill), everything else fixed."""
+    best: tuple[float, float] | None = None
+    for scale in PREFILL_SCALE:
+        eff = base.model_copy(update={"moe": base.moe.model_copy(update={"mfu_prefill_scale": scale})})
+        s = mean_abs_log_error(rows, eff)
+        if best is None or s < best[0] - 1e-9:
+            best = (s, scale)
+    assert best is not None
+    eff = base.model_copy(update={"moe": base.moe.model_copy(update={"mfu_prefill_scale": best[1]})})
+    return median_ape(rows, eff), best[1]
 
 
 def fit_moe(rows: list[CalibrationRow], base: specs.Efficiency) -> tuple[float, dict[str, float]]:
@@ -102,7 +127,7 @@ def main() -> None:
     text = path.read_text(encoding="utf-8")
     doc = yaml.safe_load(text)
     base = specs.load_efficiency()
-    by_family, moe_rows = fitted_rows()
+    by_family, moe_rows, moe_ttft_rows = fitted_rows()
     all_rows = [r for rows in by_family.values() for r in rows]
     s_all, pooled = fit(sorted(base.families), all_rows, base)
     print(f"{'pooled':18s} n={len(all_rows):2d} median APE {s_all:5.1f}%  " + _fmt(pooled))
@@ -119,12 +144,25 @@ def main() -> None:
         doc["families"][family].update(factors)
         doc["families"][family]["fitted_on"] = note
         base = base.model_copy(update={"families": {**base.families, family: base.families[family].model_copy(update=factors)}})
-    s_moe, moe = fit_moe(moe_rows, base)
+    # The decode adjustment and the prefill scale depend on each other (prefill shares the replica's
+    # time): alternate until neither moves, starting from neutral values so the result does not
+    # depend on what the file held.
+    base = base.model_copy(update={"moe": base.moe.model_copy(update={"mfu_prefill_scale": 1.0})})
+    previous = None
+    for _ in range(MAX_ROUNDS):
+        s_moe, moe = fit_moe(moe_rows, base)
+        base = base.model_copy(update={"moe": base.moe.model_copy(update=moe)})
+        s_pre, prefill_scale = fit_moe_prefill(moe_ttft_rows, base)
+        base = base.model_copy(update={"moe": base.moe.model_copy(update={"mfu_prefill_scale": prefill_scale})})
+        if (moe, prefill_scale) == previous:
+            break
+        previous = (moe, prefill_scale)
     ids = sorted({f"{r.model_id}@{r.card_id}" for r in moe_rows})
     note = f"{len(moe_rows)} MoE calibration rows of all cards ({', '.join(ids)}); median APE {s_moe:.1f}%"
     print(f"{'moe adjustment':18s} n={len(moe_rows):2d} " + _fmt(moe))
-    doc["moe"].update(moe)
-    doc["moe"]["fitted_on"] = note
+    print(f"{'moe prefill':18s} n={len(moe_ttft_rows):2d} mfu_prefill_scale={prefill_scale} (TTFT median APE {s_pre:.1f}%)")
+    doc["moe"].update(moe, mfu_prefill_scale=prefill_scale)
+    doc["moe"]["fitted_on"] = note + f"; prefill scale on {len(moe_ttft_rows)} MoE TTFT rows, median APE {s_pre:.1f}%"
     if "--write" in sys.argv:
         header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
         path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")

@@ -45,6 +45,12 @@ class CalibrationRow:
         return "OFFLINE-MAX" in self.notes or "BURST" in self.notes
 
     @property
+    def arrivals(self) -> str:
+        """Fixed-length closed-loop benchmarks (every prompt and output the same length) move in
+        synchronized waves; see perf.serve_closed_loop."""
+        return "synchronized" if "range_ratio 1" in self.notes else "random"
+
+    @property
     def kv_precision(self) -> str:
         # FP8 runs of TensorRT-LLM and SGLang store the KV cache in FP8 as well (row notes).
         return "fp8" if self.precision == "fp8" and "FP8 KV" in self.notes else "bf16"
@@ -126,7 +132,8 @@ def _predict_perf(
         )
     per_replica = max(1, math.ceil(row.batch / replicas))
     return evaluate(
-        model, card, row.precision, par, per_replica, row.input_len, row.output_len, row.kv_precision, efficiency
+        model, card, row.precision, par, per_replica, row.input_len, row.output_len, row.kv_precision, efficiency,
+        arrivals=row.arrivals,
     )
 
 

@@ -485,7 +485,9 @@ class ServingEstimate:
     requests_per_s: float
 
 
-def serve_closed_loop(prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int) -> ServingEstimate:
+def serve_closed_loop(
+    prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int, arrivals: str = "random"
+) -> ServingEstimate:
     """Steady state of `batch` concurrent requests on one replica with continuous batching.
 
     Prefills take priority over decode steps (vLLM/SGLang default). Per request the replica spends
@@ -498,12 +500,19 @@ def serve_closed_loop(prefill_s: float, occupancy_s: float, step_s: float, batch
     request lives batch / (requests/s); what is not TTFT is spread over its O - 1 later tokens,
     which is the TPOT a user sees with prefills interleaved. At batch 1 TTFT = prefill and
     TPOT = step.
+
+    `arrivals="synchronized"`: every request has the same prompt and output length (a fixed-length
+    benchmark), so a closed loop moves in waves: the batch's requests finish together and their
+    successors arrive together, and a request waits on average for (batch - 1) / 2 prefills.
+    Throughput is the same; only the wait differs. Real traffic is closer to "random".
     """
     decode_steps = max(output_len - 1, 0)
     occupancy = occupancy_s
     per_request = occupancy + decode_steps * step_s / batch
     rate = 1.0 / per_request
-    if batch > 1:
+    if batch > 1 and arrivals == "synchronized":
+        wait = (batch - 1) / 2 * occupancy
+    elif batch > 1:
         rho = min(rate * occupancy * (batch - 1) / batch, 0.999)
         wait = step_s / 2 + rho / (2 * (1 - rho)) * occupancy
     else:
@@ -537,13 +546,14 @@ def prefill_occupancy(
 def evaluate(
     model: ModelSpec, card: Card, precision_name: str, par: Parallelism, batch: int,
     input_len: int, output_len: int, kv_precision: str = "bf16", efficiency: Efficiency | None = None,
-    context_len: int | None = None,
+    context_len: int | None = None, arrivals: str = "random",
 ) -> ReplicaPerf:
     """Evaluate one replica design serving `batch` concurrent requests of one shape.
 
     `efficiency` defaults to catalog/efficiency.yaml (a fitting script passes trial factors).
     `context_len` sizes the KV memory (the longest context a request may reach; default input +
-    output); decode traffic uses the average context, input + output / 2."""
+    output); decode traffic uses the average context, input + output / 2. `arrivals`: see
+    serve_closed_loop."""
     precision = get_precision(precision_name)
     compute = compute_precision_for(card, precision_name, precision)
     check_parallelism(model, par)
@@ -562,7 +572,7 @@ def evaluate(
     pre = prefill_step(model, card, precision, compute, par, input_len, eff, d)
     dec = decode_step(model, card, precision, compute, kvb, par, batch, input_len + output_len / 2, eff, d)
     occupancy = prefill_occupancy(model, card, compute, par, input_len, pre, eff)
-    serving = serve_closed_loop(pre.total_s, occupancy, dec.total_s, batch, output_len)
+    serving = serve_closed_loop(pre.total_s, occupancy, dec.total_s, batch, output_len, arrivals)
     return ReplicaPerf(
         model_id=model.id,
         card_id=card.id,

@@ -271,13 +271,15 @@ def moe_note(result: SolveResult) -> str | None:
         counterpart = ""
     if result.scenario.moe_efficiency == "fitted":
         return (
-            f"MoE efficiency is the adjustment fitted on published MoE runs (MBU × {m.mbu_scale}, MFU × {m.mfu_scale}, "
-            f"+{m.step_overhead_ms_add:g} ms per step; {m.fitted_on}). Those runs used early-2025 serving stacks, so these "
+            f"MoE efficiency is the adjustment fitted on published MoE runs (MBU × {m.mbu_scale}, decode MFU × {m.mfu_scale}, "
+            f"prefill MFU × {m.mfu_prefill_scale}, +{m.step_overhead_ms_add:g} ms per step; {m.fitted_on}). "
+            "Those runs used early-2025 serving stacks, so these "
             "plans are conservative; `moe_efficiency: dense` in the scenario gives the mature-stack bound." + counterpart
         )
     return (
         "MoE efficiency: the card families' dense-model factors (scenario `moe_efficiency: dense`), an optimistic bound "
-        f"that published early-2025 MoE runs did not reach (the fitted adjustment is MBU × {m.mbu_scale}, MFU × {m.mfu_scale}, "
+        f"that published early-2025 MoE runs did not reach (the fitted adjustment is MBU × {m.mbu_scale}, "
+        f"decode MFU × {m.mfu_scale}, prefill MFU × {m.mfu_prefill_scale}, "
         f"+{m.step_overhead_ms_add:g} ms per step)." + counterpart
     )
 

@@ -267,7 +267,8 @@ class MoeAdjustment(Strict):
     calibration rows of all cards at once, so it cannot favour one vendor."""
 
     mbu_scale: Fraction
-    mfu_scale: Fraction
+    mfu_scale: Fraction = Field(description="on decode MFU")
+    mfu_prefill_scale: Fraction = Field(description="on prefill MFU, fitted on MoE TTFT rows")
     step_overhead_ms_add: NonNegativeFinite
     fitted_on: str
 
@@ -280,7 +281,9 @@ class Efficiency(Strict):
 
     def without_moe_adjustment(self) -> Efficiency:
         """Dense-model factors applied to MoE models too: what a mature MoE stack approaches."""
-        neutral = self.moe.model_copy(update={"mbu_scale": 1.0, "mfu_scale": 1.0, "step_overhead_ms_add": 0.0})
+        neutral = self.moe.model_copy(
+            update={"mbu_scale": 1.0, "mfu_scale": 1.0, "mfu_prefill_scale": 1.0, "step_overhead_ms_add": 0.0}
+        )
         return self.model_copy(update={"moe": neutral})
 
     def for_model(self, card: Card, model: ModelSpec) -> FamilyEfficiency:
@@ -292,7 +295,7 @@ class Efficiency(Strict):
         return fam.model_copy(update={
             "mbu": fam.mbu * m.mbu_scale,
             "mfu_decode": fam.mfu_decode * m.mfu_scale,
-            "mfu_prefill": fam.mfu_prefill * m.mfu_scale,
+            "mfu_prefill": fam.mfu_prefill * m.mfu_prefill_scale,
             "step_overhead_ms": fam.step_overhead_ms + m.step_overhead_ms_add,
         })
 
