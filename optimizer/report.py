@@ -157,7 +157,7 @@ def _candidates_table(result: SolveResult) -> list[str]:
         replicas = t.available_servers * t.cards_per_server // d.cards
         if replicas:
             rows.append((replicas * d.capacity, d, replicas))
-    rows.sort(key=lambda r: (-r[0], r[1].key))
+    rows.sort(key=lambda r: (-r[0], r[1].tpot_ms, r[1].ttft_ms, r[1].key))
     lines = [
         f"| split | cards per replica | replicas | {unit} served | TTFT ms | TPOT ms | bottleneck |",
         "|---|---:|---:|---:|---:|---:|---|",
