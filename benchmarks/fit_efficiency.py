@@ -142,7 +142,7 @@ def main() -> None:
             note = f"pooled fit on all {len(all_rows)} rows (this family has {len(rows)}, fewer than {MIN_ROWS})"
         print(f"{family:18s} n={len(rows):2d} {note[:60]}  " + _fmt(factors))
         doc["families"][family].update(factors)
-        doc["families"][family]["fitted_on"] = note
+        doc["families"][family]["fitted_on"] = note + edge_note(factors)
         base = base.model_copy(update={"families": {**base.families, family: base.families[family].model_copy(update=factors)}})
     # The decode adjustment and the prefill scale depend on each other (prefill shares the replica's
     # time): alternate until neither moves, starting from neutral values so the result does not
@@ -162,11 +162,31 @@ def main() -> None:
     print(f"{'moe adjustment':18s} n={len(moe_rows):2d} " + _fmt(moe))
     print(f"{'moe prefill':18s} n={len(moe_ttft_rows):2d} mfu_prefill_scale={prefill_scale} (TTFT median APE {s_pre:.1f}%)")
     doc["moe"].update(moe, mfu_prefill_scale=prefill_scale)
-    doc["moe"]["fitted_on"] = note + f"; prefill scale on {len(moe_ttft_rows)} MoE TTFT rows, median APE {s_pre:.1f}%"
+    doc["moe"]["fitted_on"] = (
+        note + f"; prefill scale on {len(moe_ttft_rows)} MoE TTFT rows, median APE {s_pre:.1f}%"
+        + edge_note({**moe, "mfu_prefill_scale": prefill_scale})
+    )
     if "--write" in sys.argv:
         header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
         path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
         print(f"wrote {path}")
+
+
+GRIDS = {
+    "mbu": MBU, "mfu_decode": MFU_DECODE, "mfu_prefill": MFU_PREFILL, "step_overhead_ms": OVERHEAD_MS,
+    "mbu_scale": MBU_SCALE, "mfu_scale": MFU_SCALE, "step_overhead_ms_add": OVERHEAD_ADD_MS,
+    "mfu_prefill_scale": PREFILL_SCALE,
+}
+
+
+def edge_note(factors: dict[str, float]) -> str:
+    """Factors the fit pinned at the end of their grid: the data wanted a value beyond what this
+    script treats as plausible, so predictions for that family are extrapolations."""
+    edges = [
+        f"{k}={v} ({'lowest' if v == min(GRIDS[k]) else 'highest'} tried)"
+        for k, v in factors.items() if k in GRIDS and v in (min(GRIDS[k]), max(GRIDS[k]))
+    ]
+    return f"; at the grid edge: {', '.join(edges)}" if edges else ""
 
 
 def _fmt(factors: dict[str, float]) -> str:

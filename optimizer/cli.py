@@ -258,26 +258,33 @@ def run_whatif(
     from optimizer.solve import solve as run_solve
 
     scn = load_scenario(scenario)
-    result = result or run_solve(scn)
-    designs = list(result.designs)
-    sweeps = []
-    if budget:
-        sweeps.append(whatif.budget_sweep(scn, whatif.parse_range(budget, "--budget"), _progress("budget sweep"), designs))
-    if tpot:
-        sweeps.append(whatif.sla_sweep(scn, "tpot", whatif.parse_list(tpot, "--tpot"), _progress("TPOT sweep")))
-    if ttft:
-        sweeps.append(whatif.sla_sweep(scn, "ttft", whatif.parse_list(ttft, "--ttft"), _progress("TTFT sweep")))
-    if load:
-        sweeps.append(whatif.load_sweep(scn, whatif.parse_list(load, "--load"), _progress("load sweep"), designs))
+    # Read every option before the first solve, so bad input fails at once.
+    budgets = whatif.parse_range(budget, "--budget") if budget else None
+    tpots = whatif.parse_list(tpot, "--tpot") if tpot else None
+    ttfts = whatif.parse_list(ttft, "--ttft") if ttft else None
+    loads = whatif.parse_list(load, "--load") if load else None
+    prices = []
     for spec in price or []:
         offer, _, rng = spec.partition("=")
         if not rng:
             raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
-        sweeps.append(
-            whatif.price_sweep(scn, offer, whatif.parse_range(rng, "--price"), _progress(f"price sweep {offer}"), designs)
-        )
-    if not sweeps:
+        whatif.with_server_price(scn, offer, 1)  # an unknown or owned offer is bad input
+        prices.append((offer, whatif.parse_range(rng, "--price")))
+    if not (budgets or tpots or ttfts or loads or prices):
         raise InputError("procure whatif", "(options)", "no sweep asked for", "give --budget, --tpot, --ttft, --load or --price")
+    result = result or run_solve(scn)
+    designs = list(result.designs)
+    sweeps = []
+    if budgets:
+        sweeps.append(whatif.budget_sweep(scn, budgets, _progress("budget sweep"), designs))
+    if tpots:
+        sweeps.append(whatif.sla_sweep(scn, "tpot", tpots, _progress("TPOT sweep")))
+    if ttfts:
+        sweeps.append(whatif.sla_sweep(scn, "ttft", ttfts, _progress("TTFT sweep")))
+    if loads:
+        sweeps.append(whatif.load_sweep(scn, loads, _progress("load sweep"), designs))
+    for offer, values in prices:
+        sweeps.append(whatif.price_sweep(scn, offer, values, _progress(f"price sweep {offer}"), designs))
     out.mkdir(parents=True, exist_ok=True)
     md = out / f"{scenario.stem}_whatif.md"
     md.write_text(render_sweeps(scenario.stem, sweeps, out, result.plans[0] if result.plans else None), encoding="utf-8")

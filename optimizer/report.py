@@ -121,9 +121,15 @@ def recommendation(result: SolveResult) -> str:
     if not result.plans:
         return "**No plan meets this scenario.** See the diagnosis below."
     p = result.plans[0]
-    buy = ", ".join(
-        f"{n} × {oid} ({n * result.terms[oid].cards_per_server} × {result.terms[oid].card_id} in all)" for oid, n in p.servers.items()
-    )
+
+    def fleet(owned: bool) -> str:
+        return ", ".join(
+            f"{n} × {oid} ({n * result.terms[oid].cards_per_server} × {result.terms[oid].card_id} in all)"
+            for oid, n in p.servers.items() if result.terms[oid].owned is owned
+        )
+
+    bought, kept = fleet(False), fleet(True)
+    buy = "; ".join(x for x in (bought, f"already owned: {kept}" if kept else "") if x)
     worst_ttft = max(g.design.ttft_ms for g in p.groups)
     worst_tpot = max(g.design.tpot_ms for g in p.groups)
     heads = []
@@ -139,7 +145,8 @@ def recommendation(result: SolveResult) -> str:
             f"({result.status}; cost {_rmb(p.cost_rmb)}). " + "; ".join(heads) + f" ({s.sla.statistic} latencies)."
         )
     heads.append(f"capacity {p.served:,.1f} {load.unit} vs {load.amount:g} needed ({_pct(p.served / load.amount - 1)})")
-    return f"**Buy {buy} for {_rmb(p.cost_rmb)}** ({result.status}). " + "; ".join(heads) + f" ({s.sla.statistic} latencies)."
+    verb = f"Buy {bought}" + (f" and use the {kept} already owned" if kept else "") if bought else f"Buy nothing: use the {kept} already owned"
+    return f"**{verb} for {_rmb(p.cost_rmb)}** ({result.status}). " + "; ".join(heads) + f" ({s.sla.statistic} latencies)."
 
 
 def _shape(d: Design) -> str:
@@ -266,7 +273,11 @@ def moe_note(result: SolveResult) -> str | None:
     if other is not None:
         buy = ", ".join(f"{n} × {oid}" for oid, n in other.servers.items())
         other_mode = "dense" if result.scenario.moe_efficiency == "fitted" else "fitted"
-        counterpart = f" Under `moe_efficiency: {other_mode}` the cheapest plan would be {buy} for {_rmb(other.cost_rmb)}."
+        if result.scenario.objective.kind == "max_load":
+            unit = result.scenario.workload.load.unit
+            counterpart = f" Under `moe_efficiency: {other_mode}` the same fleet would serve {other.served:,.1f} {unit}."
+        else:
+            counterpart = f" Under `moe_efficiency: {other_mode}` the cheapest plan would be {buy} for {_rmb(other.cost_rmb)}."
     else:
         counterpart = ""
     if result.scenario.moe_efficiency == "fitted":
@@ -287,8 +298,14 @@ def moe_note(result: SolveResult) -> str | None:
 def _warnings(result: SolveResult) -> list[str]:
     cards = load_cards()
     out = [f"- {note}" for note in [moe_note(result)] if note]
+    families = load_efficiency().families
     for oid, t in result.terms.items():
         card = cards[t.card_id]
+        fitted = families[card.family].fitted_on
+        if "grid edge" in fitted or "pooled fit" in fitted:
+            out.append(
+                f"- {oid}: the {card.family} efficiency factors are thin ({fitted}); its performance is an extrapolation."
+            )
         if "fp8" not in card.dense_tflops and "fp8" in result.scenario.precisions:
             out.append(f"- {oid}: {card.name} has no FP8 units; the FP8 checkpoint runs as INT8 (W8A8) or BF16 (twice the memory).")
         if card.scaleup.topology == "pcie":

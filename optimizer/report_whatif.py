@@ -80,7 +80,8 @@ def compare_table(c: Comparison) -> list[str]:
     ]
     for row in c.rows:
         if row.plan is None:
-            lines.append(f"| {row.offer_id} | {row.vendor} | {row.card_id} | cannot serve: {row.reason} | — | — | — | — | — | — | — | — | — |")
+            what = row.reason if c.result.terms[row.offer_id].owned else f"cannot serve: {row.reason}"
+            lines.append(f"| {row.offer_id} | {row.vendor} | {row.card_id} | {what} | — | — | — | — | — | — | — | — | — |")
             continue
         n = _plan_numbers(row.plan)
         ttft = f"{n['ttft_ms']:,.0f}" + (f" ({1 - n['ttft_ms'] / s.sla.ttft_ms:+.0%})" if s.sla.ttft_ms else "")
@@ -110,13 +111,16 @@ def why_winner(c: Comparison) -> str:
     w = rows[c.winner]
     assert w.plan is not None
     n = _plan_numbers(w.plan)
+    if w.plan.servers.get(c.winner, 0) == 0:
+        owned = ", ".join(f"{k} × {oid}" for oid, k in w.plan.servers.items())
+        return f"No purchase needed: the hardware already owned ({owned}) serves the scenario, {n['tok_s']:,.0f} output tokens/s."
     text = (
         f"{c.winner} ({w.vendor}, {w.card_id}) wins at {_rmb(w.plan.cost_rmb)}: {w.plan.servers.get(c.winner, 0)} servers "
         f"({_shape(w.plan)}) deliver {n['tok_s']:,.0f} output tokens/s at {_rmb(w.plan.cost_rmb / (n['tok_s'] / 1000))} "
         "per 1,000 tokens/s."
     )
     for r in c.rows:
-        if r.offer_id == c.winner:
+        if r.offer_id == c.winner or c.result.terms[r.offer_id].owned:
             continue
         if r.plan is None:
             text += f" {r.offer_id} cannot serve: {r.reason}."
@@ -260,6 +264,6 @@ def render_sweeps(name: str, sweeps: list[Sweep], out: Path, chosen: Plan | None
 def _chosen_point(sweep: Sweep, chosen: Plan | None) -> tuple[float, float] | None:
     if chosen is None:
         return None
-    if sweep.kind == "budget":
-        return float(chosen.cost_rmb), chosen.served
+    if sweep.kind == "budget":  # budgets cap the purchase price, so the star sits at the plan's capex
+        return float(chosen.capex_rmb), chosen.served
     return None

@@ -109,7 +109,7 @@ def build_plan_model(
         ub = t.available_servers
         if ("availability" in relax or with_assumptions) and not t.owned:  # owned hardware cannot grow
             ub = max(ub, _servers_bound(designs, oid, t, demand))
-        if only_offer is not None and oid != only_offer:
+        if only_offer is not None and oid != only_offer and not t.owned:  # owned hardware stays in every bid's plan
             ub = 0
         server_ub[oid] = ub
         lb = ub if t.owned else 0  # hardware already owned is there whether used or not
@@ -352,6 +352,28 @@ def solve_designs(
     return code, solver, v
 
 
+def solve_min_cost(
+    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *, rank: int = 1, **kw  # type: ignore[no-untyped-def]
+) -> tuple[str, Plan | None, int | None, int | None]:
+    """Cheapest plan, and among equally cheap ones the one serving the most load (two solves,
+    lexicographic, so the same scenario always reports the same plan). Returns status, plan, cost
+    objective and its best bound."""
+    if not designs:
+        return "infeasible", None, None, None
+    code, solver, v = solve_designs(scenario, designs, terms, **kw)
+    status = _status_name(code)
+    if status == "infeasible":
+        return status, None, None, None
+    objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
+    v = build_plan_model(scenario, designs, terms, **kw)
+    v.model.add(cost_expr(v, terms) <= objective)
+    v.model.maximize(served_units_expr(v, designs))
+    tie = _solver()
+    if _status_name(tie.solve(v.model)) == "infeasible":  # cannot happen: stage 1's plan qualifies
+        return status, _extract(solver, v, designs, terms, rank), objective, bound
+    return status, _extract(tie, v, designs, terms, rank), objective, bound
+
+
 def solve_max_load(
     scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *, min_served: int = 0,
     only_offer: str | None = None,
@@ -391,12 +413,10 @@ def solve(scenario: Scenario) -> SolveResult:
             plans.append(best)
             objective = bound = best.cost_rmb
     elif designs:
-        code, solver, v = solve_designs(scenario, designs, terms)
-        status = _status_name(code)
-        if status != "infeasible":
-            objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
-            plans.append(_extract(solver, v, designs, terms, 1))
-            plans.extend(_alternatives(scenario, designs, terms, plans[0]))
+        status, best, objective, bound = solve_min_cost(scenario, designs, terms)
+        if best is not None:
+            plans.append(best)
+            plans.extend(_alternatives(scenario, designs, terms, best))
     per_offer = tuple(_best_per_offer(scenario, designs, terms, summaries))
     if status == "infeasible":
         diagnosis = diagnose(scenario, designs, terms, summaries)
@@ -413,17 +433,16 @@ def solve(scenario: Scenario) -> SolveResult:
 def _moe_counterpart(scenario: Scenario, model: ModelSpec, terms: dict[str, OfferTerms]) -> Plan | None:
     """For an MoE model, the cheapest plan under the other MoE efficiency assumption, so a report
     can show the conservative and the mature-stack answers side by side."""
-    if model.moe is None or scenario.objective.kind == "max_load":
+    if model.moe is None:
         return None
     other = scenario.model_copy(update={"moe_efficiency": "dense" if scenario.moe_efficiency == "fitted" else "fitted"})
     designs, _ = enumerate_designs(other, model)
-    if not designs:
-        return None
-    code, solver, v = solve_designs(other, designs, terms)
-    if _status_name(code) == "infeasible":
-        return None
-    plan = _extract(solver, v, designs, terms, 1)
-    assert_plan_valid(plan, other, model)
+    if scenario.objective.kind == "max_load":
+        _, plan = solve_max_load(other, designs, terms, min_served=load_demand(other))
+    else:
+        _, plan, _, _ = solve_min_cost(other, designs, terms)
+    if plan is not None:
+        assert_plan_valid(plan, other, model)
     return plan
 
 
@@ -431,29 +450,35 @@ def _alternatives(scenario: Scenario, designs: list[Design], terms: dict[str, Of
     """Next-cheapest distinct purchases: exclude each plan found and re-solve."""
     found = [best]
     while len(found) < scenario.search.ranked_plans:
-        code, solver, v = solve_designs(scenario, designs, terms, forbid=tuple(p.servers for p in found))
-        if _status_name(code) == "infeasible":
+        _, plan, _, _ = solve_min_cost(scenario, designs, terms, rank=len(found) + 1, forbid=tuple(p.servers for p in found))
+        if plan is None:
             break
-        found.append(_extract(solver, v, designs, terms, len(found) + 1))
+        found.append(plan)
     return found[1:]
 
 
 def _best_per_offer(
     scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], summaries: dict[str, OfferSummary]
 ) -> list[OfferOutcome]:
+    """Each bid's own best plan. Hardware already owned is part of every bid's plan (it is there
+    whichever bid wins), so owned offers get no row of their own."""
     out = []
+    owned = {oid for oid, t in terms.items() if t.owned}
     for oid in terms:
-        own = [d for d in designs if d.offer_id == oid]
-        if not own:
+        if oid in owned:
+            out.append(OfferOutcome(oid, None, "owned hardware: counted in every bid's plan"))
+            continue
+        own = [d for d in designs if d.offer_id == oid or d.offer_id in owned]
+        if not any(d.offer_id == oid for d in own):
             out.append(OfferOutcome(oid, None, "; ".join(summaries[oid].reasons) or "no design meets the SLAs"))
             continue
         if scenario.objective.kind == "max_load":
             _, plan = solve_max_load(scenario, own, terms, min_served=load_demand(scenario), only_offer=oid)
             out.append(OfferOutcome(oid, plan, None if plan else "cannot serve the minimum load"))
             continue
-        code, solver, v = solve_designs(scenario, own, terms, only_offer=oid, relax=frozenset({"single_vendor"}))
-        if _status_name(code) != "infeasible":
-            out.append(OfferOutcome(oid, _extract(solver, v, own, terms, 0), None))
+        _, plan, _, _ = solve_min_cost(scenario, own, terms, rank=0, only_offer=oid, relax=frozenset({"single_vendor"}))
+        if plan is not None:
+            out.append(OfferOutcome(oid, plan, None))
             continue
         relaxed = _relaxation_text(scenario, own, terms, only_offer=oid)
         out.append(OfferOutcome(oid, None, relaxed or "cannot cover the load"))

@@ -24,13 +24,10 @@ from optimizer.solve import (
     OfferTerms,
     Plan,
     SolveResult,
-    _extract,
-    _solver,
-    _status_name,
-    build_plan_model,
     offer_terms,
     solve,
     solve_max_load,
+    solve_min_cost,
 )
 from optimizer.specs import get_model, load_cards, load_ecosystems
 
@@ -43,7 +40,12 @@ MAX_SWEEP_POINTS = 200  # a sweep is read as a table; more points only cost time
 
 
 def with_server_price(scenario: Scenario, offer_id: str, price_rmb: float) -> Scenario:
-    """The scenario with one offer re-priced per server (its per-card and catalog prices dropped)."""
+    """The scenario with one offer re-priced per server (its per-card and catalog prices dropped).
+    Hardware already owned has no price to move."""
+    from optimizer.errors import InputError
+
+    if any(o.id == offer_id and o.owned for o in scenario.offers):
+        raise InputError("--price", offer_id, "is hardware already owned: it has no price", "sweep the price of a bid instead")
     offers = [
         o.model_copy(update={
             "price_rmb_per_server": price_rmb, "price_rmb_per_card": None, "use_catalog_price": None,
@@ -52,8 +54,6 @@ def with_server_price(scenario: Scenario, offer_id: str, price_rmb: float) -> Sc
         for o in scenario.offers
     ]
     if not any(o.id == offer_id for o in scenario.offers):
-        from optimizer.errors import InputError
-
         raise InputError("--price", offer_id, "is not an offer of the scenario", f"use one of: {', '.join(o.id for o in scenario.offers)}")
     return scenario.model_copy(update={"offers": offers})
 
@@ -66,22 +66,27 @@ def winner_of(plan: Plan | None, terms: dict[str, OfferTerms]) -> str | None:
     return " + ".join(ranked)
 
 
+def _restrict(
+    designs: list[Design], terms: dict[str, OfferTerms], only: set[str] | None
+) -> tuple[list[Design], dict[str, OfferTerms]]:
+    """Keep the offers in `only`, and hardware already owned (it is there whoever wins)."""
+    if only is None:
+        return designs, terms
+    keep = only | {o for o, t in terms.items() if t.owned}
+    return [d for d in designs if d.offer_id in keep], {o: t for o, t in terms.items() if o in keep}
+
+
 def _min_cost(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], only: set[str] | None = None) -> Plan | None:
-    if only is not None:
-        designs = [d for d in designs if d.offer_id in only]
-        terms = {o: t for o, t in terms.items() if o in only}
-    if not designs:
-        return None
-    v = build_plan_model(scenario, designs, terms)
-    solver = _solver()
-    code = solver.solve(v.model)
-    return None if _status_name(code) == "infeasible" else _extract(solver, v, designs, terms, 1)
+    designs, terms = _restrict(designs, terms, only)
+    return solve_min_cost(scenario, designs, terms)[1]
 
 
 def _vendors(scenario: Scenario) -> dict[str, set[str]]:
+    """Offers per vendor, owned hardware left out (it joins every vendor's plan, see _restrict)."""
     out: dict[str, set[str]] = {}
     for o in scenario.offers:
-        out.setdefault(o.vendor, set()).add(o.id)
+        if not o.owned:
+            out.setdefault(o.vendor, set()).add(o.id)
     return dict(sorted(out.items()))
 
 
@@ -115,12 +120,20 @@ class Comparison:
 
 
 def compare(scenario: Scenario, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:
-    """One row per bid with its own best plan; the winner is the cheapest bid serving the scenario
-    alone (ties: the first listed). `result`: the scenario's solve, when the caller already has it."""
+    """One row per bid with its own best plan (with any hardware already owned). The winner is the
+    cheapest bid serving the scenario, ties going to the one serving more load, then the first
+    listed; when the objective is the most load, the bid serving the most, then the cheaper.
+    `result`: the scenario's solve, when the caller already has it."""
     result = result or solve(scenario)
     designs, terms = list(result.designs), result.terms
     feasible = [o for o in result.per_offer if o.plan is not None]
-    winner = min(feasible, key=lambda o: o.plan.cost_rmb).offer_id if feasible else None  # type: ignore[union-attr]
+    max_load = scenario.objective.kind == "max_load"
+
+    def rank(o):  # type: ignore[no-untyped-def]
+        assert o.plan is not None
+        return (-o.plan.served, o.plan.cost_rmb) if max_load else (o.plan.cost_rmb, -o.plan.served)
+
+    winner = min(feasible, key=rank).offer_id if feasible else None
     target = next((o.plan.cost_rmb for o in feasible if o.offer_id == winner), None)  # type: ignore[union-attr]
     rows = []
     for i, o in enumerate(result.per_offer):
@@ -130,6 +143,8 @@ def compare(scenario: Scenario, progress: Progress | None = None, result: SolveR
         be, note = None, None
         if t.owned:
             note = "owned hardware: no price to negotiate"
+        elif max_load and o.offer_id != winner:
+            note = "not a price question: the objective is the most load; compare the load served"
         elif winner is not None and o.offer_id != winner and target is not None:
             be, note = break_even_price(scenario, designs, o.offer_id, target)
         rows.append(BidRow(
@@ -143,8 +158,8 @@ def compare(scenario: Scenario, progress: Progress | None = None, result: SolveR
 def standalone_cost(scenario: Scenario, designs: list[Design], offer_id: str, price_rmb: int) -> int | None:
     """Cost of this bid's own best plan if its servers cost `price_rmb` each (re-solved)."""
     priced = with_server_price(scenario, offer_id, price_rmb)
-    plan = _min_cost(priced.model_copy(update={"constraints": priced.constraints.model_copy(update={"single_vendor": False})}),
-                     designs, offer_terms(priced), only={offer_id})
+    alone = priced.model_copy(update={"constraints": priced.constraints.model_copy(update={"single_vendor": False})})
+    plan = _min_cost(alone, designs, offer_terms(priced), only={offer_id})
     return None if plan is None else plan.cost_rmb
 
 
@@ -153,8 +168,10 @@ def break_even_price(scenario: Scenario, designs: list[Design], offer_id: str, w
     winner's: bisection on the price, re-solving the bid's plan at each step."""
     if not any(d.offer_id == offer_id for d in designs):
         return None, "no price helps: no design of this bid meets memory and the SLAs"
+    if winner_cost <= 0:
+        return None, "no price helps: the winner's plan costs nothing (hardware already owned suffices)"
     if standalone_cost(scenario, designs, offer_id, 1) is None:
-        return None, "no price helps: the bid cannot cover the load within its availability"
+        return None, "no price helps: even nearly free, the bid cannot cover the load within the scenario's limits"
     lo, hi = 0, max(1, winner_cost)  # cost(lo) < winner_cost holds at lo = 0; at hi it cannot
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -164,7 +181,7 @@ def break_even_price(scenario: Scenario, designs: list[Design], offer_id: str, w
         else:
             hi = mid
     if lo == 0:
-        return None, "even at RMB 1 per server the energy cost alone exceeds the winner's plan"
+        return None, "no price helps: at RMB 1 per server its plan still costs at least the winner's (energy in a TCO objective)"
     return lo, None
 
 
@@ -227,8 +244,7 @@ def budget_sweep(
         status, plan = solve_max_load(scn, designs, terms)
         per_vendor: dict[str, float | None] = {}
         for vendor, offers in vendors.items():
-            own = [d for d in designs if d.offer_id in offers]
-            _, vplan = solve_max_load(scn, own, {o: t for o, t in terms.items() if o in offers})
+            _, vplan = solve_max_load(scn, *_restrict(designs, terms, offers))
             per_vendor[vendor] = vplan.served if vplan else 0.0
         served = plan.served if plan else 0.0
         points.append(SweepPoint(
@@ -282,7 +298,7 @@ def load_sweep(
         value = max(1, round(amount)) if field == "concurrent_users" else amount
         new_load = load.model_copy(update={field: value})
         scn = scenario.model_copy(update={"workload": scenario.workload.model_copy(update={"load": new_load})})
-        points.append(_cost_point(scn, amount, designs, terms))
+        points.append(_cost_point(scn, value, designs, terms))
         if progress:
             progress(i + 1, len(loads))
     return Sweep("load", "load", f"load ({load.unit})", load.unit, tuple(points))

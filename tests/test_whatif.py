@@ -241,3 +241,68 @@ def test_committed_comparison_and_whatif_reports_are_fresh(procure, tmp_path):
 def test_unknown_offer_in_price_sweep_exits_2(procure, tmp_path):
     res = procure("whatif", str(BIDS), "--price", "nope=1:2:2", "--out", str(tmp_path), expect=2)
     assert "nope" in res.stderr and "Traceback" not in res.stderr
+
+
+def _owned_scenario(owned_servers: int, users: int):
+    """Llama-3.1-8B chat with an owned H100 fleet and an H200 bid."""
+    from optimizer.scenario import Scenario
+
+    return Scenario.model_validate({
+        "name": "owned-mix", "model": "llama-3.1-8b", "precisions": ["fp8"],
+        "workload": {"input_tokens": 1000, "output_tokens": 300, "load": {"concurrent_users": users}},
+        "sla": {"ttft_ms": 1000, "tpot_ms": 30},
+        "offers": [
+            {"id": "h100-owned", "vendor": "Owned", "card": "h100-sxm", "owned": True, "available_servers": owned_servers},
+            {"id": "h200-bid", "vendor": "NVIDIA partner", "card": "h200", "price_rmb_per_server": 1500000, "available_servers": 10},
+        ],
+    })
+
+
+def test_a_bid_is_priced_on_top_of_hardware_already_owned():
+    small = solve(_owned_scenario(1, 3000))
+    bid = next(o for o in small.per_offer if o.offer_id == "h200-bid")
+    owned = next(o for o in small.per_offer if o.offer_id == "h100-owned")
+    assert owned.plan is None and "owned" in owned.reason
+    assert bid.plan is not None and bid.plan.servers.get("h100-owned") == 1
+    assert bid.plan.cost_rmb == small.plans[0].cost_rmb  # the bid alone plus the owned fleet is the optimum here
+    alone = solve(_owned_scenario(1, 3000).model_copy(update={"offers": [_owned_scenario(1, 3000).offers[1]]}))
+    assert alone.plans[0].cost_rmb > bid.plan.cost_rmb  # without the owned fleet the bid must buy more
+
+
+def test_break_even_when_owned_hardware_already_suffices():
+    scn = _owned_scenario(2, 10)
+    c = whatif.compare(scn)
+    assert solve(scn).plans[0].cost_rmb == 0
+    row = next(r for r in c.rows if r.offer_id == "h200-bid")
+    assert c.winner == "h200-bid" and row.plan.servers.get("h200-bid", 0) == 0  # buys nothing
+    assert row.break_even_rmb_per_server is None
+    from optimizer.report_whatif import why_winner
+
+    assert why_winner(c).startswith("No purchase needed")
+
+
+def test_compare_ranks_by_load_when_the_objective_is_the_most_load():
+    """one_vs_two_cards costs the same either way; H100 PCIe serves more, whichever bid is listed first."""
+    scn = load_scenario(REPO / "scenarios" / "one_vs_two_cards.yaml")
+    for offers in (scn.offers, list(reversed(scn.offers))):
+        c = whatif.compare(scn.model_copy(update={"offers": offers}))
+        served = {r.offer_id: r.plan.served for r in c.rows if r.plan}
+        assert c.winner == max(served, key=served.get) == "h100-pcie-1x"
+        assert all(r.break_even_rmb_per_server is None for r in c.rows)
+
+
+def test_price_sweep_of_owned_hardware_is_bad_input(procure, tmp_path):
+    path = tmp_path / "owned.yaml"
+    path.write_text((REPO / "scenarios" / "r1_16_cards_2_nodes.yaml").read_text())
+    res = procure("whatif", str(path), "--price", "h100-sxm-owned=1:2:2", "--out", str(tmp_path), expect=2)
+    assert "owned" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_the_bid_table_and_the_ranked_plan_agree_for_the_winning_bid():
+    """Equal-cost plans are broken by load served, so the same bid shows the same plan everywhere."""
+    r = solve(load_scenario(REPO / "scenarios" / "r1_chatbot.yaml"))
+    best = r.plans[0]
+    if len(best.servers) == 1:
+        oid = next(iter(best.servers))
+        mine = next(o for o in r.per_offer if o.offer_id == oid)
+        assert mine.plan.cost_rmb == best.cost_rmb and mine.plan.served == best.served
