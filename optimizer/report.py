@@ -7,11 +7,14 @@ solve goes to the terminal and to the JSON printed on stdout, not into the repor
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from optimizer.designs import Design
 from optimizer.solve import Plan, SolveResult
 from optimizer.specs import load_cards, load_efficiency
+
+THIN_FIT_ROWS = 5  # a family fitted on fewer calibration rows than this gets a warning in reports
 
 
 def _rmb(x: float) -> str:
@@ -302,7 +305,8 @@ def _warnings(result: SolveResult) -> list[str]:
     for oid, t in result.terms.items():
         card = cards[t.card_id]
         fitted = families[card.family].fitted_on
-        if "grid edge" in fitted or "pooled fit" in fitted:
+        rows = re.search(r"own fit on (\d+) ", fitted)
+        if "pooled fit" in fitted or (rows and int(rows.group(1)) < THIN_FIT_ROWS):
             out.append(
                 f"- {oid}: the {card.family} efficiency factors are thin ({fitted}); its performance is an extrapolation."
             )

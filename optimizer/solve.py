@@ -367,11 +367,17 @@ def solve_min_cost(
     objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
     v = build_plan_model(scenario, designs, terms, **kw)
     v.model.add(cost_expr(v, terms) <= objective)
-    v.model.maximize(served_units_expr(v, designs))
+    # Most load first; among those, the fewest replicas (the simpler fleet to run).
+    fewer_replicas_weight = sum(_upper_bound(x) for x in v.replicas.values()) + 1
+    v.model.maximize(fewer_replicas_weight * served_units_expr(v, designs) - sum(v.replicas.values()))
     tie = _solver()
     if _status_name(tie.solve(v.model)) == "infeasible":  # cannot happen: stage 1's plan qualifies
         return status, _extract(solver, v, designs, terms, rank), objective, bound
     return status, _extract(tie, v, designs, terms, rank), objective, bound
+
+
+def _upper_bound(var: cp_model.IntVar) -> int:
+    return int(var.proto.domain[len(var.proto.domain) - 1])
 
 
 def solve_max_load(
