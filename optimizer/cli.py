@@ -287,7 +287,7 @@ def run_whatif(
         sweeps.append(whatif.price_sweep(scn, offer, values, _progress(f"price sweep {offer}"), designs))
     out.mkdir(parents=True, exist_ok=True)
     md = out / f"{scenario.stem}_whatif.md"
-    md.write_text(render_sweeps(scenario.stem, sweeps, out, result.plans[0] if result.plans else None), encoding="utf-8")
+    md.write_text(render_sweeps(scenario.stem, sweeps, out, result), encoding="utf-8")
     return sweeps, md
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.report import moe_note, plan_json
-from optimizer.solve import Plan
+from optimizer.solve import Plan, SolveResult
 from optimizer.whatif import BidRow, Comparison, Sweep, SweepPoint, pareto_front
 
 PNG_METADATA = {"Software": None}
@@ -240,13 +240,13 @@ def plot_pareto(sweep: Sweep, path: Path) -> None:
     plt.close(fig)
 
 
-def render_sweeps(name: str, sweeps: list[Sweep], out: Path, chosen: Plan | None) -> str:
+def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult) -> str:
     """Write one PNG per sweep (and the Pareto plot for a budget sweep) into `out`; return the
     Markdown that links them by relative path."""
     lines = [f"# procure what-if: {name}", ""]
     for sweep in sweeps:
         stem = f"{name}_whatif_{sweep.kind}" + (f"_{sweep.offer_id}" if sweep.offer_id else "")
-        mark = _chosen_point(sweep, chosen)
+        mark = _chosen_point(sweep, result)
         plot_sweep(sweep, out / f"{stem}.png", mark)
         lines += [f"## {sweep.kind} sweep", "", *sweep_table(sweep), "", f"![{sweep.kind} sweep]({stem}.png)", ""]
         if sweep.kind == "budget":
@@ -261,9 +261,18 @@ def render_sweeps(name: str, sweeps: list[Sweep], out: Path, chosen: Plan | None
     return "\n".join(lines)
 
 
-def _chosen_point(sweep: Sweep, chosen: Plan | None) -> tuple[float, float] | None:
-    if chosen is None:
+def _chosen_point(sweep: Sweep, result: SolveResult) -> tuple[float, float] | None:
+    """Where the scenario's own recommended plan sits on the sweep's axes (x in the swept unit,
+    y as plotted: served load for a budget sweep, million RMB otherwise)."""
+    if not result.plans:
         return None
+    chosen, s = result.plans[0], result.scenario
     if sweep.kind == "budget":  # budgets cap the purchase price, so the star sits at the plan's capex
         return float(chosen.capex_rmb), chosen.served
-    return None
+    x = {
+        "tpot": s.sla.tpot_ms,
+        "ttft": s.sla.ttft_ms,
+        "load": s.workload.load.amount,
+        "price": result.terms[sweep.offer_id].price_rmb_per_server if sweep.offer_id in result.terms else None,
+    }.get(sweep.kind)
+    return None if x is None else (float(x), chosen.cost_rmb / 1e6)
