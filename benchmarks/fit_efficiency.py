@@ -39,12 +39,14 @@ MAX_ROUNDS = 6
 FITTED_METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms")
 
 
-MBU_SCALE = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-MFU_SCALE = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+# Adjustment grids run from no adjustment outward: on a tie (a factor the data cannot pin down)
+# the fit keeps the mildest adjustment, not an extreme.
+MBU_SCALE = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
+MFU_SCALE = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
 OVERHEAD_ADD_MS = (0.0, 2.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 50.0)
 
 
-PREFILL_SCALE = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+PREFILL_SCALE = (1.0, 0.7, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.075, 0.05)
 
 
 def fitted_rows() -> tuple[dict[str, list[CalibrationRow]], list[CalibrationRow], list[CalibrationRow]]:
@@ -179,12 +181,16 @@ GRIDS = {
 }
 
 
+NEUTRAL = {"mbu_scale": 1.0, "mfu_scale": 1.0, "mfu_prefill_scale": 1.0, "step_overhead_ms_add": 0.0}  # no adjustment
+
+
 def edge_note(factors: dict[str, float]) -> str:
     """Factors the fit pinned at the end of their grid: the data wanted a value beyond what this
     script treats as plausible, so predictions for that family are extrapolations."""
     edges = [
         f"{k}={v} ({'lowest' if v == min(GRIDS[k]) else 'highest'} tried)"
-        for k, v in factors.items() if k in GRIDS and v in (min(GRIDS[k]), max(GRIDS[k]))
+        for k, v in factors.items()
+        if k in GRIDS and v in (min(GRIDS[k]), max(GRIDS[k])) and NEUTRAL.get(k) != v
     ]
     return f"; at the grid edge: {', '.join(edges)}" if edges else ""
 
