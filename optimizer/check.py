@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from optimizer.perf import evaluate
+from optimizer.perf import evaluate, kv_transfer_s
 from optimizer.scenario import Scenario, scenario_efficiency
 from optimizer.specs import ModelSpec, load_cards
 
@@ -45,7 +45,7 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
     cards = load_cards()
     offers = {o.id: o for o in scenario.offers}
     w, sla, c = scenario.workload, scenario.sla, scenario.constraints
-    served = 0.0
+    served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
     used_cards: dict[str, int] = {}
     for group in plan.groups:
         d, p = group.design, group.design.perf
@@ -63,7 +63,10 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
             problems.append(f"{d.key}: needs {fresh.memory.total_gb:.1f} GB per card, {fresh.memory.capacity_gb:.1f} usable")
         if p.precision not in scenario.precisions:
             problems.append(f"{d.key}: precision {p.precision} is not allowed by the scenario")
-        if sla.statistic == "mean":
+        if d.role != "colocated":
+            rate = _check_pool(d, fresh, model, card, scenario, problems)
+            served[d.role] += group.count * (rate if w.load.requests_per_s is not None else rate * w.output_tokens)
+        elif sla.statistic == "mean":
             if sla.ttft_ms is not None and fresh.ttft_s * 1e3 > sla.ttft_ms + TOLERANCE:
                 problems.append(f"{d.key}: TTFT {fresh.ttft_s * 1e3:.1f} ms > {sla.ttft_ms:g} ms")
             if sla.tpot_ms is not None and fresh.tpot_s * 1e3 > sla.tpot_ms + TOLERANCE:
@@ -76,10 +79,14 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
             problems.append(f"{d.key}: TP {p.parallelism.tp} spans servers of {cps} cards")
         if p.parallelism.cards > cps and not c.multi_server_replicas:
             problems.append(f"{d.key}: replica spans servers but multi_server_replicas is false")
-        served += group.count * _capacity(fresh, scenario)
+        if d.role == "colocated":
+            served["colocated"] += group.count * _capacity(fresh, scenario)
         used_cards[d.offer_id] = used_cards.get(d.offer_id, 0) + group.count * p.parallelism.cards
-    if served + TOLERANCE < w.load.amount:
-        problems.append(f"serves {served:.2f} {w.load.unit}, the load is {w.load.amount:g}")
+    if (served["prefill"] or served["decode"]) and not scenario.disaggregation:
+        problems.append("prefill/decode replicas, but the scenario does not allow disaggregation")
+    total = served["colocated"] + min(served["prefill"], served["decode"])
+    if total + TOLERANCE < w.load.amount:
+        problems.append(f"serves {total:.2f} {w.load.unit}, the load is {w.load.amount:g}")
     cost = 0.0
     power_w = 0.0
     vendors = set()
@@ -122,6 +129,30 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
     if c.budget_rmb is not None and round(capex) > math.floor(c.budget_rmb):
         problems.append(f"purchase RMB {capex:,.0f} exceeds the budget RMB {c.budget_rmb:,.0f}")
     return problems
+
+
+def _check_pool(d, fresh, model: ModelSpec, card, scenario: Scenario, problems: list[str]) -> float:  # type: ignore[no-untyped-def]
+    """A prefill or decode replica: its SLA and its request rate, recomputed. A prefill replica
+    runs at most MAX_PREFILL_UTILIZATION busy; its TTFT adds the M/D/1 wait at the utilisation
+    the design claims and the KV hand-over."""
+    sla, w = scenario.sla, scenario.workload
+    claimed = d.requests_per_s or 0.0
+    if d.role == "prefill":
+        rho = claimed * fresh.prefill_occupancy_s
+        transfer = kv_transfer_s(model, card, fresh.parallelism, w.input_tokens, scenario.kv_precision, scenario_efficiency(scenario))
+        tail = {"mean": None, "p90": 0.90, "p99": 0.99}[sla.statistic]
+        factor = 1.0 if tail is None else math.log(1 / (1 - tail))
+        if rho >= 1:
+            problems.append(f"{d.key}: prefill replica over-subscribed (utilisation {rho:.2f})")
+            return 0.0
+        ttft_ms = (fresh.prefill_s + factor * rho / (2 * (1 - rho)) * fresh.prefill_occupancy_s + transfer) * 1e3
+        if sla.ttft_ms is not None and ttft_ms > sla.ttft_ms + TOLERANCE:
+            problems.append(f"{d.key}: TTFT {ttft_ms:.1f} ms > {sla.ttft_ms:g} ms")
+        return claimed
+    step_ms = fresh.decode.total_s * 1e3
+    if sla.tpot_ms is not None and step_ms > sla.tpot_ms + TOLERANCE:
+        problems.append(f"{d.key}: TPOT {step_ms:.1f} ms > {sla.tpot_ms:g} ms")
+    return fresh.batch / (max(1, w.output_tokens - 1) * fresh.decode.total_s)
 
 
 def _capacity(perf, scenario: Scenario) -> float:  # type: ignore[no-untyped-def]

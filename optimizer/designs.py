@@ -11,7 +11,18 @@ import math
 from dataclasses import dataclass, field
 
 from optimizer.errors import InputError
-from optimizer.perf import KV_BYTES, Parallelism, ReplicaPerf, check_parallelism, compute_precision_for, evaluate, max_batch
+from optimizer.perf import (
+    KV_BYTES,
+    Parallelism,
+    ReplicaPerf,
+    check_parallelism,
+    compute_precision_for,
+    decode_pool,
+    evaluate,
+    kv_transfer_s,
+    max_batch,
+    prefill_pool,
+)
 from optimizer.scenario import Offer, Scenario, scenario_efficiency
 from optimizer.specs import Card, ModelSpec, get_precision, load_cards, load_efficiency
 
@@ -25,6 +36,8 @@ class Design:
     ttft_ms: float          # at the SLA statistic (mean or percentile)
     tpot_ms: float
     capacity: float         # load this replica serves, in the scenario's load unit
+    role: str = "colocated"  # colocated | prefill | decode (prefill/decode disaggregation)
+    requests_per_s: float | None = None  # prefill/decode replicas: their pool rate (colocated: perf's)
 
     @property
     def cards(self) -> int:
@@ -34,7 +47,31 @@ class Design:
     def key(self) -> str:
         p = self.perf
         par = p.parallelism
-        return f"{self.offer_id}/{p.precision}/tp{par.tp}/pp{par.pp}/ep{par.ep}/b{p.batch}"
+        key = f"{self.offer_id}/{p.precision}/tp{par.tp}/pp{par.pp}/ep{par.ep}/b{p.batch}"
+        return key if self.role == "colocated" else f"{key}/{self.role}"
+
+    @property
+    def output_tokens_per_s(self) -> float:
+        """Output tokens/s this replica enables (a prefill or decode replica: with its counterpart)."""
+        if self.role == "colocated":
+            return self.perf.output_tokens_per_s
+        return (self.requests_per_s or 0.0) * self.perf.output_len
+
+
+def served_by(groups: list[tuple[Design, int]]) -> float:
+    """Load a set of replicas serves: colocated replicas each serve their capacity; prefill and
+    decode replicas serve as much as the weaker of the two pools."""
+    total = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
+    for d, n in groups:
+        total[d.role] += d.capacity * n
+    return total["colocated"] + min(total["prefill"], total["decode"])
+
+
+def output_tokens_per_s_of(groups: list[tuple[Design, int]]) -> float:
+    total = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
+    for d, n in groups:
+        total[d.role] += d.output_tokens_per_s * n
+    return total["colocated"] + min(total["prefill"], total["decode"])
 
 
 @dataclass
@@ -141,16 +178,16 @@ def prune_dominated(designs: list[Design], scenario: Scenario) -> list[Design]:
     the lower TPOT, then the lower TTFT: at equal cost and load, the faster design."""
     order = {p: i for i, p in enumerate(scenario.precisions)}
     ranked = sorted(
-        designs, key=lambda d: (d.offer_id, d.cards, -d.capacity, order[d.perf.precision], d.tpot_ms, d.ttft_ms, d.key)
+        designs, key=lambda d: (d.offer_id, d.role, d.cards, -d.capacity, order[d.perf.precision], d.tpot_ms, d.ttft_ms, d.key)
     )
     kept: list[Design] = []
-    best: dict[tuple[str, int], float] = {}
+    best: dict[tuple[str, str, int], float] = {}
     for d in ranked:
-        if d.capacity > best.get((d.offer_id, d.cards), -1.0):
+        if d.capacity > best.get((d.offer_id, d.role, d.cards), -1.0):
             kept.append(d)
-            best[(d.offer_id, d.cards)] = d.capacity
+            best[(d.offer_id, d.role, d.cards)] = d.capacity
     order_in = {o.id: i for i, o in enumerate(scenario.offers)}
-    return sorted(kept, key=lambda d: (order_in[d.offer_id], d.cards, d.key))
+    return sorted(kept, key=lambda d: (order_in[d.offer_id], d.role != "colocated", d.cards, d.key))
 
 
 def _vendor_excluded(offer: Offer, scenario: Scenario) -> bool:
@@ -184,6 +221,8 @@ def _offer_designs(
                     best = _best_batch(scenario, model, card, precision_name, par, eff, summary, cache)
                     if best is not None:
                         out.append(Design(offer.id, *best))
+                    if scenario.disaggregation:
+                        out.extend(_pd_designs(scenario, model, card, offer.id, precision_name, par, eff, cache))
     if not out and not summary.reasons:
         summary.reasons.append(_no_design_reason(summary, scenario))
     return out
@@ -234,6 +273,52 @@ def _best_batch(
             hi = mid
     perf, ttft, tpot = best
     return perf, ttft, tpot, capacity_of(perf, scenario)
+
+
+def _pd_designs(
+    scenario: Scenario, model: ModelSpec, card: Card, offer_id: str, precision_name: str, par: Parallelism, eff,  # type: ignore[no-untyped-def]
+    cache: PerfCache,
+) -> list[Design]:
+    """A prefill replica (one prompt at a time, utilisation chosen so TTFT with queueing and the KV
+    hand-over meets the SLA) and a decode replica (the largest batch whose step meets the TPOT SLA)."""
+    w, sla = scenario.workload, scenario.sla
+    efficiency = scenario_efficiency(scenario)
+    b_max = max_batch(model, card, get_precision(precision_name), KV_BYTES[scenario.kv_precision], par, w.context_tokens, eff.defaults)
+    if b_max < 1:
+        return []
+
+    def run(batch: int) -> ReplicaPerf:
+        key = (model.id, card.id, precision_name, par, batch, w.input_tokens, w.output_tokens, scenario.kv_precision)
+        if key not in cache:
+            cache[key] = evaluate(
+                model, card, precision_name, par, batch, w.input_tokens, w.output_tokens, scenario.kv_precision,
+                efficiency, context_len=w.context_tokens,
+            )
+        return cache[key]
+
+    out = []
+    single = run(1)
+    transfer = kv_transfer_s(model, card, par, w.input_tokens, scenario.kv_precision, efficiency)
+    tail = PERCENTILE_TAIL[sla.statistic]
+    wait_factor = 1.0 if tail is None else math.log(1 / (1 - tail))
+    pool = prefill_pool(single, transfer, None if sla.ttft_ms is None else sla.ttft_ms / 1e3, wait_factor)
+    if pool is not None:
+        out.append(Design(offer_id, single, pool.ttft_s * 1e3, 0.0, _pool_capacity(pool.requests_per_s, scenario),
+                          "prefill", pool.requests_per_s))
+    batches = sorted(b for b in set(scenario.search.batches) if b <= b_max)
+    ok = [b for b in batches if sla.tpot_ms is None or decode_pool(run(b)).tpot_s * 1e3 <= sla.tpot_ms]
+    if ok:
+        perf = run(ok[-1])
+        dec = decode_pool(perf)
+        out.append(Design(offer_id, perf, 0.0, dec.tpot_s * 1e3, _pool_capacity(dec.requests_per_s, scenario),
+                          "decode", dec.requests_per_s))
+    return out
+
+
+def _pool_capacity(requests_per_s: float, scenario: Scenario) -> float:
+    """A pool's rate in the scenario's load unit (requests/s or output tokens/s)."""
+    load = scenario.workload.load
+    return requests_per_s if load.requests_per_s is not None else requests_per_s * scenario.workload.output_tokens
 
 
 def _no_design_reason(summary: OfferSummary, scenario: Scenario) -> str:

@@ -116,6 +116,7 @@ class ReplicaPerf:
     tpot_s: float
     output_tokens_per_s: float
     requests_per_s: float
+    prefill_occupancy_s: float      # whole-replica time one prompt costs when prompts keep coming
 
     @property
     def fits(self) -> bool:
@@ -592,6 +593,7 @@ def evaluate(
         tpot_s=serving.tpot_s,
         output_tokens_per_s=serving.output_tokens_per_s,
         requests_per_s=serving.requests_per_s,
+        prefill_occupancy_s=occupancy,
     )
 
 
@@ -609,3 +611,59 @@ def evaluate_max_batch(
     kvb = KV_BYTES.get(kv_precision, 2.0)
     b = max_batch(model, card, precision, kvb, par, input_len + output_len, efficiency.defaults, max_running_seqs)
     return evaluate(model, card, precision_name, par, max(1, b), input_len, output_len, kv_precision, efficiency)
+
+
+# --------------------------------------------------------------------------------------------
+# Prefill/decode disaggregation: pools sized separately
+
+
+@dataclass(frozen=True)
+class PoolEstimate:
+    """A replica serving one phase only. Prefill pool: TTFT (its prefill, the M/D/1 wait at the
+    chosen utilisation, and the KV hand-over to a decode replica). Decode pool: TPOT (a decode step
+    with no prefill interference)."""
+
+    requests_per_s: float
+    ttft_s: float
+    tpot_s: float
+    utilization: float
+    kv_transfer_s: float
+
+
+MAX_PREFILL_UTILIZATION = 0.95
+
+
+def kv_transfer_s(model: ModelSpec, card: Card, par: Parallelism, input_len: int, kv_precision: str, efficiency: Efficiency) -> float:
+    """Moving one prompt's KV cache (whole model) from a prefill replica to a decode replica over
+    the prefill replica's NICs (different servers, so never the scale-up link)."""
+    eff = efficiency.for_model(card, model)
+    nbytes = max(1, input_len) * kv_bytes_per_token(model, KV_BYTES[kv_precision])
+    bandwidth = par.cards * units.gbps_to_bytes_per_s(card.nic_gbps_per_card) * eff.link_efficiency
+    return nbytes / bandwidth + units.us_to_s(efficiency.defaults.nic_latency_us)
+
+
+def prefill_pool(
+    perf: ReplicaPerf, transfer_s: float, ttft_budget_s: float | None, wait_factor: float = 1.0
+) -> PoolEstimate | None:
+    """The highest utilisation rho at which TTFT = prefill + wait_factor x rho / (2 (1 - rho)) x
+    occupancy (the M/D/1 wait, scaled for a percentile SLA) + KV transfer stays within the budget;
+    None when even an idle replica misses it. Capacity: rho / occupancy requests per second."""
+    occupancy = perf.prefill_occupancy_s
+    if ttft_budget_s is None:
+        rho = MAX_PREFILL_UTILIZATION
+    else:
+        slack = ttft_budget_s - perf.prefill_s - transfer_s
+        if slack <= 0:
+            return None
+        scaled = occupancy * wait_factor
+        rho = min(MAX_PREFILL_UTILIZATION, 2 * slack / (scaled + 2 * slack))
+    ttft = perf.prefill_s + wait_factor * rho / (2 * (1 - rho)) * occupancy + transfer_s
+    return PoolEstimate(rho / occupancy, ttft, 0.0, rho, transfer_s)
+
+
+def decode_pool(perf: ReplicaPerf) -> PoolEstimate:
+    """A decode-only replica at `perf.batch`: every step serves the whole batch, no prefills in
+    between, so TPOT is the step and a request leaves after output_len - 1 steps."""
+    step = perf.decode.total_s
+    rate = perf.batch / (max(1, perf.output_len - 1) * step)
+    return PoolEstimate(rate, 0.0, step, 1.0, 0.0)

@@ -22,7 +22,7 @@ def _rmb(x: float) -> str:
 
 
 def _pct(headroom: float) -> str:
-    return f"{headroom * 100:+.0f}%"
+    return f"{round(headroom * 100) + 0:+d}%"  # + 0 turns -0 into 0
 
 
 def _plan_rows(plan: Plan) -> list[dict[str, Any]]:
@@ -32,6 +32,7 @@ def _plan_rows(plan: Plan) -> list[dict[str, Any]]:
         par = p.parallelism
         rows.append({
             "offer": g.design.offer_id,
+            "role": g.design.role,
             "card": p.card_id,
             "precision": p.precision,
             "tp": par.tp,
@@ -41,10 +42,10 @@ def _plan_rows(plan: Plan) -> list[dict[str, Any]]:
             "cards_per_replica": par.cards,
             "batch": p.batch,
             "predicted": {
-                "ttft_ms": round(g.design.ttft_ms, 1),
-                "tpot_ms": round(g.design.tpot_ms, 2),
-                "output_tokens_per_s": round(p.output_tokens_per_s * g.count, 1),
-                "requests_per_s": round(p.requests_per_s * g.count, 3),
+                "ttft_ms": None if g.design.role == "decode" else round(g.design.ttft_ms, 1),
+                "tpot_ms": None if g.design.role == "prefill" else round(g.design.tpot_ms, 2),
+                "output_tokens_per_s": round(g.design.output_tokens_per_s * g.count, 1),
+                "requests_per_s": round((g.design.requests_per_s or p.requests_per_s) * g.count, 3),
             },
             "memory_gb_per_card": {
                 "weights": round(p.memory.weights_gb, 2),
@@ -191,12 +192,30 @@ def _ranked_table(result: SolveResult) -> list[str]:
             servers = ", ".join(f"{n} × {oid}" for oid, n in plan.servers.items()) if first else ""
             lines.append(
                 f"| {plan.rank if first else ''} | {row['offer']} / {row['card']} | {servers} | "
-                f"{plan.cards if first else ''} | {row['tp']}/{row['pp']}/{row['ep']} × {row['dp']} | {row['precision']} | "
-                f"{row['batch']} | {row['predicted']['ttft_ms']:,.0f} | {row['predicted']['tpot_ms']:.1f} | "
+                f"{plan.cards if first else ''} | {_role_label(row['role'])}{row['tp']}/{row['pp']}/{row['ep']} × {row['dp']} | "
+                f"{row['precision']} | {row['batch']} | {_ms(row['predicted']['ttft_ms'], 0)} | "
+                f"{_ms(row['predicted']['tpot_ms'], 1)} | "
                 f"{row['predicted']['output_tokens_per_s']:,.0f} | {_rmb(plan.cost_rmb) if first else ''} | "
                 f"{(_rmb(plan.cost_rmb - best) if plan.rank > 1 else '—') if first else ''} |"
             )
     return lines
+
+
+def plan_shape(plan: Plan) -> str:
+    """'2 × TP8/PP1/EP1 fp8 b16; 1 × prefill: TP4/PP2/EP8 fp8 b1': what runs on the fleet."""
+    return "; ".join(
+        f"{g.count} × {_role_label(g.design.role)}TP{g.design.perf.parallelism.tp}/PP{g.design.perf.parallelism.pp}"
+        f"/EP{g.design.perf.parallelism.ep} {g.design.perf.precision} b{g.design.perf.batch}"
+        for g in plan.groups
+    )
+
+
+def _role_label(role: str) -> str:
+    return "" if role == "colocated" else f"{role}: "
+
+
+def _ms(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
 
 
 def _breakdown(result: SolveResult, plan: Plan) -> list[str]:
@@ -204,6 +223,9 @@ def _breakdown(result: SolveResult, plan: Plan) -> list[str]:
     for g in plan.groups:
         p = g.design.perf
         m, d = p.memory, p.decode
+        if g.design.role != "colocated":
+            lines += _pool_breakdown(result, g.design, g.count)
+            continue
         lines += [
             f"**{g.design.key}** × {g.count} — {p.cards} cards per replica over {p.servers_spanned} server(s), "
             f"compute in {p.compute_precision}, KV cache {p.kv_precision}",
@@ -219,6 +241,34 @@ def _breakdown(result: SolveResult, plan: Plan) -> list[str]:
     return lines
 
 
+def _pool_breakdown(result: SolveResult, design: Design, count: int) -> list[str]:
+    """A prefill or decode replica of a disaggregated plan."""
+    p, m = design.perf, design.perf.memory
+    head = (
+        f"**{design.key}** × {count} — {design.role} replica, {p.cards} cards over {p.servers_spanned} server(s), "
+        f"compute in {p.compute_precision}"
+    )
+    memory = (
+        f"- memory per card: weights {m.weights_gb:.1f} GB + KV {m.kv_cache_gb:.1f} GB + activations {m.activations_gb:.1f} GB "
+        f"+ runtime {m.overhead_gb:.1f} GB = {m.total_gb:.1f} GB of {m.capacity_gb:.1f} GB usable"
+    )
+    rate = design.requests_per_s or 0.0
+    if design.role == "prefill":
+        busy = rate * p.prefill_occupancy_s
+        what = (
+            f"- prefill of one prompt {p.prefill_s * 1e3:.0f} ms ({p.prefill.bottleneck}-bound); run {busy:.0%} busy so that TTFT with "
+            f"queueing and the KV hand-over to a decode replica is {design.ttft_ms:,.0f} ms; {rate:.2f} prompts/s per replica"
+        )
+    else:
+        d = p.decode
+        what = (
+            f"- decode only, batch {p.batch}: step {d.total_s * 1e3:.1f} ms = max(memory {d.memory_s * 1e3:.1f}, compute "
+            f"{d.compute_s * 1e3:.1f}) + communication {d.communication_s * 1e3:.1f} + overhead {d.overhead_s * 1e3:.1f} ms "
+            f"(no prefills in between) — **{p.bottleneck}-bound**; {rate:.2f} requests/s per replica"
+        )
+    return [head, "", memory, what, ""]
+
+
 def _bids(result: SolveResult) -> list[str]:
     unit = result.scenario.workload.load.unit
     lines = [
@@ -229,12 +279,7 @@ def _bids(result: SolveResult) -> list[str]:
     for o in result.per_offer:
         t = result.terms[o.offer_id]
         if o.plan:
-            shape = "; ".join(
-                f"{g.count} × TP{g.design.perf.parallelism.tp}/PP{g.design.perf.parallelism.pp}/EP{g.design.perf.parallelism.ep} "
-                f"{g.design.perf.precision} b{g.design.perf.batch}"
-                for g in o.plan.groups
-            )
-            plan_txt = f"{o.plan.servers.get(o.offer_id, 0)} servers: {shape}"
+            plan_txt = f"{o.plan.servers.get(o.offer_id, 0)} servers: {plan_shape(o.plan)}"
             gap = _rmb(o.plan.cost_rmb - winner) if winner is not None else "—"
             cost = _rmb(o.plan.cost_rmb)
         else:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from optimizer.report import moe_note, plan_json
+from optimizer.designs import output_tokens_per_s_of
+from optimizer.report import moe_note, plan_json, plan_shape
 from optimizer.solve import Plan, SolveResult
 from optimizer.whatif import BidRow, Comparison, Sweep, SweepPoint, pareto_front
 
@@ -25,9 +26,8 @@ def _rmb(x: float | None) -> str:
 
 
 def _plan_numbers(plan: Plan) -> dict[str, float]:
-    tok_s = sum(g.design.perf.output_tokens_per_s * g.count for g in plan.groups)
     return {
-        "tok_s": tok_s,
+        "tok_s": output_tokens_per_s_of([(g.design, g.count) for g in plan.groups]),
         "ttft_ms": max(g.design.ttft_ms for g in plan.groups),
         "tpot_ms": max(g.design.tpot_ms for g in plan.groups),
     }
@@ -40,12 +40,7 @@ def _power_kw(row: BidRow, comparison: Comparison) -> float | None:
     return row.plan.servers.get(row.offer_id, 0) * t.power_w_per_server / 1000
 
 
-def _shape(plan: Plan) -> str:
-    return "; ".join(
-        f"{g.count} × TP{g.design.perf.parallelism.tp}/PP{g.design.perf.parallelism.pp}/EP{g.design.perf.parallelism.ep}"
-        f" {g.design.perf.precision} b{g.design.perf.batch}"
-        for g in plan.groups
-    )
+_shape = plan_shape
 
 
 def compare_json(c: Comparison) -> dict[str, Any]:

@@ -163,6 +163,10 @@ class Scenario(Strict):
     constraints: Constraints = Constraints()
     objective: Objective = Objective()
     search: Search = Search()
+    disaggregation: bool = Field(
+        False, description="also consider prefill/decode disaggregation: separate prefill and decode replicas, "
+        "sized separately, the KV cache of each prompt moved over the NIC (needs a load in requests/s or tokens/s)",
+    )
     moe_efficiency: Literal["fitted", "dense"] = Field(
         "fitted", description="fitted: MoE models get the MoE adjustment fitted on published MoE runs "
         "(conservative); dense: the card family's dense-model factors (what mature MoE stacks approach)",
@@ -194,6 +198,11 @@ def load_scenario(path: Path) -> Scenario:
         raise InputError(str(path), "(file)", f"is not valid YAML ({exc})", "fix the syntax") from exc
     scenario: Scenario = parse_record(Scenario, raw, str(path))  # type: ignore[assignment]
     model = get_model(scenario.model)
+    if scenario.disaggregation and scenario.workload.load.concurrent_users is not None:
+        raise InputError(
+            str(path), "disaggregation", "a prefill/decode split is sized in requests/s, not concurrent users",
+            "give workload.load as requests_per_s or output_tokens_per_s, or set disaggregation: false",
+        )
     if scenario.workload.context_tokens > model.max_context:
         raise InputError(
             str(path), "workload", f"a request reaches {scenario.workload.context_tokens} tokens, {model.id} handles {model.max_context}",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from optimizer.check import assert_plan_valid
-from optimizer.designs import Design, OfferSummary, enumerate_designs, offer_cards_per_server, prune_dominated
+from optimizer.designs import Design, OfferSummary, enumerate_designs, offer_cards_per_server, prune_dominated, served_by
 from optimizer.scenario import Offer, Scenario
 from optimizer.specs import ModelSpec, get_model, load_cards
 
@@ -90,6 +90,7 @@ class PlanVars:
     servers: dict[str, cp_model.IntVar]           # offer id -> servers bought
     replicas: dict[int, cp_model.IntVar]          # design index -> replicas run
     server_ub: dict[str, int]                     # offer id -> most servers the model may buy
+    served: cp_model.LinearExprT = 0              # load served, in 1/LOAD_SCALE load units
     enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)  # constraint family -> literal
 
 
@@ -120,6 +121,7 @@ def build_plan_model(
         need = fit if maximize_load else math.ceil(demand / max(capacity_units(d), 1))
         replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{d.key}]")
     v = PlanVars(m, servers, replicas, server_ub)
+    v.served = _served(m, designs, replicas)
     for family in active_families(scenario):
         if with_assumptions and family not in relax:
             v.enforce[family] = m.new_bool_var(f"enforce[{family}]")
@@ -138,7 +140,7 @@ def build_plan_model(
     for plan in forbid:
         _forbid_purchase(v, plan)
     if maximize_load:
-        m.maximize(served_units_expr(v, designs))
+        m.maximize(v.served)
     else:
         m.minimize(cost_expr(v, terms))
     if v.enforce:
@@ -146,8 +148,21 @@ def build_plan_model(
     return v
 
 
-def served_units_expr(v: PlanVars, designs: list[Design]) -> cp_model.LinearExprT:
-    return sum(capacity_units(d) * v.replicas[i] for i, d in enumerate(designs))
+def _served(m: cp_model.CpModel, designs: list[Design], replicas: dict[int, cp_model.IntVar]) -> cp_model.LinearExprT:
+    """Colocated replicas serve their capacity; prefill and decode replicas serve as much as the
+    weaker pool (PD balance), so with a split the served load is a variable bounded by both."""
+    side = {"colocated": [], "prefill": [], "decode": []}  # type: dict[str, list[cp_model.LinearExprT]]
+    bound = 0
+    for i, d in enumerate(designs):
+        side[d.role].append(capacity_units(d) * replicas[i])
+        bound += capacity_units(d) * _upper_bound(replicas[i])
+    colocated = sum(side["colocated"])
+    if not side["prefill"] and not side["decode"]:
+        return colocated
+    served = m.new_int_var(0, bound, "served")
+    m.add(served <= colocated + sum(side["prefill"]))
+    m.add(served <= colocated + sum(side["decode"]))
+    return served
 
 
 def cost_expr(v: PlanVars, terms: dict[str, OfferTerms]) -> cp_model.LinearExprT:
@@ -191,7 +206,7 @@ def _add_packing(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms
 
 def _add_load(v: PlanVars, designs: list[Design], demand: int) -> None:
     """The replicas together serve the demand (capacity rounded down, demand up)."""
-    v.model.add(served_units_expr(v, designs) >= demand)
+    v.model.add(v.served >= demand)
 
 
 def _add_availability(v: PlanVars, terms: dict[str, OfferTerms]) -> None:
@@ -339,7 +354,7 @@ def _extract(solver: cp_model.CpSolver, v: PlanVars, designs: list[Design], term
     )
     cost = sum(terms[o].cost_rmb_per_server * n for o, n in servers.items())
     capex = sum(terms[o].price_rmb_per_server * n for o, n in servers.items())
-    served = sum(g.design.capacity * g.count for g in groups)
+    served = served_by([(g.design, g.count) for g in groups])
     return Plan(rank, cost, capex, servers, groups, served)
 
 
@@ -369,7 +384,7 @@ def solve_min_cost(
     v.model.add(cost_expr(v, terms) <= objective)
     # Most load first; among those, the fewest replicas (the simpler fleet to run).
     fewer_replicas_weight = sum(_upper_bound(x) for x in v.replicas.values()) + 1
-    v.model.maximize(fewer_replicas_weight * served_units_expr(v, designs) - sum(v.replicas.values()))
+    v.model.maximize(fewer_replicas_weight * v.served - sum(v.replicas.values()))
     tie = _solver()
     if _status_name(tie.solve(v.model)) == "infeasible":  # cannot happen: stage 1's plan qualifies
         return status, _extract(solver, v, designs, terms, rank), objective, bound
@@ -394,7 +409,7 @@ def solve_max_load(
         return status, None
     best = round(solver.objective_value)
     v = build_plan_model(scenario, designs, terms, maximize_load=True, min_served=min_served, only_offer=only_offer)
-    v.model.add(served_units_expr(v, designs) >= best)
+    v.model.add(v.served >= best)
     v.model.minimize(cost_expr(v, terms))
     solver = _solver()
     code = solver.solve(v.model)
