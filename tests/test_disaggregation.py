@@ -1,0 +1,121 @@
+"""Prefill/decode disaggregation: pool formulas, PD balance in the plan model, the checker."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+from plan_factories import plan_scenario, stand_in_design, terms_of
+
+from optimizer.check import verify_plan
+from optimizer.designs import Design, served_by
+from optimizer.perf import Parallelism, decode_pool, evaluate, kv_transfer_s, prefill_pool
+from optimizer.scenario import load_scenario
+from optimizer.solve import capacity_units, load_demand, solve, solve_min_cost
+from optimizer.specs import get_card, get_model, load_efficiency
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def r1_h200():
+    return get_model("deepseek-r1"), get_card("h200")
+
+
+def test_kv_transfer_of_one_prompt(r1_h200):
+    """6,000 tokens x 70,272 B (MLA, BF16) = 421.6 MB over 8 NICs of 400 Gb/s (50 GB/s each) at the
+    family's link efficiency, plus one NIC latency."""
+    model, card = r1_h200
+    eff = load_efficiency()
+    fam = eff.for_model(card, model)
+    got = kv_transfer_s(model, card, Parallelism(tp=8), 6000, "bf16", eff)
+    expected = 6000 * 70272 / (8 * 50e9 * fam.link_efficiency) + eff.defaults.nic_latency_us * 1e-6
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_prefill_pool_uses_exactly_the_ttft_budget(r1_h200):
+    """rho = 2 s / (o + 2 s) with slack s = B - prefill - transfer, so prefill + rho/(2(1-rho)) o +
+    transfer = B (below the utilisation cap); capacity rho / o."""
+    model, card = r1_h200
+    perf = evaluate(model, card, "fp8", Parallelism(tp=8), 1, 4000, 500)
+    budget, transfer = perf.prefill_s + 0.5, 0.01
+    pool = prefill_pool(perf, transfer, budget)
+    o, s = perf.prefill_occupancy_s, budget - perf.prefill_s - transfer
+    rho = min(0.95, 2 * s / (o + 2 * s))
+    assert pool is not None and pool.utilization == pytest.approx(rho)
+    assert pool.requests_per_s == pytest.approx(rho / o)
+    if rho < 0.95:
+        assert pool.ttft_s == pytest.approx(budget)
+    assert prefill_pool(perf, transfer, perf.prefill_s) is None  # no slack: even idle it misses
+
+
+def test_decode_pool_rate(r1_h200):
+    model, card = r1_h200
+    perf = evaluate(model, card, "fp8", Parallelism(tp=8), 64, 2000, 500)
+    pool = decode_pool(perf)
+    assert pool.tpot_s == perf.decode.total_s
+    assert pool.requests_per_s == pytest.approx(64 / (499 * perf.decode.total_s))
+
+
+def _pd(offer: str, cards: int, capacity: float, role: str, batch: int) -> Design:
+    d = stand_in_design(offer, cards, capacity, batch=batch)
+    return dataclasses.replace(d, role=role, requests_per_s=capacity)
+
+
+def test_plan_model_balances_prefill_and_decode_against_brute_force():
+    """Prefill replicas of 2 cards serve 3 units, decode replicas of 4 cards serve 5, colocated
+    replicas of 8 cards serve 6: the cheapest way to 10 units, by enumeration."""
+    terms = {"a": terms_of("a", available=4, price_rmb=1_000_000)}
+    designs = [_pd("a", 2, 3, "prefill", 1), _pd("a", 4, 5, "decode", 2), stand_in_design("a", 8, 6, batch=3)]
+    scn = plan_scenario(terms, 1).model_copy(update={"disaggregation": True})
+    scn = scn.model_copy(update={"workload": scn.workload.model_copy(
+        update={"load": scn.workload.load.model_copy(update={"concurrent_users": 10})})})
+    status, plan, cost, _ = solve_min_cost(scn, designs, terms)
+    best = None
+    for counts in itertools.product(range(17), range(9), range(5)):
+        cards = sum(c * d.cards for c, d in zip(counts, designs, strict=True))
+        servers = math.ceil(cards / 8)
+        if servers > 4 or cards == 0:
+            continue
+        served = served_by([(d, c) for d, c in zip(designs, counts, strict=True)])
+        if served * 1000 >= load_demand(scn):
+            best = servers * 1_000_000 if best is None else min(best, servers * 1_000_000)
+    assert status == "optimal" and cost == best
+    assert plan is not None and plan.served >= 10
+    roles = {g.design.role for g in plan.groups}
+    assert roles != {"prefill"} and roles != {"decode"}  # never one pool without the other
+
+
+def test_shipped_pd_scenario_and_the_checker():
+    scn = load_scenario(REPO / "scenarios" / "r1_pd_split.yaml")
+    result = solve(scn)
+    plan = result.plans[0]
+    assert verify_plan(plan, scn, result.model) == []
+    roles = {g.design.role for g in plan.groups}
+    assert {"prefill", "decode"} <= roles  # the shipped scenario's optimum splits (a cheaper colocated plan would win)
+    if roles:
+        # Drop the prefill pool: the checker must see the load uncovered.
+        without = dataclasses.replace(plan, groups=tuple(g for g in plan.groups if g.design.role != "prefill"))
+        assert any("serves" in p for p in verify_plan(without, scn, result.model))
+        # Disallow the split: the same plan is refused.
+        refused = verify_plan(plan, scn.model_copy(update={"disaggregation": False}), result.model)
+        assert any("disaggregation" in p for p in refused)
+
+
+def test_disaggregation_needs_a_rate_not_users(procure, tmp_path):
+    import yaml
+
+    doc = yaml.safe_load((REPO / "scenarios" / "r1_pd_split.yaml").read_text())
+    doc["workload"]["load"] = {"concurrent_users": 100}
+    path = tmp_path / "pd.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    res = procure("solve", str(path), "--out", str(tmp_path), expect=2)
+    assert "disaggregation" in res.stderr and "requests_per_s" in res.stderr
+
+
+def test_capacity_units_of_pools_are_integers():
+    d = _pd("a", 2, 3.2, "prefill", 1)
+    assert capacity_units(d) == 3200
