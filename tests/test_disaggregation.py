@@ -96,13 +96,12 @@ def test_shipped_pd_scenario_and_the_checker():
     assert verify_plan(plan, scn, result.model) == []
     roles = {g.design.role for g in plan.groups}
     assert {"prefill", "decode"} <= roles  # the shipped scenario's optimum splits (a cheaper colocated plan would win)
-    if roles:
-        # Drop the prefill pool: the checker must see the load uncovered.
-        without = dataclasses.replace(plan, groups=tuple(g for g in plan.groups if g.design.role != "prefill"))
-        assert any("serves" in p for p in verify_plan(without, scn, result.model))
-        # Disallow the split: the same plan is refused.
-        refused = verify_plan(plan, scn.model_copy(update={"disaggregation": False}), result.model)
-        assert any("disaggregation" in p for p in refused)
+    # Drop the prefill pool: the checker must see the load uncovered.
+    without = dataclasses.replace(plan, groups=tuple(g for g in plan.groups if g.design.role != "prefill"))
+    assert any("serves" in p for p in verify_plan(without, scn, result.model))
+    # Disallow the split: the same plan is refused.
+    refused = verify_plan(plan, scn.model_copy(update={"disaggregation": False}), result.model)
+    assert any("disaggregation" in p for p in refused)
 
 
 def test_disaggregation_needs_a_rate_not_users(procure, tmp_path):
