@@ -306,9 +306,17 @@ def _pd_designs(
         out.append(Design(offer_id, single, pool.ttft_s * 1e3, 0.0, _pool_capacity(pool.requests_per_s, scenario),
                           "prefill", pool.requests_per_s))
     batches = sorted(b for b in set(scenario.search.batches) if b <= b_max)
-    ok = [b for b in batches if sla.tpot_ms is None or decode_pool(run(b)).tpot_s * 1e3 <= sla.tpot_ms]
-    if ok:
-        perf = run(ok[-1])
+
+    def meets(b: int) -> bool:
+        return sla.tpot_ms is None or decode_pool(run(b)).tpot_s * 1e3 <= sla.tpot_ms
+
+    # The decode step grows with the batch: bisect for the largest batch meeting TPOT.
+    lo, hi = -1, len(batches)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if meets(batches[mid]) else (lo, mid)
+    if lo >= 0:
+        perf = run(batches[lo])
         dec = decode_pool(perf)
         out.append(Design(offer_id, perf, 0.0, dec.tpot_s * 1e3, _pool_capacity(dec.requests_per_s, scenario),
                           "decode", dec.requests_per_s))
