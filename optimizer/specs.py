@@ -150,6 +150,11 @@ class Attention(Strict):
     head_dim: PositiveInt
     qkv_bias: bool = False
     qk_norm: bool = False
+    kv_layers: PositiveInt | None = Field(
+        None,
+        description="layers that keep a per-token KV cache (full attention); the others are linear-attention or "
+        "sliding-window layers whose state does not grow with the context; null = every layer",
+    )
     # MLA only (DeepSeek-V2/V3/R1): low-rank query and a compressed key/value latent.
     q_lora_rank: PositiveInt | None = None
     kv_lora_rank: PositiveInt | None = None
