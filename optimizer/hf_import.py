@@ -1,4 +1,12 @@
-"""Turn a Hugging Face `config.json` (dense, GQA, MLA, MoE) into a procure model spec."""
+"""Turn a Hugging Face `config.json` (dense, GQA, MLA, MoE, hybrid attention) into a procure model spec.
+
+Hybrid attention: a `layer_types` list (gpt-oss, Qwen3-Next, Qwen3.5) or, for Qwen3-Next configs that
+omit it, `full_attention_interval`, says which layers run full attention. Only those keep a per-token
+KV cache that grows with the context, so `attention.kv_layers` is their count. `sliding_attention`
+layers (gpt-oss: a 128-token window) keep a bounded cache and `linear_attention` layers (Gated
+DeltaNet) a fixed recurrent state; neither grows with the context, so neither is counted. Multimodal
+wrappers (Qwen3.5: `text_config` nested in the top-level config) are unwrapped to the text model.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,12 @@ from optimizer.errors import InputError
 from optimizer.specs import ModelSpec, parse_record
 
 QKV_BIAS_MODEL_TYPES = {"qwen2", "qwen2_moe"}  # their configs do not state the bias; the code has it
-QK_NORM_MODEL_TYPES = {"qwen3", "qwen3_moe"}
+QK_NORM_MODEL_TYPES = {"qwen3", "qwen3_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"}
 FP8_QUANT_METHODS = {"fp8", "fbgemm_fp8"}
+# MXFP4 (gpt-oss experts) and NVFP4 store 4-bit weights at 0.5 byte a parameter: the catalog's `fp4`.
+FP4_QUANT_METHODS = {"mxfp4", "nvfp4"}
+FULL_ATTENTION = "full_attention"
+CONSTANT_STATE_LAYER_TYPES = {"sliding_attention", "linear_attention"}
 
 
 def _need(cfg: dict[str, Any], key: str, where: str) -> Any:
@@ -20,20 +32,66 @@ def _need(cfg: dict[str, Any], key: str, where: str) -> Any:
     return cfg[key]
 
 
+def _text_config(cfg: dict[str, Any], where: str) -> dict[str, Any]:
+    """The language model's config: a multimodal wrapper's `text_config`, else the config itself.
+    Top-level keys the text config lacks (quantization_config, tie_word_embeddings, dtype) carry over."""
+    text = cfg.get("text_config")
+    if text is None:
+        return cfg
+    if not isinstance(text, dict):
+        raise InputError(where, "text_config", "is not a JSON object", "pass the model's own config.json")
+    outer = {k: v for k, v in cfg.items() if k not in ("text_config", "vision_config", "audio_config")}
+    return {**outer, **text}
+
+
+def _kv_layers(cfg: dict[str, Any], where: str) -> int | None:
+    """Layers that keep a per-token KV cache; None when every layer does (plain full attention)."""
+    layers = _need(cfg, "num_hidden_layers", where)
+    layer_types = cfg.get("layer_types")
+    if layer_types is None and cfg.get("full_attention_interval"):
+        interval = cfg["full_attention_interval"]
+        if not isinstance(interval, int) or interval < 1:
+            raise InputError(where, "full_attention_interval", f"is {interval!r}", "give a positive whole number")
+        # Qwen3-Next: layer i is full attention when (i + 1) % interval == 0, otherwise linear.
+        layer_types = [FULL_ATTENTION if (i + 1) % interval == 0 else "linear_attention" for i in range(layers)]
+    if layer_types is None:
+        return None
+    if not isinstance(layer_types, list) or len(layer_types) != layers:
+        raise InputError(
+            where, "layer_types", f"must list one type per layer ({layers} layers, num_hidden_layers)",
+            "export a complete config.json",
+        )
+    unknown = sorted({t for t in layer_types if t != FULL_ATTENTION and t not in CONSTANT_STATE_LAYER_TYPES}, key=str)
+    if unknown:
+        raise InputError(
+            where, "layer_types", f"has layer types that are not modelled: {', '.join(map(str, unknown))}",
+            "only full_attention, sliding_attention and linear_attention layers are supported",
+        )
+    full = sum(1 for t in layer_types if t == FULL_ATTENTION)
+    if full == 0:
+        raise InputError(
+            where, "layer_types", "has no full_attention layer; a model without a growing KV cache is not modelled",
+            "only hybrid models with some full-attention layers are supported",
+        )
+    return None if full == layers else full
+
+
 def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
     heads = _need(cfg, "num_attention_heads", where)
     hidden = _need(cfg, "hidden_size", where)
+    kv_layers = _kv_layers(cfg, where)
     if cfg.get("kv_lora_rank"):
         return {
             "kind": "mla",
             "num_heads": heads,
             "num_kv_heads": cfg.get("num_key_value_heads", heads),
-            "head_dim": cfg["qk_nope_head_dim"] + cfg["qk_rope_head_dim"],
+            "head_dim": _need(cfg, "qk_nope_head_dim", where) + _need(cfg, "qk_rope_head_dim", where),
+            "kv_layers": kv_layers,
             "q_lora_rank": cfg.get("q_lora_rank"),
             "kv_lora_rank": cfg["kv_lora_rank"],
             "qk_rope_head_dim": cfg["qk_rope_head_dim"],
             "qk_nope_head_dim": cfg["qk_nope_head_dim"],
-            "v_head_dim": cfg["v_head_dim"],
+            "v_head_dim": _need(cfg, "v_head_dim", where),
         }
     model_type = cfg.get("model_type", "")
     return {
@@ -43,38 +101,57 @@ def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
         "head_dim": cfg.get("head_dim") or hidden // heads,
         "qkv_bias": bool(cfg.get("attention_bias", False)) or model_type in QKV_BIAS_MODEL_TYPES,
         "qk_norm": model_type in QK_NORM_MODEL_TYPES,
+        "kv_layers": kv_layers,
     }
 
 
-def _moe(cfg: dict[str, Any]) -> dict[str, Any] | None:
-    if cfg.get("n_routed_experts"):  # DeepSeek-V2/V3/R1
+def _top_k(cfg: dict[str, Any], where: str) -> Any:
+    """Experts per token: `num_experts_per_tok`, or gpt-oss's original `experts_per_token`."""
+    for key in ("num_experts_per_tok", "experts_per_token"):
+        if cfg.get(key):
+            return cfg[key]
+    raise InputError(where, "num_experts_per_tok", "is missing from an MoE config", "export a complete config.json")
+
+
+def _moe(cfg: dict[str, Any], where: str = "config.json") -> dict[str, Any] | None:
+    if cfg.get("n_routed_experts"):  # DeepSeek-V2/V3/R1, Kimi-K2
+        if cfg.get("moe_layer_freq", 1) != 1:
+            raise InputError(
+                where, "moe_layer_freq", "interleaved dense and MoE layers are not modelled",
+                "only leading dense layers (first_k_dense_replace) are supported",
+            )
         return {
             "num_routed_experts": cfg["n_routed_experts"],
-            "experts_per_token": cfg["num_experts_per_tok"],
+            "experts_per_token": _top_k(cfg, where),
             "num_shared_experts": cfg.get("n_shared_experts") or 0,
-            "moe_intermediate_size": cfg["moe_intermediate_size"],
+            "moe_intermediate_size": _need(cfg, "moe_intermediate_size", where),
             "dense_layers": cfg.get("first_k_dense_replace", 0),
         }
-    if cfg.get("num_local_experts"):  # Mixtral
+    if cfg.get("num_local_experts"):  # Mixtral, gpt-oss (its experts are `intermediate_size` wide)
         return {
             "num_routed_experts": cfg["num_local_experts"],
-            "experts_per_token": cfg["num_experts_per_tok"],
+            "experts_per_token": _top_k(cfg, where),
             "num_shared_experts": 0,
-            "moe_intermediate_size": cfg["intermediate_size"],
+            "moe_intermediate_size": _need(cfg, "intermediate_size", where),
             "dense_layers": 0,
         }
-    if cfg.get("num_experts"):  # Qwen-MoE
+    if cfg.get("num_experts"):  # Qwen-MoE, Qwen3-Next, Qwen3.5-MoE; gpt-oss's original config format
         if cfg.get("mlp_only_layers") or cfg.get("decoder_sparse_step", 1) != 1:
             raise InputError(
-                "config.json", "mlp_only_layers", "interleaved dense and MoE layers are not modelled",
+                where, "mlp_only_layers", "interleaved dense and MoE layers are not modelled",
                 "only leading dense layers are supported",
             )
+        width = cfg.get("moe_intermediate_size")
+        if width is None and cfg.get("model_type") == "gpt_oss":
+            width = cfg.get("intermediate_size")
+        if width is None:
+            raise InputError(where, "moe_intermediate_size", "is missing from an MoE config", "export a complete config.json")
         shared = cfg.get("shared_expert_intermediate_size") or 0
         return {
             "num_routed_experts": cfg["num_experts"],
-            "experts_per_token": cfg["num_experts_per_tok"],
+            "experts_per_token": _top_k(cfg, where),
             "num_shared_experts": 1 if shared else 0,
-            "moe_intermediate_size": cfg["moe_intermediate_size"],
+            "moe_intermediate_size": width,
             "shared_expert_intermediate_size": shared or None,
             "dense_layers": 0,
         }
@@ -82,10 +159,26 @@ def _moe(cfg: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _checkpoint_precision(cfg: dict[str, Any]) -> str:
+    """The storage format of the bulk of the weights. gpt-oss keeps attention, router and embeddings
+    in BF16 and only the experts (~97% of the parameters) in MXFP4; that is recorded as fp4."""
     quant = cfg.get("quantization_config") or {}
-    if quant.get("quant_method") in FP8_QUANT_METHODS:
+    method = str(quant.get("quant_method", "")).lower()
+    if method in FP8_QUANT_METHODS:
         return "fp8"
-    return {"float16": "fp16"}.get(cfg.get("torch_dtype", "bfloat16"), "bf16")
+    if method in FP4_QUANT_METHODS:
+        return "fp4"
+    dtype = cfg.get("torch_dtype") or cfg.get("dtype") or "bfloat16"
+    return {"float16": "fp16"}.get(dtype, "bf16")
+
+
+def _dense_ffn_width(cfg: dict[str, Any], moe: dict[str, Any] | None, where: str) -> Any:
+    """`intermediate_size`. All-MoE configs without dense layers may omit it (Qwen3.5-MoE); the
+    width of a dense FFN is then never used, and the expert width is recorded in its place."""
+    if "intermediate_size" in cfg:
+        return cfg["intermediate_size"]
+    if moe is not None and moe["dense_layers"] == 0:
+        return moe["moe_intermediate_size"]
+    return _need(cfg, "intermediate_size", where)
 
 
 def spec_from_config(
@@ -95,13 +188,14 @@ def spec_from_config(
 ) -> ModelSpec:
     if not isinstance(cfg, dict):
         raise InputError(where, "(top level)", "is not a JSON object", "pass a Hugging Face config.json")
-    moe = _moe(cfg)
+    cfg = _text_config(cfg, where)
+    moe = _moe(cfg, where)
     data = {
         "id": model_id,
         "name": name or model_id,
         "hidden_size": _need(cfg, "hidden_size", where),
         "num_layers": _need(cfg, "num_hidden_layers", where),
-        "intermediate_size": _need(cfg, "intermediate_size", where),
+        "intermediate_size": _dense_ffn_width(cfg, moe, where),
         "vocab_size": _need(cfg, "vocab_size", where),
         "tie_embeddings": bool(cfg.get("tie_word_embeddings", False)),
         "max_context": cfg.get("max_position_embeddings", 4096),

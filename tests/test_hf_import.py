@@ -78,3 +78,76 @@ def test_cli_model_import_prints_a_model_spec(procure):
     shipped = load_models()["qwen3-8b"]
     for field in ARCH_FIELDS:
         assert getattr(spec, field) == getattr(shipped, field), field
+
+
+def test_gpt_oss_alternating_sliding_window_gives_half_the_layers_kv():
+    """gpt-oss-120b layer_types = 18 x [sliding_attention, full_attention]: 18 full layers keep a
+    per-token KV cache; the 18 sliding-window (128-token) layers do not grow with the context."""
+    spec = _import(_config("gpt-oss-120b"), "gpt-oss-120b")
+    assert spec.attention.kv_layers == 18
+    assert spec.attention.qkv_bias is True
+    assert spec.moe is not None
+    assert (spec.moe.num_routed_experts, spec.moe.experts_per_token, spec.moe.moe_intermediate_size) == (128, 4, 2880)
+    assert spec.checkpoint_precision == "fp4"
+
+
+def test_gpt_oss_original_keys_experts_per_token():
+    """The original gpt-oss key names (`num_experts`, `experts_per_token`, no moe_intermediate_size)."""
+    cfg = _config("gpt-oss-20b")
+    cfg["num_experts"] = cfg.pop("num_local_experts")
+    del cfg["num_experts_per_tok"]
+    spec = _import(cfg, "gpt-oss-20b")
+    assert spec.moe is not None
+    assert (spec.moe.num_routed_experts, spec.moe.experts_per_token, spec.moe.moe_intermediate_size) == (32, 4, 2880)
+    assert spec.attention.kv_layers == 12  # 24 layers, every second one full
+
+
+def test_qwen35_text_config_and_linear_attention():
+    """Qwen3.5-397B-A17B: text_config nested in the multimodal wrapper; 60 layers where layer i is
+    full attention iff (i + 1) % 4 == 0 -> 15 full, 45 Gated-DeltaNet -> kv_layers 15."""
+    spec = _import(_config("qwen3.5-397b-a17b"), "qwen3.5-397b-a17b")
+    assert spec.attention.kv_layers == 15
+    assert (spec.hidden_size, spec.num_layers, spec.vocab_size, spec.max_context) == (4096, 60, 248320, 262144)
+    assert (spec.attention.num_heads, spec.attention.num_kv_heads, spec.attention.head_dim) == (32, 2, 256)
+    assert spec.moe is not None
+    assert spec.moe.num_shared_experts == 1 and spec.moe.shared_expert_intermediate_size == 1024
+
+
+def test_qwen3_next_interval_without_layer_types():
+    """Qwen3-Next configs may give only full_attention_interval: 48 layers / 4 -> 12 full layers."""
+    cfg = {**_config("qwen3.5-397b-a17b")["text_config"], "num_hidden_layers": 48, "model_type": "qwen3_next"}
+    del cfg["layer_types"]
+    assert _import(cfg, "qwen3-next-like").attention.kv_layers == 12
+
+
+def test_unknown_layer_type_is_rejected_naming_the_field():
+    cfg = _config("gpt-oss-20b")
+    cfg["layer_types"][3] = "chunked_attention"
+    with pytest.raises(InputError) as exc:
+        _import(cfg, "gpt-oss-20b")
+    assert exc.value.field == "layer_types"
+    assert "chunked_attention" in str(exc.value)
+
+
+def test_layer_types_of_the_wrong_length_is_rejected():
+    cfg = _config("gpt-oss-20b")
+    cfg["layer_types"] = cfg["layer_types"][:-2]
+    with pytest.raises(InputError) as exc:
+        _import(cfg, "gpt-oss-20b")
+    assert exc.value.field == "layer_types"
+
+
+def test_all_linear_attention_is_rejected():
+    cfg = _config("qwen3.5-397b-a17b")
+    cfg["text_config"]["layer_types"] = ["linear_attention"] * 60
+    with pytest.raises(InputError) as exc:
+        _import(cfg, "qwen3.5-397b-a17b")
+    assert exc.value.field == "layer_types"
+
+
+def test_moe_without_top_k_names_the_field():
+    cfg = _config("qwen3-30b-a3b")
+    del cfg["num_experts_per_tok"]
+    with pytest.raises(InputError) as exc:
+        _import(cfg, "qwen3-30b-a3b")
+    assert exc.value.field == "num_experts_per_tok"
