@@ -1,24 +1,51 @@
-"""Predict every published measurement in catalog/calibration.csv and report the errors.
+"""Published measurements as typed rows, and the model's prediction of each.
 
-A row describes a whole measured system: `cards` cards running replicas of `tp x pp` (or
-`max(tp, ep) x pp`) cards, `batch` concurrent requests split evenly over the replicas. Rows whose
-notes say OFFLINE-MAX or BURST queue all requests at once: the running batch is then what the
-engine admits and the KV cache holds, so they are predicted at the maximum batch.
+A row describes a whole measured system: `cards` cards running replicas of `max(tp, ep) x pp`
+cards, `batch` concurrent requests split evenly over the replicas. What the free-text `notes` and
+`framework` columns say about how the run was made is parsed once, here, into typed fields:
+- mode: closed loop (a fixed number of users), burst (OFFLINE-MAX / BURST: every request queued at
+  once, the running batch limited by the engine and the KV cache), decode-only (a decode instance
+  of a prefill/decode split measured alone), pd (a split system: decode instance + prefill nodes),
+  prefill-only (a prefill instance);
+- arrivals: synchronized for fixed-length benchmarks (range ratio 1), else random;
+- the engine profile the framework maps to (unmapped: the row is skipped, with the reason);
+- speculative decoding (method, accept length, tokens verified per step);
+- the KV cache format; whether tp/ep count dies of a multi-die package (Ascend 910C).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
+import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from optimizer import units
+from optimizer.efficiency import NO_SPECULATION, Efficiency, Speculative, engine_for_framework, load_efficiency
 from optimizer.errors import InputError
-from optimizer.perf import Parallelism, ReplicaPerf, evaluate, evaluate_max_batch
-from optimizer.specs import Card, Efficiency, ModelSpec, catalog_dir, load_cards, load_efficiency, load_models
+from optimizer.perf import (
+    Parallelism,
+    ReplicaPerf,
+    decode_pool,
+    evaluate_replica,
+    kv_transfer_s,
+    make_replica,
+    max_batch,
+)
+from optimizer.specs import Card, ModelSpec, catalog_dir, load_cards, load_models
 
-METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms", "ttft_ms")
+METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms", "ttft_ms", "prefill_tok_s_per_card")
+DATASETS = ("calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found")
+Mode = Literal["closed", "burst", "decode-only", "pd", "prefill-only"]
+
+# Per-step acceptance of a draft token when a source gives no accept length: DeepSeek's MTP
+# accepts the second token 85-90 % of the time (DeepSeek-V3 report 5.4.3); Qwen3 EAGLE3 heads
+# reach mean accept lengths of 1.8-2.2 (AngelSlim benchmark), about 0.6 per draft step.
+DEFAULT_ACCEPTANCE = {"mtp": 0.8, "eagle3": 0.6, "eagle": 0.6, "ngram": 0.4}
 
 
 @dataclass(frozen=True)
@@ -38,22 +65,112 @@ class CalibrationRow:
     framework: str
     source: str
     notes: str
-    dataset: str = "calibration"   # file stem: the reference set, or rows added by the project
+    dataset: str = "calibration"   # file stem
+    index: int = 0                 # 0-based data row in its file
+    mode: Mode = "closed"
+    arrivals: str = "random"
+    engine: str | None = None
+    kv_precision: str = "bf16"
+    spec: Speculative = NO_SPECULATION
+    counts_dies: bool = False
 
     @property
     def saturated(self) -> bool:
-        return "OFFLINE-MAX" in self.notes or "BURST" in self.notes
+        return self.mode == "burst"
 
-    @property
-    def arrivals(self) -> str:
-        """Fixed-length closed-loop benchmarks (every prompt and output the same length) move in
-        synchronized waves; see perf.serve_closed_loop."""
-        return "synchronized" if "range_ratio 1" in self.notes else "random"
 
-    @property
-    def kv_precision(self) -> str:
-        # FP8 runs of TensorRT-LLM and SGLang store the KV cache in FP8 as well (row notes).
-        return "fp8" if self.precision == "fp8" and "FP8 KV" in self.notes else "bf16"
+def _int(text: str, default: int) -> int:
+    return round(float(text)) if text and text.strip() else default
+
+
+_SYNC = re.compile(r"range[-_ ]ratio[ =]*1(?![.\d])|fixed lengths", re.I)
+_ACCEPT = re.compile(r"accept(?:ance)?(?: length| len)?\s*(?:=|:|of)?\s*(\d+(?:\.\d+)?)", re.I)
+_DRAFT = re.compile(r"draft(?:[- _]tokens)?\s*[=:]?\s*(\d+)", re.I)
+_STEPS = re.compile(r"steps\s*[=:]?\s*(\d+)", re.I)
+
+
+def parse_speculative(framework: str, notes: str) -> Speculative:
+    """Speculative decoding as the row states it; 'no speculative decoding' / 'MTP off' win."""
+    text = f"{framework} {notes}"
+    if re.search(r"no speculative|mtp off|without (mtp|speculative)", text, re.I):
+        return Speculative()
+    if re.search(r"eagle-?3", text, re.I):
+        method = "eagle3"
+    elif re.search(r"\bmtp\b|nextn", text, re.I):
+        method = "mtp"
+    elif re.search(r"\beagle\b", text, re.I):
+        method = "eagle"
+    else:
+        return Speculative()
+    draft_match, steps_match = _DRAFT.search(text), _STEPS.search(text)
+    draft = int(draft_match.group(1)) if draft_match else (int(steps_match.group(1)) + 1 if steps_match else 2)
+    accept_match = _ACCEPT.search(text)
+    if accept_match:
+        accept = float(accept_match.group(1))
+    else:
+        a = DEFAULT_ACCEPTANCE[method]
+        accept = sum(a**i for i in range(draft))
+    accept = max(1.0, min(accept, float(draft)))
+    return Speculative(method=method, accept_len=accept, draft_tokens=max(draft, 2))  # type: ignore[arg-type]
+
+
+def parse_mode(framework: str, notes: str, metric: str) -> Mode:
+    text = f"{framework} {notes}"
+    if metric == "prefill_tok_s_per_card" or re.search(r"prefill instance\)", framework, re.I):
+        return "prefill-only"
+    if re.search(r"decode-only|decode instance measured alone", text, re.I):
+        return "decode-only"
+    if re.search(r"PD disaggregation|PD SEPARATION", text):
+        return "pd"
+    if "OFFLINE-MAX" in notes or "BURST" in notes:
+        return "burst"
+    return "closed"
+
+
+def parse_kv_precision(precision: str, notes: str) -> str:
+    if re.search(r"FP8 KV|kv[-_ ]cache[-_ ]dtype[ =]*fp8|FP8 MLA attention|FlashMLA-FP8", notes, re.I):
+        return "fp8"
+    if re.search(r"INT8 KV|KV-C8", notes, re.I):
+        return "int8"
+    return "bf16"
+
+
+def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
+    framework, notes, metric = r["framework"], r.get("notes", "") or "", r["metric"]
+    return CalibrationRow(
+        model_id=r["model_id"].strip(), card_id=r["card_id"].strip(), precision=r["precision"].strip(),
+        cards=_int(r["cards"], 1), tp=_int(r["tp"], 1), pp=_int(r["pp"], 1), ep=_int(r["ep"], 1),
+        batch=_int(r["batch"], 1), input_len=_int(r["input_len"], 0), output_len=_int(r["output_len"], 1),
+        metric=metric, value=float(r["value"]), framework=framework, source=r["source"], notes=notes,
+        dataset=dataset, index=index, mode=parse_mode(framework, notes, metric),
+        arrivals="synchronized" if _SYNC.search(notes) else "random",
+        engine=engine_for_framework(framework), kv_precision=parse_kv_precision(r["precision"], notes),
+        spec=parse_speculative(framework, notes),
+        counts_dies=bool(re.search(r"\bdies\b|\bdie\b", notes, re.I) and "PACKAGE" in notes.upper()),
+    )
+
+
+def load_rows(path: Path | None = None) -> list[CalibrationRow]:
+    """Rows of one CSV file in the calibration format, or of every shipped dataset."""
+    if path is None:
+        return [row for name in DATASETS if (catalog_dir() / f"{name}.csv").exists() for row in load_rows(catalog_dir() / f"{name}.csv")]
+    rows = []
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"model_id", "card_id", "precision", "cards", "tp", "metric", "value", "framework"} - set(reader.fieldnames or [])
+            if missing:
+                raise InputError(str(path), "(header)", f"lacks the columns {sorted(missing)}", "use the calibration CSV header")
+            for n, r in enumerate(reader):
+                try:
+                    rows.append(_row(r, path.stem, n))
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise InputError(str(path), f"data row {n} (line {n + 2})", f"cannot be read ({exc})", "fix the row") from exc
+    except OSError as exc:
+        raise InputError(str(path), "(file)", f"cannot be read ({exc.strerror})", "check the path") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "(file)", "is not UTF-8 text", "save the CSV as UTF-8") from exc
+    return rows
 
 
 @dataclass(frozen=True)
@@ -69,36 +186,28 @@ class Prediction:
             return None
         return 100.0 * (self.predicted - self.row.value) / self.row.value
 
+    @property
+    def log_error(self) -> float | None:
+        if self.predicted is None or self.predicted <= 0:
+            return None
+        return math.log(self.predicted / self.row.value)
 
-def _int(text: str, default: int) -> int:
-    return round(float(text)) if text.strip() else default
+
+def metric_group(metric: str) -> str:
+    """Throughput metrics pooled (per system and per card are the same quantity)."""
+    return "output_tok_s" if metric.startswith("output_tok_s") else metric
 
 
-DATASETS = ("calibration", "calibration_added")
-
-
-def load_rows(path: Path | None = None) -> list[CalibrationRow]:
-    """Rows of one file, or of every dataset: `calibration.csv` (the reference set, as received)
-    and `calibration_added.csv` (rows the project added, each with its source)."""
-    if path is None:
-        return [row for name in DATASETS for row in load_rows(catalog_dir() / f"{name}.csv")]
-    rows = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        for n, r in enumerate(csv.DictReader(fh), start=2):
-            try:
-                rows.append(
-                    CalibrationRow(
-                        model_id=r["model_id"], card_id=r["card_id"], precision=r["precision"],
-                        cards=_int(r["cards"], 1), tp=_int(r["tp"], 1), pp=_int(r["pp"], 1),
-                        ep=_int(r["ep"], 1), batch=_int(r["batch"], 1),
-                        input_len=_int(r["input_len"], 0), output_len=_int(r["output_len"], 1),
-                        metric=r["metric"], value=float(r["value"]), framework=r["framework"],
-                        source=r["source"], notes=r["notes"], dataset=path.stem,
-                    )
-                )
-            except (KeyError, ValueError) as exc:
-                raise InputError(str(path), f"line {n}", f"cannot be read ({exc})", "fix the row") from exc
-    return rows
+def _die_card(card: Card) -> Card:
+    """One die of a multi-die package, for rows whose tp/ep count dies: memory, bandwidth and
+    peaks split evenly; a server holds dies_per_package x as many."""
+    n = card.dies_per_package
+    return card.model_copy(update={
+        "mem_gb": card.mem_gb / n, "mem_bw_gbs": card.mem_bw_gbs / n,
+        "dense_tflops": {k: v / n for k, v in card.dense_tflops.items()},
+        "cards_per_server": card.cards_per_server * n, "nic_gbps_per_card": card.nic_gbps_per_card / n,
+        "dies_per_package": 1,
+    })
 
 
 def predict_row(row: CalibrationRow, efficiency: Efficiency | None = None) -> Prediction:
@@ -109,41 +218,80 @@ def predict_row(row: CalibrationRow, efficiency: Efficiency | None = None) -> Pr
         return Prediction(row, None, skipped=f"card {row.card_id} not in catalog")
     if row.metric not in METRICS:
         return Prediction(row, None, skipped=f"metric {row.metric} not modelled")
+    if row.engine is None:
+        return Prediction(row, None, skipped=f"framework {row.framework!r} maps to no engine profile")
     model, card = models[row.model_id], cards[row.card_id]
-    par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
-    replicas = max(1, row.cards // par.cards)
+    units_per_card = 1
+    if row.counts_dies and card.dies_per_package > 1:
+        units_per_card, card = card.dies_per_package, _die_card(card)
     try:
-        perf = _predict_perf(row, model, card, par, replicas, efficiency or load_efficiency())
+        value, batch = _predict(row, model, card, row.cards * units_per_card, units_per_card, efficiency or load_efficiency())
     except InputError as exc:
         return Prediction(row, None, skipped=f"cannot run: {exc.problem}")
-    value = _metric(perf, row.metric, replicas, row.cards)
-    return Prediction(row, value, batch_used=perf.batch)
+    return Prediction(row, value, batch_used=batch)
 
 
-def _predict_perf(
-    row: CalibrationRow, model: ModelSpec, card: Card, par: Parallelism, replicas: int, efficiency: Efficiency
-) -> ReplicaPerf:
-    if row.saturated:
-        engine = efficiency.engine_for(row.framework)
-        cap = engine.max_running_seqs if engine else None
-        cap = min(cap, math.ceil(row.batch / replicas)) if cap else math.ceil(row.batch / replicas)
-        return evaluate_max_batch(
-            model, card, row.precision, par, row.input_len, row.output_len, row.kv_precision, cap, efficiency
-        )
+def _predict(
+    row: CalibrationRow, model: ModelSpec, card: Card, units_total: int, units_per_card: int, eff: Efficiency
+) -> tuple[float, int]:
+    par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
+    r = make_replica(model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff, spec=row.spec)
+    replicas = max(1, units_total // par.cards)
     per_replica = max(1, math.ceil(row.batch / replicas))
-    return evaluate(
-        model, card, row.precision, par, per_replica, row.input_len, row.output_len, row.kv_precision, efficiency,
-        arrivals=row.arrivals,
-    )
+    context = row.input_len + row.output_len
+    if row.mode == "prefill-only":
+        perf = evaluate_replica(r, 1, row.input_len, 1)
+        return row.input_len / perf.prefill_occupancy_s * replicas / units_total * units_per_card, 1
+    if row.mode in ("decode-only", "pd"):
+        return _predict_split(row, r, units_total, units_per_card, eff)
+    if row.mode == "burst":
+        running = max(1, min(per_replica, max_batch(r, context)))
+        perf = evaluate_replica(r, running, row.input_len, row.output_len, burst_requests=per_replica)
+    else:
+        running = max(1, min(per_replica, max_batch(r, context)))
+        perf = evaluate_replica(r, running, row.input_len, row.output_len, arrivals=row.arrivals)
+        if per_replica > running:
+            # More users than the replica can run: the others wait for a slot. By Little's law a
+            # user's cycle is users / rate; the time beyond the running requests' is waiting.
+            extra = (per_replica - running) / perf.requests_per_s
+            perf = dataclasses.replace(perf, ttft_s=perf.ttft_s + extra)
+    return _metric(perf, row.metric, replicas, units_total, units_per_card), perf.batch
 
 
-def _metric(perf: ReplicaPerf, metric: str, replicas: int, cards: int) -> float:
+def _metric(perf: ReplicaPerf, metric: str, replicas: int, units_total: int, units_per_card: int) -> float:
     if metric == "tpot_ms":
-        return perf.tpot_s * 1e3
+        return units.s_to_ms(perf.tpot_s)
     if metric == "ttft_ms":
-        return perf.ttft_s * 1e3
+        return units.s_to_ms(perf.ttft_s)
     system = perf.output_tokens_per_s * replicas
-    return system / cards if metric == "output_tok_s_per_card" else system
+    return system / units_total * units_per_card if metric == "output_tok_s_per_card" else system
+
+
+def _predict_split(row: CalibrationRow, r, units_total: int, units_per_card: int, eff: Efficiency) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """A prefill/decode split: one decode instance of the row's tp/ep at its share of the batch;
+    the cards beyond it (if any) are prefill instances of one server each."""
+    decode_cards = r.par.cards
+    decode_replicas = max(1, units_total // decode_cards) if row.mode == "decode-only" else 1
+    per_replica = max(1, math.ceil(row.batch / decode_replicas))
+    perf = evaluate_replica(r, per_replica, row.input_len, row.output_len)
+    pool = decode_pool(perf)
+    if row.metric == "tpot_ms":
+        return units.s_to_ms(pool.tpot_s), per_replica
+    if row.metric.startswith("output_tok_s"):
+        system = pool.requests_per_s * row.output_len * decode_replicas
+        return (system / units_total * units_per_card if row.metric == "output_tok_s_per_card" else system), per_replica
+    # TTFT: prompts queue at the prefill instances (all at once in a burst), then the KV moves over.
+    prefill_units = max(units_total - decode_cards * decode_replicas, r.server_cards)
+    server = r.server_cards
+    tp = server if r.model.attention.num_heads % server == 0 else 1
+    pre_par = Parallelism(tp=tp, ep=server if r.model.moe and r.model.moe.num_routed_experts % server == 0 else 1)
+    pre = make_replica(r.model, r.card, r.precision_name, pre_par, row.kv_precision, engine=row.engine, efficiency=eff)
+    single = evaluate_replica(pre, 1, row.input_len, 1)
+    instances = max(1, prefill_units // pre_par.cards)
+    queued = row.batch / instances
+    wait = (queued - 1) / 2 * single.prefill_occupancy_s
+    ttft = single.prefill_s + wait + kv_transfer_s(pre, row.input_len) + units.ms_to_s(pre.factors.ttft_overhead_ms)
+    return units.s_to_ms(ttft), per_replica
 
 
 def predict_all(rows: list[CalibrationRow] | None = None, efficiency: Efficiency | None = None) -> list[Prediction]:
@@ -157,6 +305,12 @@ def median_abs_error_pct(predictions: list[Prediction], dataset: str | None = No
     for p in predictions:
         if p.error_pct is None or (dataset is not None and p.row.dataset != dataset):
             continue
-        key = "output_tok_s" if p.row.metric.startswith("output_tok_s") else p.row.metric
-        groups.setdefault(key, []).append(abs(p.error_pct))
+        groups.setdefault(metric_group(p.row.metric), []).append(abs(p.error_pct))
     return {k: statistics.median(v) for k, v in sorted(groups.items())}
+
+
+def source_key(row: CalibrationRow) -> str:
+    """The publication a row comes from (for leave-one-source-out): its URL without the fragment
+    and without a trailing pull-request or page number beyond the repository/page."""
+    url = row.source.split("#")[0].strip()
+    return url.split(" ")[0]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from optimizer.perf import evaluate, kv_transfer_s
-from optimizer.scenario import Scenario, scenario_efficiency
+from optimizer import units
+from optimizer.bands import quantile_factor
+from optimizer.perf import evaluate_replica, kv_transfer_s, make_replica
+from optimizer.scenario import Scenario, offer_engine
 from optimizer.specs import ModelSpec, load_cards
 
 if TYPE_CHECKING:
@@ -55,22 +57,26 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
             continue
         card = cards[offer.card]
         cps = offer.cards_per_server or card.cards_per_server
-        fresh = evaluate(
-            model, card, p.precision, p.parallelism, p.batch, w.input_tokens, w.output_tokens, scenario.kv_precision,
-            scenario_efficiency(scenario), context_len=w.context_tokens,
+        engine = offer_engine(scenario, offer, card.family)
+        replica = make_replica(
+            model, card, p.precision, p.parallelism, scenario.kv_precision, engine=engine,
+            spec=scenario.speculative, cards_per_server=cps,
         )
+        fresh = evaluate_replica(replica, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
+        conf = _confidence(scenario, card.family, engine, "moe" if model.moe else "dense")
         if not fresh.memory.fits:
             problems.append(f"{d.key}: needs {fresh.memory.total_gb:.1f} GB per card, {fresh.memory.capacity_gb:.1f} usable")
         if p.precision not in scenario.precisions:
             problems.append(f"{d.key}: precision {p.precision} is not allowed by the scenario")
         if d.role != "colocated":
-            rate = _check_pool(d, fresh, model, card, scenario, problems)
+            rate = _check_pool(d, fresh, replica, conf, scenario, problems)
             served[d.role] += group.count * (rate if w.load.requests_per_s is not None else rate * w.output_tokens)
         elif sla.statistic == "mean":
-            if sla.ttft_ms is not None and fresh.ttft_s * 1e3 > sla.ttft_ms + TOLERANCE:
-                problems.append(f"{d.key}: TTFT {fresh.ttft_s * 1e3:.1f} ms > {sla.ttft_ms:g} ms")
-            if sla.tpot_ms is not None and fresh.tpot_s * 1e3 > sla.tpot_ms + TOLERANCE:
-                problems.append(f"{d.key}: TPOT {fresh.tpot_s * 1e3:.1f} ms > {sla.tpot_ms:g} ms")
+            ttft_ms, tpot_ms = units.s_to_ms(fresh.ttft_s) * conf[0], units.s_to_ms(fresh.tpot_s) * conf[1]
+            if sla.ttft_ms is not None and ttft_ms > sla.ttft_ms + TOLERANCE:
+                problems.append(f"{d.key}: TTFT {ttft_ms:.1f} ms at confidence {sla.confidence:g} > {sla.ttft_ms:g} ms")
+            if sla.tpot_ms is not None and tpot_ms > sla.tpot_ms + TOLERANCE:
+                problems.append(f"{d.key}: TPOT {tpot_ms:.1f} ms at confidence {sla.confidence:g} > {sla.tpot_ms:g} ms")
         elif (sla.ttft_ms is not None and d.ttft_ms > sla.ttft_ms + TOLERANCE) or (
             sla.tpot_ms is not None and d.tpot_ms > sla.tpot_ms + TOLERANCE
         ):
@@ -80,7 +86,7 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
         if p.parallelism.cards > cps and not c.multi_server_replicas:
             problems.append(f"{d.key}: replica spans servers but multi_server_replicas is false")
         if d.role == "colocated":
-            served["colocated"] += group.count * _capacity(fresh, scenario)
+            served["colocated"] += group.count * _capacity(fresh, scenario, conf[2])
         used_cards[d.offer_id] = used_cards.get(d.offer_id, 0) + group.count * p.parallelism.cards
     if (served["prefill"] or served["decode"]) and not scenario.disaggregation:
         problems.append("prefill/decode replicas, but the scenario does not allow disaggregation")
@@ -131,35 +137,48 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
     return problems
 
 
-def _check_pool(d, fresh, model: ModelSpec, card, scenario: Scenario, problems: list[str]) -> float:  # type: ignore[no-untyped-def]
+def _confidence(scenario: Scenario, family: str, engine: str, model_class: str) -> tuple[float, float, float]:
+    """(TTFT, TPOT, throughput) multipliers at the scenario's confidence, from the error bands.
+    Repeats designs.confidence_factors on purpose: the checker shares no code with the plan model."""
+    q = scenario.sla.confidence
+    return (
+        max(1.0, quantile_factor(family, engine, model_class, "ttft_ms", q, upper=True)),
+        max(1.0, quantile_factor(family, engine, model_class, "tpot_ms", q, upper=True)),
+        min(1.0, quantile_factor(family, engine, model_class, "output_tok_s", q, upper=False)),
+    )
+
+
+def _check_pool(d, fresh, replica, conf, scenario: Scenario, problems: list[str]) -> float:  # type: ignore[no-untyped-def]
     """A prefill or decode replica: its SLA and its request rate, recomputed. A prefill replica
     runs at most MAX_PREFILL_UTILIZATION busy; its TTFT adds the M/D/1 wait at the utilisation
     the design claims and the KV hand-over."""
     sla, w = scenario.sla, scenario.workload
     claimed = d.requests_per_s or 0.0
     if d.role == "prefill":
-        rho = claimed * fresh.prefill_occupancy_s
-        transfer = kv_transfer_s(model, card, fresh.parallelism, w.input_tokens, scenario.kv_precision, scenario_efficiency(scenario))
+        rho = claimed / conf[2] * fresh.prefill_occupancy_s
+        transfer = kv_transfer_s(replica, w.input_tokens)
         tail = {"mean": None, "p90": 0.90, "p99": 0.99}[sla.statistic]
         factor = 1.0 if tail is None else math.log(1 / (1 - tail))
         if rho >= 1:
             problems.append(f"{d.key}: prefill replica over-subscribed (utilisation {rho:.2f})")
             return 0.0
-        ttft_ms = (fresh.prefill_s + factor * rho / (2 * (1 - rho)) * fresh.prefill_occupancy_s + transfer) * 1e3
+        front_end = units.ms_to_s(replica.factors.ttft_overhead_ms)
+        ttft_ms = units.s_to_ms(fresh.prefill_s + factor * rho / (2 * (1 - rho)) * fresh.prefill_occupancy_s + transfer + front_end) * conf[0]
         if sla.ttft_ms is not None and ttft_ms > sla.ttft_ms + TOLERANCE:
             problems.append(f"{d.key}: TTFT {ttft_ms:.1f} ms > {sla.ttft_ms:g} ms")
         return claimed
-    step_ms = fresh.decode.total_s * 1e3
-    if sla.tpot_ms is not None and step_ms > sla.tpot_ms + TOLERANCE:
-        problems.append(f"{d.key}: TPOT {step_ms:.1f} ms > {sla.tpot_ms:g} ms")
-    return fresh.batch / (max(1, w.output_tokens - 1) * fresh.decode.total_s)
+    token_ms = units.s_to_ms(fresh.decode.total_s) / fresh.accept_len * conf[1]
+    if sla.tpot_ms is not None and token_ms > sla.tpot_ms + TOLERANCE:
+        problems.append(f"{d.key}: TPOT {token_ms:.1f} ms > {sla.tpot_ms:g} ms")
+    return fresh.batch * fresh.accept_len / (max(1, w.output_tokens - 1) * fresh.decode.total_s) * conf[2]
 
 
-def _capacity(perf, scenario: Scenario) -> float:  # type: ignore[no-untyped-def]
+def _capacity(perf, scenario: Scenario, throughput_factor: float) -> float:  # type: ignore[no-untyped-def]
     load = scenario.workload.load
     if load.concurrent_users is not None:
         return float(perf.batch)
-    return perf.requests_per_s if load.requests_per_s is not None else perf.output_tokens_per_s
+    rate = perf.requests_per_s if load.requests_per_s is not None else perf.output_tokens_per_s
+    return rate * throughput_factor
 
 
 def assert_plan_valid(plan: Plan, scenario: Scenario, model: ModelSpec) -> None:

@@ -66,9 +66,13 @@ def predict(
     input_len: Annotated[int, typer.Option(help="Prompt tokens per request.")] = 1024,
     output_len: Annotated[int, typer.Option(help="Output tokens per request.")] = 256,
     max_seqs: Annotated[int | None, typer.Option(help="Engine cap on running sequences for --batch max.")] = None,
+    engine: Annotated[str | None, typer.Option(help="Serving engine profile (procure engines in catalog/engines.yaml); "
+                                                "default: the card family's mature 2026 engine.")] = None,
+    spec_method: Annotated[str, typer.Option(help="Speculative decoding: none, mtp, eagle, eagle3, ngram.")] = "none",
+    spec_accept_len: Annotated[float, typer.Option(help="Mean tokens emitted per decode step under speculation.")] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Predict memory, TTFT, TPOT and throughput of one replica.
+    """Predict memory, TTFT, TPOT and throughput of one replica, with 10-90 % bands.
 
     Example: procure predict --model llama-3.1-70b --card h200 --precision fp8 --tp 4 --batch 32
     """
@@ -91,14 +95,27 @@ def predict(
             raise InputError(
                 "--input-len/--output-len", f"{input_len}/{output_len}", "must be >= 0 and >= 1", "give token counts"
             )
+        from optimizer.efficiency import Speculative, get_engine
+
+        if engine is not None:
+            get_engine(engine)
+        try:
+            spec = Speculative(method=spec_method, accept_len=spec_accept_len)  # type: ignore[arg-type]
+        except ValueError:
+            raise InputError(
+                "--spec-method/--spec-accept-len", f"{spec_method}/{spec_accept_len}", "is not a speculative decoding setting",
+                "use --spec-method none|mtp|eagle|eagle3|ngram and --spec-accept-len between 1 and 16",
+            ) from None
         if batch == "max":
-            result = perf_mod.evaluate_max_batch(m, c, precision, par, input_len, output_len, kv_precision, max_seqs)
+            result = perf_mod.evaluate_max_batch(
+                m, c, precision, par, input_len, output_len, kv_precision, max_seqs, engine=engine, spec=spec
+            )
         else:
             try:
                 b = int(batch)
             except ValueError:
                 raise InputError("--batch", batch, "is not an integer or 'max'", "use e.g. --batch 32 or --batch max") from None
-            result = perf_mod.evaluate(m, c, precision, par, b, input_len, output_len, kv_precision)
+            result = perf_mod.evaluate(m, c, precision, par, b, input_len, output_len, kv_precision, engine=engine, spec=spec)
         typer.echo(_dump(predict_json(result)) if as_json else predict_table(result, c, m))
         return 0
 
@@ -107,24 +124,70 @@ def predict(
 
 @app.command()
 def validate(
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Predict every row of this CSV (calibration format); never fits on it.")] = None,
+    cv: Annotated[bool, typer.Option("--cv", help="Leave-one-source-out: refit without each source, per family x engine x metric.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Predict every published measurement in catalog/calibration.csv and print the errors.
+    """Predict published measurements (the shipped calibration files, or --csv FILE) and print the errors.
 
-    Example: procure validate
+    Example: procure validate --csv my_runs.csv --json
     """
 
     def body() -> int:
-        from optimizer.calibration import DATASETS, median_abs_error_pct, predict_all
+        from optimizer.calibration import DATASETS, load_rows, median_abs_error_pct, predict_all
         from optimizer.report_predict import validate_json, validate_table
 
-        preds = predict_all()
+        rows = load_rows(csv_file) if csv_file is not None else load_rows()
+        if cv:
+            typer.echo(_cv_report(rows, as_json))
+            return 0
+        preds = predict_all(rows)
         summaries = {"all": median_abs_error_pct(preds)}
-        summaries.update({name: median_abs_error_pct(preds, name) for name in DATASETS})
+        if csv_file is None:
+            summaries.update({name: median_abs_error_pct(preds, name) for name in DATASETS})
         typer.echo(_dump(validate_json(preds, summaries)) if as_json else validate_table(preds, summaries))
         return 0
 
     _run(body)
+
+
+def _cv_report(rows: list[Any], as_json: bool) -> str:
+    """In-sample and leave-one-source-out errors per card family x engine x metric."""
+    import statistics
+
+    from optimizer import fit as fit_mod
+    from optimizer.calibration import metric_group, predict_row
+    from optimizer.efficiency import load_efficiency
+    from optimizer.report_predict import cv_table
+    from optimizer.specs import load_cards
+
+    base = load_efficiency()
+    used = fit_mod.fit_rows(rows)
+    inside = [predict_row(r, base) for r in used]
+    progress = _progress("leave-one-source-out")
+    cv = fit_mod.leave_one_source_out(
+        used, base, base, progress=(lambda n, total, src: progress(n, total)) if progress else None,
+    )
+    cards = load_cards()
+    cells: dict[tuple[str, str, str], tuple[list[float], list[float]]] = {}
+    for p_in, p_cv in zip(inside, cv):
+        r = p_in.row
+        key = (cards[r.card_id].family, r.engine or "", metric_group(r.metric))
+        a, b = cells.setdefault(key, ([], []))
+        if p_in.error_pct is not None:
+            a.append(abs(p_in.error_pct))
+        if p_cv.error_pct is not None:
+            b.append(abs(p_cv.error_pct))
+    table = [
+        (fam, eng, metric, len(a), statistics.median(a) if a else None, statistics.median(b) if b else None)
+        for (fam, eng, metric), (a, b) in sorted(cells.items())
+    ]
+    overall = {"in_sample": fit_mod.median_ape_by_metric(inside), "cv": fit_mod.median_ape_by_metric(cv),
+               "cv_concordance": round(fit_mod.concordance(cv), 3)}
+    if as_json:
+        return _dump({"cells": [dict(zip(("family", "engine", "metric", "rows", "in_sample_median_ape", "cv_median_ape"), c)) for c in table],
+                      "overall": overall})
+    return cv_table(table) + f"\n\nall rows: in-sample {overall['in_sample']}; leave-one-source-out {overall['cv']}; concordance {overall['cv_concordance']}"
 
 
 @app.command()
@@ -179,10 +242,10 @@ def solve(
 
 
 def _summary(result: Any, md_path: Path) -> str:
-    from optimizer.report import moe_note, recommendation
+    from optimizer.report import model_note, recommendation
 
     lines = [recommendation(result).replace("**", "")]
-    note = moe_note(result)
+    note = model_note(result)
     if note:
         lines.append(f"  note: {note}")
     if result.diagnosis:

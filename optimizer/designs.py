@@ -10,21 +10,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from optimizer import units
+from optimizer.bands import quantile_factor
 from optimizer.errors import InputError
 from optimizer.perf import (
-    KV_BYTES,
     Parallelism,
+    Replica,
     ReplicaPerf,
     check_parallelism,
     compute_precision_for,
     decode_pool,
-    evaluate,
+    evaluate_replica,
     kv_transfer_s,
+    make_replica,
     max_batch,
     prefill_pool,
 )
-from optimizer.scenario import Offer, Scenario, scenario_efficiency
-from optimizer.specs import Card, ModelSpec, get_precision, load_cards, load_efficiency
+from optimizer.scenario import Offer, Scenario, offer_engine
+from optimizer.specs import Card, ModelSpec, get_precision, load_cards
 
 PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
 
@@ -123,20 +126,40 @@ def latency_at_statistic(perf: ReplicaPerf, perf_tail: ReplicaPerf | None, stati
     longer prompt (its decode shares steps with the same interference)."""
     tail = PERCENTILE_TAIL[statistic]
     if tail is None:
-        return perf.ttft_s * 1e3, perf.tpot_s * 1e3
+        return units.s_to_ms(perf.ttft_s), units.s_to_ms(perf.tpot_s)
     p = perf_tail or perf
     wait = max(0.0, p.ttft_s - p.prefill_s)
     ttft = p.prefill_s + wait * math.log(1 / (1 - tail))
-    return ttft * 1e3, max(perf.tpot_s, p.tpot_s) * 1e3
+    return units.s_to_ms(ttft), units.s_to_ms(max(perf.tpot_s, p.tpot_s))
 
 
-def capacity_of(perf: ReplicaPerf, scenario: Scenario) -> float:
+@dataclass(frozen=True)
+class ConfidenceFactors:
+    """Multipliers on the model's central predictions at the scenario's `sla.confidence`: latencies
+    up (the upper quantile of the cross-validated error of the design's cell), throughput down."""
+
+    ttft: float
+    tpot: float
+    throughput: float
+
+
+def confidence_factors(scenario: Scenario, card: Card, engine: str, model: ModelSpec) -> ConfidenceFactors:
+    q = scenario.sla.confidence
+    kind = "moe" if model.moe else "dense"
+    return ConfidenceFactors(
+        ttft=max(1.0, quantile_factor(card.family, engine, kind, "ttft_ms", q, upper=True)),
+        tpot=max(1.0, quantile_factor(card.family, engine, kind, "tpot_ms", q, upper=True)),
+        throughput=min(1.0, quantile_factor(card.family, engine, kind, "output_tok_s", q, upper=False)),
+    )
+
+
+def capacity_of(perf: ReplicaPerf, scenario: Scenario, throughput_factor: float = 1.0) -> float:
     load = scenario.workload.load
     if load.concurrent_users is not None:
         return float(perf.batch)
     if load.requests_per_s is not None:
-        return perf.requests_per_s
-    return perf.output_tokens_per_s
+        return perf.requests_per_s * throughput_factor
+    return perf.output_tokens_per_s * throughput_factor
 
 
 def meets_sla(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> bool:
@@ -199,7 +222,8 @@ def _offer_designs(
     scenario: Scenario, model: ModelSpec, offer: Offer, card: Card, summary: OfferSummary, cache: PerfCache
 ) -> list[Design]:
     cps = offer_cards_per_server(offer, card)
-    eff = load_efficiency()
+    engine = offer_engine(scenario, offer, card.family)
+    conf = confidence_factors(scenario, card, engine, model)
     out: list[Design] = []
     for precision_name in scenario.precisions:
         precision = get_precision(precision_name)
@@ -218,24 +242,25 @@ def _offer_designs(
                         continue
                     if _placement_problem(par, cps, scenario):
                         continue
-                    best = _best_batch(scenario, model, card, precision_name, par, eff, summary, cache)
+                    r = make_replica(
+                        model, card, precision_name, par, scenario.kv_precision, engine=engine,
+                        spec=scenario.speculative, cards_per_server=cps,
+                    )
+                    best = _best_batch(scenario, r, conf, summary, cache)
                     if best is not None:
                         out.append(Design(offer.id, *best))
                     if scenario.disaggregation:
-                        out.extend(_pd_designs(scenario, model, card, offer.id, precision_name, par, eff, cache))
+                        out.extend(_pd_designs(scenario, r, conf, offer.id, cache))
     if not out and not summary.reasons:
         summary.reasons.append(_no_design_reason(summary, scenario))
     return out
 
 
 def _best_batch(
-    scenario: Scenario, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, eff,  # type: ignore[no-untyped-def]
-    summary: OfferSummary, cache: PerfCache,
+    scenario: Scenario, r: Replica, conf: ConfidenceFactors, summary: OfferSummary, cache: PerfCache,
 ) -> tuple[ReplicaPerf, float, float, float] | None:
     w = scenario.workload
-    precision = get_precision(precision_name)
-    b_max = max_batch(model, card, precision, KV_BYTES[scenario.kv_precision], par, w.context_tokens, eff.defaults)
-    efficiency = scenario_efficiency(scenario)
+    b_max = max_batch(r, w.context_tokens)
     if b_max < 1:
         return None
     summary.fitting_shapes += 1
@@ -243,19 +268,11 @@ def _best_batch(
     if not batches:
         return None
 
-    def run(batch: int, input_len: int) -> ReplicaPerf:
-        key = (model.id, card.id, precision_name, par, batch, input_len, w.output_tokens, scenario.kv_precision)
-        if key not in cache:
-            cache[key] = evaluate(
-                model, card, precision_name, par, batch, input_len, w.output_tokens, scenario.kv_precision,
-                efficiency, context_len=w.context_tokens,
-            )
-        return cache[key]
-
     def at(batch: int) -> tuple[ReplicaPerf, float, float]:
-        perf = run(batch, w.input_tokens)
-        tail = run(batch, w.input_tokens_p90) if scenario.sla.statistic != "mean" and w.input_tokens_p90 else None
-        return (perf, *latency_at_statistic(perf, tail, scenario.sla.statistic))
+        perf = _run(r, batch, w.input_tokens, scenario, cache)
+        tail = _run(r, batch, w.input_tokens_p90, scenario, cache) if scenario.sla.statistic != "mean" and w.input_tokens_p90 else None
+        ttft, tpot = latency_at_statistic(perf, tail, scenario.sla.statistic)
+        return perf, ttft * conf.ttft, tpot * conf.tpot
 
     first = at(batches[0])
     summary.best_ttft_ms = first[1] if summary.best_ttft_ms is None else min(summary.best_ttft_ms, first[1])
@@ -272,43 +289,43 @@ def _best_batch(
         else:
             hi = mid
     perf, ttft, tpot = best
-    return perf, ttft, tpot, capacity_of(perf, scenario)
+    return perf, ttft, tpot, capacity_of(perf, scenario, conf.throughput)
+
+
+def _run(r: Replica, batch: int, input_len: int, scenario: Scenario, cache: PerfCache) -> ReplicaPerf:
+    w = scenario.workload
+    key = (r.model.id, r.card.id, r.precision_name, r.par, r.engine_id, r.spec, r.cards_per_server, batch, input_len,
+           w.output_tokens, scenario.kv_precision, w.context_tokens)
+    if key not in cache:
+        cache[key] = evaluate_replica(r, batch, input_len, w.output_tokens, context_len=w.context_tokens)
+    return cache[key]
 
 
 def _pd_designs(
-    scenario: Scenario, model: ModelSpec, card: Card, offer_id: str, precision_name: str, par: Parallelism, eff,  # type: ignore[no-untyped-def]
-    cache: PerfCache,
+    scenario: Scenario, r: Replica, conf: ConfidenceFactors, offer_id: str, cache: PerfCache,
 ) -> list[Design]:
     """A prefill replica (one prompt at a time, utilisation chosen so TTFT with queueing and the KV
-    hand-over meets the SLA) and a decode replica (the largest batch whose step meets the TPOT SLA)."""
+    hand-over meets the SLA) and a decode replica (the largest batch whose step meets the TPOT SLA),
+    both at the scenario's confidence."""
     w, sla = scenario.workload, scenario.sla
-    efficiency = scenario_efficiency(scenario)
-    b_max = max_batch(model, card, get_precision(precision_name), KV_BYTES[scenario.kv_precision], par, w.context_tokens, eff.defaults)
+    b_max = max_batch(r, w.context_tokens)
     if b_max < 1:
         return []
-
-    def run(batch: int) -> ReplicaPerf:
-        key = (model.id, card.id, precision_name, par, batch, w.input_tokens, w.output_tokens, scenario.kv_precision)
-        if key not in cache:
-            cache[key] = evaluate(
-                model, card, precision_name, par, batch, w.input_tokens, w.output_tokens, scenario.kv_precision,
-                efficiency, context_len=w.context_tokens,
-            )
-        return cache[key]
-
     out = []
-    single = run(1)
-    transfer = kv_transfer_s(model, card, par, w.input_tokens, scenario.kv_precision, efficiency)
+    single = _run(r, 1, w.input_tokens, scenario, cache)
+    transfer = kv_transfer_s(r, w.input_tokens)
     tail = PERCENTILE_TAIL[sla.statistic]
     wait_factor = 1.0 if tail is None else math.log(1 / (1 - tail))
-    pool = prefill_pool(single, transfer, None if sla.ttft_ms is None else sla.ttft_ms / 1e3, wait_factor)
+    budget = None if sla.ttft_ms is None else units.ms_to_s(sla.ttft_ms) / conf.ttft
+    pool = prefill_pool(single, transfer, budget, wait_factor)
     if pool is not None:
-        out.append(Design(offer_id, single, pool.ttft_s * 1e3, 0.0, _pool_capacity(pool.requests_per_s, scenario),
-                          "prefill", pool.requests_per_s))
+        out.append(Design(offer_id, single, units.s_to_ms(pool.ttft_s) * conf.ttft, 0.0,
+                          _pool_capacity(pool.requests_per_s * conf.throughput, scenario), "prefill",
+                          pool.requests_per_s * conf.throughput))
     batches = sorted(b for b in set(scenario.search.batches) if b <= b_max)
 
     def meets(b: int) -> bool:
-        return sla.tpot_ms is None or decode_pool(run(b)).tpot_s * 1e3 <= sla.tpot_ms
+        return sla.tpot_ms is None or units.s_to_ms(decode_pool(_run(r, b, w.input_tokens, scenario, cache)).tpot_s) * conf.tpot <= sla.tpot_ms
 
     # The decode step grows with the batch: bisect for the largest batch meeting TPOT.
     lo, hi = -1, len(batches)
@@ -316,10 +333,11 @@ def _pd_designs(
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if meets(batches[mid]) else (lo, mid)
     if lo >= 0:
-        perf = run(batches[lo])
+        perf = _run(r, batches[lo], w.input_tokens, scenario, cache)
         dec = decode_pool(perf)
-        out.append(Design(offer_id, perf, 0.0, dec.tpot_s * 1e3, _pool_capacity(dec.requests_per_s, scenario),
-                          "decode", dec.requests_per_s))
+        out.append(Design(offer_id, perf, 0.0, units.s_to_ms(dec.tpot_s) * conf.tpot,
+                          _pool_capacity(dec.requests_per_s * conf.throughput, scenario), "decode",
+                          dec.requests_per_s * conf.throughput))
     return out
 
 

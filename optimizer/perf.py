@@ -8,29 +8,38 @@ A replica is one copy of the model on `cards = max(tp, ep) * pp` cards:
   combine all-to-all per MoE layer. When `ep > tp`, attention runs data-parallel: `ep / tp` groups
   of `tp` cards each serve their share of the sequences (so each keeps only its own KV cache).
 
+A step is timed operator by operator, each on its own roofline (DESIGN.md section 3):
+dense GEMMs (attention projections, dense FFNs, shared experts, LM head), grouped expert GEMMs
+(the distinct experts a batch touches; with few tokens per expert their weights stream at an
+achieved bandwidth `mbu x expert_bw`, with many they run at the GEMM MFU), attention (KV read:
+MLA's latent or GQA heads; score FLOPs), then TP all-reduces and EP all-to-alls, and fixed costs
+(per step, per MoE layer). The factors come from `efficiency.Efficiency.resolve(family, engine)`.
+Speculative decoding verifies `draft_tokens` per sequence per step and emits `accept_len`.
+
 Everything is decimal SI (see units.py) and every time is in seconds unless the name says `_ms`.
-The physics follows DESIGN.md section 3; the efficiency factors come from catalog/efficiency.yaml.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from optimizer import units
-from optimizer.errors import InvalidParallelism, UnsupportedPrecision
-from optimizer.params import ParamCounts, count_params
-from optimizer.specs import (
-    Card,
-    Efficiency,
-    FamilyEfficiency,
-    ModelSpec,
-    Precision,
+from optimizer.efficiency import (
+    NO_SPECULATION,
+    EngineProfile,
+    Factors,
     ServingDefaults,
-    get_precision,
+    Speculative,
+    default_engine,
+    get_engine,
     load_efficiency,
 )
+from optimizer.efficiency import Efficiency as Efficiency
+from optimizer.errors import InvalidParallelism, UnsupportedPrecision
+from optimizer.params import ParamCounts, count_params
+from optimizer.specs import Card, ModelSpec, Precision, get_precision
 
 KV_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
 
@@ -61,6 +70,45 @@ class Parallelism:
 
 
 @dataclass(frozen=True)
+class Replica:
+    """Everything one replica's timing depends on, resolved once: the model, the card and the
+    server it sits in (cards per server come from the offer, not the catalog card), the weight
+    format, the parallel split, the engine and its fitted factors, speculative decoding."""
+
+    model: ModelSpec
+    card: Card
+    precision_name: str
+    precision: Precision
+    compute: str
+    kv_bytes: float
+    par: Parallelism
+    engine_id: str
+    engine: EngineProfile
+    factors: Factors
+    defaults: ServingDefaults
+    spec: Speculative = NO_SPECULATION
+    cards_per_server: int = 0  # 0: the catalog card's
+
+    @property
+    def server_cards(self) -> int:
+        return self.cards_per_server or self.card.cards_per_server
+
+    @property
+    def peak_flops(self) -> float:
+        return units.tflops_to_flops(self.card.dense_tflops[self.compute])  # type: ignore[index]
+
+    @property
+    def attention_flops_peak(self) -> float:
+        """Attention kernels (FlashAttention, FlashMLA) run in 16-bit even under FP8 weights."""
+        tflops = self.card.dense_tflops
+        return units.tflops_to_flops(tflops.get("bf16") or tflops.get("fp16") or tflops[self.compute])  # type: ignore[index]
+
+    @property
+    def mem_bw(self) -> float:
+        return units.gbs_to_bytes_per_s(self.card.mem_bw_gbs)
+
+
+@dataclass(frozen=True)
 class MemoryBreakdown:
     weights_gb: float
     kv_cache_gb: float
@@ -79,16 +127,20 @@ class MemoryBreakdown:
 
 @dataclass(frozen=True)
 class StepBreakdown:
-    """One decode step (or one prefill) of the replica, split into its parts."""
+    """One decode step (or one prefill) of the replica, split into its parts. `busy_s` is the sum
+    over operators of max(memory, compute) of each; `memory_s` and `compute_s` are the sums of
+    each side alone (they name the bottleneck)."""
 
     memory_s: float
     compute_s: float
     communication_s: float
     overhead_s: float
+    busy_s: float = -1.0
 
     @property
     def total_s(self) -> float:
-        return max(self.memory_s, self.compute_s) + self.communication_s + self.overhead_s
+        busy = self.busy_s if self.busy_s >= 0 else max(self.memory_s, self.compute_s)
+        return busy + self.communication_s + self.overhead_s
 
     @property
     def bottleneck(self) -> str:
@@ -117,6 +169,9 @@ class ReplicaPerf:
     output_tokens_per_s: float
     requests_per_s: float
     prefill_occupancy_s: float      # whole-replica time one prompt costs when prompts keep coming
+    engine: str = ""
+    accept_len: float = 1.0
+    factors: Factors | None = field(default=None, compare=False)
 
     @property
     def fits(self) -> bool:
@@ -133,6 +188,11 @@ class ReplicaPerf:
     @property
     def bottleneck(self) -> str:
         return self.decode.bottleneck
+
+    @property
+    def decode_token_s(self) -> float:
+        """Time per emitted token of one sequence with no prefill in between (step / accept_len)."""
+        return self.decode.total_s / self.accept_len
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,8 +248,32 @@ def check_parallelism(model: ModelSpec, par: Parallelism) -> None:
             )
 
 
+def make_replica(
+    model: ModelSpec, card: Card, precision_name: str, par: Parallelism, kv_precision: str = "bf16",
+    *, engine: str | None = None, efficiency: Efficiency | None = None, spec: Speculative | None = None,
+    cards_per_server: int | None = None,
+) -> Replica:
+    """Resolve a design once: precision on this card, split, engine profile and fitted factors.
+    `engine` None: the card family's default engine (engines.yaml `default_for`)."""
+    precision = get_precision(precision_name)
+    compute = compute_precision_for(card, precision_name, precision)
+    check_parallelism(model, par)
+    if kv_precision not in KV_BYTES:
+        raise UnsupportedPrecision(
+            "--kv-precision", kv_precision, "is not a KV cache format", f"use one of {', '.join(KV_BYTES)}"
+        )
+    efficiency = efficiency or load_efficiency()
+    engine_id = engine or default_engine(card.family)
+    return Replica(
+        model=model, card=card, precision_name=precision_name, precision=precision, compute=compute,
+        kv_bytes=KV_BYTES[kv_precision], par=par, engine_id=engine_id, engine=get_engine(engine_id),
+        factors=efficiency.resolve(card.family, engine_id), defaults=efficiency.defaults,
+        spec=spec or NO_SPECULATION, cards_per_server=cards_per_server or 0,
+    )
+
+
 # --------------------------------------------------------------------------------------------
-# Physics
+# Architecture: parameters and KV
 
 
 @lru_cache(maxsize=256)
@@ -197,17 +281,23 @@ def params_of(model: ModelSpec) -> ParamCounts:
     return count_params(model)
 
 
+def _kv_layers(model: ModelSpec) -> int:
+    """Layers whose KV grows with the context (linear-attention and sliding-window layers excluded)."""
+    return model.attention.kv_layers or model.num_layers
+
+
 def kv_bytes_per_token(model: ModelSpec, kv_bytes: float) -> float:
     """KV cache of one token for the whole model (all layers, all KV heads).
 
     MHA/GQA: 2 (K and V) x layers x kv_heads x head_dim x bytes.
     MLA: layers x (kv_lora_rank + qk_rope_head_dim) x bytes: one compressed latent per token.
-    """
+    Only layers with full attention keep a per-token cache (`attention.kv_layers`)."""
     a = model.attention
+    layers = _kv_layers(model)
     if a.kind == "mla":
         assert a.kv_lora_rank and a.qk_rope_head_dim
-        return model.num_layers * (a.kv_lora_rank + a.qk_rope_head_dim) * kv_bytes
-    return 2 * model.num_layers * a.num_kv_heads * a.head_dim * kv_bytes
+        return layers * (a.kv_lora_rank + a.qk_rope_head_dim) * kv_bytes
+    return 2 * layers * a.num_kv_heads * a.head_dim * kv_bytes
 
 
 def kv_bytes_per_token_per_card(model: ModelSpec, kv_bytes: float, par: Parallelism) -> float:
@@ -216,7 +306,7 @@ def kv_bytes_per_token_per_card(model: ModelSpec, kv_bytes: float, par: Parallel
     GQA heads split over TP ranks; when TP exceeds the KV heads each head is replicated. The MLA
     latent is not split by TP: every TP rank holds it for its sequences.
     """
-    layers = math.ceil(model.num_layers / par.pp)
+    layers = math.ceil(_kv_layers(model) / par.pp)
     a = model.attention
     if a.kind == "mla":
         assert a.kv_lora_rank and a.qk_rope_head_dim
@@ -244,7 +334,9 @@ class _Stage:
     head_params: float        # embedding and/or LM head on this stage (vocab-parallel over TP)
 
 
-def _heaviest_stage(p: ParamCounts, model: ModelSpec, pp: int) -> _Stage:
+@lru_cache(maxsize=1024)
+def _heaviest_stage(model: ModelSpec, pp: int) -> _Stage:
+    p = params_of(model)
     layers = math.ceil(model.num_layers / pp)
     share = layers / model.num_layers
     routed = p.routed_expert_total * share
@@ -254,52 +346,8 @@ def _heaviest_stage(p: ParamCounts, model: ModelSpec, pp: int) -> _Stage:
     return _Stage(layers, moe_layers, nonrouted, routed, head)
 
 
-def _link(card: Card, group: int, eff: FamilyEfficiency, defaults: ServingDefaults, *, collective: str) -> tuple[float, float]:
-    """(bytes/s per card, latency s) that a group of `group` cards achieves for a collective.
-
-    Inside a server: on a switch every card gets its full unidirectional bandwidth; on a mesh a
-    group of g cards can use only its g-1 links to one another; PCIe cards go through the host.
-    Across servers the NIC carries it.
-    """
-    if group > card.cards_per_server:
-        return units.gbps_to_bytes_per_s(card.nic_gbps_per_card) * eff.link_efficiency, units.us_to_s(defaults.nic_latency_us)
-    s = card.scaleup
-    if s.topology == "mesh":
-        gbs = s.unidir_gbs_per_pair * min(group - 1, s.mesh_links or 1)
-    elif s.topology == "pcie":
-        gbs = min(s.unidir_gbs_per_card, card.pcie_bidir_gbs / 2)
-    else:
-        gbs = s.unidir_gbs_per_card
-    latency = units.us_to_s(eff.collective_latency_us)
-    if s.topology == "pcie" or collective == "ring":
-        latency *= group - 1  # a ring through the host pays one hop per peer
-    return units.gbs_to_bytes_per_s(gbs) * eff.link_efficiency, latency
-
-
-def _allreduce_s(card: Card, group: int, message_bytes: float, eff: FamilyEfficiency, d: ServingDefaults) -> float:
-    if group <= 1:
-        return 0.0
-    bw, lat = _link(card, group, eff, d, collective="allreduce")
-    return 2 * (group - 1) / group * message_bytes / bw + lat
-
-
-def _alltoall_s(card: Card, group: int, send_bytes: float, eff: FamilyEfficiency, d: ServingDefaults) -> float:
-    if group <= 1:
-        return 0.0
-    bw, lat = _link(card, group, eff, d, collective="alltoall")
-    return send_bytes * (group - 1) / group / bw + lat
-
-
-def _p2p_s(card: Card, crosses_server: bool, message_bytes: float, eff: FamilyEfficiency, d: ServingDefaults) -> float:
-    if crosses_server:
-        bw = units.gbps_to_bytes_per_s(card.nic_gbps_per_card) * eff.link_efficiency
-        return message_bytes / bw + units.us_to_s(d.nic_latency_us)
-    bw = units.gbs_to_bytes_per_s(card.scaleup.unidir_gbs_per_pair) * eff.link_efficiency
-    return message_bytes / bw + units.us_to_s(eff.collective_latency_us)
-
-
 def _attention_flops_per_token(model: ModelSpec, context: float, *, prefill: bool) -> float:
-    """Score and value FLOPs of one token attending to `context` tokens, all layers.
+    """Score and value FLOPs of one token attending to `context` tokens, all full-attention layers.
 
     Decode with MLA works in the latent space (weights absorbed): the score and value dimensions
     are the latent. Prefill with MLA expands keys and values per head."""
@@ -312,33 +360,88 @@ def _attention_flops_per_token(model: ModelSpec, context: float, *, prefill: boo
             dims = (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank
     else:
         dims = 2 * a.head_dim
-    return 2 * a.num_heads * dims * context * model.num_layers
+    return 2 * a.num_heads * dims * context * _kv_layers(model)
+
+
+# --------------------------------------------------------------------------------------------
+# Communication
+
+
+def _link(r: Replica, group: int, *, collective: str) -> tuple[float, float]:
+    """(bytes/s per card, latency s) that a group of `group` cards achieves for a collective.
+
+    Inside a server: on a switch every card gets its full unidirectional bandwidth; on a mesh a
+    group of g cards can use only its g-1 links to one another; PCIe cards go through the host.
+    Across servers (the offer's server size) the NIC carries it.
+    """
+    f, card = r.factors, r.card
+    if group > r.server_cards:
+        return units.gbps_to_bytes_per_s(card.nic_gbps_per_card) * f.link_efficiency, units.us_to_s(r.defaults.nic_latency_us)
+    s = card.scaleup
+    if s.topology == "mesh":
+        gbs = s.unidir_gbs_per_pair * min(group - 1, s.mesh_links or 1)
+    elif s.topology == "pcie":
+        gbs = min(s.unidir_gbs_per_card, card.pcie_bidir_gbs / 2)
+    else:
+        gbs = s.unidir_gbs_per_card
+    latency = units.us_to_s(f.collective_latency_us)
+    if s.topology == "pcie" or collective == "ring":
+        latency *= group - 1  # a ring through the host pays one hop per peer
+    return units.gbs_to_bytes_per_s(gbs) * f.link_efficiency, latency
+
+
+def _allreduce_s(r: Replica, group: int, message_bytes: float) -> float:
+    if group <= 1:
+        return 0.0
+    bw, lat = _link(r, group, collective="allreduce")
+    return 2 * (group - 1) / group * message_bytes / bw + lat
+
+
+def _alltoall_s(r: Replica, group: int, send_bytes: float) -> float:
+    if group <= 1:
+        return 0.0
+    bw, lat = _link(r, group, collective="alltoall")
+    return send_bytes * (group - 1) / group / bw + lat
+
+
+def _p2p_s(r: Replica, crosses_server: bool, message_bytes: float) -> float:
+    if crosses_server:
+        bw = units.gbps_to_bytes_per_s(r.card.nic_gbps_per_card) * r.factors.link_efficiency
+        return message_bytes / bw + units.us_to_s(r.defaults.nic_latency_us)
+    bw = units.gbs_to_bytes_per_s(r.card.scaleup.unidir_gbs_per_pair) * r.factors.link_efficiency
+    return message_bytes / bw + units.us_to_s(r.factors.collective_latency_us)
+
+
+def _stage_comm_s(r: Replica, st: _Stage, tokens_per_group: float, tokens_per_stage: float) -> float:
+    """TP all-reduces (two per layer) and EP all-to-alls (dispatch and combine per MoE layer)."""
+    model, par = r.model, r.par
+    hidden_bytes = model.hidden_size * r.defaults.activation_bytes
+    comm = 2 * st.layers * _allreduce_s(r, par.tp, tokens_per_group * hidden_bytes)
+    if par.ep > 1 and st.moe_layers:
+        assert model.moe is not None
+        send = tokens_per_stage / par.stage_width * model.moe.experts_per_token * hidden_bytes
+        comm += 2 * st.moe_layers * _alltoall_s(r, par.stage_width, send)
+    return comm
+
+
+def _pp_handoff_s(r: Replica, tokens: float) -> float:
+    """Activations handed from stage to stage; a boundary crosses servers when the replica is
+    larger than one of the offer's servers."""
+    if r.par.pp == 1:
+        return 0.0
+    message = tokens * r.model.hidden_size * r.defaults.activation_bytes
+    crosses = r.par.cards > r.server_cards
+    return (r.par.pp - 1) * _p2p_s(r, crosses, message)
+
+
+# --------------------------------------------------------------------------------------------
+# Memory
 
 
 def _weights_per_card_bytes(st: _Stage, par: Parallelism, bytes_per_param: float) -> float:
     return (
         st.nonrouted_params / par.tp + st.routed_params / par.stage_width + st.head_params / par.tp
     ) * bytes_per_param
-
-
-def memory_breakdown(
-    model: ModelSpec, card: Card, precision: Precision, kv_bytes: float, par: Parallelism,
-    batch: int, context_len: int, defaults: ServingDefaults,
-) -> MemoryBreakdown:
-    """Memory of one card of the heaviest stage with `batch` sequences of `context_len` tokens."""
-    p = params_of(model)
-    st = _heaviest_stage(p, model, par.pp)
-    weights = _weights_per_card_bytes(st, par, precision.bytes_per_param)
-    seqs_per_group = math.ceil(batch / par.attention_dp)
-    kv = seqs_per_group * context_len * kv_bytes_per_token_per_card(model, kv_bytes, par)
-    activations = _activation_bytes(model, par, defaults, seqs_per_group)
-    return MemoryBreakdown(
-        weights_gb=units.bytes_to_gb(weights),
-        kv_cache_gb=units.bytes_to_gb(kv),
-        activations_gb=units.bytes_to_gb(activations),
-        overhead_gb=defaults.runtime_overhead_gb,
-        capacity_gb=card.mem_gb * defaults.usable_mem_fraction,
-    )
 
 
 def _activation_bytes(model: ModelSpec, par: Parallelism, d: ServingDefaults, seqs: int) -> float:
@@ -353,129 +456,183 @@ def _activation_bytes(model: ModelSpec, par: Parallelism, d: ServingDefaults, se
     return d.max_batched_tokens * per_token + logits
 
 
-def max_batch(
-    model: ModelSpec, card: Card, precision: Precision, kv_bytes: float, par: Parallelism,
-    context_len: int, defaults: ServingDefaults, max_running_seqs: int | None = None,
-) -> int:
+def memory_breakdown(r: Replica, batch: int, context_len: int) -> MemoryBreakdown:
+    """Memory of one card of the heaviest stage with `batch` sequences of `context_len` tokens."""
+    model, par, d = r.model, r.par, r.defaults
+    st = _heaviest_stage(model, par.pp)
+    weights = _weights_per_card_bytes(st, par, r.precision.bytes_per_param)
+    seqs_per_group = math.ceil(batch / par.attention_dp)
+    kv = seqs_per_group * context_len * kv_bytes_per_token_per_card(model, r.kv_bytes, par)
+    activations = _activation_bytes(model, par, d, seqs_per_group)
+    return MemoryBreakdown(
+        weights_gb=units.bytes_to_gb(weights),
+        kv_cache_gb=units.bytes_to_gb(kv),
+        activations_gb=units.bytes_to_gb(activations),
+        overhead_gb=d.runtime_overhead_gb,
+        capacity_gb=r.card.mem_gb * d.usable_mem_fraction,
+    )
+
+
+def max_batch(r: Replica, context_len: int, max_running_seqs: int | None = None) -> int:
     """Largest running batch whose KV cache fits, capped by the engine's running-sequence limit
     (per attention group). 0 when even the weights do not fit."""
-    cap = (max_running_seqs or defaults.max_running_seqs) * par.attention_dp
+    cap = (max_running_seqs or r.engine.max_running_seqs) * r.par.attention_dp
     # Memory is affine in the sequences per attention group (KV and logits per sequence), so the
     # largest batch follows from the empty and the one-sequence breakdowns.
-    empty = memory_breakdown(model, card, precision, kv_bytes, par, 0, context_len, defaults)
-    one = memory_breakdown(model, card, precision, kv_bytes, par, 1, context_len, defaults)
+    empty = memory_breakdown(r, 0, context_len)
+    one = memory_breakdown(r, 1, context_len)
     per_seq_gb = one.total_gb - empty.total_gb
     free_gb = empty.capacity_gb - empty.total_gb
     if free_gb < per_seq_gb:
         return 0
     seqs = int(free_gb / per_seq_gb)
-    while seqs > 0 and not memory_breakdown(
-        model, card, precision, kv_bytes, par, seqs * par.attention_dp, context_len, defaults
-    ).fits:  # guard against rounding at the boundary
-        seqs -= 1
-    return min(cap, seqs * par.attention_dp)
+    while seqs > 0 and not memory_breakdown(r, seqs * r.par.attention_dp, context_len).fits:
+        seqs -= 1  # guard against rounding at the boundary
+    return min(cap, seqs * r.par.attention_dp)
 
 
-def decode_step(
-    model: ModelSpec, card: Card, precision: Precision, compute: str, kv_bytes: float,
-    par: Parallelism, batch: int, context_avg: float, eff: FamilyEfficiency, d: ServingDefaults,
-) -> StepBreakdown:
-    """One decode step of the whole running batch: every sequence gets one token.
+# --------------------------------------------------------------------------------------------
+# Steps
+
+
+@dataclass(frozen=True)
+class _Op:
+    memory_s: float
+    compute_s: float
+
+    @property
+    def time_s(self) -> float:
+        return max(self.memory_s, self.compute_s)
+
+
+def _decode_ops(r: Replica, st: _Stage, seqs_stage: float, context_avg: float, tokens_per_seq: int) -> list[_Op]:
+    """Operators of one stage for one decode pass of `seqs_stage` sequences, each with
+    `tokens_per_seq` tokens (1, or the verified draft under speculative decoding)."""
+    model, par, f = r.model, r.par, r.factors
+    p = params_of(model)
+    bpp = r.precision.bytes_per_param
+    bw, peak = r.mem_bw, r.peak_flops
+    seqs_group = seqs_stage / par.attention_dp
+    tokens_group, tokens_stage = seqs_group * tokens_per_seq, seqs_stage * tokens_per_seq
+
+    dense_params = st.nonrouted_params + p.lm_head * (st.head_params > 0)
+    dense = _Op(dense_params / par.tp * bpp / (bw * f.mbu), 2 * dense_params * tokens_group / par.tp / (peak * f.mfu_decode))
+    ops = [dense]
+    if st.moe_layers:
+        touched = distinct_experts(p.routed_experts, p.experts_per_token, tokens_stage)
+        expert_bytes = st.moe_layers * touched * p.expert / par.stage_width * bpp
+        expert_flops = 2 * st.moe_layers * p.experts_per_token * p.expert * tokens_stage / par.stage_width
+        ops.append(_Op(expert_bytes / (bw * f.mbu * f.expert_bw), expert_flops / (peak * f.mfu_decode)))
+    share = st.layers / model.num_layers
+    kv = seqs_group * context_avg * kv_bytes_per_token_per_card(model, r.kv_bytes, par)
+    attn_flops = _attention_flops_per_token(model, context_avg, prefill=False) * share * tokens_group / par.tp
+    ops.append(_Op(kv / (bw * f.mbu), attn_flops / (r.attention_flops_peak * f.mfu_decode)))
+    return ops
+
+
+def _fixed_step_s(r: Replica, st: _Stage) -> float:
+    return units.ms_to_s(r.factors.step_overhead_ms) + st.moe_layers * units.us_to_s(r.factors.moe_layer_us)
+
+
+def decode_step(r: Replica, batch: int, context_avg: float) -> StepBreakdown:
+    """One decode step of the whole running batch: every sequence gets `accept_len` tokens on
+    average (1 without speculation).
 
     Each pipeline stage works on micro-batches of `batch / pp` sequences; a token crosses all
-    stages, so the step is pp x the stage time (PP adds capacity, not speed)."""
-    p = params_of(model)
-    st = _heaviest_stage(p, model, par.pp)
-    bpp = precision.bytes_per_param
+    stages, so the step is pp x the stage time (PP adds capacity, not speed). With speculative
+    decoding the step verifies `draft_tokens` tokens per sequence (weights read once, KV read once,
+    compute and messages per token) after `draft_tokens - 1` draft passes, each costing about one
+    layer of the model plus the LM head."""
+    par = r.par
+    st = _heaviest_stage(r.model, par.pp)
     micro = max(1.0, batch / par.pp)
-    tokens_per_group = micro / par.attention_dp
-
-    # Memory traffic per card: non-routed weights, the distinct routed experts the micro-batch
-    # touches (all of them once the batch is large), and the KV cache of the card's sequences.
-    weights = (st.nonrouted_params + p.lm_head * (st.head_params > 0)) / par.tp * bpp
-    if st.moe_layers:
-        touched = distinct_experts(p.routed_experts, p.experts_per_token, micro)
-        weights += st.moe_layers * touched * p.expert / par.stage_width * bpp
-    kv = tokens_per_group * context_avg * kv_bytes_per_token_per_card(model, kv_bytes, par)
-    memory_s = (weights + kv) / (units.gbs_to_bytes_per_s(card.mem_bw_gbs) * eff.mbu)
-
-    # Compute per card: dense work of the group's tokens split over TP, routed work over the width.
-    share = st.layers / model.num_layers
-    active_nonrouted = st.nonrouted_params + p.lm_head * (st.head_params > 0)
-    flops = 2 * active_nonrouted * tokens_per_group / par.tp
-    flops += 2 * st.moe_layers * p.experts_per_token * p.expert * micro / par.stage_width
-    flops += _attention_flops_per_token(model, context_avg, prefill=False) * share * tokens_per_group / par.tp
-    compute_s = flops / (units.tflops_to_flops(card.dense_tflops[compute]) * eff.mfu_decode)  # type: ignore[index]
-
-    comm_s = _stage_comm_s(model, card, par, st, tokens_per_group, micro, eff, d)
+    verify = r.spec.verify_tokens
+    ops = _decode_ops(r, st, micro, context_avg, verify)
+    memory_s = sum(o.memory_s for o in ops)
+    compute_s = sum(o.compute_s for o in ops)
+    busy_s = sum(o.time_s for o in ops)
+    comm_s = _stage_comm_s(r, st, micro / par.attention_dp * verify, micro * verify)
+    if verify > 1:
+        draft = _draft_pass_s(r, st, micro, context_avg) * (verify - 1)
+        busy_s += draft
+        memory_s += draft
     return StepBreakdown(
         memory_s=memory_s * par.pp,
         compute_s=compute_s * par.pp,
-        communication_s=comm_s * par.pp + _pp_handoff_s(model, card, par, micro, eff, d),
-        overhead_s=eff.step_overhead_ms / units.MS_PER_S,
+        communication_s=comm_s * par.pp + _pp_handoff_s(r, micro * verify),
+        overhead_s=_fixed_step_s(r, st) * par.pp,
+        busy_s=busy_s * par.pp,
     )
 
 
-def _stage_comm_s(
-    model: ModelSpec, card: Card, par: Parallelism, st: _Stage, tokens_per_group: float,
-    micro: float, eff: FamilyEfficiency, d: ServingDefaults,
-) -> float:
-    """TP all-reduces (two per layer) and EP all-to-alls (dispatch and combine per MoE layer)."""
-    hidden_bytes = model.hidden_size * d.activation_bytes
-    comm = 2 * st.layers * _allreduce_s(card, par.tp, tokens_per_group * hidden_bytes, eff, d)
-    if par.ep > 1 and st.moe_layers:
-        assert model.moe is not None
-        send = micro / par.stage_width * model.moe.experts_per_token * hidden_bytes
-        comm += 2 * st.moe_layers * _alltoall_s(card, par.stage_width, send, eff, d)
-    return comm
+def _draft_pass_s(r: Replica, st: _Stage, seqs_stage: float, context_avg: float) -> float:
+    """One autoregressive draft pass (MTP module or EAGLE head): about one decoder layer of the
+    model plus the LM head for the running sequences."""
+    p = params_of(r.model)
+    ops = _decode_ops(r, st, seqs_stage, context_avg, 1)
+    layer = sum(o.time_s for o in ops) / max(1, st.layers)
+    head = p.lm_head / r.par.tp * r.precision.bytes_per_param / (r.mem_bw * r.factors.mbu)
+    return layer + head
 
 
-def _pp_handoff_s(
-    model: ModelSpec, card: Card, par: Parallelism, micro: float, eff: FamilyEfficiency, d: ServingDefaults
-) -> float:
-    """Activations handed from stage to stage; a boundary crosses servers when a stage ends on a
-    server boundary."""
-    if par.pp == 1:
-        return 0.0
-    message = micro * model.hidden_size * d.activation_bytes
-    crosses = par.cards > card.cards_per_server
-    return (par.pp - 1) * _p2p_s(card, crosses, message, eff, d)
-
-
-def prefill_step(
-    model: ModelSpec, card: Card, precision: Precision, compute: str, par: Parallelism,
-    input_len: int, eff: FamilyEfficiency, d: ServingDefaults,
-) -> StepBreakdown:
+def prefill_step(r: Replica, input_len: int) -> StepBreakdown:
     """Prefill of one prompt alone on an idle replica (TTFT without queueing).
 
-    Compute: 2 x active params x L plus causal attention (quadratic in L). Memory: the weights are
-    read once per chunk of `max_batched_tokens` tokens. The prompt crosses the stages in turn."""
+    Compute: 2 x active params x L plus causal attention (quadratic in L) at the prefill MFU.
+    Memory: the weights are read once per chunk of the engine's prefill budget. The prompt crosses
+    the stages in turn."""
+    model, par, f = r.model, r.par, r.factors
     p = params_of(model)
-    st = _heaviest_stage(p, model, par.pp)
+    st = _heaviest_stage(model, par.pp)
     tokens = float(max(1, input_len))
-    chunks = math.ceil(tokens / d.max_batched_tokens)
+    chunk = r.engine.chunked_prefill_tokens
+    chunks = math.ceil(tokens / chunk)
     share = st.layers / model.num_layers
-    bpp = precision.bytes_per_param
+    bpp = r.precision.bytes_per_param
+    peak = r.peak_flops * f.mfu_prefill
 
     # One prompt lives in one attention group; its routed work spreads over the stage width.
-    flops = 2 * (st.nonrouted_params + p.lm_head * (st.head_params > 0) / tokens) * tokens / par.tp
-    flops += 2 * st.moe_layers * p.experts_per_token * p.expert * tokens / par.stage_width
-    flops += _attention_flops_per_token(model, tokens / 2, prefill=True) * share * tokens / par.tp
-    compute_s = flops / (units.tflops_to_flops(card.dense_tflops[compute]) * eff.mfu_prefill)  # type: ignore[index]
-
-    weights = st.nonrouted_params / par.tp * bpp
+    dense_flops = 2 * (st.nonrouted_params + p.lm_head * (st.head_params > 0) / tokens) * tokens / par.tp
+    dense = _Op(chunks * st.nonrouted_params / par.tp * bpp / (r.mem_bw * f.mbu), dense_flops / peak)
+    ops = [dense]
     if st.moe_layers:
-        touched = distinct_experts(p.routed_experts, p.experts_per_token, min(tokens, d.max_batched_tokens))
-        weights += st.moe_layers * touched * p.expert / par.stage_width * bpp
-    memory_s = chunks * weights / (units.gbs_to_bytes_per_s(card.mem_bw_gbs) * eff.mbu)
+        touched = distinct_experts(p.routed_experts, p.experts_per_token, min(tokens, chunk))
+        expert_bytes = chunks * st.moe_layers * touched * p.expert / par.stage_width * bpp
+        expert_flops = 2 * st.moe_layers * p.experts_per_token * p.expert * tokens / par.stage_width
+        ops.append(_Op(expert_bytes / (r.mem_bw * f.mbu * f.expert_bw), expert_flops / peak))
+    attn_flops = _attention_flops_per_token(model, tokens / 2, prefill=True) * share * tokens / par.tp
+    ops.append(_Op(0.0, attn_flops / (r.attention_flops_peak * f.mfu_prefill)))
 
-    comm_s = _stage_comm_s(model, card, par, st, tokens, tokens * par.attention_dp, eff, d)
+    comm_s = _stage_comm_s(r, st, tokens, tokens * par.attention_dp)
     return StepBreakdown(
-        memory_s=memory_s * par.pp,
-        compute_s=compute_s * par.pp,
-        communication_s=comm_s * par.pp + _pp_handoff_s(model, card, par, tokens, eff, d),
-        overhead_s=chunks * eff.step_overhead_ms / units.MS_PER_S,
+        memory_s=sum(o.memory_s for o in ops) * par.pp,
+        compute_s=sum(o.compute_s for o in ops) * par.pp,
+        communication_s=comm_s * par.pp + _pp_handoff_s(r, tokens),
+        overhead_s=chunks * _fixed_step_s(r, st),
+        busy_s=sum(o.time_s for o in ops) * par.pp,
     )
+
+
+def prefill_occupancy(r: Replica, input_len: int, single: StepBreakdown) -> float:
+    """Whole-replica time one prompt's prefill costs when prompts keep arriving.
+
+    Prompts in different pipeline stages or attention groups overlap, so the work spreads over all
+    the replica's cards: the prompt's total FLOPs / (cards x peak x MFU). Weight reads, collectives
+    and per-step overhead are shared by the overlapping prompts (divided by the lanes). Never more
+    than the prompt alone; equal to it on one card."""
+    model, par = r.model, r.par
+    p = params_of(model)
+    tokens = float(max(1, input_len))
+    lanes = par.pp * par.attention_dp
+    matmul_params = p.active - p.embedding - p.lm_head
+    flops = 2 * matmul_params * tokens + 2 * p.lm_head + _attention_flops_per_token(model, tokens / 2, prefill=True) * tokens
+    spread = flops / (par.cards * r.peak_flops * r.factors.mfu_prefill)
+    occupancy = max(spread, single.memory_s / lanes) + (single.communication_s + single.overhead_s) / lanes
+    return min(single.total_s, occupancy)
+
+
+# --------------------------------------------------------------------------------------------
+# Serving: the queue in front of one replica
 
 
 @dataclass(frozen=True)
@@ -487,106 +644,127 @@ class ServingEstimate:
 
 
 def serve_closed_loop(
-    prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int, arrivals: str = "random"
+    prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int, arrivals: str = "random",
+    *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, mixed_prefill_steps: int = 0,
 ) -> ServingEstimate:
     """Steady state of `batch` concurrent requests on one replica with continuous batching.
 
-    Prefills take priority over decode steps (vLLM/SGLang default). Per request the replica spends
-    `occupancy_s` of whole-replica time on its prefill (less than `prefill_s` when prompts in
-    different pipeline stages or attention groups overlap; see prefill_occupancy) plus
-    output_len - 1 decode steps shared by the batch, so
-        requests/s = 1 / (occupancy_s + (O - 1) x step_s / batch).
+    Per request the replica spends `occupancy_s` of whole-replica time on its prefill (less than
+    `prefill_s` when prompts in different pipeline stages or attention groups overlap; see
+    prefill_occupancy) plus (O - 1) / tokens_per_step decode steps shared by the batch, so
+        requests/s = 1 / (occupancy_s + (O - 1) / tokens_per_step x step_s / batch).
     A new request waits for the decode step in flight (half a step) and for the other users'
-    prefills: an M/D/1 queue at the arrival rate of the other batch - 1 users. By Little's law a
-    request lives batch / (requests/s); what is not TTFT is spread over its O - 1 later tokens,
-    which is the TPOT a user sees with prefills interleaved. At batch 1 TTFT = prefill and
-    TPOT = step.
+    prefills: an M/D/1 queue at the arrival rate of the other batch - 1 users. An engine that
+    mixes prefill chunks into decode steps (`mixed_prefill_steps` > 0) also waits for the decode
+    work of those steps. `front_end_s` (HTTP, tokenizer, admission) adds to TTFT and to each user's
+    cycle without occupying the replica. By Little's law a request lives batch / (requests/s);
+    what is not TTFT is spread over its O - 1 later tokens, which is the TPOT a user sees with
+    prefills interleaved. At batch 1 TTFT = prefill + front end and TPOT = step / tokens_per_step.
 
     `arrivals="synchronized"`: every request has the same prompt and output length (a fixed-length
     benchmark), so a closed loop moves in waves: the batch's requests finish together and their
     successors arrive together, and a request waits on average for (batch - 1) / 2 prefills.
-    Throughput is the same; only the wait differs. Real traffic is closer to "random".
     """
-    decode_steps = max(output_len - 1, 0)
-    occupancy = occupancy_s
-    per_request = occupancy + decode_steps * step_s / batch
-    rate = 1.0 / per_request
+    decode_steps = max(output_len - 1, 0) / tokens_per_step
+    per_request = occupancy_s + decode_steps * step_s / batch
     if batch > 1 and arrivals == "synchronized":
-        wait = (batch - 1) / 2 * occupancy
+        wait = (batch - 1) / 2 * occupancy_s
     elif batch > 1:
-        rho = min(rate * occupancy * (batch - 1) / batch, 0.999)
-        wait = step_s / 2 + rho / (2 * (1 - rho)) * occupancy
+        rho = min(occupancy_s * (batch - 1) / batch / per_request, 0.999)
+        wait = step_s / 2 + rho / (2 * (1 - rho)) * occupancy_s
     else:
         wait = 0.0
-    ttft = prefill_s + wait
-    lifetime = batch / rate
-    tpot = max(step_s, (lifetime - ttft) / decode_steps) if decode_steps else step_s
+    wait += mixed_prefill_steps * step_s if batch > 1 else 0.0
+    engine_ttft = prefill_s + wait
+    lifetime = batch * per_request
+    tpot = max(step_s / tokens_per_step, (lifetime - engine_ttft) / max(output_len - 1, 1)) if decode_steps else step_s
+    rate = batch / (lifetime + front_end_s)
+    return ServingEstimate(engine_ttft + front_end_s, tpot, rate * output_len, rate)
+
+
+def serve_burst(
+    prefill_s: float, occupancy_s: float, step_s: float, requests: int, running: int, output_len: int,
+    *, tokens_per_step: float = 1.0, front_end_s: float = 0.0,
+) -> ServingEstimate:
+    """All `requests` issued at once to one replica that runs at most `running` at a time (the
+    engine's cap, or what the KV cache holds). They are served in waves of `running`: a wave's
+    prompts are prefilled one after another, then decode together; the next wave starts when the
+    slots free. Mean TTFT counts the waves waited; throughput is output tokens over the makespan."""
+    running = max(1, min(running, requests))
+    waves = math.ceil(requests / running)
+    decode_steps = max(output_len - 1, 0) / tokens_per_step
+    wave_s = running * occupancy_s + decode_steps * step_s
+    in_wave_wait = (running - 1) / 2 * occupancy_s
+    ttft = front_end_s + prefill_s + in_wave_wait + (waves - 1) / 2 * wave_s
+    makespan = waves * wave_s + prefill_s - occupancy_s
+    tpot = (wave_s - in_wave_wait - prefill_s) / max(output_len - 1, 1) if decode_steps else step_s
+    tpot = max(tpot, step_s / tokens_per_step)
+    rate = requests / makespan
     return ServingEstimate(ttft, tpot, rate * output_len, rate)
 
 
-def prefill_occupancy(
-    model: ModelSpec, card: Card, compute: str, par: Parallelism, input_len: int, single: StepBreakdown,
-    eff: FamilyEfficiency,
-) -> float:
-    """Whole-replica time one prompt's prefill costs when prompts keep arriving.
-
-    Prompts in different pipeline stages or attention groups overlap, so the work spreads over all
-    the replica's cards: the prompt's total FLOPs / (cards x peak x MFU). Weight reads, collectives
-    and per-step overhead are shared by the overlapping prompts (divided by the lanes). Never more
-    than the prompt alone; equal to it on one card."""
-    p = params_of(model)
-    tokens = float(max(1, input_len))
-    lanes = par.pp * par.attention_dp
-    matmul_params = p.active - p.embedding - p.lm_head
-    flops = 2 * matmul_params * tokens + 2 * p.lm_head + _attention_flops_per_token(model, tokens / 2, prefill=True) * tokens
-    spread = flops / (par.cards * units.tflops_to_flops(card.dense_tflops[compute]) * eff.mfu_prefill)  # type: ignore[index]
-    occupancy = max(spread, single.memory_s / lanes) + (single.communication_s + single.overhead_s) / lanes
-    return min(single.total_s, occupancy)
+# --------------------------------------------------------------------------------------------
+# One replica, end to end
 
 
 def evaluate(
     model: ModelSpec, card: Card, precision_name: str, par: Parallelism, batch: int,
     input_len: int, output_len: int, kv_precision: str = "bf16", efficiency: Efficiency | None = None,
-    context_len: int | None = None, arrivals: str = "random",
+    context_len: int | None = None, arrivals: str = "random", *, engine: str | None = None,
+    spec: Speculative | None = None, cards_per_server: int | None = None, replica: Replica | None = None,
+    burst_requests: int | None = None,
 ) -> ReplicaPerf:
     """Evaluate one replica design serving `batch` concurrent requests of one shape.
 
-    `efficiency` defaults to catalog/efficiency.yaml (a fitting script passes trial factors).
-    `context_len` sizes the KV memory (the longest context a request may reach; default input +
-    output); decode traffic uses the average context, input + output / 2. `arrivals`: see
-    serve_closed_loop."""
-    precision = get_precision(precision_name)
-    compute = compute_precision_for(card, precision_name, precision)
-    check_parallelism(model, par)
-    if kv_precision not in KV_BYTES:
-        raise UnsupportedPrecision(
-            "--kv-precision", kv_precision, "is not a KV cache format", f"use one of {', '.join(KV_BYTES)}"
-        )
+    `efficiency` defaults to catalog/efficiency.yaml (the fit passes trial factors); `engine`
+    defaults to the card family's mature engine. `context_len` sizes the KV memory (the longest
+    context a request may reach; default input + output); decode traffic uses the average context,
+    input + output / 2. `arrivals`: see serve_closed_loop. `burst_requests`: all of them arrive
+    at once and at most `batch` run together (serve_burst)."""
     if batch < 1:
         raise InvalidParallelism("--batch", str(batch), "must be at least 1", "use a positive batch or 'max'")
-    kvb = KV_BYTES[kv_precision]
-    efficiency = efficiency or load_efficiency()
-    eff = efficiency.for_model(card, model)
-    d = efficiency.defaults
+    r = replica or make_replica(
+        model, card, precision_name, par, kv_precision, engine=engine, efficiency=efficiency, spec=spec,
+        cards_per_server=cards_per_server,
+    )
+    return evaluate_replica(r, batch, input_len, output_len, context_len, arrivals, burst_requests)
+
+
+def evaluate_replica(
+    r: Replica, batch: int, input_len: int, output_len: int, context_len: int | None = None,
+    arrivals: str = "random", burst_requests: int | None = None,
+) -> ReplicaPerf:
     context = context_len or input_len + output_len
-    mem = memory_breakdown(model, card, precision, kvb, par, batch, context, d)
-    pre = prefill_step(model, card, precision, compute, par, input_len, eff, d)
-    dec = decode_step(model, card, precision, compute, kvb, par, batch, input_len + output_len / 2, eff, d)
-    occupancy = prefill_occupancy(model, card, compute, par, input_len, pre, eff)
-    serving = serve_closed_loop(pre.total_s, occupancy, dec.total_s, batch, output_len, arrivals)
+    mem = memory_breakdown(r, batch, context)
+    pre = prefill_step(r, input_len)
+    dec = decode_step(r, batch, input_len + output_len / 2)
+    occupancy = prefill_occupancy(r, input_len, pre)
+    emitted = r.spec.emitted_per_step
+    front_end = units.ms_to_s(r.factors.ttft_overhead_ms)
+    if burst_requests is not None:
+        serving = serve_burst(
+            pre.total_s, occupancy, dec.total_s, burst_requests, batch, output_len,
+            tokens_per_step=emitted, front_end_s=front_end,
+        )
+    else:
+        mixed = math.ceil(max(1, input_len) / r.engine.chunked_prefill_tokens) if r.engine.prefill_mode == "mixed" else 0
+        serving = serve_closed_loop(
+            pre.total_s, occupancy, dec.total_s, batch, output_len, arrivals,
+            tokens_per_step=emitted, front_end_s=front_end, mixed_prefill_steps=mixed,
+        )
     return ReplicaPerf(
-        model_id=model.id,
-        card_id=card.id,
-        precision=precision_name,
-        compute_precision=compute,
-        kv_precision=kv_precision,
-        parallelism=par,
+        model_id=r.model.id,
+        card_id=r.card.id,
+        precision=r.precision_name,
+        compute_precision=r.compute,
+        kv_precision=_kv_name(r.kv_bytes),
+        parallelism=r.par,
         batch=batch,
         input_len=input_len,
         output_len=output_len,
-        servers_spanned=math.ceil(par.cards / card.cards_per_server),
+        servers_spanned=math.ceil(r.par.cards / r.server_cards),
         memory=mem,
-        kv_bytes_per_token=kv_bytes_per_token(model, kvb),
+        kv_bytes_per_token=kv_bytes_per_token(r.model, r.kv_bytes),
         prefill=pre,
         decode=dec,
         ttft_s=serving.ttft_s,
@@ -594,23 +772,26 @@ def evaluate(
         output_tokens_per_s=serving.output_tokens_per_s,
         requests_per_s=serving.requests_per_s,
         prefill_occupancy_s=occupancy,
+        engine=r.engine_id,
+        accept_len=emitted,
+        factors=r.factors,
     )
+
+
+def _kv_name(kv_bytes: float) -> str:
+    return "bf16" if kv_bytes == 2.0 else "fp8"
 
 
 def evaluate_max_batch(
     model: ModelSpec, card: Card, precision_name: str, par: Parallelism, input_len: int,
     output_len: int, kv_precision: str = "bf16", max_running_seqs: int | None = None,
-    efficiency: Efficiency | None = None,
+    efficiency: Efficiency | None = None, *, engine: str | None = None, spec: Speculative | None = None,
 ) -> ReplicaPerf:
     """Evaluate at the largest batch whose KV cache fits (at least 1, so a design that does not
     fit still gets its breakdown with fits = False)."""
-    precision = get_precision(precision_name)
-    compute_precision_for(card, precision_name, precision)
-    check_parallelism(model, par)
-    efficiency = efficiency or load_efficiency()
-    kvb = KV_BYTES.get(kv_precision, 2.0)
-    b = max_batch(model, card, precision, kvb, par, input_len + output_len, efficiency.defaults, max_running_seqs)
-    return evaluate(model, card, precision_name, par, max(1, b), input_len, output_len, kv_precision, efficiency)
+    r = make_replica(model, card, precision_name, par, kv_precision, engine=engine, efficiency=efficiency, spec=spec)
+    b = max_batch(r, input_len + output_len, max_running_seqs)
+    return evaluate_replica(r, max(1, b), input_len, output_len)
 
 
 # --------------------------------------------------------------------------------------------
@@ -633,37 +814,40 @@ class PoolEstimate:
 MAX_PREFILL_UTILIZATION = 0.95
 
 
-def kv_transfer_s(model: ModelSpec, card: Card, par: Parallelism, input_len: int, kv_precision: str, efficiency: Efficiency) -> float:
+def kv_transfer_s(r: Replica, input_len: int) -> float:
     """Moving one prompt's KV cache (whole model) from a prefill replica to a decode replica over
     the prefill replica's NICs (different servers, so never the scale-up link)."""
-    eff = efficiency.for_model(card, model)
-    nbytes = max(1, input_len) * kv_bytes_per_token(model, KV_BYTES[kv_precision])
-    bandwidth = par.cards * units.gbps_to_bytes_per_s(card.nic_gbps_per_card) * eff.link_efficiency
-    return nbytes / bandwidth + units.us_to_s(efficiency.defaults.nic_latency_us)
+    nbytes = max(1, input_len) * kv_bytes_per_token(r.model, r.kv_bytes)
+    bandwidth = r.par.cards * units.gbps_to_bytes_per_s(r.card.nic_gbps_per_card) * r.factors.link_efficiency
+    return nbytes / bandwidth + units.us_to_s(r.defaults.nic_latency_us)
 
 
 def prefill_pool(
     perf: ReplicaPerf, transfer_s: float, ttft_budget_s: float | None, wait_factor: float = 1.0
 ) -> PoolEstimate | None:
     """The highest utilisation rho at which TTFT = prefill + wait_factor x rho / (2 (1 - rho)) x
-    occupancy (the M/D/1 wait, scaled for a percentile SLA) + KV transfer stays within the budget;
-    None when even an idle replica misses it. Capacity: rho / occupancy requests per second."""
+    occupancy (the M/D/1 wait, scaled for a percentile SLA) + KV transfer + the engine's front end
+    stays within the budget; None when even an idle replica misses it. Capacity: rho / occupancy
+    requests per second."""
     occupancy = perf.prefill_occupancy_s
+    front_end = units.ms_to_s(perf.factors.ttft_overhead_ms) if perf.factors else 0.0
+    fixed = perf.prefill_s + transfer_s + front_end
     if ttft_budget_s is None:
         rho = MAX_PREFILL_UTILIZATION
     else:
-        slack = ttft_budget_s - perf.prefill_s - transfer_s
+        slack = ttft_budget_s - fixed
         if slack <= 0:
             return None
         scaled = occupancy * wait_factor
         rho = min(MAX_PREFILL_UTILIZATION, 2 * slack / (scaled + 2 * slack))
-    ttft = perf.prefill_s + wait_factor * rho / (2 * (1 - rho)) * occupancy + transfer_s
+    ttft = fixed + wait_factor * rho / (2 * (1 - rho)) * occupancy
     return PoolEstimate(rho / occupancy, ttft, 0.0, rho, transfer_s)
 
 
 def decode_pool(perf: ReplicaPerf) -> PoolEstimate:
     """A decode-only replica at `perf.batch`: every step serves the whole batch, no prefills in
-    between, so TPOT is the step and a request leaves after output_len - 1 steps."""
+    between, so TPOT is the step over the tokens it emits and a request leaves after
+    (output_len - 1) / accept_len steps."""
     step = perf.decode.total_s
-    rate = perf.batch / (max(1, perf.output_len - 1) * step)
-    return PoolEstimate(rate, 0.0, step, 1.0, 0.0)
+    rate = perf.batch * perf.accept_len / (max(1, perf.output_len - 1) * step)
+    return PoolEstimate(rate, 0.0, step / perf.accept_len, 1.0, 0.0)

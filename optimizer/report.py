@@ -7,12 +7,13 @@ solve goes to the terminal and to the JSON printed on stdout, not into the repor
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from optimizer.designs import Design
+from optimizer.efficiency import load_efficiency
+from optimizer.scenario import offer_engine
 from optimizer.solve import Plan, SolveResult
-from optimizer.specs import load_cards, load_efficiency
+from optimizer.specs import load_cards
 
 THIN_FIT_ROWS = 5  # a family fitted on fewer calibration rows than this gets a warning in reports
 
@@ -100,11 +101,12 @@ def to_json(result: SolveResult, *, include_timing: bool) -> dict[str, Any]:
             for o in result.per_offer
         ],
         "diagnosis": None,
-        "moe_efficiency": s.moe_efficiency if result.model.moe else None,
-        "moe_counterpart": None if result.moe_counterpart is None else {
-            "moe_efficiency": "dense" if s.moe_efficiency == "fitted" else "fitted",
-            "cost_rmb": result.moe_counterpart.cost_rmb,
-            "servers": dict(sorted(result.moe_counterpart.servers.items())),
+        "confidence": s.sla.confidence,
+        "engines": engines_of(result),
+        "central_estimate": None if result.central_plan is None else {
+            "confidence": 0.5,
+            "cost_rmb": result.central_plan.cost_rmb,
+            "servers": dict(sorted(result.central_plan.servers.items())),
         },
     }
     if result.diagnosis:
@@ -312,48 +314,47 @@ def _weights_check(result: SolveResult) -> list[str]:
     return lines
 
 
-def moe_note(result: SolveResult) -> str | None:
-    """What the MoE efficiency choice means for this report, or None for a dense model."""
-    if result.model.moe is None:
-        return None
-    m = load_efficiency().moe
-    other = result.moe_counterpart
-    if other is not None:
-        buy = ", ".join(f"{n} × {oid}" for oid, n in other.servers.items())
-        other_mode = "dense" if result.scenario.moe_efficiency == "fitted" else "fitted"
-        if result.scenario.objective.kind == "max_load":
-            unit = result.scenario.workload.load.unit
-            counterpart = f" Under `moe_efficiency: {other_mode}` the same fleet would serve {other.served:,.1f} {unit}."
-        else:
-            counterpart = f" Under `moe_efficiency: {other_mode}` the cheapest plan would be {buy} for {_rmb(other.cost_rmb)}."
-    else:
-        counterpart = ""
-    if result.scenario.moe_efficiency == "fitted":
-        return (
-            f"MoE efficiency is the adjustment fitted on published MoE runs (MBU × {m.mbu_scale}, decode MFU × {m.mfu_scale}, "
-            f"prefill MFU × {m.mfu_prefill_scale}, +{m.step_overhead_ms_add:g} ms per step; {m.fitted_on}). "
-            "Those runs used early-2025 serving stacks, so these "
-            "plans are conservative; `moe_efficiency: dense` in the scenario gives the mature-stack bound." + counterpart
+def engines_of(result: SolveResult) -> dict[str, str]:
+    """The engine profile each offer is planned with."""
+    cards = load_cards()
+    return {o.id: offer_engine(result.scenario, o, cards[o.card].family) for o in result.scenario.offers}
+
+
+def model_note(result: SolveResult) -> str:
+    """One line: which engine profiles and what the confidence band does to the answer."""
+    s = result.scenario
+    engines = ", ".join(f"{oid}: {eng}" for oid, eng in engines_of(result).items())
+    spec = "" if not s.speculative.active else f", {s.speculative.method} speculative decoding at {s.speculative.accept_len:g} tokens/step"
+    central = result.central_plan
+    best = result.plans[0] if result.plans else None
+    if central is not None and best is not None and s.objective.kind != "max_load":
+        buy = ", ".join(f"{n} × {oid}" for oid, n in central.servers.items())
+        span = (
+            f" At the central estimate the cheapest plan is {buy} for {_rmb(central.cost_rmb)};"
+            f" at confidence {s.sla.confidence:g} {_rmb(best.cost_rmb)}."
         )
+    else:
+        span = ""
     return (
-        "MoE efficiency: the card families' dense-model factors (scenario `moe_efficiency: dense`), an optimistic bound "
-        f"that published early-2025 MoE runs did not reach (the fitted adjustment is MBU × {m.mbu_scale}, "
-        f"decode MFU × {m.mfu_scale}, prefill MFU × {m.mfu_prefill_scale}, "
-        f"+{m.step_overhead_ms_add:g} ms per step)." + counterpart
+        f"Performance model: engine profiles {engines}{spec}; designs meet the SLAs at confidence {s.sla.confidence:g} of the "
+        "leave-one-source-out error band of their card family, engine and model class (a band says where the measured value "
+        "fell in 80 % of held-out published runs)." + span
     )
 
 
 def _warnings(result: SolveResult) -> list[str]:
     cards = load_cards()
-    out = [f"- {note}" for note in [moe_note(result)] if note]
-    families = load_efficiency().families
+    out = [f"- {model_note(result)}"]
+    eff = load_efficiency()
+    engines = engines_of(result)
     for oid, t in result.terms.items():
         card = cards[t.card_id]
-        fitted = families[card.family].fitted_on
-        rows = re.search(r"own fit on (\d+) ", fitted)
-        if "pooled fit" in fitted or (rows and int(rows.group(1)) < THIN_FIT_ROWS):
+        fam, eng = eff.families.get(card.family), eff.engines.get(engines[oid])
+        fam_rows, eng_rows = (fam.rows if fam else 0), (eng.rows if eng else 0)
+        if fam_rows < THIN_FIT_ROWS or eng_rows < THIN_FIT_ROWS:
             out.append(
-                f"- {oid}: the {card.family} efficiency factors are thin ({fitted}); its performance is an extrapolation."
+                f"- {oid}: thin calibration ({card.family}: {fam_rows} rows, {engines[oid]}: {eng_rows} rows); "
+                "its factors sit near the pooled values and its band is wide."
             )
         if "fp8" not in card.dense_tflops and "fp8" in result.scenario.precisions:
             out.append(f"- {oid}: {card.name} has no FP8 units; the FP8 checkpoint runs as INT8 (W8A8) or BF16 (twice the memory).")
@@ -371,7 +372,7 @@ def _assumptions(result: SolveResult) -> list[str]:
     s = result.scenario
     lines = [
         f"- Model: {result.model.name}, {result.model.provenance.source}.",
-        *[f"- {note}" for note in [moe_note(result)] if note],
+        f"- {model_note(result)}",
         f"- Workload: {s.workload.input_tokens} prompt + {s.workload.output_tokens} output tokens per request; KV memory sized "
         f"for {s.workload.context_tokens} tokens; load {s.workload.load.amount:g} {s.workload.load.unit}.",
         "- Serving model: continuous batching with prefill priority; a replica at concurrency b serves "
@@ -379,15 +380,17 @@ def _assumptions(result: SolveResult) -> list[str]:
         f"- Engine limits: {eff.defaults.usable_mem_fraction:.0%} of memory usable, {eff.defaults.runtime_overhead_gb:g} GB "
         f"runtime overhead per card ({eff.defaults.provenance.source}).",
     ]
-    for card_id in sorted({t.card_id for t in result.terms.values()}):
-        card = cards[card_id]
-        f = eff.families[card.family]
+    engines = engines_of(result)
+    for oid in sorted(result.terms):
+        card = cards[result.terms[oid].card_id]
+        f = eff.resolve(card.family, engines[oid])
         lines.append(
-            f"- {card.name}: {card.mem_gb:g} GB, {card.mem_bw_gbs:,.0f} GB/s, dense TFLOPS "
+            f"- {oid} ({card.name}): {card.mem_gb:g} GB, {card.mem_bw_gbs:,.0f} GB/s, dense TFLOPS "
             + ", ".join(f"{k} {v:g}" for k, v in sorted(card.dense_tflops.items()))
-            + f" ({card.provenance['specs'].source}, {card.provenance['specs'].date}); efficiency {card.family}: "
-            f"MBU {f.mbu}, MFU decode {f.mfu_decode}, prefill {f.mfu_prefill}, step overhead {f.step_overhead_ms} ms "
-            f"({f.fitted_on})."
+            + f" ({card.provenance['specs'].source}, {card.provenance['specs'].date}); factors for {card.family} × {engines[oid]}: "
+            f"MBU {f.mbu:.2f}, MFU decode {f.mfu_decode:.2f}, prefill {f.mfu_prefill:.2f}, expert-stream share {f.expert_bw:.2f}, "
+            f"{f.step_overhead_ms:.1f} ms per step + {f.moe_layer_us:.0f} µs per MoE layer, {f.ttft_overhead_ms:.0f} ms front end "
+            f"(fitted on {eff.fit.rows} published rows from {eff.fit.sources} sources; {eff.fit.method})."
         )
     for o in s.offers:
         if o.price_note:

@@ -87,28 +87,61 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
     return "\n".join(lines)
 
 
+def prediction_band(p: Prediction) -> tuple[float, float] | None:
+    """10-90 % band of a row's prediction in the row's own metric and units."""
+    from optimizer.bands import band
+    from optimizer.specs import load_cards, load_models
+
+    if p.predicted is None or p.row.engine is None:
+        return None
+    card, model = load_cards()[p.row.card_id], load_models()[p.row.model_id]
+    b = band(card.family, p.row.engine, "moe" if model.moe else "dense", p.row.metric)
+    return b.apply(p.predicted)
+
+
 def validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float]]) -> dict[str, Any]:
-    """`median_abs_error_pct` is over all rows; `by_dataset` splits it per file."""
+    """One object per data row (0-based, in file order) with the prediction and its band in the
+    row's metric and units, then the summary per metric and per dataset."""
     rows = []
+    inside = banded = 0
     for p in preds:
         r = p.row
+        rng = prediction_band(p)
+        if rng is not None:
+            banded += 1
+            inside += rng[0] <= r.value <= rng[1]
         rows.append({
-            "model_id": r.model_id, "card_id": r.card_id, "precision": r.precision, "cards": r.cards,
-            "tp": r.tp, "pp": r.pp, "ep": r.ep, "batch": r.batch, "input_len": r.input_len,
-            "output_len": r.output_len, "metric": r.metric, "measured": r.value,
+            "row": r.index, "dataset": r.dataset, "status": "skipped" if p.predicted is None else "predicted",
+            "reason": p.skipped, "metric": r.metric, "measured": r.value,
             "predicted": None if p.predicted is None else _r(p.predicted),
+            "low": None if rng is None else _r(rng[0]), "high": None if rng is None else _r(rng[1]),
             "error_pct": None if p.error_pct is None else _r(p.error_pct, 1),
-            "batch_used": p.batch_used, "framework": r.framework, "skipped": p.skipped, "dataset": r.dataset,
+            "engine": r.engine, "framework": r.framework, "mode": r.mode,
+            "speculative": None if not r.spec.active else {"method": r.spec.method, "accept_len": _r(r.spec.accept_len, 2)},
+            "model_id": r.model_id, "card_id": r.card_id, "precision": r.precision, "cards": r.cards,
+            "tp": r.tp, "pp": r.pp, "ep": r.ep, "batch": r.batch, "input_len": r.input_len, "output_len": r.output_len,
+            "batch_used": p.batch_used,
         })
     return {
         "rows": rows,
-        "median_abs_error_pct": {k: _r(v, 1) for k, v in summaries["all"].items()},
-        "by_dataset": {
-            name: {k: _r(v, 1) for k, v in s.items()} for name, s in summaries.items() if name != "all"
+        "summary": {
+            "median_abs_error_pct": {k: _r(v, 1) for k, v in summaries["all"].items()},
+            "by_dataset": {name: {k: _r(v, 1) for k, v in s.items()} for name, s in summaries.items() if name != "all"},
+            "predicted": sum(p.predicted is not None for p in preds),
+            "skipped": sum(p.predicted is None for p in preds),
+            "band_coverage": None if not banded else _r(inside / banded, 3),
         },
-        "predicted": sum(p.predicted is not None for p in preds),
-        "skipped": sum(p.predicted is None for p in preds),
     }
+
+
+def cv_table(cells: list[tuple[str, str, str, int, float | None, float | None]]) -> str:
+    """Per card family x engine x metric: rows, in-sample and leave-one-source-out median APE."""
+    head = f"{'family':<18} {'engine':<17} {'metric':<13} {'rows':>4} {'in-sample':>10} {'cv (LOSO)':>10}"
+    lines = [head, "-" * len(head)]
+    for fam, eng, metric, n, ins, cv in cells:
+        fmt = lambda v: "—" if v is None else f"{v:9.1f}%"  # noqa: E731
+        lines.append(f"{fam:<18} {eng:<17} {metric:<13} {n:>4} {fmt(ins):>10} {fmt(cv):>10}")
+    return "\n".join(lines)
 
 
 def validate_table(preds: list[Prediction], summaries: dict[str, dict[str, float]]) -> str:

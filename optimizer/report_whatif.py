@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.designs import output_tokens_per_s_of
-from optimizer.report import moe_note, plan_json, plan_shape
+from optimizer.report import model_note, plan_json, plan_shape
 from optimizer.solve import Plan, SolveResult
 from optimizer.whatif import BidRow, Comparison, Sweep, SweepPoint, pareto_front
 
@@ -129,7 +129,7 @@ def why_winner(c: Comparison) -> str:
 def render_compare(c: Comparison) -> str:
     lines = [
         f"# procure bid comparison: {c.result.scenario.name}", "", c.result.scenario.description, "",
-        "## Verdict", "", why_winner(c), "", *[f"{note}\n" for note in [moe_note(c.result)] if note],
+        "## Verdict", "", why_winner(c), "", *[f"{note}\n" for note in [model_note(c.result)] if note],
         "## Bids, each with its own best plan", "",
         "Headroom against each SLA in brackets. Break-even: the highest price per server at which the bid's own "
         "plan would cost less than the winner's, found by re-solving at each price (bisection).", "",

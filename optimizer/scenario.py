@@ -11,16 +11,15 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import Field, model_validator
 
+from optimizer.efficiency import Speculative, default_engine, load_engines
 from optimizer.errors import InputError
 from optimizer.specs import (
-    Efficiency,
     PositiveFinite,
     PositiveInt,
     PrecisionName,
     Strict,
     get_model,
     load_cards,
-    load_efficiency,
     parse_record,
 )
 
@@ -79,6 +78,10 @@ class Sla(Strict):
     statistic: Literal["mean", "p90", "p99"] = Field(
         "mean", description="mean, or a percentile (TTFT: p90 prompt length and an exponential queue tail)"
     )
+    confidence: Annotated[float, Field(ge=0.5, le=0.99)] = Field(
+        0.8, description="designs must meet the SLAs at this quantile of the model's cross-validated error "
+        "(0.5: the central estimate; 0.8: four times in five)",
+    )
 
 
 class Offer(Strict):
@@ -98,6 +101,7 @@ class Offer(Strict):
     price_note: str = ""
     available_servers: PositiveInt
     owned: bool = Field(False, description="already bought: costs nothing, quantity fixed to available_servers")
+    engine: str | None = Field(None, description="serving engine on this offer (catalog/engines.yaml); default: the scenario's")
 
     @model_validator(mode="after")
     def _one_price(self) -> Offer:
@@ -167,9 +171,11 @@ class Scenario(Strict):
         False, description="also consider prefill/decode disaggregation: separate prefill and decode replicas, "
         "sized separately, the KV cache of each prompt moved over the NIC (needs a load in requests/s or tokens/s)",
     )
-    moe_efficiency: Literal["fitted", "dense"] = Field(
-        "fitted", description="fitted: MoE models get the MoE adjustment fitted on published MoE runs "
-        "(conservative); dense: the card family's dense-model factors (what mature MoE stacks approach)",
+    engine: str | None = Field(
+        None, description="serving engine profile (catalog/engines.yaml); default: each card family's mature 2026 engine"
+    )
+    speculative: Speculative = Field(
+        Speculative(), description="speculative decoding: method none|mtp|eagle|eagle3|ngram, accept_len (tokens per step)"
     )
     analysis: Analysis = Analysis()
     sources: list[str] = Field([], description="where the scenario's numbers come from")
@@ -208,6 +214,10 @@ def load_scenario(path: Path) -> Scenario:
             str(path), "workload", f"a request reaches {scenario.workload.context_tokens} tokens, {model.id} handles {model.max_context}",
             "shorten the prompt or answer, or pick a longer-context model",
         )
+    engines = load_engines()
+    for where, engine in [("engine", scenario.engine), *((f"offers.{i}.engine", o.engine) for i, o in enumerate(scenario.offers))]:
+        if engine is not None and engine not in engines:
+            raise InputError(str(path), where, f"{engine!r} is not an engine profile", f"use one of: {', '.join(engines)}")
     cards = load_cards()
     for i, offer in enumerate(scenario.offers):
         if offer.card not in cards:
@@ -224,10 +234,9 @@ def load_scenario(path: Path) -> Scenario:
     return scenario
 
 
-def scenario_efficiency(scenario: Scenario) -> Efficiency:
-    """The efficiency factors this scenario asks for."""
-    eff = load_efficiency()
-    return eff if scenario.moe_efficiency == "fitted" else eff.without_moe_adjustment()
+def offer_engine(scenario: Scenario, offer: Offer, card_family: str) -> str:
+    """The engine an offer runs: its own, the scenario's, or the family's mature default."""
+    return offer.engine or scenario.engine or default_engine(card_family)
 
 
 def scenario_json_schema() -> dict[str, object]:

@@ -332,7 +332,7 @@ class SolveResult:
     diagnosis: Diagnosis | None
     terms: dict[str, OfferTerms]
     summaries: dict[str, OfferSummary]
-    moe_counterpart: Plan | None = None  # MoE models: the cheapest plan under the other moe_efficiency
+    central_plan: Plan | None = None  # the plan at the model's central estimate (confidence 0.5), for the headline range
 
 
 def _solver(time_limit_s: float = TIME_LIMIT_S) -> cp_model.CpSolver:
@@ -447,23 +447,23 @@ def solve(scenario: Scenario) -> SolveResult:
         scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
-        moe_counterpart=_moe_counterpart(scenario, model, terms),
+        central_plan=_central_plan(scenario, model, terms),
     )
 
 
-def _moe_counterpart(scenario: Scenario, model: ModelSpec, terms: dict[str, OfferTerms]) -> Plan | None:
-    """For an MoE model, the cheapest plan under the other MoE efficiency assumption, so a report
-    can show the conservative and the mature-stack answers side by side."""
-    if model.moe is None:
+def _central_plan(scenario: Scenario, model: ModelSpec, terms: dict[str, OfferTerms]) -> Plan | None:
+    """The cheapest plan when designs need only meet the SLAs at the model's central estimate
+    (confidence 0.5): with the plan at the scenario's confidence it brackets the answer."""
+    if scenario.sla.confidence == 0.5:
         return None
-    other = scenario.model_copy(update={"moe_efficiency": "dense" if scenario.moe_efficiency == "fitted" else "fitted"})
-    designs, _ = enumerate_designs(other, model)
+    central = scenario.model_copy(update={"sla": scenario.sla.model_copy(update={"confidence": 0.5})})
+    designs, _ = enumerate_designs(central, model)
     if scenario.objective.kind == "max_load":
-        _, plan = solve_max_load(other, designs, terms, min_served=load_demand(other))
+        _, plan = solve_max_load(central, designs, terms, min_served=load_demand(central))
     else:
-        _, plan, _, _ = solve_min_cost(other, designs, terms)
+        _, plan, _, _ = solve_min_cost(central, designs, terms)
     if plan is not None:
-        assert_plan_valid(plan, other, model)
+        assert_plan_valid(plan, central, model)
     return plan
 
 

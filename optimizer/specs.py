@@ -120,6 +120,9 @@ class Card(Strict):
     nic_gbps_per_card: PositiveFinite
     tdp_w: PositiveFinite | None = Field(description="null = unknown")
     cards_per_server: PositiveInt
+    dies_per_package: PositiveInt = Field(
+        1, description="compute dies in one package (Ascend 910C: 2); benchmarks may count dies, not packages"
+    )
     export_control: str
     notes: str
     price_rmb_per_card: PriceRange | None = Field(description="null = no public price found")
@@ -227,89 +230,11 @@ class Precision(Strict):
     description: str
 
 
-class FamilyEfficiency(Strict):
-    """Achieved fraction of datasheet peaks, fitted per card family (see catalog/efficiency.yaml)."""
-
-    mbu: Fraction = Field(description="memory-bandwidth utilisation in decode")
-    mfu_decode: Fraction
-    mfu_prefill: Fraction
-    step_overhead_ms: NonNegativeFinite = Field(description="fixed cost per decode step")
-    collective_latency_us: NonNegativeFinite = Field(
-        description="fixed latency of one collective call on the scale-up link"
-    )
-    link_efficiency: Fraction = Field(description="achieved fraction of link bandwidth")
-    fitted_on: str
-
-
-class ServingDefaults(Strict):
-    usable_mem_fraction: Fraction
-    runtime_overhead_gb: NonNegativeFinite
-    max_running_seqs: PositiveInt
-    max_batched_tokens: PositiveInt
-    nic_latency_us: NonNegativeFinite
-    activation_bytes: PositiveFinite
-    provenance: Provenance
-
-
 class Ecosystem(Strict):
     """Software-ecosystem note for a card family (catalog/ecosystems.yaml)."""
 
     note: str
     source: str
-
-
-class EngineLimits(Strict):
-    """What a serving engine admits at once; it caps the running batch of a saturated server."""
-
-    match: str = Field(description="case-insensitive prefix of the engine/framework name")
-    max_running_seqs: PositiveInt
-    provenance: Provenance
-
-
-class MoeAdjustment(Strict):
-    """How far MoE serving (routing, grouped expert GEMMs, all-to-alls, MLA kernels) falls short of
-    what a card family reaches on dense models. One adjustment for every card, fitted on the MoE
-    calibration rows of all cards at once, so it cannot favour one vendor."""
-
-    mbu_scale: Fraction
-    mfu_scale: Fraction = Field(description="on decode MFU")
-    mfu_prefill_scale: Fraction = Field(description="on prefill MFU, fitted on MoE TTFT rows")
-    step_overhead_ms_add: NonNegativeFinite
-    fitted_on: str
-
-
-class Efficiency(Strict):
-    defaults: ServingDefaults
-    engines: dict[str, EngineLimits]
-    families: dict[str, FamilyEfficiency]
-    moe: MoeAdjustment
-
-    def without_moe_adjustment(self) -> Efficiency:
-        """Dense-model factors applied to MoE models too: what a mature MoE stack approaches."""
-        neutral = self.moe.model_copy(
-            update={"mbu_scale": 1.0, "mfu_scale": 1.0, "mfu_prefill_scale": 1.0, "step_overhead_ms_add": 0.0}
-        )
-        return self.model_copy(update={"moe": neutral})
-
-    def for_model(self, card: Card, model: ModelSpec) -> FamilyEfficiency:
-        """The card family's factors, adjusted for MoE models."""
-        fam = family_efficiency(card, self)
-        if model.moe is None:
-            return fam
-        m = self.moe
-        return fam.model_copy(update={
-            "mbu": fam.mbu * m.mbu_scale,
-            "mfu_decode": fam.mfu_decode * m.mfu_scale,
-            "mfu_prefill": fam.mfu_prefill * m.mfu_prefill_scale,
-            "step_overhead_ms": fam.step_overhead_ms + m.step_overhead_ms_add,
-        })
-
-    def engine_for(self, framework: str) -> EngineLimits | None:
-        name = framework.strip().lower()
-        for engine in self.engines.values():
-            if name.startswith(engine.match.lower()):
-                return engine
-        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,12 +299,6 @@ def load_precisions() -> dict[str, Precision]:
     return _load_mapping("precisions.yaml", Precision)  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=1)
-def load_efficiency() -> Efficiency:
-    path = catalog_dir() / "efficiency.yaml"
-    return parse_record(Efficiency, _read_yaml(path), str(path))  # type: ignore[return-value]
-
-
 def load_model_file(path: Path) -> ModelSpec:
     return parse_record(ModelSpec, _read_yaml(path), str(path))  # type: ignore[return-value]
 
@@ -412,16 +331,6 @@ def get_precision(name: str) -> Precision:
     if name not in precisions:
         raise InputError("--precision", name, "is not a known precision", f"use one of: {', '.join(precisions)}")
     return precisions[name]
-
-
-def family_efficiency(card: Card, eff: Efficiency | None = None) -> FamilyEfficiency:
-    eff = eff or load_efficiency()
-    if card.family not in eff.families:
-        raise InputError(
-            f"catalog card {card.id}", "family", f"{card.family!r} has no efficiency entry",
-            "add it to catalog/efficiency.yaml",
-        )
-    return eff.families[card.family]
 
 
 @lru_cache(maxsize=1)

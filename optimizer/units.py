@@ -39,3 +39,7 @@ def s_to_ms(seconds: float) -> float:
 
 def us_to_s(microseconds: float) -> float:
     return microseconds / US_PER_S
+
+
+def ms_to_s(milliseconds: float) -> float:
+    return milliseconds / MS_PER_S

@@ -12,10 +12,11 @@ from plan_factories import plan_scenario, stand_in_design, terms_of
 
 from optimizer.check import verify_plan
 from optimizer.designs import Design, served_by
-from optimizer.perf import Parallelism, decode_pool, evaluate, kv_transfer_s, prefill_pool
+from optimizer.efficiency import load_efficiency
+from optimizer.perf import Parallelism, decode_pool, evaluate, kv_transfer_s, make_replica, prefill_pool
 from optimizer.scenario import load_scenario
 from optimizer.solve import capacity_units, load_demand, solve, solve_min_cost
-from optimizer.specs import get_card, get_model, load_efficiency
+from optimizer.specs import get_card, get_model
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,9 +31,9 @@ def test_kv_transfer_of_one_prompt(r1_h200):
     family's link efficiency, plus one NIC latency."""
     model, card = r1_h200
     eff = load_efficiency()
-    fam = eff.for_model(card, model)
-    got = kv_transfer_s(model, card, Parallelism(tp=8), 6000, "bf16", eff)
-    expected = 6000 * 70272 / (8 * 50e9 * fam.link_efficiency) + eff.defaults.nic_latency_us * 1e-6
+    r = make_replica(model, card, "fp8", Parallelism(tp=8), "bf16")
+    got = kv_transfer_s(r, 6000)
+    expected = 6000 * 70272 / (8 * 50e9 * r.factors.link_efficiency) + eff.defaults.nic_latency_us * 1e-6
     assert got == pytest.approx(expected, rel=1e-12)
 
 
@@ -43,13 +44,16 @@ def test_prefill_pool_uses_exactly_the_ttft_budget(r1_h200):
     perf = evaluate(model, card, "fp8", Parallelism(tp=8), 1, 4000, 500)
     budget, transfer = perf.prefill_s + 0.5, 0.01
     pool = prefill_pool(perf, transfer, budget)
-    o, s = perf.prefill_occupancy_s, budget - perf.prefill_s - transfer
+    front_end = perf.factors.ttft_overhead_ms / 1e3
+    budget += front_end
+    pool = prefill_pool(perf, transfer, budget)
+    o, s = perf.prefill_occupancy_s, budget - perf.prefill_s - transfer - front_end
     rho = min(0.95, 2 * s / (o + 2 * s))
     assert pool is not None and pool.utilization == pytest.approx(rho)
     assert pool.requests_per_s == pytest.approx(rho / o)
     if rho < 0.95:
         assert pool.ttft_s == pytest.approx(budget)
-    assert prefill_pool(perf, transfer, perf.prefill_s) is None  # no slack: even idle it misses
+    assert prefill_pool(perf, transfer, perf.prefill_s + front_end) is None  # no slack: even idle it misses
 
 
 def test_decode_pool_rate(r1_h200):

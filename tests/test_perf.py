@@ -234,21 +234,18 @@ def test_prefill_occupancy_spreads_over_all_cards_but_never_exceeds_one_prompt()
     groups): prompts overlap, but each still needs its routed-expert FLOPs on the shared experts,
     so the occupancy is at least the prompt's total FLOPs spread over the 8 cards:
     2 x (37.55e9 - 2 x 0.927e9) params x 3200 tokens / (8 x 1979e12 x MFU)."""
-    from optimizer.perf import prefill_occupancy, prefill_step
-    from optimizer.specs import get_card, get_model, get_precision, load_efficiency
+    from optimizer.perf import make_replica, prefill_occupancy, prefill_step
+    from optimizer.specs import get_card, get_model
 
-    eff_all = load_efficiency()
     l8, h100 = get_model("llama-3.1-8b"), get_card("h100-sxm")
-    eff = eff_all.for_model(h100, l8)
-    par1 = Parallelism()
-    single = prefill_step(l8, h100, get_precision("bf16"), "bf16", par1, 2000, eff, eff_all.defaults)
-    assert prefill_occupancy(l8, h100, "bf16", par1, 2000, single, eff) == pytest.approx(single.total_s)
+    r = make_replica(l8, h100, "bf16", Parallelism())
+    single = prefill_step(r, 2000)
+    assert prefill_occupancy(r, 2000, single) == pytest.approx(single.total_s)
 
     r1, h200 = get_model("deepseek-r1"), get_card("h200")
-    eff = eff_all.for_model(h200, r1)
-    par = Parallelism(tp=1, ep=8)
-    single = prefill_step(r1, h200, get_precision("fp8"), "fp8", par, 3200, eff, eff_all.defaults)
-    occ = prefill_occupancy(r1, h200, "fp8", par, 3200, single, eff)
-    floor = 2 * (37.55e9 - 2 * 0.927e9) * 3200 / (8 * 1979e12 * eff.mfu_prefill)
+    r = make_replica(r1, h200, "fp8", Parallelism(tp=1, ep=8))
+    single = prefill_step(r, 3200)
+    occ = prefill_occupancy(r, 3200, single)
+    floor = 2 * (37.55e9 - 2 * 0.927e9) * 3200 / (8 * 1979e12 * r.factors.mfu_prefill)
     assert floor * 0.98 <= occ <= single.total_s
     assert occ > single.total_s / 8  # not simply divided by the eight attention groups

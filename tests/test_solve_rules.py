@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
-from optimizer.scenario import load_scenario, scenario_efficiency
+from optimizer.scenario import load_scenario
 from optimizer.solve import build_plan_model, offer_terms, solve, solve_designs
-from optimizer.specs import load_efficiency
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -70,25 +69,14 @@ def test_memory_of_every_design_is_sized_at_the_longest_context():
         assert p.memory.fits
 
 
-def test_moe_adjustment_is_the_same_for_every_vendor():
-    from optimizer.specs import get_card, get_model
-
-    eff = load_efficiency()
-    r1, llama = get_model("deepseek-r1"), get_model("llama-3.1-70b")
-    for card_id in ("h200", "mi300x", "ascend-910b2"):
-        card = get_card(card_id)
-        dense, moe = eff.for_model(card, llama), eff.for_model(card, r1)
-        assert moe.mbu == pytest.approx(dense.mbu * eff.moe.mbu_scale)
-        assert moe.mfu_decode == pytest.approx(dense.mfu_decode * eff.moe.mfu_scale)
-        assert moe.step_overhead_ms == pytest.approx(dense.step_overhead_ms + eff.moe.step_overhead_ms_add)
-
-
-def test_dense_moe_efficiency_never_costs_more_and_reports_its_counterpart():
+def test_central_estimate_never_costs_more_than_the_confident_plan():
+    """Designs at confidence 0.5 meet the SLAs with the central prediction; at 0.8 with the upper
+    quantile of their band (>= the central one), so the confident plan can only cost more."""
     scn = load_scenario(REPO / "scenarios" / "r1_chatbot.yaml")
-    assert scn.moe_efficiency == "fitted"
+    assert scn.sla.confidence == 0.8
     fitted = solve(scn)
-    dense = solve(scn.model_copy(update={"moe_efficiency": "dense"}))
-    assert dense.plans[0].cost_rmb <= fitted.plans[0].cost_rmb
-    assert fitted.moe_counterpart is not None and fitted.moe_counterpart.cost_rmb == dense.plans[0].cost_rmb
-    assert scenario_efficiency(scn.model_copy(update={"moe_efficiency": "dense"})).moe.mfu_scale == 1.0
+    central = solve(scn.model_copy(update={"sla": scn.sla.model_copy(update={"confidence": 0.5})}))
+    assert central.plans[0].cost_rmb <= fitted.plans[0].cost_rmb
+    assert fitted.central_plan is not None and fitted.central_plan.cost_rmb == central.plans[0].cost_rmb
+    assert central.central_plan is None
     assert offer_terms(scn) == fitted.terms

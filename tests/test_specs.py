@@ -106,8 +106,12 @@ def test_no_fp8_on_910b_a100_a800():
         assert "fp8" not in cards[card_id].dense_tflops, card_id
 
 
-def test_only_b200_has_fp4():
-    assert sorted(c.id for c in load_cards().values() if "fp4" in c.dense_tflops) == ["b200"]
+def test_only_blackwell_and_cdna4_have_fp4_units():
+    """FP4 tensor units arrived with Blackwell (NVFP4) and CDNA 4 (MXFP4); Hopper runs FP4 weights
+    weight-only (precisions.yaml), so no Hopper card may list fp4."""
+    have = {c.id: c.family for c in load_cards().values() if "fp4" in c.dense_tflops}
+    assert set(have.values()) <= {"nvidia-blackwell", "amd-cdna4"}
+    assert {"b200", "b300", "mi355x"} <= set(have)
 
 
 def _write_card(tmp_path: Path, **changes: object) -> Path:

@@ -1,0 +1,119 @@
+"""Error bands: how far out of sample the model has been seen to miss, per cell.
+
+`catalog/fit_residuals.csv` (written by the fit) holds each calibration row's leave-one-source-out
+log error ln(predicted / measured) with its cell: card family, engine, model class (dense | moe)
+and metric group. A prediction's band at quantile q is predicted x exp(-Q_{1-q}) .. where Q is the
+quantile of the errors of its cell, shrunk toward the pooled errors of the metric:
+
+    cell weight = n / (n + SHRINK_ROWS),
+
+and widened where the cell is thin or the prediction extrapolates: an engine never measured on
+that family, a family measured only on dense models predicting an MoE model, a family never
+measured at all. The 10-90 % band is the default; `sla.confidence` picks the quantile designs must
+meet.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from optimizer.specs import catalog_dir
+
+SHRINK_ROWS = 10
+WIDEN_ENGINE_UNSEEN_ON_FAMILY = 1.4
+WIDEN_CLASS_UNSEEN_ON_FAMILY = 1.5
+WIDEN_FAMILY_UNSEEN = 2.0
+METRIC_GROUPS = ("output_tok_s", "tpot_ms", "ttft_ms")
+
+
+@dataclass(frozen=True)
+class Residual:
+    family: str
+    engine: str
+    model_class: str
+    metric: str
+    log_error: float
+
+
+@lru_cache(maxsize=1)
+def load_residuals() -> tuple[Residual, ...]:
+    path = catalog_dir() / "fit_residuals.csv"
+    if not path.exists():
+        return ()
+    with path.open(newline="", encoding="utf-8") as fh:
+        return tuple(
+            Residual(r["family"], r["engine"], r["model_class"], r["metric"], float(r["cv_log_error"]))
+            for r in csv.DictReader(fh)
+        )
+
+
+def _quantile(values: list[float], q: float) -> float:
+    """Linear-interpolated quantile (numpy's default), of a non-empty list."""
+    xs = sorted(values)
+    pos = q * (len(xs) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+@dataclass(frozen=True)
+class Band:
+    """Multiplicative band: measured values are expected between predicted x low_factor and
+    predicted x high_factor at the stated coverage; `rows` backs the cell, `widened` says why
+    it was widened."""
+
+    low_factor: float
+    high_factor: float
+    rows: int
+    widened: str
+
+    def apply(self, predicted: float) -> tuple[float, float]:
+        return predicted * self.low_factor, predicted * self.high_factor
+
+
+def band(family: str, engine: str, model_class: str, metric: str, coverage: float = 0.8) -> Band:
+    """Central `coverage` band (0.8 = 10-90 %) for one prediction of `metric`."""
+    return _band(family, engine, model_class, _group(metric), round(coverage, 6))
+
+
+def _group(metric: str) -> str:
+    return "output_tok_s" if metric.startswith("output_tok_s") or metric.startswith("prefill") else metric
+
+
+@lru_cache(maxsize=4096)
+def _band(family: str, engine: str, model_class: str, metric: str, coverage: float) -> Band:
+    residuals = [r for r in load_residuals() if r.metric == metric]
+    if not residuals:
+        return Band(0.5, 2.0, 0, "no cross-validated residuals shipped")
+    q_lo, q_hi = (1 - coverage) / 2, 1 - (1 - coverage) / 2
+    pooled = [r.log_error for r in residuals]
+    cell = [r.log_error for r in residuals if (r.family, r.engine, r.model_class) == (family, engine, model_class)]
+    w = len(cell) / (len(cell) + SHRINK_ROWS)
+    # Errors are ln(predicted / measured): the measured value is predicted x exp(-error).
+    hi = w * (-_quantile(cell, q_lo) if cell else 0.0) + (1 - w) * -_quantile(pooled, q_lo)
+    lo = w * (-_quantile(cell, q_hi) if cell else 0.0) + (1 - w) * -_quantile(pooled, q_hi)
+    widen, why = 1.0, []
+    fam_rows = [r for r in residuals if r.family == family]
+    if not fam_rows:
+        widen, why = WIDEN_FAMILY_UNSEEN, ["card family never measured"]
+    else:
+        if not any(r.engine == engine for r in fam_rows):
+            widen *= WIDEN_ENGINE_UNSEEN_ON_FAMILY
+            why.append(f"{engine} never measured on this family")
+        if not any(r.model_class == model_class for r in fam_rows):
+            widen *= WIDEN_CLASS_UNSEEN_ON_FAMILY
+            why.append(f"family measured on no {model_class} model")
+    centre = (hi + lo) / 2
+    half = (hi - lo) / 2 * widen
+    return Band(math.exp(centre - half), math.exp(centre + half), len(cell), "; ".join(why))
+
+
+def quantile_factor(family: str, engine: str, model_class: str, metric: str, confidence: float, *, upper: bool) -> float:
+    """The factor on a prediction at which the measured value stays below (upper) or above
+    (lower) it with probability `confidence`: a design meets a latency SLA at confidence q when
+    predicted x upper factor is within it. confidence 0.5: the median error."""
+    b = band(family, engine, model_class, metric, coverage=max(2 * confidence - 1, 0.0) or 1e-9)
+    return b.high_factor if upper else b.low_factor

@@ -1,0 +1,266 @@
+"""Efficiency factors and serving-engine profiles: the one resolver `resolve(family, engine)`.
+
+A factor is an achieved fraction of a datasheet peak (or a fixed cost) for one operator class,
+per card family x serving engine. They are fitted (optimizer/fit.py) with partial pooling: in link
+space (logit for fractions, log for times) a factor is
+
+    global value + family effect + engine effect,
+
+each effect shrunk toward 0 by a Gaussian prior, so a family or engine with few measured rows sits
+near the pooled value instead of at the edge of a grid, and a family or engine never measured gets
+the pooled value exactly (and a wide error band, see optimizer/bands.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+
+from optimizer.errors import InputError
+from optimizer.specs import (
+    Fraction,
+    NonNegativeFinite,
+    PositiveFinite,
+    PositiveInt,
+    Provenance,
+    Strict,
+    _read_yaml,
+    catalog_dir,
+    parse_record,
+)
+
+# Fitted factors and their link functions. Fractions live in (0, 1): logit; times are positive: log.
+FACTOR_LINKS: dict[str, str] = {
+    "mbu": "logit",              # weights and KV streamed from HBM in decode
+    "mfu_decode": "logit",       # dense and expert GEMMs in decode (many tokens per weight)
+    "mfu_prefill": "logit",      # GEMMs and attention in prefill
+    "expert_bw": "logit",        # grouped expert GEMMs with few tokens per expert: share of `mbu` they reach
+    "step_overhead_ms": "log",   # per decode step: launch, scheduler, sampling
+    "moe_layer_us": "log",       # per MoE layer per step: routing, token permutation, grouped-GEMM set-up
+    "ttft_overhead_ms": "log",   # per request, outside the GPU: HTTP, tokenizer, scheduler admission
+}
+FACTORS = tuple(FACTOR_LINKS)
+
+
+def to_link(name: str, value: float) -> float:
+    if FACTOR_LINKS[name] == "logit":
+        return math.log(value / (1.0 - value))
+    return math.log(value)
+
+
+def from_link(name: str, x: float) -> float:
+    if FACTOR_LINKS[name] == "logit":
+        return 1.0 / (1.0 + math.exp(-x))
+    return math.exp(x)
+
+
+@dataclass(frozen=True)
+class Factors:
+    """Resolved factors of one (card family, engine) cell."""
+
+    mbu: float
+    mfu_decode: float
+    mfu_prefill: float
+    expert_bw: float
+    step_overhead_ms: float
+    moe_layer_us: float
+    ttft_overhead_ms: float
+    collective_latency_us: float
+    link_efficiency: float
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog records
+
+
+class ServingDefaults(Strict):
+    usable_mem_fraction: Fraction
+    runtime_overhead_gb: NonNegativeFinite
+    max_running_seqs: PositiveInt = Field(description="cap when no engine is named")
+    max_batched_tokens: PositiveInt
+    nic_latency_us: NonNegativeFinite
+    activation_bytes: PositiveFinite
+    provenance: Provenance
+
+
+class LinkFactors(Strict):
+    """Collectives per card family: not fitted (the calibration rows cannot separate them from the
+    step overhead); stated values with the reason in the file."""
+
+    collective_latency_us: NonNegativeFinite
+    link_efficiency: Fraction
+    note: str
+
+
+class FitEffects(Strict):
+    """Link-space effects of one family or engine (0 = the pooled value)."""
+
+    mbu: float = 0.0
+    mfu_decode: float = 0.0
+    mfu_prefill: float = 0.0
+    expert_bw: float = 0.0
+    step_overhead_ms: float = 0.0
+    moe_layer_us: float = 0.0
+    ttft_overhead_ms: float = 0.0
+    rows: int = Field(0, ge=0, description="calibration rows measured on this family or engine")
+
+
+class GlobalFactors(Strict):
+    mbu: Fraction
+    mfu_decode: Fraction
+    mfu_prefill: Fraction
+    expert_bw: Fraction
+    step_overhead_ms: PositiveFinite
+    moe_layer_us: PositiveFinite
+    ttft_overhead_ms: PositiveFinite
+
+
+class FitRecord(Strict):
+    """What the fit did, structured: the data it saw and how well it did in and out of sample."""
+
+    method: str
+    rows: int = Field(ge=0)
+    sources: int = Field(ge=0)
+    files: list[str]
+    in_sample_median_ape: dict[str, float]
+    cv_median_ape: dict[str, float]
+
+
+class Efficiency(Strict):
+    defaults: ServingDefaults
+    links: dict[str, LinkFactors]
+    prior_sd: dict[str, PositiveFinite] = Field(description="link-space s.d. of a family or engine effect")
+    pooled: GlobalFactors
+    families: dict[str, FitEffects]
+    engines: dict[str, FitEffects]
+    fit: FitRecord
+
+    def resolve(self, family: str, engine: str | None) -> Factors:
+        """Factors of one card family under one engine; an unknown family or engine gets the pooled
+        value (its effect is 0)."""
+        return _resolve_cached(self, family, engine)
+
+    def effects_of(self, family: str, engine: str | None) -> tuple[FitEffects | None, FitEffects | None]:
+        return self.families.get(family), self.engines.get(engine or "")
+
+
+_RESOLVED: dict[tuple[int, str, str | None], tuple[Efficiency, Factors]] = {}
+
+
+def _resolve_cached(eff: Efficiency, family: str, engine: str | None) -> Factors:
+    # Keyed by identity (the record holds dicts, so it is not hashable); the entry keeps the record
+    # alive so its id cannot be reused while cached.
+    key = (id(eff), family, engine)
+    hit = _RESOLVED.get(key)
+    if hit is not None and hit[0] is eff:
+        return hit[1]
+    if len(_RESOLVED) > 20_000:
+        _RESOLVED.clear()
+    factors = _resolve(eff, family, engine)
+    _RESOLVED[key] = (eff, factors)
+    return factors
+
+
+def _resolve(eff: Efficiency, family: str, engine: str | None) -> Factors:
+    fam, eng = eff.effects_of(family, engine)
+    values = {}
+    for name in FACTORS:
+        x = to_link(name, getattr(eff.pooled, name))
+        x += getattr(fam, name) if fam else 0.0
+        x += getattr(eng, name) if eng else 0.0
+        values[name] = from_link(name, x)
+    link = eff.links.get(family) or eff.links["pooled"]
+    return Factors(**values, collective_latency_us=link.collective_latency_us, link_efficiency=link.link_efficiency)
+
+
+class EngineProfile(Strict):
+    """What a serving engine does by default (catalog/engines.yaml)."""
+
+    name: str
+    versions: str
+    era: str
+    match: list[str] = Field(min_length=1)
+    max_running_seqs: PositiveInt
+    chunked_prefill_tokens: PositiveInt
+    prefill_mode: Literal["prefill-first", "mixed"]
+    graph_capture: bool
+    features: list[str]
+    default_for: list[str]
+    provenance: Provenance
+
+
+class Speculative(Strict):
+    """Speculative decoding: each step verifies `draft_tokens` tokens per sequence (the token the
+    model would emit anyway plus draft_tokens - 1 drafted ones) and emits `accept_len` on average.
+    accept_len 1 is no speculation."""
+
+    method: Literal["none", "mtp", "eagle", "eagle3", "ngram"] = "none"
+    accept_len: float = Field(1.0, ge=1.0, le=16.0, allow_inf_nan=False)
+    draft_tokens: PositiveInt | None = Field(
+        None, description="tokens verified per sequence per step; default: accept_len rounded up, plus one"
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.method != "none" and self.accept_len > 1.0
+
+    @property
+    def verify_tokens(self) -> int:
+        if not self.active:
+            return 1
+        return self.draft_tokens or math.ceil(self.accept_len) + 1
+
+    @property
+    def emitted_per_step(self) -> float:
+        return self.accept_len if self.active else 1.0
+
+
+NO_SPECULATION = Speculative()
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+@lru_cache(maxsize=1)
+def load_efficiency() -> Efficiency:
+    path = catalog_dir() / "efficiency.yaml"
+    return parse_record(Efficiency, _read_yaml(path), str(path))  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1)
+def load_engines() -> dict[str, EngineProfile]:
+    path = catalog_dir() / "engines.yaml"
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise InputError(str(path), "(top level)", "must be a mapping of engine ids to profiles", "see the shipped file")
+    return {name: parse_record(EngineProfile, body, f"{path}:{name}") for name, body in raw.items()}  # type: ignore[misc]
+
+
+def engine_for_framework(framework: str) -> str | None:
+    """The profile id a benchmark's framework string maps to (first match in file order), or None."""
+    text = framework.strip().lower()
+    for engine_id, profile in load_engines().items():
+        if any(re.search(pattern, text) for pattern in profile.match):
+            return engine_id
+    return None
+
+
+def default_engine(family: str) -> str:
+    """The mature 2026 engine of a card family (vLLM where no profile claims the family)."""
+    for engine_id, profile in load_engines().items():
+        if family in profile.default_for:
+            return engine_id
+    return "vllm"
+
+
+def get_engine(engine_id: str, where: str = "--engine") -> EngineProfile:
+    engines = load_engines()
+    if engine_id not in engines:
+        raise InputError(where, engine_id, "is not an engine profile", f"use one of: {', '.join(engines)}")
+    return engines[engine_id]
