@@ -77,6 +77,6 @@ def test_validate_prints_median_error(procure):
 
 def test_validate_json(procure):
     out = json.loads(procure("validate", "--json", expect=0).stdout)
-    summary = out["median_abs_error_pct"]
+    summary = out["summary"]["median_abs_error_pct"]
     assert {"output_tok_s", "tpot_ms"} <= set(summary)
     assert out["predicted"] > 0
