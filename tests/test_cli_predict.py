@@ -79,4 +79,4 @@ def test_validate_json(procure):
     out = json.loads(procure("validate", "--json", expect=0).stdout)
     summary = out["summary"]["median_abs_error_pct"]
     assert {"output_tok_s", "tpot_ms"} <= set(summary)
-    assert out["predicted"] > 0
+    assert out["summary"]["predicted"] > 0
