@@ -1,7 +1,9 @@
 """`procure` command line: a thin layer over the engine's plain Python functions.
 
-Expected errors (bad input) print one paragraph `where: field: problem — fix` and exit 2; bugs
-keep their traceback behind --debug.
+Exit codes: 0 a result (a checked plan, a prediction of a replica that fits); 3 a diagnosis (no plan
+meets the scenario, the replica does not fit in memory); 2 bad input, printed as one paragraph
+`file:line: field: problem — fix` listing every problem of the file, nothing written; 1 an internal
+error (a bug), with the traceback under `procure --debug ...`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="procure: GPU procurement recommender for LLM inference.",
+    epilog="Exit codes: 0 result; 3 diagnosis (infeasible, does not fit); 2 bad input (nothing written); "
+    "1 internal error (rerun with --debug for the traceback).",
 )
 model_app = typer.Typer(no_args_is_help=True, help="Model specs: import a Hugging Face config.json.")
 app.add_typer(model_app, name="model")
@@ -29,8 +33,21 @@ EXIT_INFEASIBLE = 3
 _debug = {"on": False}
 
 
+def _version(value: bool) -> None:
+    if value:
+        from optimizer import __version__
+
+        typer.echo(f"procure {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False) -> None:
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     _debug["on"] = debug
 
 
@@ -41,6 +58,8 @@ def _run(action: Callable[[], int | None]) -> None:
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (typer.Exit, typer.Abort):
+        raise
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
         if _debug["on"]:
             raise
@@ -51,6 +70,40 @@ def _run(action: Callable[[], int | None]) -> None:
 
 def _dump(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def _check_out(out: Path, option: str = "--out") -> None:
+    """Refuse an --out that cannot become a folder, before any work (nothing is created yet)."""
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "is a file" if p == out else f"is under {p}, which is a file"
+                raise InputError(option, str(out), f"{what}, not a folder", "give a folder path (it is created if missing)")
+            return
+
+
+def _make_dir(out: Path, option: str = "--out") -> None:
+    """Create the --out folder (and its parents) when the first report is written."""
+    _check_out(out, option)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(option, str(out), f"cannot be created ({exc.strerror or exc})", "give a folder you can write to") from None
+
+
+def _sweep_options(budget: str | None, tpot: str | None, ttft: str | None = None, load: str | None = None,
+                   names: tuple[str, str, str, str] = ("--budget", "--tpot", "--ttft", "--load")) -> None:
+    """Parse the sweep options once, so a bad one fails before any solve."""
+    from optimizer import whatif
+
+    if budget:
+        whatif.parse_range(budget, names[0], hi=1e13)
+    if tpot:
+        whatif.parse_list(tpot, names[1], hi=1e7)
+    if ttft:
+        whatif.parse_list(ttft, names[2], hi=1e7)
+    if load:
+        whatif.parse_list(load, names[3], hi=1e9)
 
 
 @app.command()
@@ -117,7 +170,7 @@ def predict(
                 raise InputError("--batch", batch, "is not an integer or 'max'", "use e.g. --batch 32 or --batch max") from None
             result = perf_mod.evaluate(m, c, precision, par, b, input_len, output_len, kv_precision, engine=engine, spec=spec)
         typer.echo(_dump(predict_json(result)) if as_json else predict_table(result, c, m))
-        return 0
+        return 0 if result.fits else EXIT_INFEASIBLE
 
     _run(body)
 
@@ -213,11 +266,13 @@ def solve(
         from optimizer.scenario import load_scenario
         from optimizer.solve import solve as run_solve
 
+        _check_out(out)
+        _sweep_options(whatif_budget, whatif_tpot, names=("--whatif-budget", "--whatif-tpot", "", ""))
         scn = load_scenario(scenario)
         if sys.stderr.isatty():
             typer.echo(f"solving {scenario} ...", err=True)
         result = run_solve(scn)
-        out.mkdir(parents=True, exist_ok=True)
+        _make_dir(out)
         links: list[tuple[str, str]] = []
         wanted = scn.analysis
         budget_range = whatif_budget or wanted.budget_sweep_rmb
@@ -278,7 +333,7 @@ def run_compare(scenario: Path, out: Path, result: Any = None) -> tuple[Any, Pat
     from optimizer.whatif import compare as run
 
     comparison = run(load_scenario(scenario), _progress("break-even prices"), result)
-    out.mkdir(parents=True, exist_ok=True)
+    _make_dir(out)
     md = out / f"{scenario.stem}_compare.md"
     md.write_text(render_compare(comparison), encoding="utf-8")
     (out / f"{scenario.stem}_compare.json").write_text(_dump(compare_json(comparison)) + "\n", encoding="utf-8")
@@ -301,6 +356,7 @@ def compare(
     def body() -> int:
         from optimizer.report_whatif import compare_json, compare_table, why_winner
 
+        _check_out(out)
         comparison, md = run_compare(scenario, out)
         if as_json:
             typer.echo(_dump(compare_json(comparison)))
@@ -322,17 +378,17 @@ def run_whatif(
 
     scn = load_scenario(scenario)
     # Read every option before the first solve, so bad input fails at once.
-    budgets = whatif.parse_range(budget, "--budget") if budget else None
-    tpots = whatif.parse_list(tpot, "--tpot") if tpot else None
-    ttfts = whatif.parse_list(ttft, "--ttft") if ttft else None
-    loads = whatif.parse_list(load, "--load") if load else None
+    budgets = whatif.parse_range(budget, "--budget", hi=1e13) if budget else None
+    tpots = whatif.parse_list(tpot, "--tpot", hi=1e7) if tpot else None
+    ttfts = whatif.parse_list(ttft, "--ttft", hi=1e7) if ttft else None
+    loads = whatif.parse_list(load, "--load", hi=1e9) if load else None
     prices = []
     for spec in price or []:
         offer, _, rng = spec.partition("=")
         if not rng:
             raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
         whatif.with_server_price(scn, offer, 1)  # an unknown or owned offer is bad input
-        prices.append((offer, whatif.parse_range(rng, "--price")))
+        prices.append((offer, whatif.parse_range(rng, "--price", hi=1e10)))
     if not (budgets or tpots or ttfts or loads or prices):
         raise InputError("procure whatif", "(options)", "no sweep asked for", "give --budget, --tpot, --ttft, --load or --price")
     result = result or run_solve(scn)
@@ -348,7 +404,7 @@ def run_whatif(
         sweeps.append(whatif.load_sweep(scn, loads, _progress("load sweep"), designs))
     for offer, values in prices:
         sweeps.append(whatif.price_sweep(scn, offer, values, _progress(f"price sweep {offer}"), designs))
-    out.mkdir(parents=True, exist_ok=True)
+    _make_dir(out)
     md = out / f"{scenario.stem}_whatif.md"
     md.write_text(render_sweeps(scenario.stem, sweeps, out, result), encoding="utf-8")
     return sweeps, md
@@ -373,6 +429,8 @@ def whatif(
     def body() -> int:
         from optimizer.report_whatif import sweep_json, sweep_table
 
+        _check_out(out)
+        _sweep_options(budget, tpot, ttft, load)
         sweeps, md = run_whatif(scenario, out, budget=budget, tpot=tpot, ttft=ttft, load=load, price=price)
         if as_json:
             docs = [sweep_json(s) for s in sweeps]
@@ -426,8 +484,7 @@ def model_import(
         from optimizer.hf_import import read_config, spec_from_config, spec_to_yaml
         from optimizer.params import count_params
 
-        if date == "unknown":
-            raise InputError("--date", date, "every model spec needs the date of its source", "pass --date YYYY-MM-DD")
+        _import_options(model_id, date, published_params_b, out)
         cfg = read_config(config)
         spec = spec_from_config(
             cfg, model_id, source=source or str(config), date=date,
@@ -435,6 +492,7 @@ def model_import(
         )
         text = spec_to_yaml(spec)
         if out:
+            _make_dir(out.parent)
             out.write_text(text, encoding="utf-8")
             total = count_params(spec).total / 1e9
             typer.echo(f"wrote {out} ({total:.2f}B parameters derived from the architecture)")
@@ -443,6 +501,34 @@ def model_import(
         return 0
 
     _run(body)
+
+
+def _import_options(model_id: str, date: str, published_params_b: float | None, out: Path | None) -> None:
+    """The options of `procure model import`, checked before the config is read."""
+    import datetime
+    import math
+
+    from optimizer.specs import DATE_PATTERN, ID_PATTERN
+
+    if not ID_PATTERN.match(model_id):
+        raise InputError("--id", model_id, "ids are lower-case letters, digits, '.' and '-'",
+                         f"e.g. --id {''.join(c for c in model_id.lower() if c.isalnum() or c in '.-') or 'my-model'}")
+    if date == "unknown":
+        raise InputError("--date", date, "every model spec needs the date of its source", "pass --date YYYY-MM-DD")
+    try:
+        if not DATE_PATTERN.match(date):
+            raise ValueError(date)
+        parts = [int(x) for x in date.split("-")]
+        datetime.date(parts[0], *[*parts[1:], 1, 1][:2])
+    except ValueError:
+        raise InputError("--date", date, "is not a date YYYY, YYYY-MM or YYYY-MM-DD", "e.g. --date 2025-01-20") from None
+    if published_params_b is not None and not (math.isfinite(published_params_b) and 0 < published_params_b <= 1e6):
+        raise InputError("--published-params-b", f"{published_params_b:g}", "must be a positive number of billions (at most 1e6)",
+                         "e.g. --published-params-b 671")
+    if out is not None:
+        if out.is_dir():
+            raise InputError("--out", str(out), "is a folder", f"give a file path, e.g. {out / (model_id + '.yaml')}")
+        _check_out(out.parent)
 
 
 def main() -> None:

@@ -14,8 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.specs import ModelSpec, parse_record
+from optimizer.yaml_io import read_text
 
 QKV_BIAS_MODEL_TYPES = {"qwen2", "qwen2_moe"}  # their configs do not state the bias; the code has it
 QK_NORM_MODEL_TYPES = {"qwen3", "qwen3_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"}
@@ -32,6 +33,49 @@ def _need(cfg: dict[str, Any], key: str, where: str) -> Any:
     return cfg[key]
 
 
+MAX_COUNT = 10_000_000  # no layer count, head count or width of a real model comes near
+
+
+def _count(cfg: dict[str, Any], key: str, where: str, required: bool = True) -> Any:
+    """A whole number > 0 that the import computes with (heads, layers, widths); None if absent
+    and not required."""
+    if key not in cfg and not required:
+        return None
+    value = _need(cfg, key, where)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_COUNT:
+        raise InputError(where, key, f"is {value!r}, not a whole number between 1 and {MAX_COUNT:,}",
+                         "export the model's own config.json")
+    return value
+
+
+# Where each spec field comes from in a config.json, to name the user's key in errors.
+CONFIG_KEYS = {
+    "hidden_size": "hidden_size", "num_layers": "num_hidden_layers", "intermediate_size": "intermediate_size",
+    "vocab_size": "vocab_size", "max_context": "max_position_embeddings", "tie_embeddings": "tie_word_embeddings",
+    "attention": "num_attention_heads/num_key_value_heads", "attention.num_heads": "num_attention_heads",
+    "attention.num_kv_heads": "num_key_value_heads", "attention.head_dim": "head_dim",
+    "attention.kv_layers": "layer_types", "attention.q_lora_rank": "q_lora_rank",
+    "attention.kv_lora_rank": "kv_lora_rank", "attention.qk_rope_head_dim": "qk_rope_head_dim",
+    "attention.qk_nope_head_dim": "qk_nope_head_dim", "attention.v_head_dim": "v_head_dim",
+    "moe": "num_experts_per_tok", "moe.experts_per_token": "num_experts_per_tok",
+    "moe.num_routed_experts": "n_routed_experts/num_local_experts/num_experts",
+    "moe.num_shared_experts": "n_shared_experts", "moe.moe_intermediate_size": "moe_intermediate_size",
+    "moe.shared_expert_intermediate_size": "shared_expert_intermediate_size",
+    "moe.dense_layers": "first_k_dense_replace", "checkpoint_precision": "torch_dtype/quantization_config",
+    "(top level)": "num_hidden_layers/first_k_dense_replace/layer_types",
+    "id": "--id", "name": "--id", "provenance.date": "--date", "provenance.source": "--source",
+    "published_total_params_b": "--published-params-b", "published_active_params_b": "--published-params-b",
+}
+
+
+def _config_key(field: str) -> str:
+    for n in range(field.count(".") + 1, 0, -1):
+        head = ".".join(field.split(".")[:n])
+        if head in CONFIG_KEYS:
+            return CONFIG_KEYS[head]
+    return field
+
+
 def _text_config(cfg: dict[str, Any], where: str) -> dict[str, Any]:
     """The language model's config: a multimodal wrapper's `text_config`, else the config itself.
     Top-level keys the text config lacks (quantization_config, tie_word_embeddings, dtype) carry over."""
@@ -46,11 +90,11 @@ def _text_config(cfg: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _kv_layers(cfg: dict[str, Any], where: str) -> int | None:
     """Layers that keep a per-token KV cache; None when every layer does (plain full attention)."""
-    layers = _need(cfg, "num_hidden_layers", where)
+    layers = _count(cfg, "num_hidden_layers", where)
     layer_types = cfg.get("layer_types")
     if layer_types is None and cfg.get("full_attention_interval"):
         interval = cfg["full_attention_interval"]
-        if not isinstance(interval, int) or interval < 1:
+        if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
             raise InputError(where, "full_attention_interval", f"is {interval!r}", "give a positive whole number")
         # Qwen3-Next: layer i is full attention when (i + 1) % interval == 0, otherwise linear.
         layer_types = [FULL_ATTENTION if (i + 1) % interval == 0 else "linear_attention" for i in range(layers)]
@@ -61,7 +105,7 @@ def _kv_layers(cfg: dict[str, Any], where: str) -> int | None:
             where, "layer_types", f"must list one type per layer ({layers} layers, num_hidden_layers)",
             "export a complete config.json",
         )
-    unknown = sorted({t for t in layer_types if t != FULL_ATTENTION and t not in CONSTANT_STATE_LAYER_TYPES}, key=str)
+    unknown = sorted({str(t) for t in layer_types if t != FULL_ATTENTION and t not in CONSTANT_STATE_LAYER_TYPES})
     if unknown:
         raise InputError(
             where, "layer_types", f"has layer types that are not modelled: {', '.join(map(str, unknown))}",
@@ -77,15 +121,15 @@ def _kv_layers(cfg: dict[str, Any], where: str) -> int | None:
 
 
 def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
-    heads = _need(cfg, "num_attention_heads", where)
-    hidden = _need(cfg, "hidden_size", where)
+    heads = _count(cfg, "num_attention_heads", where)
+    hidden = _count(cfg, "hidden_size", where)
     kv_layers = _kv_layers(cfg, where)
     if cfg.get("kv_lora_rank"):
         return {
             "kind": "mla",
             "num_heads": heads,
             "num_kv_heads": cfg.get("num_key_value_heads", heads),
-            "head_dim": _need(cfg, "qk_nope_head_dim", where) + _need(cfg, "qk_rope_head_dim", where),
+            "head_dim": _count(cfg, "qk_nope_head_dim", where) + _count(cfg, "qk_rope_head_dim", where),
             "kv_layers": kv_layers,
             "q_lora_rank": cfg.get("q_lora_rank"),
             "kv_lora_rank": cfg["kv_lora_rank"],
@@ -98,7 +142,7 @@ def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
         "kind": "gqa",
         "num_heads": heads,
         "num_kv_heads": cfg.get("num_key_value_heads") or heads,
-        "head_dim": cfg.get("head_dim") or hidden // heads,
+        "head_dim": _count(cfg, "head_dim", where, required=False) or hidden // heads,
         "qkv_bias": bool(cfg.get("attention_bias", False)) or model_type in QKV_BIAS_MODEL_TYPES,
         "qk_norm": model_type in QK_NORM_MODEL_TYPES,
         "kv_layers": kv_layers,
@@ -114,6 +158,9 @@ def _top_k(cfg: dict[str, Any], where: str) -> Any:
 
 
 def _moe(cfg: dict[str, Any], where: str = "config.json") -> dict[str, Any] | None:
+    for key in ("n_routed_experts", "num_local_experts", "num_experts"):
+        if cfg.get(key) is not None and cfg[key] != 0:
+            _count(cfg, key, where)
     if cfg.get("n_routed_experts"):  # DeepSeek-V2/V3/R1, Kimi-K2
         if cfg.get("moe_layer_freq", 1) != 1:
             raise InputError(
@@ -168,7 +215,7 @@ def _checkpoint_precision(cfg: dict[str, Any]) -> str:
     if method in FP4_QUANT_METHODS:
         return "fp4"
     dtype = cfg.get("torch_dtype") or cfg.get("dtype") or "bfloat16"
-    return {"float16": "fp16"}.get(dtype, "bf16")
+    return {"float16": "fp16"}.get(str(dtype), "bf16")
 
 
 def _dense_ffn_width(cfg: dict[str, Any], moe: dict[str, Any] | None, where: str) -> Any:
@@ -189,6 +236,9 @@ def spec_from_config(
     if not isinstance(cfg, dict):
         raise InputError(where, "(top level)", "is not a JSON object", "pass a Hugging Face config.json")
     cfg = _text_config(cfg, where)
+    quant = cfg.get("quantization_config")
+    if quant is not None and not isinstance(quant, dict):
+        raise InputError(where, "quantization_config", "is not a JSON object", "export the model's own config.json")
     moe = _moe(cfg, where)
     data = {
         "id": model_id,
@@ -206,16 +256,29 @@ def spec_from_config(
         "published_active_params_b": published_active_params_b,
         "provenance": {"source": source, "date": date},
     }
-    return parse_record(ModelSpec, data, where)  # type: ignore[return-value]
+    try:
+        return parse_record(ModelSpec, data, where)  # type: ignore[return-value]
+    except InputError as exc:  # name the config.json keys (and options), not the spec's fields
+        raise InputError.of(where, [
+            Problem(_config_key(p.field), p.problem, "export the model's own config.json" if not _config_key(p.field)
+                    .startswith("--") else p.fix, p.line)
+            for p in exc.problems
+        ]) from None
 
 
 def read_config(path: Path) -> dict[str, Any]:
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a number a config may hold")
+
+    text = read_text(path, "config.json")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), "(file)", f"cannot be read ({exc.strerror})", "check the path") from exc
+        data = json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(str(path), f"line {exc.lineno}", f"is not valid JSON ({exc.msg})", "fix the file") from exc
+    except ValueError as exc:
+        raise InputError(str(path), "(file)", str(exc), "give finite numbers (no NaN or Infinity)") from exc
+    except RecursionError:
+        raise InputError(str(path), "(file)", "is nested too deeply", "pass a Hugging Face config.json") from None
     if not isinstance(data, dict):
         raise InputError(str(path), "(top level)", "is not a JSON object", "pass a Hugging Face config.json")
     return data

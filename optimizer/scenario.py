@@ -6,33 +6,45 @@ Strict pydantic schema with units in the keys; `procure schema scenario` exports
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from optimizer.efficiency import Speculative, default_engine, load_engines
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem, one_of
 from optimizer.specs import (
-    PositiveFinite,
-    PositiveInt,
+    Bounded,
+    BoundedInt,
+    ModelSpec,
     PrecisionName,
     Strict,
     get_model,
     load_cards,
-    parse_record,
+    model_path,
+    problems_of,
+    read_yaml,
 )
+from optimizer.yaml_io import Lines
 
 KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
+
+# Physical ranges: a value outside them is a typo (or 1e30), not a procurement.
+Rmb = Bounded(1e10)                 # one price: RMB 10 billion
+RmbTotal = Bounded(1e13)            # a budget
+Servers = BoundedInt(100_000)
+LoadAmount = Bounded(1e9)
+Users = BoundedInt(1_000_000_000)
+Tokens = BoundedInt(100_000_000)
+Millis = Bounded(1e7)               # an SLA: under three hours
 
 
 class Load(Strict):
     """Exactly one of: concurrent users, requests per second, output tokens per second."""
 
-    concurrent_users: PositiveInt | None = None
-    requests_per_s: PositiveFinite | None = None
-    output_tokens_per_s: PositiveFinite | None = None
+    concurrent_users: Users | None = None
+    requests_per_s: LoadAmount | None = None
+    output_tokens_per_s: LoadAmount | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Load:
@@ -53,10 +65,10 @@ class Load(Strict):
 
 
 class Workload(Strict):
-    input_tokens: PositiveInt = Field(description="mean prompt length")
-    output_tokens: PositiveInt = Field(description="mean output length")
-    input_tokens_p90: PositiveInt | None = Field(None, description="p90 prompt length, used by p90/p99 SLAs")
-    max_context_tokens: PositiveInt | None = Field(
+    input_tokens: Tokens = Field(description="mean prompt length")
+    output_tokens: Tokens = Field(description="mean output length")
+    input_tokens_p90: Tokens | None = Field(None, description="p90 prompt length, used by p90/p99 SLAs")
+    max_context_tokens: Tokens | None = Field(
         None, description="longest context a request may reach; KV memory is sized for it (default input + output)"
     )
     load: Load
@@ -65,6 +77,8 @@ class Workload(Strict):
     def _context_holds_a_request(self) -> Workload:
         if self.max_context_tokens is not None and self.max_context_tokens < self.input_tokens + self.output_tokens:
             raise ValueError("max_context_tokens is shorter than input_tokens + output_tokens")
+        if self.input_tokens_p90 is not None and self.input_tokens_p90 < self.input_tokens:
+            raise ValueError("input_tokens_p90 is below the mean input_tokens (a p90 is at least the mean)")
         return self
 
     @property
@@ -73,8 +87,8 @@ class Workload(Strict):
 
 
 class Sla(Strict):
-    ttft_ms: PositiveFinite | None = None
-    tpot_ms: PositiveFinite | None = None
+    ttft_ms: Millis | None = None
+    tpot_ms: Millis | None = None
     statistic: Literal["mean", "p90", "p99"] = Field(
         "mean", description="mean, or a percentile (TTFT: p90 prompt length and an exponential queue tail)"
     )
@@ -90,16 +104,18 @@ class Offer(Strict):
     id: str
     vendor: str
     card: str
-    cards_per_server: PositiveInt | None = Field(None, description="default: the catalog's cards_per_server")
-    price_rmb_per_server: PositiveFinite | None = None
-    price_rmb_per_card: PositiveFinite | None = None
-    server_base_rmb: Annotated[float, Field(ge=0)] = Field(0, description="chassis, CPUs, NICs when priced per card")
+    cards_per_server: BoundedInt(128) | None = Field(None, description="default: the catalog's cards_per_server")
+    price_rmb_per_server: Rmb | None = None
+    price_rmb_per_card: Rmb | None = None
+    server_base_rmb: Annotated[float, Field(ge=0, le=1e10, allow_inf_nan=False)] = Field(
+        0, description="chassis, CPUs, NICs when priced per card"
+    )
     use_catalog_price: Literal["low", "mid", "high"] | None = Field(
         None, description="price the cards from the catalog range (no bid); the report labels it"
     )
     price_kind: Literal["quote", "range", "estimate", "catalog"] = "quote"
     price_note: str = ""
-    available_servers: PositiveInt
+    available_servers: Servers
     owned: bool = Field(False, description="already bought: costs nothing, quantity fixed to available_servers")
     engine: str | None = Field(None, description="serving engine on this offer (catalog/engines.yaml); default: the scenario's")
 
@@ -112,12 +128,12 @@ class Offer(Strict):
 
 
 class Constraints(Strict):
-    budget_rmb: PositiveFinite | None = None
+    budget_rmb: RmbTotal | None = None
     vendors_allowed: list[str] | None = None
     vendors_excluded: list[str] = []
     single_vendor: bool = False
-    max_servers: PositiveInt | None = None
-    power_cap_kw: PositiveFinite | None = None
+    max_servers: Servers | None = None
+    power_cap_kw: Bounded(1e7) | None = None
     tp_across_servers: bool = Field(False, description="allow a TP group to span servers (over the NIC)")
     multi_server_replicas: bool = Field(True, description="allow PP/EP replicas that span servers")
 
@@ -127,9 +143,9 @@ class Objective(Strict):
         "capex", description="capex or tco: cheapest plan covering the load; max_load: most load the offers "
         "(e.g. hardware already owned) can serve within the SLAs and limits, the load being a floor",
     )
-    years: PositiveFinite | None = None
-    rmb_per_kwh: PositiveFinite | None = None
-    pue: Annotated[float, Field(ge=1, le=3)] = 1.3
+    years: Bounded(50) | None = None
+    rmb_per_kwh: Bounded(1000) | None = None
+    pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)] = 1.3
 
     @model_validator(mode="after")
     def _tco_inputs(self) -> Objective:
@@ -141,10 +157,20 @@ class Objective(Strict):
 class Search(Strict):
     """The design space. Defaults cover what serving engines deploy."""
 
-    tp: list[PositiveInt] = [1, 2, 4, 8, 16]
-    pp: list[PositiveInt] = [1, 2, 4]
-    batches: list[PositiveInt] = [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
-    ranked_plans: PositiveInt = 5
+    tp: list[BoundedInt(1024)] = Field([1, 2, 4, 8, 16], min_length=1, max_length=64)
+    pp: list[BoundedInt(1024)] = Field([1, 2, 4], min_length=1, max_length=64)
+    batches: list[BoundedInt(1_000_000)] = Field(
+        [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512], min_length=1, max_length=256
+    )
+    ranked_plans: BoundedInt(100) = 5
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> Search:
+        for name in ("tp", "pp", "batches"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"search.{name} lists a value more than once")
+        return self
 
 
 class Analysis(Strict):
@@ -152,7 +178,7 @@ class Analysis(Strict):
 
     compare: bool = False
     budget_sweep_rmb: str | None = Field(None, description="FROM:TO:STEPS in RMB")
-    tpot_sweep_ms: list[PositiveFinite] | None = Field(None, min_length=1)
+    tpot_sweep_ms: list[Millis] | None = Field(None, min_length=1, max_length=200)
 
 
 class Scenario(Strict):
@@ -195,42 +221,137 @@ class Scenario(Strict):
         return self
 
 
-def load_scenario(path: Path) -> Scenario:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), "(file)", f"cannot be read ({exc.strerror})", "check the path") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(str(path), "(file)", f"is not valid YAML ({exc})", "fix the syntax") from exc
-    scenario: Scenario = parse_record(Scenario, raw, str(path))  # type: ignore[assignment]
-    model = get_model(scenario.model)
-    if scenario.disaggregation and scenario.workload.load.concurrent_users is not None:
-        raise InputError(
-            str(path), "disaggregation", "a prefill/decode split is sized in requests/s, not concurrent users",
-            "give workload.load as requests_per_s or output_tokens_per_s, or set disaggregation: false",
-        )
-    if scenario.workload.context_tokens > model.max_context:
-        raise InputError(
-            str(path), "workload", f"a request reaches {scenario.workload.context_tokens} tokens, {model.id} handles {model.max_context}",
-            "shorten the prompt or answer, or pick a longer-context model",
-        )
+def _reference_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
+    """Unknown card, engine and vendor ids and unusable catalog prices, read from the raw data so
+    they are reported together with the schema's errors."""
+    problems: list[Problem] = []
     engines = load_engines()
-    for where, engine in [("engine", scenario.engine), *((f"offers.{i}.engine", o.engine) for i, o in enumerate(scenario.offers))]:
-        if engine is not None and engine not in engines:
-            raise InputError(str(path), where, f"{engine!r} is not an engine profile", f"use one of: {', '.join(engines)}")
     cards = load_cards()
-    for i, offer in enumerate(scenario.offers):
-        if offer.card not in cards:
-            raise InputError(
-                str(path), f"offers.{i}.card", f"{offer.card!r} is not a card in the catalog",
-                f"use one of: {', '.join(sorted(cards))}",
-            )
-        card = cards[offer.card]
-        if offer.use_catalog_price and card.price_rmb_per_card is None:
-            raise InputError(
-                str(path), f"offers.{i}.use_catalog_price", f"the catalog has no price for {offer.card}",
-                "give price_rmb_per_server or price_rmb_per_card from a quote",
-            )
+    offers = raw.get("offers") if isinstance(raw.get("offers"), list) else []
+
+    def engine_problem(loc: tuple[Any, ...], value: object) -> None:
+        if isinstance(value, str) and value not in engines:
+            problems.append(Problem(".".join(map(str, loc)), f"{value!r} is not an engine profile",
+                                    one_of(value, engines), lines.get(loc)))
+
+    engine_problem(("engine",), raw.get("engine"))
+    vendors = set()
+    for i, offer in enumerate(offers):
+        if not isinstance(offer, dict):
+            continue
+        if isinstance(offer.get("vendor"), str):
+            vendors.add(offer["vendor"])
+        engine_problem(("offers", i, "engine"), offer.get("engine"))
+        card = offer.get("card")
+        if isinstance(card, str) and card not in cards:
+            problems.append(Problem(f"offers.{i}.card", f"{card!r} is not a card in the catalog", one_of(card, cards),
+                                    lines.get(("offers", i, "card"))))
+        elif isinstance(card, str) and offer.get("use_catalog_price") and cards[card].price_rmb_per_card is None:
+            problems.append(Problem(f"offers.{i}.use_catalog_price", f"the catalog has no price for {card}",
+                                    "give price_rmb_per_server or price_rmb_per_card from a quote",
+                                    lines.get(("offers", i, "use_catalog_price"))))
+    constraints = raw.get("constraints") if isinstance(raw.get("constraints"), dict) else {}
+    for key in ("vendors_allowed", "vendors_excluded"):
+        listed = constraints.get(key)
+        for j, vendor in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(vendor, str) and vendors and vendor not in vendors:
+                problems.append(Problem(f"constraints.{key}.{j}", f"{vendor!r} is not the vendor of any offer",
+                                        one_of(vendor, vendors), lines.get(("constraints", key, j))))
+    analysis = raw.get("analysis") if isinstance(raw.get("analysis"), dict) else {}
+    sweep = analysis.get("budget_sweep_rmb")
+    if isinstance(sweep, str):
+        from optimizer.whatif import parse_range
+
+        try:
+            parse_range(sweep, "analysis.budget_sweep_rmb")
+        except InputError as exc:
+            problems.append(Problem("analysis.budget_sweep_rmb", f"{sweep!r} {exc.problem}", exc.fix,
+                                    lines.get(("analysis", "budget_sweep_rmb"))))
+    return problems
+
+
+def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], lines: Lines) -> list[Problem]:
+    """Checks that need the model: context length, and search lists the model cannot run."""
+    problems: list[Problem] = []
+    if scenario.workload.context_tokens > model.max_context:
+        problems.append(Problem(
+            "workload", f"a request reaches {scenario.workload.context_tokens} tokens, {model.id} handles {model.max_context}",
+            "shorten the prompt or answer, or pick a longer-context model", lines.get(("workload",)),
+        ))
+    given = raw.get("search") if isinstance(raw.get("search"), dict) else {}
+    a = model.attention
+    if "tp" in given:
+        bad = [t for t in scenario.search.tp
+               if a.num_heads % t or (a.kind == "gqa" and a.num_kv_heads % t and t % a.num_kv_heads)]
+        if bad:
+            ok = [t for t in (1, 2, 4, 8, 16, 32, 64) if not (a.num_heads % t or (a.kind == "gqa" and a.num_kv_heads % t and t % a.num_kv_heads))]
+            problems.append(Problem(
+                "search.tp", f"{bad} cannot split the {a.num_heads} attention heads ({a.num_kv_heads} KV heads) of {model.id}",
+                f"use TP degrees such as {ok}", lines.get(("search", "tp")),
+            ))
+        if not scenario.constraints.tp_across_servers:
+            cards = load_cards()
+            largest = max(o.cards_per_server or cards[o.card].cards_per_server for o in scenario.offers)
+            if min(scenario.search.tp) > largest:
+                problems.append(Problem(
+                    "search.tp", f"every TP degree exceeds the largest server ({largest} cards) and tp_across_servers is false",
+                    f"add a TP of at most {largest}, or set constraints.tp_across_servers: true", lines.get(("search", "tp")),
+                ))
+    if "pp" in given and max(scenario.search.pp) > model.num_layers:
+        problems.append(Problem("search.pp", f"a PP of {max(scenario.search.pp)} exceeds the {model.num_layers} layers of {model.id}",
+                                f"use PP degrees of at most {model.num_layers}", lines.get(("search", "pp"))))
+    return problems
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and check a scenario file; every problem found is reported at once (one InputError).
+    A model given as a path is read relative to the scenario file."""
+    where = str(path)
+    raw, lines = read_yaml(path)
+    if raw is None:
+        raise InputError(where, "(file)", "is empty", "start from a file in scenarios/")
+    if not isinstance(raw, dict):
+        raise InputError(where, "(top level)", f"is a {type(raw).__name__}, not a mapping of keys to values",
+                         "start from a file in scenarios/ (name:, model:, workload:, ...)")
+    problems: list[Problem] = []
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        problems += problems_of(exc, Scenario, lines)
+    except RecursionError:
+        raise InputError(where, "(file)", "is nested too deeply", "start from a file in scenarios/") from None
+    problems += _reference_problems(raw, lines)
+    model: ModelSpec | None = None
+    ref = raw.get("model")
+    if isinstance(ref, str):
+        try:
+            model = get_model(ref, where="model", base_dir=path.parent)
+        except InputError as exc:
+            if exc.where == "model":  # not found: blame the scenario's key
+                problems.append(Problem("model", f"{ref!r} {exc.problem}", exc.fix, lines.get(("model",))))
+            elif problems:  # the model file itself is bad: name it, with its first problem
+                first = exc.problems[0]
+                problems.append(Problem(
+                    "model", f"the model spec {exc.where} is invalid ({len(exc.problems)} problem(s); first: "
+                    f"{first.field}: {first.problem})", "fix the model spec file", lines.get(("model",)),
+                ))
+            else:
+                raise
+    if scenario is not None and model is not None:
+        problems += _model_problems(scenario, model, raw, lines)
+        if scenario.disaggregation and scenario.workload.load.concurrent_users is not None:
+            problems.append(Problem(
+                "disaggregation", "a prefill/decode split is sized in requests/s, not concurrent users",
+                "give workload.load as requests_per_s or output_tokens_per_s, or set disaggregation: false",
+                lines.get(("disaggregation",)),
+            ))
+    if problems:
+        raise InputError.of(where, sorted(problems, key=lambda p: p.line or 0))
+    assert scenario is not None and isinstance(ref, str)
+    file = model_path(ref, path.parent)
+    if file is not None:  # later lookups (solve, sweeps) must find the same file from any directory
+        scenario = scenario.model_copy(update={"model": str(file.resolve())})
     return scenario
 
 

@@ -10,17 +10,28 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.errors import InputError
+from optimizer import yaml_io
+from optimizer.errors import InputError, Problem, did_you_mean, one_of
+from optimizer.yaml_io import Lines
 
 PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFinite = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 PositiveInt = Annotated[int, Field(gt=0)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+
+
+def Bounded(hi: float) -> Any:
+    """A positive finite number at most `hi`: the upper end of the physically possible range."""
+    return Annotated[float, Field(gt=0, le=hi, allow_inf_nan=False)]
+
+
+def BoundedInt(hi: int) -> Any:
+    """A positive whole number at most `hi`."""
+    return Annotated[int, Field(gt=0, le=hi)]
 
 PrecisionName = Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4"]
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
@@ -54,8 +65,8 @@ class PriceRange(Strict):
     """A price per card in RMB. `kind` says how far to trust it: a range spanning sources, one
     dealer quote, or an estimate derived from other figures."""
 
-    low_rmb: PositiveFinite
-    high_rmb: PositiveFinite
+    low_rmb: Bounded(1e10)
+    high_rmb: Bounded(1e10)
     kind: Literal["range", "quote", "estimate"]
     provenance: Provenance
 
@@ -81,9 +92,9 @@ class ScaleUp(Strict):
 
     topology: Literal["switch", "mesh", "pcie"]
     name: str
-    bidir_gbs_per_card: PositiveFinite
-    mesh_links: PositiveInt | None = None
-    domain_cards: PositiveInt
+    bidir_gbs_per_card: Bounded(1e6)
+    mesh_links: BoundedInt(1024) | None = None
+    domain_cards: BoundedInt(1_000_000)
 
     @model_validator(mode="after")
     def _mesh_has_links(self) -> ScaleUp:
@@ -110,17 +121,17 @@ class Card(Strict):
     vendor: str
     family: str = Field(description="efficiency family key in catalog/efficiency.yaml")
     form_factor: Literal["sxm", "oam", "pcie", "module"]
-    mem_gb: PositiveFinite
-    mem_bw_gbs: PositiveFinite
-    dense_tflops: dict[PrecisionName, PositiveFinite] = Field(
+    mem_gb: Bounded(100_000)
+    mem_bw_gbs: Bounded(1e6)
+    dense_tflops: dict[PrecisionName, Bounded(1e6)] = Field(
         description="dense (non-sparse) peak per natively computed precision; absent = unsupported"
     )
     scaleup: ScaleUp
-    pcie_bidir_gbs: PositiveFinite
-    nic_gbps_per_card: PositiveFinite
-    tdp_w: PositiveFinite | None = Field(description="null = unknown")
-    cards_per_server: PositiveInt
-    dies_per_package: PositiveInt = Field(
+    pcie_bidir_gbs: Bounded(1e5)
+    nic_gbps_per_card: Bounded(1e6)
+    tdp_w: Bounded(100_000) | None = Field(description="null = unknown")
+    cards_per_server: BoundedInt(1024)
+    dies_per_package: BoundedInt(64) = Field(
         1, description="compute dies in one package (Ascend 910C: 2); benchmarks may count dies, not packages"
     )
     export_control: str
@@ -148,22 +159,22 @@ class Card(Strict):
 
 class Attention(Strict):
     kind: Literal["gqa", "mla"]
-    num_heads: PositiveInt
-    num_kv_heads: PositiveInt
-    head_dim: PositiveInt
+    num_heads: BoundedInt(65_536)
+    num_kv_heads: BoundedInt(65_536)
+    head_dim: BoundedInt(65_536)
     qkv_bias: bool = False
     qk_norm: bool = False
-    kv_layers: PositiveInt | None = Field(
+    kv_layers: BoundedInt(100_000) | None = Field(
         None,
         description="layers that keep a per-token KV cache (full attention); the others are linear-attention or "
         "sliding-window layers whose state does not grow with the context; null = every layer",
     )
     # MLA only (DeepSeek-V2/V3/R1): low-rank query and a compressed key/value latent.
-    q_lora_rank: PositiveInt | None = None
-    kv_lora_rank: PositiveInt | None = None
-    qk_rope_head_dim: PositiveInt | None = None
-    qk_nope_head_dim: PositiveInt | None = None
-    v_head_dim: PositiveInt | None = None
+    q_lora_rank: BoundedInt(1_000_000) | None = None
+    kv_lora_rank: BoundedInt(1_000_000) | None = None
+    qk_rope_head_dim: BoundedInt(65_536) | None = None
+    qk_nope_head_dim: BoundedInt(65_536) | None = None
+    v_head_dim: BoundedInt(65_536) | None = None
 
     @model_validator(mode="after")
     def _mla_fields(self) -> Attention:
@@ -174,16 +185,18 @@ class Attention(Strict):
             )
         if self.kind == "gqa" and self.num_heads % self.num_kv_heads:
             raise ValueError("num_heads must be a multiple of num_kv_heads")
+        if self.num_kv_heads > self.num_heads:
+            raise ValueError("num_kv_heads exceeds num_heads")
         return self
 
 
 class Moe(Strict):
-    num_routed_experts: PositiveInt
-    experts_per_token: PositiveInt
-    num_shared_experts: int = Field(ge=0)
-    moe_intermediate_size: PositiveInt
-    shared_expert_intermediate_size: PositiveInt | None = None
-    dense_layers: int = Field(ge=0, description="leading layers with a dense FFN instead of MoE")
+    num_routed_experts: BoundedInt(1_000_000)
+    experts_per_token: BoundedInt(1_000_000)
+    num_shared_experts: int = Field(ge=0, le=10_000)
+    moe_intermediate_size: BoundedInt(10_000_000)
+    shared_expert_intermediate_size: BoundedInt(10_000_000) | None = None
+    dense_layers: int = Field(ge=0, le=100_000, description="leading layers with a dense FFN instead of MoE")
 
     @model_validator(mode="after")
     def _top_k(self) -> Moe:
@@ -195,19 +208,19 @@ class Moe(Strict):
 class ModelSpec(Strict):
     id: str
     name: str
-    hidden_size: PositiveInt
-    num_layers: PositiveInt
-    intermediate_size: PositiveInt = Field(description="dense FFN width (dense layers)")
-    vocab_size: PositiveInt
+    hidden_size: BoundedInt(10_000_000)
+    num_layers: BoundedInt(100_000)
+    intermediate_size: BoundedInt(100_000_000) = Field(description="dense FFN width (dense layers)")
+    vocab_size: BoundedInt(100_000_000)
     tie_embeddings: bool
-    max_context: PositiveInt
+    max_context: BoundedInt(1_000_000_000)
     attention: Attention
     moe: Moe | None = None
     checkpoint_precision: PrecisionName
-    published_total_params_b: PositiveFinite | None = Field(
+    published_total_params_b: Bounded(1e6) | None = Field(
         None, description="total from the model card, to check the derived count; null = not published"
     )
-    published_active_params_b: PositiveFinite | None = None
+    published_active_params_b: Bounded(1e6) | None = None
     provenance: Provenance
 
     @field_validator("id")
@@ -216,6 +229,17 @@ class ModelSpec(Strict):
         if not ID_PATTERN.match(value):
             raise ValueError("ids are lower-case letters, digits, '.' and '-'")
         return value
+
+    @model_validator(mode="after")
+    def _layers_consistent(self) -> ModelSpec:
+        if self.moe is not None and self.moe.dense_layers >= self.num_layers:
+            raise ValueError(f"moe.dense_layers ({self.moe.dense_layers}) must be below num_layers ({self.num_layers})")
+        if self.attention.kv_layers is not None and self.attention.kv_layers > self.num_layers:
+            raise ValueError(f"attention.kv_layers ({self.attention.kv_layers}) exceeds num_layers ({self.num_layers})")
+        if (self.published_active_params_b is not None and self.published_total_params_b is not None
+                and self.published_active_params_b > self.published_total_params_b):
+            raise ValueError("published_active_params_b exceeds published_total_params_b")
+        return self
 
 
 class Precision(Strict):
@@ -247,30 +271,140 @@ def catalog_dir() -> Path:
 
 
 def _read_yaml(path: Path) -> object:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(str(path), "(file)", f"is not valid YAML ({exc})", "fix the syntax") from exc
-    except OSError as exc:
-        raise InputError(str(path), "(file)", f"cannot be read ({exc.strerror})", "check the path") from exc
+    """A catalog YAML file's data (strict: UTF-8, no duplicate keys, errors with the line)."""
+    return read_yaml(path)[0]
 
 
-def parse_record(model_cls: type[BaseModel], data: object, where: str) -> BaseModel:
-    """Validate `data` as `model_cls`, turning the first pydantic error into an InputError."""
+def read_yaml(path: Path) -> tuple[object, Lines]:
+    """The data of a YAML file and the line of each value, by path."""
+    return yaml_io.load(path)
+
+
+MAX_PROBLEMS = 40  # more errors than this in one file: the file is not the kind expected
+
+_FIXES = {
+    "missing": "add it",
+    "extra_forbidden": "remove it, or check its spelling and indentation",
+    "finite_number": "give a finite number (not .inf or .nan)",
+    "greater_than": "give a positive value",
+    "greater_than_equal": "give a value in the allowed range",
+    "less_than": "give a value in the physical range (units are in the key name)",
+    "less_than_equal": "give a value in the physical range (units are in the key name)",
+    "int_from_float": "give a whole number",
+    "int_parsing": "give a whole number",
+    "float_parsing": "give a number",
+    "literal_error": "use one of the allowed values",
+    "too_short": "give at least one entry",
+    "too_long": "give fewer entries",
+    "model_type": "give a mapping of keys to values (key: value)",
+    "dict_type": "give a mapping of keys to values (key: value)",
+    "list_type": "give a list ([a, b] or one '- item' per line)",
+}
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The pydantic model classes inside an annotation (through Optional, list, dict, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out: list[Any] = []
+    for arg in get_args(annotation):
+        out.extend(_unwrap(arg))
+    return out
+
+
+def _model_at(model_cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that holds the value at `loc` (list indices and dict keys skipped)."""
+    current: type[BaseModel] | None = model_cls
+    for part in loc:
+        if current is None:
+            return None
+        if not isinstance(part, str) or part not in current.model_fields:
+            continue  # a list index, a dict key or a union tag
+        inner = _unwrap(current.model_fields[part].annotation)
+        current = inner[0] if inner else None
+    return current
+
+
+def _all_fields(model_cls: type[BaseModel], prefix: tuple[str, ...] = (), depth: int = 0) -> dict[str, str]:
+    """Every field name of the model and its nested models -> its dotted path (first found)."""
+    out: dict[str, str] = {}
+    for name, info in model_cls.model_fields.items():
+        out.setdefault(name, ".".join((*prefix, name)))
+        if depth < 3:
+            for inner in _unwrap(info.annotation):
+                for k, v in _all_fields(inner, (*prefix, name), depth + 1).items():
+                    out.setdefault(k, v)
+    return out
+
+
+def _line_of(lines: Lines, loc: tuple[Any, ...]) -> int | None:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def problems_of(exc: ValidationError, model_cls: type[BaseModel], lines: Lines | None = None,
+                prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """Every pydantic error as a Problem: dotted field path, YAML line, message and a fix, with
+    did-you-mean for unknown keys and values outside a fixed list."""
+    problems: list[Problem] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        field = ".".join(str(p) for p in (*prefix, *loc)) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        fix = _FIXES.get(kind, "correct the value (units are in the key name)")
+        if kind == "extra_forbidden" and loc:
+            msg = "is not a known key"
+            holder = _model_at(model_cls, loc[:-1])
+            known = list(holder.model_fields) if holder is not None else []
+            hint = did_you_mean(loc[-1], known)
+            if not hint and str(loc[-1]) in (everywhere := _all_fields(model_cls)):
+                hint = f" (did you mean {everywhere[str(loc[-1])]!r}? it belongs under {everywhere[str(loc[-1])].rsplit('.', 1)[0]!r})"
+            if hint:
+                fix = f"rename it{hint}"
+            elif known:
+                fix = f"remove it; the keys here are: {', '.join(known)}"
+        elif kind == "literal_error":
+            expected = [e.strip(" '") for e in str(err.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")]
+            hint = did_you_mean(err.get("input"), [e for e in expected if e])
+            fix = f"use {err.get('ctx', {}).get('expected', 'an allowed value')}{hint}"
+        elif kind not in ("missing",) and not isinstance(err.get("input"), (dict, list)):
+            msg = f"{msg} (got {_shown(err.get('input'))})"
+        problems.append(Problem(field, msg, fix, _line_of(lines or {}, (*prefix, *loc))))
+    if len(problems) > MAX_PROBLEMS:
+        extra = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], Problem("...", f"and {extra} more problems", "fix the ones above first")]
+    return problems
+
+
+def parse_record(model_cls: type[BaseModel], data: object, where: str, lines: Lines | None = None) -> BaseModel:
+    """Validate `data` as `model_cls`; every pydantic error of the record becomes one InputError
+    listing them all, with the YAML line of each when `lines` is given."""
+    if data is None:
+        raise InputError(where, "(file)", "is empty", f"write the {model_cls.__name__} record (see the shipped examples)")
     try:
         return model_cls.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise InputError(where, field, err["msg"], "correct the value (units are in the key name)") from exc
+        raise InputError.of(where, problems_of(exc, model_cls, lines)) from None
+    except RecursionError:
+        raise InputError(where, "(file)", "is nested too deeply", "see the shipped examples") from None
 
 
 def _load_dir(sub: str, model_cls: type[BaseModel]) -> dict[str, BaseModel]:
     records: dict[str, BaseModel] = {}
     for path in sorted((catalog_dir() / sub).glob("*.yaml")):
-        record = parse_record(model_cls, _read_yaml(path), str(path))
+        data, lines = read_yaml(path)
+        record = parse_record(model_cls, data, str(path), lines)
         if record.id in records:  # type: ignore[attr-defined]
-            raise InputError(str(path), "id", f"duplicates id {record.id!r}", "give each file its own id")  # type: ignore[attr-defined]
+            raise InputError(str(path), "id", f"duplicates id {record.id!r}", "give each file its own id",  # type: ignore[attr-defined]
+                             line=lines.get(("id",)))
         records[record.id] = record  # type: ignore[attr-defined]
     return records
 
@@ -288,10 +422,19 @@ def load_models() -> dict[str, ModelSpec]:
 def _load_mapping(filename: str, model_cls: type[BaseModel]) -> dict[str, BaseModel]:
     """A catalog file that maps names to records of one kind."""
     path = catalog_dir() / filename
-    raw = _read_yaml(path)
+    raw, lines = read_yaml(path)
     if not isinstance(raw, dict):
         raise InputError(str(path), "(top level)", "must be a mapping of names to records", "see the shipped file")
-    return {name: parse_record(model_cls, body, f"{path}:{name}") for name, body in raw.items()}
+    problems: list[Problem] = []
+    out: dict[str, BaseModel] = {}
+    for name, body in raw.items():
+        try:
+            out[name] = model_cls.model_validate(body)
+        except ValidationError as exc:
+            problems += problems_of(exc, model_cls, lines, (name,))
+    if problems:
+        raise InputError.of(str(path), problems)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -300,36 +443,52 @@ def load_precisions() -> dict[str, Precision]:
 
 
 def load_model_file(path: Path) -> ModelSpec:
-    return parse_record(ModelSpec, _read_yaml(path), str(path))  # type: ignore[return-value]
+    data, lines = read_yaml(path)
+    return parse_record(ModelSpec, data, str(path), lines)  # type: ignore[return-value]
 
 
-def get_card(card_id: str) -> Card:
+def get_card(card_id: str, where: str = "--card") -> Card:
     cards = load_cards()
     if card_id not in cards:
-        raise InputError(
-            "--card", card_id, "is not a card in the catalog", f"use one of: {', '.join(sorted(cards))}"
-        )
+        raise InputError(where, card_id, "is not a card in the catalog", one_of(card_id, cards))
     return cards[card_id]
 
 
-def get_model(model_ref: str) -> ModelSpec:
-    """A model id from catalog/models/, or a path to a model spec YAML."""
+def model_path(model_ref: str, base_dir: Path | None = None) -> Path | None:
+    """The model spec file a reference names (relative to `base_dir`, the scenario's folder), or
+    None when it is a catalog id or names no file."""
+    if model_ref in load_models():
+        return None
+    path = Path(model_ref).expanduser()
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
+    return path if path.suffix in (".yaml", ".yml") and path.is_file() else None
+
+
+def get_model(model_ref: str, where: str = "--model", base_dir: Path | None = None) -> ModelSpec:
+    """A model id from catalog/models/, or a path to a model spec YAML (relative to `base_dir`)."""
     models = load_models()
     if model_ref in models:
         return models[model_ref]
-    path = Path(model_ref)
-    if path.suffix in (".yaml", ".yml") and path.exists():
+    path = model_path(model_ref, base_dir)
+    if path is not None:
         return load_model_file(path)
+    if Path(model_ref).suffix in (".yaml", ".yml"):
+        shown = str(base_dir / model_ref) if base_dir is not None and not Path(model_ref).is_absolute() else model_ref
+        raise InputError(
+            where, model_ref, f"names a model spec file that does not exist ({shown})",
+            "check the path (a scenario's model path is relative to the scenario file)",
+        )
     raise InputError(
-        "--model", model_ref, "is neither a catalog model nor a model spec file",
-        f"use one of: {', '.join(sorted(models))}, or a path to a .yaml made by `procure model import`",
+        where, model_ref, "is neither a catalog model nor a model spec file",
+        f"{one_of(model_ref, models)}, or a path to a .yaml made by `procure model import`",
     )
 
 
-def get_precision(name: str) -> Precision:
+def get_precision(name: str, where: str = "--precision") -> Precision:
     precisions = load_precisions()
     if name not in precisions:
-        raise InputError("--precision", name, "is not a known precision", f"use one of: {', '.join(precisions)}")
+        raise InputError(where, name, "is not a known precision", one_of(name, precisions))
     return precisions[name]
 
 
