@@ -69,6 +69,7 @@ class CalibrationRow:
     index: int = 0                 # 0-based data row in its file
     mode: Mode = "closed"
     arrivals: str = "random"
+    lengths: Literal["fixed", "narrow", "uniform", "conversation"] = "uniform"
     engine: str | None = None
     kv_precision: str = "bf16"
     spec: Speculative = NO_SPECULATION
@@ -83,7 +84,30 @@ def _int(text: str, default: int) -> int:
     return round(float(text)) if text and text.strip() else default
 
 
-_SYNC = re.compile(r"range[-_ ]ratio[ =]*1(?![.\d])|fixed lengths", re.I)
+# Closed loops whose lengths vary by less than this partly stay in waves: a prefill stalls every
+# decode and near-equal answers finish together, so arrivals re-cluster (InferenceX runs at ratio
+# 0.8 show TTFT growing about linearly with concurrency). How much of the wave wait survives is the
+# fitted factor `wave_share` (perf.serve_closed_loop, arrivals "clustered").
+NARROW_RANGE_RATIO = 0.5
+_FIXED = re.compile(r"fixed[- ]lengths?|fixed[- ]ISL|lengths [\d/]+ fixed|trtllm-bench|llama-bench", re.I)
+_RANGE_RATIO = re.compile(r"range[-_ ]ratio[ =]*([01](?:\.\d+)?)(?!\d)", re.I)
+_CONVERSATION = re.compile(r"sharegpt|lmsys-chat|conversation dataset", re.I)
+
+
+def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversation"]:
+    """fixed: every request the nominal lengths (synthetic benchmarks, range ratio 1); narrow:
+    random lengths within [ratio, 1] x nominal with ratio >= 0.5; conversation: a chat dataset whose
+    output lengths have a long tail; uniform: anything else (random lengths near nominal)."""
+    ratio = _RANGE_RATIO.search(notes)
+    if ratio and float(ratio.group(1)) >= 1.0:
+        return "fixed"
+    if ratio and float(ratio.group(1)) >= NARROW_RANGE_RATIO:
+        return "narrow"
+    if _FIXED.search(notes):
+        return "fixed"
+    if _CONVERSATION.search(notes):
+        return "conversation"
+    return "uniform"
 _ACCEPT = re.compile(r"accept(?:ance)?(?: length| len)?\s*(?:=|:|of)?\s*(\d+(?:\.\d+)?)", re.I)
 _DRAFT = re.compile(r"draft(?:[- _]tokens)?\s*[=:]?\s*(\d+)", re.I)
 _STEPS = re.compile(r"steps\s*[=:]?\s*(\d+)", re.I)
@@ -143,7 +167,7 @@ def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
         batch=_int(r["batch"], 1), input_len=_int(r["input_len"], 0), output_len=_int(r["output_len"], 1),
         metric=metric, value=float(r["value"]), framework=framework, source=r["source"], notes=notes,
         dataset=dataset, index=index, mode=parse_mode(framework, notes, metric),
-        arrivals="synchronized" if _SYNC.search(notes) else "random",
+        arrivals={"fixed": "synchronized", "narrow": "clustered"}.get(parse_lengths(notes), "random"), lengths=parse_lengths(notes),
         engine=engine_for_framework(framework), kv_precision=parse_kv_precision(r["precision"], notes),
         spec=parse_speculative(framework, notes),
         counts_dies=bool(re.search(r"\bdies\b|\bdie\b", notes, re.I) and "PACKAGE" in notes.upper()),
@@ -246,7 +270,10 @@ def _predict(
         return _predict_split(row, r, units_total, units_per_card, eff)
     if row.mode == "burst":
         running = max(1, min(per_replica, max_batch(r, context)))
-        perf = evaluate_replica(r, running, row.input_len, row.output_len, burst_requests=per_replica)
+        perf = evaluate_replica(
+            r, running, row.input_len, row.output_len, burst_requests=per_replica,
+            exponential_lengths=row.lengths == "conversation",
+        )
     else:
         running = max(1, min(per_replica, max_batch(r, context)))
         perf = evaluate_replica(r, running, row.input_len, row.output_len, arrivals=row.arrivals)

@@ -43,6 +43,7 @@ FACTOR_LINKS: dict[str, str] = {
     "step_overhead_ms": "log",   # per decode step: launch, scheduler, sampling
     "moe_layer_us": "log",       # per MoE layer per step: routing, token permutation, grouped-GEMM set-up
     "ttft_overhead_ms": "log",   # per request, outside the GPU: HTTP, tokenizer, scheduler admission
+    "wave_share": "logit",       # closed loops with narrow length spread: how much of the wave wait survives
 }
 FACTORS = tuple(FACTOR_LINKS)
 
@@ -70,6 +71,7 @@ class Factors:
     step_overhead_ms: float
     moe_layer_us: float
     ttft_overhead_ms: float
+    wave_share: float
     collective_latency_us: float
     link_efficiency: float
 
@@ -107,6 +109,7 @@ class FitEffects(Strict):
     step_overhead_ms: float = 0.0
     moe_layer_us: float = 0.0
     ttft_overhead_ms: float = 0.0
+    wave_share: float = 0.0
     rows: int = Field(0, ge=0, description="calibration rows measured on this family or engine")
 
 
@@ -118,6 +121,7 @@ class GlobalFactors(Strict):
     step_overhead_ms: PositiveFinite
     moe_layer_us: PositiveFinite
     ttft_overhead_ms: PositiveFinite
+    wave_share: Fraction = 0.5
 
 
 class FitRecord(Strict):
@@ -188,6 +192,10 @@ class EngineProfile(Strict):
     max_running_seqs: PositiveInt
     chunked_prefill_tokens: PositiveInt
     prefill_mode: Literal["prefill-first", "mixed"]
+    mem_reserved_gb: PositiveFinite | None = Field(
+        None, description="memory the engine keeps back for activations, graphs and runtime; the rest holds weights "
+        "and KV (SGLang 0.5); null = the catalog default fraction and runtime overhead",
+    )
     graph_capture: bool
     features: list[str]
     default_for: list[str]

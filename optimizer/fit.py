@@ -104,7 +104,10 @@ def row_weights(rows: list[CalibrationRow]) -> np.ndarray:
         per_source[source_key(r)] = per_source.get(source_key(r), 0) + 1
     w = np.array([per_source[source_key(r)] ** -0.25 for r in rows])
     w *= np.array([TTFT_WEIGHT if r.metric == "ttft_ms" else 1.0 for r in rows])
-    return w
+    # Normalised so the rows weigh as many as they are (mean square weight 1), and in units of the
+    # noise a published run carries (log error SOFT_L1_SCALE), so the priors compete with data on
+    # a likelihood scale.
+    return w / math.sqrt(float(np.mean(w**2))) / SOFT_L1_SCALE
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ Everything is decimal SI (see units.py) and every time is in seconds unless the 
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -464,6 +466,14 @@ def memory_breakdown(r: Replica, batch: int, context_len: int) -> MemoryBreakdow
     seqs_per_group = math.ceil(batch / par.attention_dp)
     kv = seqs_per_group * context_len * kv_bytes_per_token_per_card(model, r.kv_bytes, par)
     activations = _activation_bytes(model, par, d, seqs_per_group)
+    reserved = r.engine.mem_reserved_gb
+    if reserved is not None:
+        # The engine reserves a fixed amount for activations, graphs and runtime (SGLang 0.5:
+        # mem_fraction_static = (mem - reserved) / mem); weights and KV get the rest.
+        return MemoryBreakdown(
+            weights_gb=units.bytes_to_gb(weights), kv_cache_gb=units.bytes_to_gb(kv), activations_gb=0.0,
+            overhead_gb=reserved, capacity_gb=r.card.mem_gb,
+        )
     return MemoryBreakdown(
         weights_gb=units.bytes_to_gb(weights),
         kv_cache_gb=units.bytes_to_gb(kv),
@@ -613,21 +623,24 @@ def prefill_step(r: Replica, input_len: int) -> StepBreakdown:
     )
 
 
-def prefill_occupancy(r: Replica, input_len: int, single: StepBreakdown) -> float:
+def prefill_occupancy(r: Replica, input_len: int, single: StepBreakdown, queued: int = 1) -> float:
     """Whole-replica time one prompt's prefill costs when prompts keep arriving.
 
     Prompts in different pipeline stages or attention groups overlap, so the work spreads over all
-    the replica's cards: the prompt's total FLOPs / (cards x peak x MFU). Weight reads, collectives
-    and per-step overhead are shared by the overlapping prompts (divided by the lanes). Never more
-    than the prompt alone; equal to it on one card."""
+    the replica's cards: the prompt's total FLOPs / (cards x peak x MFU). Weight reads and per-step
+    overhead are shared by the overlapping prompts (divided by the lanes), and by the prompts one
+    prefill step packs under the engine's token budget when `queued` prompts wait (up to
+    budget / prompt length of them); collectives scale with tokens and are only divided by the
+    lanes. Never more than the prompt alone; equal to it on one card with one prompt."""
     model, par = r.model, r.par
     p = params_of(model)
     tokens = float(max(1, input_len))
     lanes = par.pp * par.attention_dp
+    packed = max(1, min(queued, r.engine.chunked_prefill_tokens // max(1, input_len)))
     matmul_params = p.active - p.embedding - p.lm_head
     flops = 2 * matmul_params * tokens + 2 * p.lm_head + _attention_flops_per_token(model, tokens / 2, prefill=True) * tokens
     spread = flops / (par.cards * r.peak_flops * r.factors.mfu_prefill)
-    occupancy = max(spread, single.memory_s / lanes) + (single.communication_s + single.overhead_s) / lanes
+    occupancy = max(spread, single.memory_s / (lanes * packed)) + single.communication_s / lanes + single.overhead_s / (lanes * packed)
     return min(single.total_s, occupancy)
 
 
@@ -645,7 +658,7 @@ class ServingEstimate:
 
 def serve_closed_loop(
     prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int, arrivals: str = "random",
-    *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, mixed_prefill_steps: int = 0,
+    *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, mixed_prefill_steps: int = 0, wave_share: float = 1.0,
 ) -> ServingEstimate:
     """Steady state of `batch` concurrent requests on one replica with continuous batching.
 
@@ -664,16 +677,22 @@ def serve_closed_loop(
     `arrivals="synchronized"`: every request has the same prompt and output length (a fixed-length
     benchmark), so a closed loop moves in waves: the batch's requests finish together and their
     successors arrive together, and a request waits on average for (batch - 1) / 2 prefills.
+    `arrivals="clustered"` (lengths within a narrow random range): a share `wave_share` of that wave
+    wait, the rest the random-arrival wait (a fitted factor: how far the waves survive the spread).
     """
     decode_steps = max(output_len - 1, 0) / tokens_per_step
     per_request = occupancy_s + decode_steps * step_s / batch
-    if batch > 1 and arrivals == "synchronized":
-        wait = (batch - 1) / 2 * occupancy_s
-    elif batch > 1:
-        rho = min(occupancy_s * (batch - 1) / batch / per_request, 0.999)
-        wait = step_s / 2 + rho / (2 * (1 - rho)) * occupancy_s
-    else:
+    wave_wait = (batch - 1) / 2 * occupancy_s
+    rho = min(occupancy_s * (batch - 1) / batch / per_request, 0.999)
+    random_wait = step_s / 2 + rho / (2 * (1 - rho)) * occupancy_s
+    if batch <= 1:
         wait = 0.0
+    elif arrivals == "synchronized":
+        wait = wave_wait
+    elif arrivals == "clustered":
+        wait = wave_share * wave_wait + (1 - wave_share) * random_wait
+    else:
+        wait = random_wait
     wait += mixed_prefill_steps * step_s if batch > 1 else 0.0
     engine_ttft = prefill_s + wait
     lifetime = batch * per_request
@@ -684,20 +703,39 @@ def serve_closed_loop(
 
 def serve_burst(
     prefill_s: float, occupancy_s: float, step_s: float, requests: int, running: int, output_len: int,
-    *, tokens_per_step: float = 1.0, front_end_s: float = 0.0,
+    *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, step_at: Callable[[int], float] | None = None,
 ) -> ServingEstimate:
     """All `requests` issued at once to one replica that runs at most `running` at a time (the
     engine's cap, or what the KV cache holds). They are served in waves of `running`: a wave's
     prompts are prefilled one after another, then decode together; the next wave starts when the
-    slots free. Mean TTFT counts the waves waited; throughput is output tokens over the makespan."""
+    slots free. Mean TTFT counts the waves waited; throughput is output tokens over the makespan.
+
+    `step_at` (given for conversation datasets such as ShareGPT, whose output lengths are roughly
+    exponential with mean O): the last wave's batch thins as requests finish, k e^(-t/O) left after
+    t tokens, and the longest of k lasts O x H_k tokens (H_k = ln k + 0.577). The wave spends
+    O x ln 2 tokens at each halving of the batch, k, k/2, ..., 1, and 0.577 O at one sequence;
+    `step_at(b)` times a step at batch b (MoE steps are far from affine in b: experts touched)."""
     running = max(1, min(running, requests))
     waves = math.ceil(requests / running)
     decode_steps = max(output_len - 1, 0) / tokens_per_step
     wave_s = running * occupancy_s + decode_steps * step_s
+    last_wave_s = wave_s
+    if step_at is not None and running > 1:
+        levels = [running]
+        while levels[-1] > 1:
+            levels.append(max(1, levels[-1] // 2))
+        tail_tokens = sum(math.log(a / b) * step_at(a) for a, b in itertools.pairwise(levels)) + 0.5772 * step_at(1)
+        last_wave_s = running * occupancy_s + decode_steps * tail_tokens
     in_wave_wait = (running - 1) / 2 * occupancy_s
     ttft = front_end_s + prefill_s + in_wave_wait + (waves - 1) / 2 * wave_s
-    makespan = waves * wave_s + prefill_s - occupancy_s
-    tpot = (wave_s - in_wave_wait - prefill_s) / max(output_len - 1, 1) if decode_steps else step_s
+    makespan = (waves - 1) * wave_s + last_wave_s + prefill_s - occupancy_s
+    tokens = max(output_len - 1, 1)
+    stall = max(0.0, running * occupancy_s - in_wave_wait - prefill_s)  # later prompts' prefills a request waits out
+    if step_at is not None:
+        # A benchmark averages (latency - TTFT) / tokens over requests; with exponential lengths the
+        # short answers weigh heavily: E[1/o] = (ln O - 0.577) / O, so the prefill stall counts that many times.
+        stall *= max(1.0, math.log(tokens) - 0.5772)
+    tpot = (stall + decode_steps * step_s) / tokens if decode_steps else step_s
     tpot = max(tpot, step_s / tokens_per_step)
     rate = requests / makespan
     return ServingEstimate(ttft, tpot, rate * output_len, rate)
@@ -732,25 +770,27 @@ def evaluate(
 
 def evaluate_replica(
     r: Replica, batch: int, input_len: int, output_len: int, context_len: int | None = None,
-    arrivals: str = "random", burst_requests: int | None = None,
+    arrivals: str = "random", burst_requests: int | None = None, exponential_lengths: bool = False,
 ) -> ReplicaPerf:
     context = context_len or input_len + output_len
     mem = memory_breakdown(r, batch, context)
     pre = prefill_step(r, input_len)
     dec = decode_step(r, batch, input_len + output_len / 2)
-    occupancy = prefill_occupancy(r, input_len, pre)
+    occupancy = prefill_occupancy(r, input_len, pre, queued=burst_requests or batch)
     emitted = r.spec.emitted_per_step
     front_end = units.ms_to_s(r.factors.ttft_overhead_ms)
     if burst_requests is not None:
+        context_avg = input_len + output_len / 2
         serving = serve_burst(
             pre.total_s, occupancy, dec.total_s, burst_requests, batch, output_len,
             tokens_per_step=emitted, front_end_s=front_end,
+            step_at=(lambda b: decode_step(r, b, context_avg).total_s) if exponential_lengths else None,
         )
     else:
         mixed = math.ceil(max(1, input_len) / r.engine.chunked_prefill_tokens) if r.engine.prefill_mode == "mixed" else 0
         serving = serve_closed_loop(
             pre.total_s, occupancy, dec.total_s, batch, output_len, arrivals,
-            tokens_per_step=emitted, front_end_s=front_end, mixed_prefill_steps=mixed,
+            tokens_per_step=emitted, front_end_s=front_end, mixed_prefill_steps=mixed, wave_share=r.factors.wave_share,
         )
     return ReplicaPerf(
         model_id=r.model.id,

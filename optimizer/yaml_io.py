@@ -42,13 +42,14 @@ def decode(data: bytes, where: str, what: str = "file") -> str:
         data = data[3:]
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError(where, f"line {line}", f"contains NUL bytes: a binary file, not a {what}", f"pass the {what} itself")
+        raise InputError(where, "(file)", f"contains NUL bytes: a binary file, not a {what}", f"pass the {what} itself", line=line)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            where, f"line {line}", f"byte 0x{data[exc.start]:02x} is not UTF-8 (Latin-1, GBK or a binary file?)", convert,
+            where, "(file)", f"byte 0x{data[exc.start]:02x} is not UTF-8 text (Latin-1, GBK or a binary file?)", convert,
+            line=line,
         ) from None
 
 
@@ -65,17 +66,17 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str, seen
         first: dict[Any, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise InputError(where, f"line {key_node.start_mark.line + 1}", "has a key that is not a plain name",
-                                 "write keys as plain words")
+                raise InputError(where, ".".join(map(str, path)) or "(top level)", "has a key that is not a plain name",
+                                 "write keys as plain words", line=key_node.start_mark.line + 1)
             key = key_node.value
             if key == "<<":
                 continue
             line = key_node.start_mark.line + 1
             if key in first:
                 raise InputError(
-                    where, ".".join(map(str, (*path, key))) + f" (line {line})",
+                    where, ".".join(map(str, (*path, key))),
                     f"is given twice (first at line {first[key]}); YAML would silently keep the last",
-                    "keep one of the two",
+                    "keep one of the two", line=line,
                 )
             first[key] = line
             _walk(value_node, (*path, key), lines, where, seen)
@@ -88,8 +89,9 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str, seen
 def _syntax_error(exc: yaml.YAMLError, where: str) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = " ".join(str(p) for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
-    line = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(file)"
-    return InputError(where, line, f"is not valid YAML: {problem or exc}", "fix the syntax (indentation, ':' after keys, quotes)")
+    column = f" (column {mark.column + 1})" if mark is not None else ""
+    return InputError(where, "(file)", f"is not valid YAML{column}: {problem or exc}",
+                      "fix the syntax (indentation, ':' after keys, quotes)", line=mark.line + 1 if mark is not None else None)
 
 
 def loads(text: str, where: str) -> tuple[Any, Lines]:
