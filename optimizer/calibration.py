@@ -29,6 +29,7 @@ from optimizer.efficiency import NO_SPECULATION, Efficiency, Speculative, engine
 from optimizer.errors import InputError
 from optimizer.perf import (
     Parallelism,
+    Replica,
     ReplicaPerf,
     decode_pool,
     evaluate_replica,
@@ -161,13 +162,14 @@ def parse_kv_precision(precision: str, notes: str) -> str:
 
 def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
     framework, notes, metric = r["framework"], r.get("notes", "") or "", r["metric"]
+    lengths = parse_lengths(notes)
     return CalibrationRow(
         model_id=r["model_id"].strip(), card_id=r["card_id"].strip(), precision=r["precision"].strip(),
         cards=_int(r["cards"], 1), tp=_int(r["tp"], 1), pp=_int(r["pp"], 1), ep=_int(r["ep"], 1),
         batch=_int(r["batch"], 1), input_len=_int(r["input_len"], 0), output_len=_int(r["output_len"], 1),
         metric=metric, value=float(r["value"]), framework=framework, source=r["source"], notes=notes,
         dataset=dataset, index=index, mode=parse_mode(framework, notes, metric),
-        arrivals={"fixed": "synchronized", "narrow": "clustered"}.get(parse_lengths(notes), "random"), lengths=parse_lengths(notes),
+        arrivals={"fixed": "synchronized", "narrow": "clustered"}.get(lengths, "random"), lengths=lengths,
         engine=engine_for_framework(framework), kv_precision=parse_kv_precision(r["precision"], notes),
         spec=parse_speculative(framework, notes),
         counts_dies=bool(re.search(r"\bdies\b|\bdie\b", notes, re.I) and "PACKAGE" in notes.upper()),
@@ -294,7 +296,7 @@ def _metric(perf: ReplicaPerf, metric: str, replicas: int, units_total: int, uni
     return system / units_total * units_per_card if metric == "output_tok_s_per_card" else system
 
 
-def _predict_split(row: CalibrationRow, r, units_total: int, units_per_card: int, eff: Efficiency) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def _predict_split(row: CalibrationRow, r: Replica, units_total: int, units_per_card: int, eff: Efficiency) -> tuple[float, int]:
     """A prefill/decode split: one decode instance of the row's tp/ep at its share of the batch;
     the cards beyond it (if any) are prefill instances of one server each."""
     decode_cards = r.par.cards
@@ -337,7 +339,5 @@ def median_abs_error_pct(predictions: list[Prediction], dataset: str | None = No
 
 
 def source_key(row: CalibrationRow) -> str:
-    """The publication a row comes from (for leave-one-source-out): its URL without the fragment
-    and without a trailing pull-request or page number beyond the repository/page."""
-    url = row.source.split("#")[0].strip()
-    return url.split(" ")[0]
+    """The publication a row comes from (for leave-one-source-out): its URL without the fragment."""
+    return row.source.split("#")[0].strip()

@@ -238,9 +238,12 @@ def _cv_report(rows: list[Any], as_json: bool) -> str:
     overall = {"in_sample": fit_mod.median_ape_by_metric(inside), "cv": fit_mod.median_ape_by_metric(cv),
                "cv_concordance": round(fit_mod.concordance(cv), 3)}
     if as_json:
-        return _dump({"cells": [dict(zip(("family", "engine", "metric", "rows", "in_sample_median_ape", "cv_median_ape"), c)) for c in table],
-                      "overall": overall})
-    return cv_table(table) + f"\n\nall rows: in-sample {overall['in_sample']}; leave-one-source-out {overall['cv']}; concordance {overall['cv_concordance']}"
+        keys = ("family", "engine", "metric", "rows", "in_sample_median_ape", "cv_median_ape")
+        return _dump({"cells": [dict(zip(keys, c)) for c in table], "overall": overall})
+    return cv_table(table) + (
+        f"\n\nall rows: in-sample {overall['in_sample']}; leave-one-source-out {overall['cv']};"
+        f" concordance {overall['cv_concordance']}"
+    )
 
 
 @app.command()

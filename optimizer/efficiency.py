@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from optimizer.errors import InputError
 from optimizer.specs import (
@@ -144,34 +144,19 @@ class Efficiency(Strict):
     engines: dict[str, FitEffects]
     fit: FitRecord
 
+    _resolved: dict[tuple[str, str | None], Factors] = PrivateAttr(default_factory=dict)
+
     def resolve(self, family: str, engine: str | None) -> Factors:
         """Factors of one card family under one engine; an unknown family or engine gets the pooled
-        value (its effect is 0)."""
-        return _resolve_cached(self, family, engine)
-
-    def effects_of(self, family: str, engine: str | None) -> tuple[FitEffects | None, FitEffects | None]:
-        return self.families.get(family), self.engines.get(engine or "")
-
-
-_RESOLVED: dict[tuple[int, str, str | None], tuple[Efficiency, Factors]] = {}
-
-
-def _resolve_cached(eff: Efficiency, family: str, engine: str | None) -> Factors:
-    # Keyed by identity (the record holds dicts, so it is not hashable); the entry keeps the record
-    # alive so its id cannot be reused while cached.
-    key = (id(eff), family, engine)
-    hit = _RESOLVED.get(key)
-    if hit is not None and hit[0] is eff:
-        return hit[1]
-    if len(_RESOLVED) > 20_000:
-        _RESOLVED.clear()
-    factors = _resolve(eff, family, engine)
-    _RESOLVED[key] = (eff, factors)
-    return factors
+        value (its effect is 0). Cached on the record (it is frozen, so they cannot go stale)."""
+        key = (family, engine)
+        if key not in self._resolved:
+            self._resolved[key] = _resolve(self, family, engine)
+        return self._resolved[key]
 
 
 def _resolve(eff: Efficiency, family: str, engine: str | None) -> Factors:
-    fam, eng = eff.effects_of(family, engine)
+    fam, eng = eff.families.get(family), eff.engines.get(engine or "")
     values = {}
     for name in FACTORS:
         x = to_link(name, getattr(eff.pooled, name))

@@ -64,7 +64,7 @@ def fit_rows(rows: Iterable[CalibrationRow]) -> list[CalibrationRow]:
     return [r for r in rows if r.model_id in models and r.card_id in cards and r.engine is not None and r.value > 0]
 
 
-def _layout(rows: list[CalibrationRow], base: Efficiency) -> Layout:
+def _layout(rows: list[CalibrationRow]) -> Layout:
     cards = load_cards()
     families = tuple(sorted({cards[r.card_id].family for r in rows}))
     engines = tuple(sorted({r.engine for r in rows if r.engine}))
@@ -122,7 +122,7 @@ def fit(
     rows: list[CalibrationRow], base: Efficiency, *, start: Efficiency | None = None, max_nfev: int = 60,
 ) -> FitResult:
     """Fit pooled values and family/engine effects on `rows` (fit_rows() first)."""
-    layout = _layout(rows, base)
+    layout = _layout(rows)
     cards, models = load_cards(), load_models()
     prior_start = _start_vector(layout, base)
     x0 = _start_vector(layout, start or base)

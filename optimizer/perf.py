@@ -82,7 +82,7 @@ class Replica:
     precision_name: str
     precision: Precision
     compute: str
-    kv_bytes: float
+    kv_precision: str
     par: Parallelism
     engine_id: str
     engine: EngineProfile
@@ -94,6 +94,10 @@ class Replica:
     @property
     def server_cards(self) -> int:
         return self.cards_per_server or self.card.cards_per_server
+
+    @property
+    def kv_bytes(self) -> float:
+        return KV_BYTES[self.kv_precision]
 
     @property
     def peak_flops(self) -> float:
@@ -137,12 +141,11 @@ class StepBreakdown:
     compute_s: float
     communication_s: float
     overhead_s: float
-    busy_s: float = -1.0
+    busy_s: float
 
     @property
     def total_s(self) -> float:
-        busy = self.busy_s if self.busy_s >= 0 else max(self.memory_s, self.compute_s)
-        return busy + self.communication_s + self.overhead_s
+        return self.busy_s + self.communication_s + self.overhead_s
 
     @property
     def bottleneck(self) -> str:
@@ -268,7 +271,7 @@ def make_replica(
     engine_id = engine or default_engine(card.family)
     return Replica(
         model=model, card=card, precision_name=precision_name, precision=precision, compute=compute,
-        kv_bytes=KV_BYTES[kv_precision], par=par, engine_id=engine_id, engine=get_engine(engine_id),
+        kv_precision=kv_precision, par=par, engine_id=engine_id, engine=get_engine(engine_id),
         factors=efficiency.resolve(card.family, engine_id), defaults=efficiency.defaults,
         spec=spec or NO_SPECULATION, cards_per_server=cards_per_server or 0,
     )
@@ -749,8 +752,7 @@ def evaluate(
     model: ModelSpec, card: Card, precision_name: str, par: Parallelism, batch: int,
     input_len: int, output_len: int, kv_precision: str = "bf16", efficiency: Efficiency | None = None,
     context_len: int | None = None, arrivals: str = "random", *, engine: str | None = None,
-    spec: Speculative | None = None, cards_per_server: int | None = None, replica: Replica | None = None,
-    burst_requests: int | None = None,
+    spec: Speculative | None = None, cards_per_server: int | None = None, burst_requests: int | None = None,
 ) -> ReplicaPerf:
     """Evaluate one replica design serving `batch` concurrent requests of one shape.
 
@@ -761,7 +763,7 @@ def evaluate(
     at once and at most `batch` run together (serve_burst)."""
     if batch < 1:
         raise InvalidParallelism("--batch", str(batch), "must be at least 1", "use a positive batch or 'max'")
-    r = replica or make_replica(
+    r = make_replica(
         model, card, precision_name, par, kv_precision, engine=engine, efficiency=efficiency, spec=spec,
         cards_per_server=cards_per_server,
     )
@@ -797,7 +799,7 @@ def evaluate_replica(
         card_id=r.card.id,
         precision=r.precision_name,
         compute_precision=r.compute,
-        kv_precision=_kv_name(r.kv_bytes),
+        kv_precision=r.kv_precision,
         parallelism=r.par,
         batch=batch,
         input_len=input_len,
@@ -816,10 +818,6 @@ def evaluate_replica(
         accept_len=emitted,
         factors=r.factors,
     )
-
-
-def _kv_name(kv_bytes: float) -> str:
-    return "bf16" if kv_bytes == 2.0 else "fp8"
 
 
 def evaluate_max_batch(

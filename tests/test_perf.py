@@ -83,13 +83,17 @@ def test_deepseek_r1_bf16_does_not_fit_16_ascend_910b2():
     """Seed 002 divided by TP twice (20.97 GB per card) and called this feasible.
     R1 has 671,026,404,352 parameters x 2 B = 1,342.05 GB in BF16; / 16 cards = 83.88 GB per card.
     With pp 2 the heaviest stage holds 31 of 61 layers plus the larger of embedding/LM head:
-    85.25 GB (+1.6%). Usable capacity is 64 GB x 0.9 = 57.6 GB, so it cannot fit."""
+    85.25 GB (+1.6%). Under vLLM-Ascend usable capacity is 64 GB x 0.9 = 57.6 GB; under the default
+    SGLang-Ascend, 64 GB less its 10.74 GB reservation = 53.26 GB for weights and KV: it fits neither."""
     total_gb = count_params(R1).total * 2 / 1e9
     assert total_gb == pytest.approx(1342, rel=0.001)
-    r = evaluate(R1, CARDS["ascend-910b2"], "bf16", Parallelism(tp=8, pp=2), 1, 2048, 512)
+    r = evaluate(R1, CARDS["ascend-910b2"], "bf16", Parallelism(tp=8, pp=2), 1, 2048, 512, engine="vllm-ascend")
     assert r.cards == 16
     assert r.memory.weights_gb == pytest.approx(1342 / 16, rel=0.02)
     assert r.memory.capacity_gb == pytest.approx(57.6)
+    default = evaluate(R1, CARDS["ascend-910b2"], "bf16", Parallelism(tp=8, pp=2), 1, 2048, 512)
+    assert default.memory.capacity_gb - default.memory.overhead_gb == pytest.approx(64 - 10.74)
+    assert default.fits is False
     assert r.memory.fits is False
     assert r.fits is False
 
@@ -214,10 +218,13 @@ def test_throughput_rises_with_batch():
 
 def test_max_batch_fits_and_one_more_does_not():
     """Llama-3.1-70B FP8 on 2 x H100 with 8,192-token contexts is KV-limited well below the
-    256-sequence cap."""
+    default engine's running-sequence cap (SGLang on Hopper: 2048): the batch is set by memory."""
+    from optimizer.perf import make_replica
+
     card, par = CARDS["h100-sxm"], Parallelism(tp=2)
     best = evaluate_max_batch(L70, card, "fp8", par, 4096, 4096)
-    assert 1 < best.batch < 256
+    cap = make_replica(L70, card, "fp8", par).engine.max_running_seqs
+    assert 1 < best.batch < cap
     assert best.fits
     assert not evaluate(L70, card, "fp8", par, best.batch + 1, 4096, 4096).fits
 
