@@ -17,7 +17,8 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr
 
@@ -145,6 +146,12 @@ class Efficiency(Strict):
     fit: FitRecord
 
     _resolved: dict[tuple[str, str | None], Factors] = PrivateAttr(default_factory=dict)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Efficiency:
+        """A copy with other factors must not inherit this record's resolved factors."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy._resolved = {}
+        return copy
 
     def resolve(self, family: str, engine: str | None) -> Factors:
         """Factors of one card family under one engine; an unknown family or engine gets the pooled

@@ -86,3 +86,81 @@ def test_band_of_a_thin_cell_is_wider_than_of_a_rich_one(monkeypatch):
         assert "never measured" in unseen.widened
     finally:
         bands._band.cache_clear()
+
+
+def _stated_factors():
+    """Pooled factors set to round values, no family or engine effects: MBU 0.8, decode MFU 0.5,
+    expert-stream share 0.5, 2 ms per step, 50 us per MoE layer (links: Hopper's 8 us, 80 %)."""
+    from optimizer.efficiency import GlobalFactors
+
+    eff = load_efficiency()
+    pooled = GlobalFactors(mbu=0.8, mfu_decode=0.5, mfu_prefill=0.5, expert_bw=0.5, step_overhead_ms=2.0,
+                           moe_layer_us=50.0, ttft_overhead_ms=100.0, wave_share=0.5)
+    return eff.model_copy(update={"pooled": pooled, "families": {}, "engines": {}})
+
+
+@pytest.mark.parametrize(("batch", "expected_ms"), [(1, 7.7694), (64, 45.68)])
+def test_moe_decode_step_on_h200_by_hand(batch, expected_ms):
+    """DeepSeek-R1 FP8 on 8 x H200, TP8 EP1, context 1,000 + 1,000 / 2 = 1,500 tokens, factors above.
+    H200: 4,800 GB/s, FP8 1,979 / BF16 989 TFLOPS, NVLink 900 GB/s bidirectional (450 each way).
+    Per card, one decode step of b sequences:
+    - dense (attention projections, 3 dense FFNs, shared experts, LM head): 15,264,275,456 +
+      926,679,040 = 16,190,954,496 params / 8 x 1 B = 2.024e9 B / (4.8e12 x 0.8) = 0.5271 ms (memory-bound;
+      compute 2 x 16.19e9 x b / 8 / (1979e12 x 0.5) is 0.26 ms even at b = 64);
+    - routed experts: 58 layers x touched(b) x 44,040,192 params / 8 x 1 B / (4.8e12 x 0.8 x 0.5);
+      touched(1) = 8 -> 1.3304 ms; touched(64) = 256 (1 - (1 - 8/256)^64) = 222.44 -> 36.99 ms;
+    - attention: KV b x 1,500 x 70,272 B / 3.84e12 = 0.02745 ms x b (the score FLOPs,
+      2 x 128 x 1,088 x 1,500 x 61 / 8 x b at 494.5e12, are smaller);
+    - TP all-reduce, 2 per layer x 61: 2 x 7/8 x b x 7,168 x 2 B / (450e9 x 0.8) + 8 us;
+    - fixed: 2 ms + 58 x 50 us = 4.9 ms.
+    b = 1: 0.5271 + 1.3304 + 0.0275 + 122 x 8.0697 us (0.9845) + 4.9 = 7.7694 ms.
+    b = 64: 0.5271 + 36.99 + 1.757 + 122 x 12.46 us (1.520) + 4.9 = 45.70 ms."""
+    r1, h200 = MODELS["deepseek-r1"], CARDS["h200"]
+    assert (h200.mem_bw_gbs, h200.dense_tflops["fp8"], h200.scaleup.bidir_gbs_per_card) == (4800, 1979, 900)
+    perf = evaluate(r1, h200, "fp8", Parallelism(tp=8), batch, 1000, 1000, efficiency=_stated_factors(), engine="sglang")
+    touched = 256 * (1 - (1 - 8 / 256) ** batch)
+    by_hand = (
+        16_190_954_496 / 8 / (4.8e12 * 0.8)
+        + 58 * touched * 44_040_192 / 8 / (4.8e12 * 0.8 * 0.5)
+        + batch * 1500 * 70_272 / (4.8e12 * 0.8)
+        + 122 * (2 * 7 / 8 * batch * 7168 * 2 / (450e9 * 0.8) + 8e-6)
+        + 2e-3 + 58 * 50e-6
+    )
+    assert perf.decode.total_s == pytest.approx(by_hand, rel=1e-6)
+    assert perf.decode.total_s * 1e3 == pytest.approx(expected_ms, rel=2e-3)
+
+
+def test_speculative_tpot_at_accept_len_2_by_hand():
+    """Llama-3.1-8B BF16 on one H100 (3,350 GB/s), batch 1, context 1,024 + 256 / 2 = 1,152, the
+    factors above, EAGLE3 accept_len 2 with 2 draft tokens. Dense params (32 layers + LM head)
+    8,030,261,248 - 525,336,576 embedding = 7,504,924,672 x 2 B = 15.01e9 B / (3.35e12 x 0.8) = 5.6007 ms;
+    KV 1,152 x 131,072 B / 2.68e12 = 0.0563 ms; compute for 2 tokens (2 x 7.5e9 x 2 / (989e12 x 0.5)
+    = 0.0607 ms) stays under the weight read. Fixed 2 ms. One draft pass = one of 32 layers of
+    the verify-free step (5.6007 + 0.0563) / 32 = 0.1768 ms plus the LM head 525,336,576 x 2 B /
+    2.68e12 = 0.3921 ms. Step = 5.6007 + 0.0563 + 0.1768 + 0.3921 + 2 = 8.226 ms; decode-only
+    TPOT = step / 2 = 4.113 ms."""
+    from optimizer.params import count_params
+
+    l8, h100 = MODELS["llama-3.1-8b"], CARDS["h100-sxm"]
+    p = count_params(l8)
+    assert (p.embedding, p.lm_head) == (525_336_576, 525_336_576)
+    perf = evaluate(l8, h100, "bf16", Parallelism(), 1, 1024, 256, efficiency=_stated_factors(), engine="vllm",
+                    spec=Speculative(method="eagle3", accept_len=2.0, draft_tokens=2))
+    bw = 3.35e12 * 0.8
+    weights = (p.total - p.embedding) * 2 / bw
+    kv = 1152 * 131_072 / bw
+    draft = (weights + kv) / 32 + p.lm_head * 2 / bw
+    step = weights + kv + draft + 2e-3
+    assert perf.decode.total_s == pytest.approx(step, rel=1e-6)
+    assert decode_pool(perf).tpot_s == pytest.approx(step / 2, rel=1e-6)
+    assert decode_pool(perf).tpot_s * 1e3 == pytest.approx(4.113, rel=2e-3)
+
+
+def test_a_copy_with_other_factors_resolves_its_own():
+    """The fit copies the shipped record with trial factors thousands of times: a copy must never
+    answer with factors its original resolved."""
+    eff = load_efficiency()
+    before = eff.resolve("nvidia-hopper", "vllm")
+    trial = _stated_factors()
+    assert trial.resolve("nvidia-hopper", "vllm").mbu == pytest.approx(0.8)
+    assert eff.resolve("nvidia-hopper", "vllm") == before
