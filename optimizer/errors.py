@@ -61,9 +61,17 @@ class InvalidParallelism(InputError):
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """' (did you mean X?)' for the closest choice, compared case-insensitively; '' when none is close."""
     options = [str(c) for c in choices]
-    lowered = {c.lower(): c for c in options}
-    close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+    for norm in (str.lower, _plain):
+        keyed = {norm(c): c for c in options}
+        close = difflib.get_close_matches(norm(str(word)), list(keyed), n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {keyed[close[0]]!r}?)"
+    return ""
+
+
+def _plain(text: str) -> str:
+    """Lower case with look-alikes folded: O/0, l/I/1, '_'/' '/'-' (h2OO -> h200, deepseek_r1 -> deepseek-r1)."""
+    return text.lower().translate(str.maketrans({"o": "0", "l": "1", "i": "1", "_": "-", " ": "-"}))
 
 
 def one_of(word: object, choices: Iterable[str], limit: int = 30) -> str:

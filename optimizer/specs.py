@@ -379,6 +379,8 @@ def problems_of(exc: ValidationError, model_cls: type[BaseModel], lines: Lines |
             expected = [e.strip(" '") for e in str(err.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")]
             hint = did_you_mean(err.get("input"), [e for e in expected if e])
             fix = f"use {err.get('ctx', {}).get('expected', 'an allowed value')}{hint}"
+        elif kind == "int_parsing_size":
+            msg = f"is far beyond the physical range (got {_shown(err.get('input'))})"
         elif kind not in ("missing",) and not isinstance(err.get("input"), (dict, list)):
             msg = f"{msg} (got {_shown(err.get('input'))})"
         problems.append(Problem(field, msg, fix, _line_of(lines or {}, (*prefix, *loc))))
@@ -478,9 +480,9 @@ def get_model(model_ref: str, where: str = "--model", base_dir: Path | None = No
     if path is not None:
         return load_model_file(path)
     if Path(model_ref).suffix in (".yaml", ".yml"):
-        shown = str(base_dir / model_ref) if base_dir is not None and not Path(model_ref).is_absolute() else model_ref
+        shown = f" ({base_dir / model_ref})" if base_dir is not None and not Path(model_ref).is_absolute() else ""
         raise InputError(
-            where, model_ref, f"names a model spec file that does not exist ({shown})",
+            where, model_ref, f"names a model spec file that does not exist{shown}",
             "check the path (a scenario's model path is relative to the scenario file)",
         )
     raise InputError(

@@ -34,9 +34,21 @@ def read_text(path: Path, what: str = "file") -> str:
     return decode(data, str(path), what)
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """Text in UTF-16 without a byte-order mark: every other byte NUL, the others not."""
+    head = data[:200]
+    if len(head) < 4:
+        return False
+    for start in (0, 1):
+        zeros, others = head[1 - start::2], head[start::2]
+        if zeros.count(0) == len(zeros) and others.count(0) == 0:
+            return True
+    return False
+
+
 def decode(data: bytes, where: str, what: str = "file") -> str:
     convert = "save it as UTF-8 (e.g. `iconv -f GBK -t UTF-8` or your editor's 'Save with encoding: UTF-8')"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2].count(b"\x00") == 1:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
         raise InputError(where, "(file)", "is UTF-16 or UTF-32 text, not UTF-8", convert)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
