@@ -55,13 +55,14 @@ def main() -> None:
     cards, models = load_cards(), load_models()
     with (catalog_dir() / "fit_residuals.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["dataset", "row", "source", "family", "engine", "model_class", "metric", "in_sample_log_error", "cv_log_error"])
+        w.writerow(["dataset", "row", "source", "family", "engine", "model_class", "metric", "mode", "in_sample_log_error",
+                    "cv_log_error"])
         for p_in, p_cv in zip(full.predictions, cv):
             r = p_in.row
             if p_in.log_error is None or p_cv.log_error is None:
                 continue
             w.writerow([r.dataset, r.index, source_key(r), cards[r.card_id].family, r.engine,
-                        "moe" if models[r.model_id].moe else "dense", metric_group(r.metric),
+                        "moe" if models[r.model_id].moe else "dense", metric_group(r.metric), r.mode,
                         f"{p_in.log_error:.5f}", f"{p_cv.log_error:.5f}"])
     print(f"wrote {path} and catalog/fit_residuals.csv")
 

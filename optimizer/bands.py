@@ -29,6 +29,11 @@ WIDEN_FAMILY_UNSEEN = 2.0
 METRIC_GROUPS = ("output_tok_s", "tpot_ms", "ttft_ms")
 
 
+# Residuals are pooled within a regime: closed-loop serving (what plans are sized for) or
+# saturated runs (bursts, offline max, prefill/decode split instances), whose errors differ.
+REGIMES = {"closed": "closed", "burst": "saturated", "pd": "saturated", "decode-only": "saturated", "prefill-only": "saturated"}
+
+
 @dataclass(frozen=True)
 class Residual:
     family: str
@@ -36,6 +41,7 @@ class Residual:
     model_class: str
     metric: str
     log_error: float
+    regime: str = "closed"
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +51,8 @@ def load_residuals() -> tuple[Residual, ...]:
         return ()
     with path.open(newline="", encoding="utf-8") as fh:
         return tuple(
-            Residual(r["family"], r["engine"], r["model_class"], r["metric"], float(r["cv_log_error"]))
+            Residual(r["family"], r["engine"], r["model_class"], r["metric"], float(r["cv_log_error"]),
+                     REGIMES.get(r.get("mode", "closed"), "closed"))
             for r in csv.DictReader(fh)
         )
 
@@ -74,9 +81,10 @@ class Band:
         return predicted * self.low_factor, predicted * self.high_factor
 
 
-def band(family: str, engine: str, model_class: str, metric: str, coverage: float = 0.8) -> Band:
-    """Central `coverage` band (0.8 = 10-90 %) for one prediction of `metric`."""
-    return _band(family, engine, model_class, _group(metric), round(coverage, 6))
+def band(family: str, engine: str, model_class: str, metric: str, coverage: float = 0.8, mode: str = "closed") -> Band:
+    """Central `coverage` band (0.8 = 10-90 %) for one prediction of `metric` in a run of `mode`
+    (closed loop by default: what plans are sized for)."""
+    return _band(family, engine, model_class, _group(metric), round(coverage, 6), REGIMES.get(mode, "closed"))
 
 
 def _group(metric: str) -> str:
@@ -84,8 +92,10 @@ def _group(metric: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _band(family: str, engine: str, model_class: str, metric: str, coverage: float) -> Band:
-    residuals = [r for r in load_residuals() if r.metric == metric]
+def _band(family: str, engine: str, model_class: str, metric: str, coverage: float, regime: str) -> Band:
+    residuals = [r for r in load_residuals() if r.metric == metric and r.regime == regime]
+    if not residuals:
+        residuals = [r for r in load_residuals() if r.metric == metric]
     if not residuals:
         return Band(0.5, 2.0, 0, "no cross-validated residuals shipped")
     q_lo, q_hi = (1 - coverage) / 2, 1 - (1 - coverage) / 2

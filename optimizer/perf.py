@@ -25,7 +25,6 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from optimizer import units
 from optimizer.efficiency import (
@@ -88,8 +87,11 @@ class Replica:
     engine: EngineProfile
     factors: Factors
     defaults: ServingDefaults
+    params: ParamCounts
+    stage: _Stage
     spec: Speculative = NO_SPECULATION
     cards_per_server: int = 0  # 0: the catalog card's
+    memo: dict[object, StepBreakdown] = field(default_factory=dict, compare=False, repr=False)  # batch-independent steps
 
     @property
     def server_cards(self) -> int:
@@ -273,6 +275,7 @@ def make_replica(
         model=model, card=card, precision_name=precision_name, precision=precision, compute=compute,
         kv_precision=kv_precision, par=par, engine_id=engine_id, engine=get_engine(engine_id),
         factors=efficiency.resolve(card.family, engine_id), defaults=efficiency.defaults,
+        params=params_of(model), stage=_heaviest_stage(model, par.pp),
         spec=spec or NO_SPECULATION, cards_per_server=cards_per_server or 0,
     )
 
@@ -281,9 +284,16 @@ def make_replica(
 # Architecture: parameters and KV
 
 
-@lru_cache(maxsize=256)
+_PARAMS: dict[int, tuple[ModelSpec, ParamCounts]] = {}
+
+
 def params_of(model: ModelSpec) -> ParamCounts:
-    return count_params(model)
+    """Parameter counts, cached by identity (hashing a model spec walks every field); the entry
+    keeps the model alive so its id cannot be reused."""
+    hit = _PARAMS.get(id(model))
+    if hit is None or hit[0] is not model:
+        hit = _PARAMS[id(model)] = (model, count_params(model))
+    return hit[1]
 
 
 def _kv_layers(model: ModelSpec) -> int:
@@ -339,7 +349,6 @@ class _Stage:
     head_params: float        # embedding and/or LM head on this stage (vocab-parallel over TP)
 
 
-@lru_cache(maxsize=1024)
 def _heaviest_stage(model: ModelSpec, pp: int) -> _Stage:
     p = params_of(model)
     layers = math.ceil(model.num_layers / pp)
@@ -464,7 +473,7 @@ def _activation_bytes(model: ModelSpec, par: Parallelism, d: ServingDefaults, se
 def memory_breakdown(r: Replica, batch: int, context_len: int) -> MemoryBreakdown:
     """Memory of one card of the heaviest stage with `batch` sequences of `context_len` tokens."""
     model, par, d = r.model, r.par, r.defaults
-    st = _heaviest_stage(model, par.pp)
+    st = r.stage
     weights = _weights_per_card_bytes(st, par, r.precision.bytes_per_param)
     seqs_per_group = math.ceil(batch / par.attention_dp)
     kv = seqs_per_group * context_len * kv_bytes_per_token_per_card(model, r.kv_bytes, par)
@@ -522,7 +531,7 @@ def _decode_ops(r: Replica, st: _Stage, seqs_stage: float, context_avg: float, t
     """Operators of one stage for one decode pass of `seqs_stage` sequences, each with
     `tokens_per_seq` tokens (1, or the verified draft under speculative decoding)."""
     model, par, f = r.model, r.par, r.factors
-    p = params_of(model)
+    p = r.params
     bpp = r.precision.bytes_per_param
     bw, peak = r.mem_bw, r.peak_flops
     seqs_group = seqs_stage / par.attention_dp
@@ -557,7 +566,7 @@ def decode_step(r: Replica, batch: int, context_avg: float) -> StepBreakdown:
     compute and messages per token) after `draft_tokens - 1` draft passes, each costing about one
     layer of the model plus the LM head."""
     par = r.par
-    st = _heaviest_stage(r.model, par.pp)
+    st = r.stage
     micro = max(1.0, batch / par.pp)
     verify = r.spec.verify_tokens
     ops = _decode_ops(r, st, micro, context_avg, verify)
@@ -581,7 +590,7 @@ def decode_step(r: Replica, batch: int, context_avg: float) -> StepBreakdown:
 def _draft_pass_s(r: Replica, st: _Stage, seqs_stage: float, context_avg: float) -> float:
     """One autoregressive draft pass (MTP module or EAGLE head): about one decoder layer of the
     model plus the LM head for the running sequences."""
-    p = params_of(r.model)
+    p = r.params
     ops = _decode_ops(r, st, seqs_stage, context_avg, 1)
     layer = sum(o.time_s for o in ops) / max(1, st.layers)
     head = p.lm_head / r.par.tp * r.precision.bytes_per_param / (r.mem_bw * r.factors.mbu)
@@ -593,10 +602,13 @@ def prefill_step(r: Replica, input_len: int) -> StepBreakdown:
 
     Compute: 2 x active params x L plus causal attention (quadratic in L) at the prefill MFU.
     Memory: the weights are read once per chunk of the engine's prefill budget. The prompt crosses
-    the stages in turn."""
+    the stages in turn. It does not depend on the batch: kept on the replica per prompt length."""
+    hit = r.memo.get(("prefill", input_len))
+    if hit is not None:
+        return hit
     model, par, f = r.model, r.par, r.factors
-    p = params_of(model)
-    st = _heaviest_stage(model, par.pp)
+    p = r.params
+    st = r.stage
     tokens = float(max(1, input_len))
     chunk = r.engine.chunked_prefill_tokens
     chunks = math.ceil(tokens / chunk)
@@ -617,13 +629,15 @@ def prefill_step(r: Replica, input_len: int) -> StepBreakdown:
     ops.append(_Op(0.0, attn_flops / (r.attention_flops_peak * f.mfu_prefill)))
 
     comm_s = _stage_comm_s(r, st, tokens, tokens * par.attention_dp)
-    return StepBreakdown(
+    step = StepBreakdown(
         memory_s=sum(o.memory_s for o in ops) * par.pp,
         compute_s=sum(o.compute_s for o in ops) * par.pp,
         communication_s=comm_s * par.pp + _pp_handoff_s(r, tokens),
         overhead_s=chunks * _fixed_step_s(r, st),
         busy_s=sum(o.time_s for o in ops) * par.pp,
     )
+    r.memo[("prefill", input_len)] = step
+    return step
 
 
 def prefill_occupancy(r: Replica, input_len: int, single: StepBreakdown, queued: int = 1) -> float:
@@ -636,7 +650,7 @@ def prefill_occupancy(r: Replica, input_len: int, single: StepBreakdown, queued:
     budget / prompt length of them); collectives scale with tokens and are only divided by the
     lanes. Never more than the prompt alone; equal to it on one card with one prompt."""
     model, par = r.model, r.par
-    p = params_of(model)
+    p = r.params
     tokens = float(max(1, input_len))
     lanes = par.pp * par.attention_dp
     packed = max(1, min(queued, r.engine.chunked_prefill_tokens // max(1, input_len)))

@@ -152,7 +152,23 @@ def recommendation(result: SolveResult) -> str:
         )
     heads.append(f"capacity {p.served:,.1f} {load.unit} vs {load.amount:g} needed ({_pct(p.served / load.amount - 1)})")
     verb = f"Buy {bought}" + (f" and use the {kept} already owned" if kept else "") if bought else f"Buy nothing: use the {kept} already owned"
-    return f"**{verb} for {_rmb(p.cost_rmb)}** ({result.status}). " + "; ".join(heads) + f" ({s.sla.statistic} latencies)."
+    return (
+        f"**{verb} for {_rmb(p.cost_rmb)}** ({result.status}). " + "; ".join(heads)
+        + f" ({s.sla.statistic} latencies at confidence {s.sla.confidence:g})." + _range_sentence(result)
+    )
+
+
+def _range_sentence(result: SolveResult) -> str:
+    """The answer as a range: the plan at the central estimate beside the one at the confidence."""
+    central, best = result.central_plan, result.plans[0] if result.plans else None
+    if central is None or best is None:
+        return ""
+    n_central, n_best = sum(central.servers.values()), sum(best.servers.values())
+    return (
+        f" Range: {n_central} server(s) for {_rmb(central.cost_rmb)} if the model's central estimate holds, "
+        f"{n_best} for {_rmb(best.cost_rmb)} to meet the SLAs in {result.scenario.sla.confidence:.0%} of cases the "
+        "model's held-out published runs suggest."
+    )
 
 
 def _shape(d: Design) -> str:

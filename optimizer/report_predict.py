@@ -95,7 +95,7 @@ def prediction_band(p: Prediction) -> tuple[float, float] | None:
     if p.predicted is None or p.row.engine is None:
         return None
     card, model = load_cards()[p.row.card_id], load_models()[p.row.model_id]
-    b = band(card.family, p.row.engine, "moe" if model.moe else "dense", p.row.metric)
+    b = band(card.family, p.row.engine, "moe" if model.moe else "dense", p.row.metric, mode=p.row.mode)
     return b.apply(p.predicted)
 
 
