@@ -174,6 +174,16 @@ def _resolve(eff: Efficiency, family: str, engine: str | None) -> Factors:
     return Factors(**values, collective_latency_us=link.collective_latency_us, link_efficiency=link.link_efficiency)
 
 
+class SmallGpuLimits(Strict):
+    """Defaults an engine lowers on cards with less memory (vLLM V1: 256 sequences and a 2,048-token
+    budget below 70 GiB, and on A100 whatever its memory)."""
+
+    below_gb: PositiveFinite
+    families: list[str] = Field(default_factory=list, description="card families that always get these limits")
+    max_running_seqs: PositiveInt
+    chunked_prefill_tokens: PositiveInt
+
+
 class EngineProfile(Strict):
     """What a serving engine does by default (catalog/engines.yaml)."""
 
@@ -183,6 +193,7 @@ class EngineProfile(Strict):
     match: list[str] = Field(min_length=1)
     max_running_seqs: PositiveInt
     chunked_prefill_tokens: PositiveInt
+    small_gpu: SmallGpuLimits | None = Field(None, description="lower defaults the engine picks on smaller cards")
     prefill_mode: Literal["prefill-first", "mixed"]
     mem_reserved_gb: PositiveFinite | None = Field(
         None, description="memory the engine keeps back for activations, graphs and runtime; the rest holds weights "
@@ -192,6 +203,13 @@ class EngineProfile(Strict):
     features: list[str]
     default_for: list[str]
     provenance: Provenance
+
+    def limits_for(self, mem_gb: float, family: str) -> tuple[int, int]:
+        """(running-sequence cap, prefill token budget) on a card of this memory and family."""
+        small = self.small_gpu
+        if small is not None and (mem_gb < small.below_gb or family in small.families):
+            return small.max_running_seqs, small.chunked_prefill_tokens
+        return self.max_running_seqs, self.chunked_prefill_tokens
 
 
 class Speculative(Strict):

@@ -89,6 +89,8 @@ class Replica:
     defaults: ServingDefaults
     params: ParamCounts
     stage: _Stage
+    running_cap: int        # the engine's running-sequence cap on this card
+    prefill_budget: int     # the engine's chunked-prefill token budget on this card
     spec: Speculative = NO_SPECULATION
     cards_per_server: int = 0  # 0: the catalog card's
     memo: dict[object, StepBreakdown] = field(default_factory=dict, compare=False, repr=False)  # batch-independent steps
@@ -271,11 +273,14 @@ def make_replica(
         )
     efficiency = efficiency or load_efficiency()
     engine_id = engine or default_engine(card.family)
+    profile = get_engine(engine_id)
+    running_cap, prefill_budget = profile.limits_for(card.mem_gb, card.family)
     return Replica(
         model=model, card=card, precision_name=precision_name, precision=precision, compute=compute,
-        kv_precision=kv_precision, par=par, engine_id=engine_id, engine=get_engine(engine_id),
+        kv_precision=kv_precision, par=par, engine_id=engine_id, engine=profile,
         factors=efficiency.resolve(card.family, engine_id), defaults=efficiency.defaults,
         params=params_of(model), stage=_heaviest_stage(model, par.pp),
+        running_cap=running_cap, prefill_budget=prefill_budget,
         spec=spec or NO_SPECULATION, cards_per_server=cards_per_server or 0,
     )
 
@@ -498,7 +503,7 @@ def memory_breakdown(r: Replica, batch: int, context_len: int) -> MemoryBreakdow
 def max_batch(r: Replica, context_len: int, max_running_seqs: int | None = None) -> int:
     """Largest running batch whose KV cache fits, capped by the engine's running-sequence limit
     (per attention group). 0 when even the weights do not fit."""
-    cap = (max_running_seqs or r.engine.max_running_seqs) * r.par.attention_dp
+    cap = (max_running_seqs or r.running_cap) * r.par.attention_dp
     # Memory is affine in the sequences per attention group (KV and logits per sequence), so the
     # largest batch follows from the empty and the one-sequence breakdowns.
     empty = memory_breakdown(r, 0, context_len)
@@ -610,7 +615,7 @@ def prefill_step(r: Replica, input_len: int) -> StepBreakdown:
     p = r.params
     st = r.stage
     tokens = float(max(1, input_len))
-    chunk = r.engine.chunked_prefill_tokens
+    chunk = r.prefill_budget
     chunks = math.ceil(tokens / chunk)
     share = st.layers / model.num_layers
     bpp = r.precision.bytes_per_param
@@ -653,7 +658,7 @@ def prefill_occupancy(r: Replica, input_len: int, single: StepBreakdown, queued:
     p = r.params
     tokens = float(max(1, input_len))
     lanes = par.pp * par.attention_dp
-    packed = max(1, min(queued, r.engine.chunked_prefill_tokens // max(1, input_len)))
+    packed = max(1, min(queued, r.prefill_budget // max(1, input_len)))
     matmul_params = p.active - p.embedding - p.lm_head
     flops = 2 * matmul_params * tokens + 2 * p.lm_head + _attention_flops_per_token(model, tokens / 2, prefill=True) * tokens
     spread = flops / (par.cards * r.peak_flops * r.factors.mfu_prefill)
@@ -803,7 +808,7 @@ def evaluate_replica(
             step_at=(lambda b: decode_step(r, b, context_avg).total_s) if exponential_lengths else None,
         )
     else:
-        mixed = math.ceil(max(1, input_len) / r.engine.chunked_prefill_tokens) if r.engine.prefill_mode == "mixed" else 0
+        mixed = math.ceil(max(1, input_len) / r.prefill_budget) if r.engine.prefill_mode == "mixed" else 0
         serving = serve_closed_loop(
             pre.total_s, occupancy, dec.total_s, batch, output_len, arrivals,
             tokens_per_step=emitted, front_end_s=front_end, mixed_prefill_steps=mixed, wave_share=r.factors.wave_share,

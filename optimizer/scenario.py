@@ -291,8 +291,9 @@ def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], l
             ))
         if not scenario.constraints.tp_across_servers:
             cards = load_cards()
-            largest = max(o.cards_per_server or cards[o.card].cards_per_server for o in scenario.offers)
-            if min(scenario.search.tp) > largest:
+            largest = max((o.cards_per_server or cards[o.card].cards_per_server for o in scenario.offers if o.card in cards),
+                          default=0)
+            if largest and min(scenario.search.tp) > largest:
                 problems.append(Problem(
                     "search.tp", f"every TP degree exceeds the largest server ({largest} cards) and tp_across_servers is false",
                     f"add a TP of at most {largest}, or set constraints.tp_across_servers: true", lines.get(("search", "tp")),

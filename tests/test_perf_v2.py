@@ -164,3 +164,15 @@ def test_a_copy_with_other_factors_resolves_its_own():
     trial = _stated_factors()
     assert trial.resolve("nvidia-hopper", "vllm").mbu == pytest.approx(0.8)
     assert eff.resolve("nvidia-hopper", "vllm") == before
+
+
+def test_vllm_lowers_its_limits_below_70_gib_and_on_a100():
+    """vLLM V1 `vllm serve`: 1,024 sequences and 8,192 tokens per step on >= 70 GiB cards other than
+    A100, else 256 and 2,048 (engines.yaml, from vllm/engine/arg_utils.py get_batch_defaults)."""
+    from optimizer.efficiency import get_engine
+
+    vllm = get_engine("vllm")
+    assert vllm.limits_for(80.0, "nvidia-hopper") == (1024, 8192)
+    assert vllm.limits_for(48.0, "nvidia-ada") == (256, 2048)
+    assert vllm.limits_for(80.0, "nvidia-ampere") == (256, 2048)
+    assert get_engine("sglang").limits_for(48.0, "nvidia-ada") == (2048, 8192)

@@ -14,7 +14,7 @@ from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
 
 from optimizer import designs as designs_mod
 from optimizer import solve
-from optimizer.scenario import Scenario
+from optimizer.scenario import Objective, Scenario
 from optimizer.specs import get_model
 
 
@@ -197,6 +197,14 @@ def test_tp16_needs_tp_across_servers_on_8_card_servers():
 # What an infeasible solve says
 
 
+def _most_users(**constraints) -> int:  # type: ignore[no-untyped-def]
+    """The most concurrent users the pair's offers serve under `constraints` (max-load solve)."""
+    scn = _llama8b(1, **constraints).model_copy(update={"objective": Objective(kind="max_load")})
+    result = solve.solve(scn)
+    assert result.plans, result.status
+    return int(result.plans[0].served)
+
+
 def _diagnosed(scenario: Scenario) -> solve.Diagnosis:
     result = solve.solve(scenario)
     assert result.status == "infeasible", result.status
@@ -209,11 +217,15 @@ def _diagnosed(scenario: Scenario) -> solve.Diagnosis:
     [
         ("budget", 20, {"budget_rmb": 100_000}, "budget"),
         ("max_servers", 5000, {"max_servers": 1}, "servers"),
-        ("single_vendor", 5000, {"single_vendor": True}, "mixed fleet"),
+        ("single_vendor", None, {"single_vendor": True}, "mixed fleet"),
         ("availability", 20_000, {}, "servers"),
     ],
 )
 def test_infeasible_solve_names_the_binding_family_and_a_number(family, users, constraints, words):
+    if users is None:  # more users than either vendor alone can serve, fewer than both together
+        alone = [_most_users(vendors_excluded=[v]) for v in ("vendor-h", "vendor-l")]
+        users = max(alone) + 1
+        assert users <= _most_users(), (alone, _most_users())
     d = _diagnosed(_llama8b(users, **constraints))
     assert family in d.binding, d
     assert d.relaxations, d
