@@ -105,8 +105,9 @@ class Offer(Strict):
     vendor: str
     card: str
     cards_per_server: BoundedInt(128) | None = Field(None, description="default: the catalog's cards_per_server")
-    price_rmb_per_server: Rmb | None = None
-    price_rmb_per_card: Rmb | None = None
+    # Lower ends: no server sells for under RMB 1,000 (nor a card under RMB 100); costs are whole RMB.
+    price_rmb_per_server: Annotated[float, Field(ge=1000, le=1e10, allow_inf_nan=False)] | None = None
+    price_rmb_per_card: Annotated[float, Field(ge=100, le=1e10, allow_inf_nan=False)] | None = None
     server_base_rmb: Annotated[float, Field(ge=0, le=1e10, allow_inf_nan=False)] = Field(
         0, description="chassis, CPUs, NICs when priced per card"
     )
