@@ -391,7 +391,7 @@ def run_whatif(
         if not rng:
             raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
         whatif.with_server_price(scn, offer, 1)  # an unknown or owned offer is bad input
-        prices.append((offer, whatif.parse_range(rng, "--price", hi=1e10)))
+        prices.append((offer, [float(round(v)) for v in whatif.parse_range(rng, "--price", hi=1e10)]))  # whole yuan
     if not (budgets or tpots or ttfts or loads or prices):
         raise InputError("procure whatif", "(options)", "no sweep asked for", "give --budget, --tpot, --ttft, --load or --price")
     result = result or run_solve(scn)

@@ -30,7 +30,7 @@ KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
 
 # Physical ranges: a value outside them is a typo (or 1e30), not a procurement.
-Rmb = Bounded(1e10)                 # one price: RMB 10 billion
+WholeRmb = BoundedInt(10**10)       # one price: whole yuan, at most RMB 10 billion
 RmbTotal = Bounded(1e13)            # a budget
 Servers = BoundedInt(100_000)
 LoadAmount = Bounded(1e9)
@@ -105,10 +105,10 @@ class Offer(Strict):
     vendor: str
     card: str
     cards_per_server: BoundedInt(128) | None = Field(None, description="default: the catalog's cards_per_server")
-    # Lower ends: no server sells for under RMB 1,000 (nor a card under RMB 100); costs are whole RMB.
-    price_rmb_per_server: Annotated[float, Field(ge=1000, le=1e10, allow_inf_nan=False)] | None = None
-    price_rmb_per_card: Annotated[float, Field(ge=100, le=1e10, allow_inf_nan=False)] | None = None
-    server_base_rmb: Annotated[float, Field(ge=0, le=1e10, allow_inf_nan=False)] = Field(
+    # Whole yuan: plan costs are summed in whole RMB (and checked against the prices).
+    price_rmb_per_server: WholeRmb | None = None
+    price_rmb_per_card: WholeRmb | None = None
+    server_base_rmb: Annotated[int, Field(ge=0, le=10**10)] = Field(
         0, description="chassis, CPUs, NICs when priced per card"
     )
     use_catalog_price: Literal["low", "mid", "high"] | None = Field(
