@@ -6,11 +6,25 @@ same files.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from optimizer.designs import output_tokens_per_s_of
-from optimizer.report import model_note, plan_json, plan_shape
+from optimizer.report import (
+    bid_notes,
+    bid_table,
+    default_plots,
+    localize_amounts,
+    model_note,
+    plan_json,
+    plan_shape,
+    plot_lines,
+    provenance,
+)
+from optimizer.report_format import DASH, money, table
+from optimizer.report_format import rmb as _fmt_rmb
+from optimizer.report_i18n import tr
 from optimizer.solve import Plan, SolveResult
 from optimizer.whatif import BidRow, Comparison, Sweep, SweepPoint, pareto_front
 
@@ -18,7 +32,7 @@ PNG_METADATA = {"Software": None}
 
 
 def _rmb(x: float | None) -> str:
-    return "—" if x is None else f"RMB {x:,.0f}"
+    return _fmt_rmb(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,81 +77,89 @@ def compare_json(c: Comparison) -> dict[str, Any]:
             "risks": list(row.risks),
             "reason": row.reason,
         })
-    return {"scenario": c.result.scenario.name, "bids": bids, "winner": c.winner}
+    return {"scenario": c.result.scenario.name, "bids": bids, "winner": c.winner, "provenance": provenance(c.result)}
 
 
-def compare_table(c: Comparison) -> list[str]:
+def compare_table(c: Comparison, lang: str = "en") -> list[str]:
+    """The detailed row per bid: latency with headroom, tokens/s, power, bottleneck, break-even."""
     s = c.result.scenario
-    lines = [
-        "| bid | vendor | card | plan | servers / cards | total | RMB per 1k tok/s | TTFT ms | TPOT ms | tokens/s | power kW "
-        "| bottleneck | break-even price / server |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
-    ]
+    rows: list[list[object]] = []
     for row in c.rows:
         if row.plan is None:
-            what = row.reason if c.result.terms[row.offer_id].owned else f"cannot serve: {row.reason}"
-            lines.append(f"| {row.offer_id} | {row.vendor} | {row.card_id} | {what} | — | — | — | — | — | — | — | — | — |")
+            reason = localize_amounts(row.reason or "", lang)
+            what = reason if c.result.terms[row.offer_id].owned else tr(lang, "bids.cannot", reason=reason)
+            rows.append([row.offer_id, row.vendor, row.card_id, what, *[DASH] * 9])
             continue
         n = _plan_numbers(row.plan)
         ttft = f"{n['ttft_ms']:,.0f}" + (f" ({1 - n['ttft_ms'] / s.sla.ttft_ms:+.0%})" if s.sla.ttft_ms else "")
         tpot = f"{n['tpot_ms']:.1f}" + (f" ({1 - n['tpot_ms'] / s.sla.tpot_ms:+.0%})" if s.sla.tpot_ms else "")
         if row.offer_id == c.winner:
-            be = "winner"
+            be = tr(lang, "winner")
         elif row.break_even_rmb_per_server is not None:
-            be = f"{_rmb(row.break_even_rmb_per_server)} (bid {_rmb(row.price_rmb_per_server)})"
+            be = tr(lang, "bids.be_bid", be=money(row.break_even_rmb_per_server, lang), price=money(row.price_rmb_per_server, lang))
         else:
-            be = row.break_even_note or "—"
+            be = row.break_even_note or DASH
         power = _power_kw(row, c)
         bottleneck = ", ".join(sorted({g.design.perf.bottleneck for g in row.plan.groups}))
-        lines.append(
-            f"| {row.offer_id} | {row.vendor} | {row.card_id} | {_shape(row.plan)} | "
-            f"{row.plan.servers.get(row.offer_id, 0)} / {row.plan.cards} | {_rmb(row.plan.cost_rmb)} | "
-            f"{_rmb(row.plan.cost_rmb / (n['tok_s'] / 1000))} | {ttft} | {tpot} | {n['tok_s']:,.0f} | "
-            f"{'—' if power is None else f'{power:.1f}'} | {bottleneck} | {be} |"
-        )
-    return lines
+        rows.append([
+            row.offer_id, row.vendor, row.card_id, _shape(row.plan),
+            f"{row.plan.servers.get(row.offer_id, 0)} / {row.plan.cards}", money(row.plan.cost_rmb, lang),
+            money(row.plan.cost_rmb / (n["tok_s"] / 1000), lang), ttft, tpot, f"{n['tok_s']:,.0f}",
+            DASH if power is None else f"{power:.1f}", bottleneck, be,
+        ])
+    return table(tr(lang, "cmp.cols").split("|"), "llllrrrrrrrlr", rows)
 
 
-def why_winner(c: Comparison) -> str:
+def why_winner(c: Comparison, lang: str = "en") -> str:
     """The comparison's verdict in words, from the numbers only."""
     if c.winner is None:
-        return "No bid can serve the scenario on its own."
+        return tr(lang, "cmp.none")
     rows = {r.offer_id: r for r in c.rows}
     w = rows[c.winner]
     assert w.plan is not None
     n = _plan_numbers(w.plan)
     if w.plan.servers.get(c.winner, 0) == 0:
         owned = ", ".join(f"{k} × {oid}" for oid, k in w.plan.servers.items())
-        return f"No purchase needed: the hardware already owned ({owned}) serves the scenario, {n['tok_s']:,.0f} output tokens/s."
-    text = (
-        f"{c.winner} ({w.vendor}, {w.card_id}) wins at {_rmb(w.plan.cost_rmb)}: {w.plan.servers.get(c.winner, 0)} servers "
-        f"({_shape(w.plan)}) deliver {n['tok_s']:,.0f} output tokens/s at {_rmb(w.plan.cost_rmb / (n['tok_s'] / 1000))} "
-        "per 1,000 tokens/s."
+        return tr(lang, "cmp.owned", owned=owned, tok=f"{n['tok_s']:,.0f}")
+    text = tr(
+        lang, "cmp.wins", winner=c.winner, vendor=w.vendor, card=w.card_id, cost=money(w.plan.cost_rmb, lang),
+        n=w.plan.servers.get(c.winner, 0), shape=_shape(w.plan), tok=f"{n['tok_s']:,.0f}",
+        per=money(w.plan.cost_rmb / (n["tok_s"] / 1000), lang),
     )
     for r in c.rows:
         if r.offer_id == c.winner or c.result.terms[r.offer_id].owned:
             continue
         if r.plan is None:
-            text += f" {r.offer_id} cannot serve: {r.reason}."
+            text += tr(lang, "cmp.cannot", oid=r.offer_id, reason=localize_amounts(r.reason or "", lang))
         else:
             gap = r.plan.cost_rmb - w.plan.cost_rmb
-            be = f"; it would win at {_rmb(r.break_even_rmb_per_server)} per server or less" if r.break_even_rmb_per_server else ""
-            text += f" {r.offer_id} needs {r.plan.servers.get(r.offer_id, 0)} servers for {_rmb(r.plan.cost_rmb)} ({_rmb(gap)} more{be})."
+            be = tr(lang, "cmp.would_win", be=money(r.break_even_rmb_per_server, lang)) if r.break_even_rmb_per_server else ""
+            text += tr(lang, "cmp.needs", oid=r.offer_id, n=r.plan.servers.get(r.offer_id, 0), cost=money(r.plan.cost_rmb, lang),
+                       gap=money(gap, lang), be=be)
     return text
 
 
-def render_compare(c: Comparison) -> str:
+def render_compare(c: Comparison, lang: str = "en", plots: Sequence[tuple[str, str]] | None = None) -> str:
+    """The comparison report: verdict, the page-one bid table with break-even prices, the plots of
+    the scenario's analysis section (`plots`, by default the PNGs `procure solve` writes beside it,
+    named after the scenario), then the detail and the risks."""
+    s = c.result.scenario
+    shown = default_plots(c.result, (), stem=s.name) if plots is None else list(plots)
     lines = [
-        f"# procure bid comparison: {c.result.scenario.name}", "", c.result.scenario.description, "",
-        "## Verdict", "", why_winner(c), "", *[f"{note}\n" for note in [model_note(c.result)] if note],
-        "## Bids, each with its own best plan", "",
-        "Headroom against each SLA in brackets. Break-even: the highest price per server at which the bid's own "
-        "plan would cost less than the winner's, found by re-solving at each price (bisection).", "",
-        *compare_table(c), "", "## Risks", "",
+        f"# {tr(lang, 'h.compare', name=s.name)}", "", s.description, "",
+        f"## {tr(lang, 'h.verdict')}", "", why_winner(c, lang), "", model_note(c.result, lang), "",
+    ]
+    if shown:
+        lines += [f"## {tr(lang, 'h.plots')}", "", *plot_lines(shown, lang)]
+    lines += [
+        f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(c.result, lang, c), "",
+        *bid_notes(lang, with_break_even=True), "",
+        f"## {tr(lang, 'h.compare_detail')}", "", tr(lang, "cmp.detail_intro"), "", *compare_table(c, lang), "",
+        f"## {tr(lang, 'h.risks')}", "",
     ]
     for row in c.rows:
         lines.append(f"- **{row.offer_id}**: " + "; ".join(r.rstrip(".") for r in row.risks) + ".")
-    lines.append("")
+    lines += ["", provenance(c.result, lang), ""]
     return "\n".join(lines)
 
 
@@ -170,19 +192,18 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
 def sweep_table(sweep: Sweep) -> list[str]:
     per = "served" if sweep.kind == "budget" else "cost"
     vendors = list(sweep.points[0].per_vendor) if sweep.points else []
-    head = f"| {sweep.value_label} | served ({sweep.served_unit}) | cost | winner | status | " + " | ".join(
-        f"{v} alone ({per})" for v in vendors) + " |"
-    lines = [head, "|" + "---:|" * 3 + "---|---|" + "---:|" * len(vendors)]
+    head = [sweep.value_label, f"served ({sweep.served_unit})", "cost", "winner", "status", *[f"{v} alone ({per})" for v in vendors]]
+    rows = []
     for p in sweep.points:
         cells = [
             f"{p.value:,.0f}" if sweep.kind in ("budget", "price") else f"{p.value:g}",
-            f"{p.served:,.1f}", _rmb(p.cost_rmb), p.winner or "—", p.status,
+            f"{p.served:,.1f}", _rmb(p.cost_rmb), p.winner or DASH, p.status,
         ]
         for v in vendors:
             x = p.per_vendor[v]
-            cells.append("—" if x is None or (per == "served" and x == 0) else (f"{x:,.1f}" if per == "served" else _rmb(x)))
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+            cells.append(DASH if x is None or (per == "served" and x == 0) else (f"{x:,.1f}" if per == "served" else _rmb(x)))
+        rows.append(cells)
+    return table(head, "rrrll" + "r" * len(vendors), rows)
 
 
 def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = None) -> None:
@@ -249,8 +270,8 @@ def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult
             front = pareto_front(sweep.points)
             lines += [
                 "### Pareto front (plans not beaten on both cost and served load)", "",
-                f"| cost | served ({sweep.served_unit}) | plan carried by |", "|---:|---:|---|",
-                *[f"| {_rmb(p.cost_rmb)} | {p.served:,.1f} | {p.winner} |" for p in front], "",
+                *table(["cost", f"served ({sweep.served_unit})", "plan carried by"], "rrl",
+                       [[_rmb(p.cost_rmb), f"{p.served:,.1f}", p.winner] for p in front]), "",
                 f"![Pareto front]({stem}_pareto.png)", "",
             ]
     return "\n".join(lines)

@@ -1,0 +1,213 @@
+"""The committee report: page one's bid table, escaped tables, the Chinese report in 万元, the
+provenance line and the TCO split (functions of the solve result, no CLI)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from optimizer import report_format as fmt
+from optimizer.report import provenance, render
+from optimizer.report_whatif import render_compare
+from optimizer.scenario import load_scenario
+from optimizer.solve import solve
+from optimizer.whatif import BidRow, Comparison, bid_risks
+
+REPO = Path(__file__).resolve().parents[1]
+BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
+UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+@pytest.fixture(scope="module")
+def result():
+    return solve(load_scenario(BIDS))
+
+
+def _section(md: str, title: str) -> list[str]:
+    """The lines of a `## title` section."""
+    lines = md.splitlines()
+    start = lines.index(f"## {title}") + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return lines[start:end]
+
+
+def _tables(lines: list[str]) -> list[list[str]]:
+    """Consecutive runs of table lines."""
+    out, current = [], []
+    for line in lines:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
+
+
+def _cells(row: str) -> list[str]:
+    assert row.startswith("|") and row.endswith("|"), row
+    return [c.strip() for c in UNESCAPED_PIPE.split(row)[1:-1]]
+
+
+def _bid_table(md: str, title: str = "Bids") -> tuple[list[str], list[list[str]]]:
+    (table,) = _tables(_section(md, title))
+    return _cells(table[0]), [_cells(r) for r in table[2:]]
+
+
+def _manual_comparison(result) -> Comparison:
+    """A comparison without the break-even bisection: enough to render."""
+    feasible = [o for o in result.per_offer if o.plan is not None]
+    winner = min(feasible, key=lambda o: o.plan.cost_rmb).offer_id
+    rows = []
+    for o in result.per_offer:
+        t = result.terms[o.offer_id]
+        be = t.price_rmb_per_server // 2 if o.plan is not None and o.offer_id != winner else None
+        rows.append(BidRow(
+            offer_id=o.offer_id, vendor=t.vendor, card_id=t.card_id, price_rmb_per_server=t.price_rmb_per_server,
+            price_kind=t.price_kind, plan=o.plan, reason=o.reason, break_even_rmb_per_server=be, break_even_note=None,
+            risks=tuple(bid_risks(result.scenario, o.offer_id, t)),
+        ))
+    return Comparison(result, tuple(rows), winner)
+
+
+def test_bid_table_has_one_row_per_offer_on_page_one(result):
+    md = render(result)
+    head, rows = _bid_table(md)
+    assert [r[0] for r in rows] == [o.offer_id for o in result.per_offer]
+    assert "top risk" in head and any("per million output tokens" in h for h in head)
+    lines = md.splitlines()
+    assert lines.index("## Bids") < lines.index("## Ranked plans"), "the bid table is on page one, before the detail"
+    assert "3-year life at 100 % utilisation" in md
+    for (o, row) in zip(result.per_offer, rows):
+        cost = row[head.index("cost")]
+        assert cost == (fmt.rmb(o.plan.cost_rmb) if o.plan else fmt.DASH)
+        assert row[head.index("top risk")], row
+
+
+def test_rmb_per_million_output_tokens_is_cost_over_three_years_of_tokens(result):
+    from optimizer.designs import output_tokens_per_s_of
+    from optimizer.report import rmb_per_million_output_tokens
+
+    plan = result.plans[0]
+    tok_s = output_tokens_per_s_of([(g.design, g.count) for g in plan.groups])
+    assert rmb_per_million_output_tokens(plan) == pytest.approx(plan.cost_rmb / (tok_s * 3 * 365 * 24 * 3600 / 1e6))
+
+
+def test_glossary_and_range_on_the_report(result):
+    md = render(result)
+    glossary = "\n".join(_section(md, "Glossary"))
+    for term in ("TTFT", "TPOT", "MBU", "MFU", "M/D/1", "TP/PP/EP", "MoE", "MLA", "KV cache", "confidence band", "break-even"):
+        assert f"**{term}**" in glossary, term
+    assert any(line.startswith("Range: ") for line in _section(md, "Recommendation"))
+
+
+def test_a_pipe_or_newline_in_a_vendor_name_does_not_break_any_table(result):
+    odd = {oid: dataclasses.replace(t, vendor="Acme | Sons\nGmbH") for oid, t in result.terms.items()}
+    bad = dataclasses.replace(result, terms=odd)
+    for md in (render(bad), render(bad, lang="zh"), render_compare(_manual_comparison(bad))):
+        tables = _tables(md.splitlines())
+        assert len(tables) >= 2
+        for t in tables:
+            width = len(_cells(t[0]))
+            assert all(len(_cells(r)) == width for r in t), t
+        assert "Acme \\| Sons<br>GmbH" in md
+
+
+def test_table_helper_escapes_cells_and_checks_widths():
+    lines = fmt.table(["a", "b|c"], "lr", [["x|y", "1\n2"]])
+    assert lines == ["| a | b\\|c |", "|---|---:|", "| x\\|y | 1<br>2 |"]
+    assert fmt.cell("already \\| escaped") == "already \\| escaped"
+    with pytest.raises(ValueError):
+        fmt.table(["a"], "l", [["1", "2"]])
+
+
+def test_zh_report_gives_wan_amounts_equal_to_the_rmb_of_the_english_one(result):
+    en, zh = render(result), render(result, lang="zh")
+    assert zh.startswith("# procure 采购报告") and "## 建议" in zh and "## 术语表" in zh
+    head_en, rows_en = _bid_table(en)
+    head_zh, rows_zh = _bid_table(zh, "投标")
+    assert len(head_en) == len(head_zh) and len(rows_en) == len(rows_zh)
+    pairs = 0
+    for row_en, row_zh in zip(rows_en, rows_zh):
+        for a, b in zip(row_en, row_zh):
+            m = re.fullmatch(r"RMB ([\d,]+)", a)
+            if m:
+                assert b == f"{int(m.group(1).replace(',', '')) / 10_000:,.1f} 万元", (a, b)
+                pairs += 1
+    assert pairs >= 5
+    # every whole-RMB amount of page one, in order, is the same amount in 万元
+    page_en = "\n".join(_section(en, "Recommendation") + _section(en, "Bids"))
+    page_zh = "\n".join(_section(zh, "建议") + _section(zh, "投标"))
+    rmb = [int(x.replace(",", "")) for x in re.findall(r"RMB (\d{1,3}(?:,\d{3})*)(?![\d.,])", page_en)]
+    wan = [float(x.replace(",", "")) for x in re.findall(r"([\d,]+\.\d) 万元", page_zh)]
+    assert rmb and wan == [round(x / 10_000, 1) for x in rmb]
+    assert "RMB 4" not in page_zh
+    assert "1,500.0 万元" == fmt.wan_rmb(15_000_000)
+
+
+def test_an_unknown_language_is_refused(result):
+    with pytest.raises(ValueError, match="zh"):
+        render(result, lang="fr")
+
+
+def test_provenance_line_is_present_deterministic_and_tracks_the_scenario(result):
+    from importlib.metadata import version
+
+    first, second = render(result), render(result)
+    assert first == second
+    line = next(x for x in first.splitlines() if x.startswith("Provenance: "))
+    assert re.fullmatch(rf"Provenance: procure {re.escape(version('procure'))}; scenario sha256 [0-9a-f]{{12}}; "
+                        r"catalog sha256 [0-9a-f]{12} \(\d+ files\)\.", line), line
+    assert line == provenance(result)
+    renamed = dataclasses.replace(result, scenario=result.scenario.model_copy(update={"description": "another"}))
+    assert provenance(renamed) != line
+    assert provenance(renamed).split("catalog")[1] == line.split("catalog")[1]
+    assert "版本信息：procure" in render(result, lang="zh")
+
+
+def test_comparison_report_has_the_bid_table_with_break_even_and_links_the_plots(result):
+    c = _manual_comparison(result)
+    md = render_compare(c)
+    head, rows = _bid_table(md)
+    assert [r[0] for r in rows] == [o.offer_id for o in result.per_offer]
+    be = head.index("break-even price / server ²")
+    assert rows[[r[0] for r in rows].index(c.winner)][be] == "winner"
+    lines = md.splitlines()
+    pngs = [i for i, x in enumerate(lines) if re.match(r"!\[.*\]\(r1_bids_h200_910b_mi300x_whatif_\w+\.png\)", x)]
+    assert len(pngs) == 3 and max(pngs) < lines.index("## Bids"), "plots near the top"
+    zh = render_compare(c, lang="zh")
+    assert "## 结论" in zh and "万元" in zh and "Provenance" not in zh
+    assert render_compare(c) == md
+
+
+@pytest.fixture(scope="module")
+def tco_result():
+    scn = load_scenario(REPO / "scenarios" / "llama3_70b_single_user.yaml")
+    obj = scn.objective.model_copy(update={"kind": "tco", "years": 3, "rmb_per_kwh": 1.0})
+    return solve(scn.model_copy(update={"objective": obj}))
+
+
+def test_tco_report_splits_capex_and_energy_and_they_sum_to_the_total(tco_result):
+    r = tco_result
+    assert r.plans and r.plans[0].cost_rmb > r.plans[0].capex_rmb
+    md = render(r)
+    head, rows = _bid_table(md)
+    capex, energy, tco = head.index("capex"), head.index("energy (3 y)"), head.index("TCO")
+    checked = 0
+    for row in rows:
+        if row[tco] == fmt.DASH:
+            continue
+        amount = [int(row[i].removeprefix("RMB ").replace(",", "")) for i in (capex, energy, tco)]
+        assert amount[0] + amount[1] == amount[2], row
+        checked += 1
+    assert checked >= 1
+    best = r.plans[0]
+    split = fmt.rmb(best.capex_rmb), fmt.rmb(best.cost_rmb - best.capex_rmb), fmt.rmb(best.cost_rmb)
+    sentence = next(x for x in _section(md, "Recommendation") if x.startswith("Of the "))
+    assert all(s in sentence for s in split), sentence
+    zh = render(r, lang="zh")
+    assert "资本支出" in zh and fmt.wan_rmb(best.capex_rmb) in zh
