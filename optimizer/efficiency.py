@@ -162,13 +162,24 @@ class Efficiency(Strict):
         return self._resolved[key]
 
 
+def engine_lineage(engine: str | None) -> tuple[str, ...]:
+    """The engine and its parent profile (SGLang 0.4 and SGLang on Ascend descend from SGLang):
+    a variant's effect is its parent's plus its own, so it borrows the parent's data."""
+    if engine is None:
+        return ()
+    profiles = load_engines()
+    parent = profiles[engine].parent if engine in profiles else None
+    return (engine, parent) if parent else (engine,)
+
+
 def _resolve(eff: Efficiency, family: str, engine: str | None) -> Factors:
-    fam, eng = eff.families.get(family), eff.engines.get(engine or "")
+    fam = eff.families.get(family)
+    engines = [eff.engines[e] for e in engine_lineage(engine) if e in eff.engines]
     values = {}
     for name in FACTORS:
         x = to_link(name, getattr(eff.pooled, name))
         x += getattr(fam, name) if fam else 0.0
-        x += getattr(eng, name) if eng else 0.0
+        x += sum(getattr(e, name) for e in engines)
         values[name] = from_link(name, x)
     link = eff.links.get(family) or eff.links["pooled"]
     return Factors(**values, collective_latency_us=link.collective_latency_us, link_efficiency=link.link_efficiency)
@@ -191,6 +202,7 @@ class EngineProfile(Strict):
     versions: str
     era: str
     match: list[str] = Field(min_length=1)
+    parent: str | None = Field(None, description="the profile this one is a variant of (era, hardware port)")
     max_running_seqs: PositiveInt
     chunked_prefill_tokens: PositiveInt
     small_gpu: SmallGpuLimits | None = Field(None, description="lower defaults the engine picks on smaller cards")
@@ -257,7 +269,11 @@ def load_engines() -> dict[str, EngineProfile]:
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise InputError(str(path), "(top level)", "must be a mapping of engine ids to profiles", "see the shipped file")
-    return {name: parse_record(EngineProfile, body, f"{path}:{name}") for name, body in raw.items()}  # type: ignore[misc]
+    profiles = {name: parse_record(EngineProfile, body, f"{path}:{name}") for name, body in raw.items()}
+    for name, profile in profiles.items():
+        if profile.parent is not None and profile.parent not in profiles:  # type: ignore[attr-defined]
+            raise InputError(f"{path}:{name}", "parent", f"{profile.parent!r} is not a profile", "name a profile in this file")  # type: ignore[attr-defined]
+    return profiles  # type: ignore[return-value]
 
 
 def engine_for_framework(framework: str) -> str | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,7 @@ from scipy.optimize import least_squares
 from scipy.sparse import lil_matrix
 
 from optimizer.calibration import CalibrationRow, Prediction, metric_group, predict_row, source_key
-from optimizer.efficiency import FACTORS, Efficiency, FitEffects, GlobalFactors, from_link, to_link
+from optimizer.efficiency import FACTORS, Efficiency, FitEffects, GlobalFactors, engine_lineage, from_link, to_link
 from optimizer.specs import load_cards, load_models
 
 PRIOR_SD_POOLED = 1.5
@@ -67,7 +68,7 @@ def fit_rows(rows: Iterable[CalibrationRow]) -> list[CalibrationRow]:
 def _layout(rows: list[CalibrationRow]) -> Layout:
     cards = load_cards()
     families = tuple(sorted({cards[r.card_id].family for r in rows}))
-    engines = tuple(sorted({r.engine for r in rows if r.engine}))
+    engines = tuple(sorted({e for r in rows for e in engine_lineage(r.engine)}))
     return Layout(families, engines)
 
 
@@ -133,7 +134,8 @@ def fit(
     for r in rows:
         fam = cards[r.card_id].family
         counts[fam] = counts.get(fam, 0) + 1
-        counts[r.engine or ""] = counts.get(r.engine or "", 0) + 1
+        for e in engine_lineage(r.engine):
+            counts[e] = counts.get(e, 0) + 1
 
     prior_sd = np.array([base.prior_sd[name] for name in FACTORS])
     n_effects = len(layout.families) + len(layout.engines)
@@ -153,13 +155,14 @@ def fit(
     sparsity = lil_matrix((n_rows + n_effects * n_factors + n_factors, layout.size), dtype=int)
     for i, row in enumerate(rows):
         f = layout.families.index(cards[row.card_id].family)
-        e = layout.engines.index(row.engine or "")
+        lineage = [layout.engines.index(e) for e in engine_lineage(row.engine)]
         for k, name in enumerate(FACTORS):
             if name in MOE_ONLY and not is_moe[i]:
                 continue
             sparsity[i, layout.pooled_index(k)] = 1
             sparsity[i, layout.family_index(f, k)] = 1
-            sparsity[i, layout.engine_index(e, k)] = 1
+            for e in lineage:
+                sparsity[i, layout.engine_index(e, k)] = 1
     for j in range(n_effects * n_factors):
         sparsity[n_rows + j, n_factors + j] = 1
     for k in range(n_factors):
@@ -183,20 +186,34 @@ def _robust(err: float) -> float:
 def leave_one_source_out(
     rows: list[CalibrationRow], base: Efficiency, full: Efficiency, *, max_nfev: int = 12,
     fitter: Callable[..., FitResult] = fit, progress: Callable[[int, int, str], None] | None = None,
+    workers: int = 1,
 ) -> list[Prediction]:
     """Out-of-sample prediction of every row: refit (warm-started at the full fit) without the
-    row's source, predict the left-out rows."""
+    row's source, predict the left-out rows. `workers` > 1 runs the folds in processes (the
+    default fitter only: a test's stand-in need not be importable)."""
     sources = sorted({source_key(r) for r in rows})
+    folds = [([r for r in rows if source_key(r) != src], [r for r in rows if source_key(r) == src]) for src in sources]
     out: list[Prediction] = []
-    for n, src in enumerate(sources):
-        if progress:
-            progress(n, len(sources), src)
-        train = [r for r in rows if source_key(r) != src]
-        held = [r for r in rows if source_key(r) == src]
-        eff = fitter(train, base, start=full, max_nfev=max_nfev).efficiency
-        out.extend(predict_row(r, eff) for r in held)
+    if workers > 1 and fitter is fit:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            jobs = [pool.submit(_fold, train, held, base, full, max_nfev) for train, held in folds]
+            for n, job in enumerate(jobs):
+                if progress:
+                    progress(n, len(sources), sources[n])
+                out.extend(job.result())
+    else:
+        for n, (train, held) in enumerate(folds):
+            if progress:
+                progress(n, len(sources), sources[n])
+            eff = fitter(train, base, start=full, max_nfev=max_nfev).efficiency
+            out.extend(predict_row(r, eff) for r in held)
     order = {(r.dataset, r.index): i for i, r in enumerate(rows)}
     return sorted(out, key=lambda p: order[(p.row.dataset, p.row.index)])
+
+
+def _fold(train: list[CalibrationRow], held: list[CalibrationRow], base: Efficiency, full: Efficiency, max_nfev: int) -> list[Prediction]:
+    eff = fit(train, base, start=full, max_nfev=max_nfev).efficiency
+    return [predict_row(r, eff) for r in held]
 
 
 def median_ape_by_metric(predictions: list[Prediction]) -> dict[str, float]:

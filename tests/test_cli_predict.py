@@ -39,10 +39,11 @@ def test_predict_batch_max_reports_the_batch(procure):
     assert out["fits"] is True
 
 
-def test_predict_design_that_does_not_fit_still_exits_0(procure):
+def test_predict_design_that_does_not_fit_exits_3_with_its_breakdown(procure):
+    """Issue 10: a replica that does not fit is an infeasible answer (exit 3), still printed in full."""
     result = procure(
         "predict", "--model", "deepseek-r1", "--card", "ascend-910b2", "--precision", "bf16", "--tp", "8", "--json",
-        expect=0,
+        expect=3,
     )
     out = json.loads(result.stdout)
     assert out["fits"] is False

@@ -13,7 +13,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / PACKAGE
 LAYERS = ("specs", "perf", "solve", "report", "cli")
 RULES = (  # (glob on the module name, layer); first match wins
     ("__init__", "specs"), ("units", "specs"), ("errors", "specs"), ("specs", "specs"), ("params", "specs"),
-    ("hf_import", "specs"), ("efficiency", "specs"), ("bands", "specs"),
+    ("hf_import", "specs"), ("efficiency", "specs"), ("bands", "specs"), ("yaml_io", "specs"),
     ("perf", "perf"), ("calibration", "perf"), ("fit", "perf"),
     ("scenario*", "solve"), ("designs*", "solve"), ("solve*", "solve"), ("check*", "solve"), ("whatif*", "solve"),
     ("report*", "report"),
