@@ -256,6 +256,7 @@ def solve(
         str | None, typer.Option("--whatif-budget", help="Also run a budget sweep FROM:TO:STEPS (RMB) and link it.")
     ] = None,
     whatif_tpot: Annotated[str | None, typer.Option("--whatif-tpot", help="Also run a TPOT sweep (ms list) and link it.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")] = "en",
 ) -> None:
     """Find the cheapest plan that meets the scenario's SLAs; write reports/<scenario>.md and .json.
 
@@ -270,6 +271,7 @@ def solve(
         from optimizer.solve import solve as run_solve
 
         _check_out(out)
+        _check_lang(lang)
         _sweep_options(whatif_budget, whatif_tpot, names=("--whatif-budget", "--whatif-tpot", "", ""))
         scn = load_scenario(scenario)
         if sys.stderr.isatty():
@@ -280,15 +282,16 @@ def solve(
         wanted = scn.analysis
         budget_range = whatif_budget or wanted.budget_sweep_rmb
         tpot_list = whatif_tpot or (",".join(f"{x:g}" for x in wanted.tpot_sweep_ms) if wanted.tpot_sweep_ms else None)
+        comparison = None
         if with_compare or wanted.compare:
-            _, compare_md = run_compare(scenario, out, result)
+            comparison, compare_md = run_compare(scenario, out, result, lang)
             links.append(("Bid comparison with break-even prices", compare_md.name))
         if budget_range or tpot_list:
             _, whatif_md = run_whatif(scenario, out, budget=budget_range, tpot=tpot_list, result=result)
             links.append(("What-if sweeps", whatif_md.name))
         md_path = out / f"{scenario.stem}.md"
         json_path = out / f"{scenario.stem}.json"
-        md_path.write_text(render(result, tuple(links)), encoding="utf-8")
+        md_path.write_text(render(result, tuple(links), lang=lang, comparison=comparison), encoding="utf-8")
         json_path.write_text(_dump(to_json(result, include_timing=False)) + "\n", encoding="utf-8")
         if as_json:
             typer.echo(_dump(to_json(result, include_timing=True)))
@@ -330,7 +333,12 @@ def _progress(label: str) -> Callable[[int, int], None] | None:
     return show
 
 
-def run_compare(scenario: Path, out: Path, result: Any = None) -> tuple[Any, Path]:
+def _check_lang(lang: str) -> None:
+    if lang not in ("en", "zh"):
+        raise InputError("--lang", lang, "is not a report language", "use --lang en or --lang zh")
+
+
+def run_compare(scenario: Path, out: Path, result: Any = None, lang: str = "en") -> tuple[Any, Path]:
     from optimizer.report_whatif import compare_json, render_compare
     from optimizer.scenario import load_scenario
     from optimizer.whatif import compare as run
@@ -338,7 +346,7 @@ def run_compare(scenario: Path, out: Path, result: Any = None) -> tuple[Any, Pat
     comparison = run(load_scenario(scenario), _progress("break-even prices"), result)
     _make_dir(out)
     md = out / f"{scenario.stem}_compare.md"
-    md.write_text(render_compare(comparison), encoding="utf-8")
+    md.write_text(render_compare(comparison, lang), encoding="utf-8")
     (out / f"{scenario.stem}_compare.json").write_text(_dump(compare_json(comparison)) + "\n", encoding="utf-8")
     return comparison, md
 
@@ -348,6 +356,7 @@ def compare(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML with the bids to compare.")],
     out: Annotated[Path, typer.Option(help="Directory for the report files.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")] = "en",
 ) -> None:
     """One row per bid with its own best plan, the winner, and each losing bid's break-even price.
 
@@ -360,7 +369,8 @@ def compare(
         from optimizer.report_whatif import compare_json, compare_table, why_winner
 
         _check_out(out)
-        comparison, md = run_compare(scenario, out)
+        _check_lang(lang)
+        comparison, md = run_compare(scenario, out, lang=lang)
         if as_json:
             typer.echo(_dump(compare_json(comparison)))
         else:

@@ -159,3 +159,19 @@ def test_schema_scenario_prints_json_schema(procure):
 def test_schema_unknown_exits_2(procure):
     result = procure("schema", "catalog", expect=EXIT_BAD_INPUT)
     assert result.stderr.startswith("error: "), result.shown()
+
+
+def test_lang_zh_writes_a_chinese_report_with_wan_rmb(procure, tmp_path):
+    """--lang zh: the same plan, amounts in 万元 (RMB / 10,000)."""
+    en, zh = tmp_path / "en", tmp_path / "zh"
+    procure("solve", "scenarios/llama3_70b_single_user.yaml", "--out", str(en), expect=0)
+    procure("solve", "scenarios/llama3_70b_single_user.yaml", "--out", str(zh), "--lang", "zh", expect=0)
+    cost = json.loads((en / "llama3_70b_single_user.json").read_text(encoding="utf-8"))["plans"][0]["cost_rmb"]
+    text = (zh / "llama3_70b_single_user.md").read_text(encoding="utf-8")
+    assert f"{cost / 10_000:,.1f} 万元" in text
+
+
+def test_unknown_report_language_is_bad_input_and_writes_nothing(procure, tmp_path):
+    result = procure("solve", "scenarios/llama3_70b_single_user.yaml", "--out", str(tmp_path / "x"), "--lang", "fr", expect=2)
+    assert "--lang" in result.stdout + result.stderr
+    assert not (tmp_path / "x").exists()
