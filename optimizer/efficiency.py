@@ -140,6 +140,7 @@ class Efficiency(Strict):
     defaults: ServingDefaults
     links: dict[str, LinkFactors]
     prior_sd: dict[str, PositiveFinite] = Field(description="link-space s.d. of a family or engine effect")
+    prior_pooled: GlobalFactors = Field(description="stated values the pooled factors are weakly pulled toward")
     pooled: GlobalFactors
     families: dict[str, FitEffects]
     engines: dict[str, FitEffects]

@@ -125,7 +125,9 @@ def fit(
     """Fit pooled values and family/engine effects on `rows` (fit_rows() first)."""
     layout = _layout(rows)
     cards, models = load_cards(), load_models()
-    prior_start = _start_vector(layout, base)
+    # The pooled values are pulled toward fixed stated values, not toward the last fit, so a refit
+    # of the shipped file does not drift with each run.
+    prior_centre = np.array([to_link(name, getattr(base.prior_pooled, name)) for name in FACTORS])
     x0 = _start_vector(layout, start or base)
     weights = row_weights(rows)
     n_rows, n_factors = len(rows), len(FACTORS)
@@ -149,7 +151,7 @@ def fit(
             out[i] = weights[i] * _robust(FAILED_RESIDUAL if err is None else err)
         effects = x[n_factors:].reshape(n_effects, n_factors)
         out[n_rows:n_rows + n_effects * n_factors] = (effects / prior_sd).ravel()
-        out[n_rows + n_effects * n_factors:] = (x[:n_factors] - prior_start[:n_factors]) / PRIOR_SD_POOLED
+        out[n_rows + n_effects * n_factors:] = (x[:n_factors] - prior_centre) / PRIOR_SD_POOLED
         return out
 
     sparsity = lil_matrix((n_rows + n_effects * n_factors + n_factors, layout.size), dtype=int)

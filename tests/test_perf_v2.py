@@ -176,3 +176,37 @@ def test_vllm_lowers_its_limits_below_70_gib_and_on_a100():
     assert vllm.limits_for(48.0, "nvidia-ada") == (256, 2048)
     assert vllm.limits_for(80.0, "nvidia-ampere") == (256, 2048)
     assert get_engine("sglang").limits_for(48.0, "nvidia-ada") == (2048, 8192)
+
+
+def test_pp_over_one_card_servers_hands_off_over_the_nic():
+    """The offer's server size, not the catalog card's, decides the link: Qwen2.5-7B INT4 at PP4 on
+    four one-card RTX 4090 servers crosses a server at each of its 3 stage boundaries. A decode step
+    at batch 4 (micro-batch 1) hands 1 x 3,584 hidden x 2 B = 7,168 B over a 100 Gb/s NIC (12.5e9 B/s)
+    at Ada's 70 % link efficiency plus 10 us NIC latency, three times:
+    3 x (7,168 / 8.75e9 + 10e-6) = 32.46 us. In one 8-card server the same hand-offs go card to card
+    over PCIe: 3 x (7,168 / (32e9 x 0.7) + 20e-6) = 60.96 us (PCIe latency 20 us per hop)."""
+    from optimizer.perf import _pp_handoff_s, make_replica
+
+    q7, rtx = MODELS["qwen2.5-7b"], CARDS["rtx-4090"]
+    assert (q7.hidden_size, rtx.nic_gbps_per_card, rtx.cards_per_server) == (3584, 100, 8)
+    one_card = make_replica(q7, rtx, "int4", Parallelism(pp=4), cards_per_server=1)
+    eight_card = make_replica(q7, rtx, "int4", Parallelism(pp=4))
+    assert one_card.factors.link_efficiency == 0.7 and one_card.factors.collective_latency_us == 20
+    assert _pp_handoff_s(one_card, 1.0) == pytest.approx(3 * (7168 / (12.5e9 * 0.7) + 10e-6), rel=1e-9)
+    assert _pp_handoff_s(eight_card, 1.0) == pytest.approx(3 * (7168 / (32e9 * 0.7) + 20e-6), rel=1e-9)
+    assert evaluate(q7, rtx, "int4", Parallelism(pp=4), 4, 1000, 200, cards_per_server=1).servers_spanned == 4
+
+
+def test_closed_loop_at_batch_8_by_hand():
+    """serve_closed_loop with prefill 50 ms, occupancy 40 ms, step 20 ms, batch 8, 101 output tokens,
+    random arrivals, no front end: per request 0.04 + 100 x 0.02 / 8 = 0.29 s, so 1 / 0.29 = 3.448
+    requests/s and 101 / 0.29 = 348.3 tokens/s; rho = 0.04 x 7/8 / 0.29 = 0.12069; wait = 0.01 + rho / (2 (1 - rho))
+    x 0.04 = 0.012745 s; TTFT = 0.062745 s; lifetime 8 x 0.29 = 2.32 s; TPOT = (2.32 - 0.062745) / 100
+    = 22.573 ms."""
+    from optimizer.perf import serve_closed_loop
+
+    est = serve_closed_loop(0.05, 0.04, 0.02, 8, 101)
+    assert est.requests_per_s == pytest.approx(1 / 0.29)
+    assert est.output_tokens_per_s == pytest.approx(101 / 0.29)
+    assert est.ttft_s == pytest.approx(0.062745, abs=1e-6)
+    assert est.tpot_s == pytest.approx(0.0225725, abs=1e-7)
