@@ -25,7 +25,7 @@ def main() -> None:
     started = time.perf_counter()
     base = load_efficiency()
     rows = F.fit_rows(load_rows())
-    full = F.fit(rows, base, max_nfev=80)
+    full = F.fit(rows, base, max_nfev=150)
     print(f"fit on {len(rows)} rows from {len({source_key(r) for r in rows})} sources in {time.perf_counter() - started:.0f} s")
     print("in-sample median APE:", F.median_ape_by_metric(full.predictions), f"concordance {F.concordance(full.predictions):.3f}")
 

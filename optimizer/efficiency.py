@@ -41,6 +41,7 @@ FACTOR_LINKS: dict[str, str] = {
     "mfu_decode": "logit",       # dense and expert GEMMs in decode (many tokens per weight)
     "mfu_prefill": "logit",      # GEMMs and attention in prefill
     "expert_bw": "logit",        # grouped expert GEMMs with few tokens per expert: share of `mbu` they reach
+    "expert_mfu": "logit",       # grouped expert GEMMs with many tokens per expert: share of the GEMM MFU they reach
     "step_overhead_ms": "log",   # per decode step: launch, scheduler, sampling
     "moe_layer_us": "log",       # per MoE layer per step: routing, token permutation, grouped-GEMM set-up
     "ttft_overhead_ms": "log",   # per request, outside the GPU: HTTP, tokenizer, scheduler admission
@@ -51,6 +52,7 @@ FACTORS = tuple(FACTOR_LINKS)
 
 def to_link(name: str, value: float) -> float:
     if FACTOR_LINKS[name] == "logit":
+        value = min(max(value, 1e-12), 1.0 - 1e-12)  # a stated 1.0 (full peak) stays finite
         return math.log(value / (1.0 - value))
     return math.log(value)
 
@@ -69,6 +71,7 @@ class Factors:
     mfu_decode: float
     mfu_prefill: float
     expert_bw: float
+    expert_mfu: float
     step_overhead_ms: float
     moe_layer_us: float
     ttft_overhead_ms: float
@@ -107,6 +110,7 @@ class FitEffects(Strict):
     mfu_decode: float = 0.0
     mfu_prefill: float = 0.0
     expert_bw: float = 0.0
+    expert_mfu: float = 0.0
     step_overhead_ms: float = 0.0
     moe_layer_us: float = 0.0
     ttft_overhead_ms: float = 0.0
@@ -119,6 +123,7 @@ class GlobalFactors(Strict):
     mfu_decode: Fraction
     mfu_prefill: Fraction
     expert_bw: Fraction
+    expert_mfu: Fraction = 0.8
     step_overhead_ms: PositiveFinite
     moe_layer_us: PositiveFinite
     ttft_overhead_ms: PositiveFinite

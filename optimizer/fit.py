@@ -35,7 +35,7 @@ PRIOR_SD_POOLED = 1.5
 TTFT_WEIGHT = 0.5
 FAILED_RESIDUAL = 3.0       # a row the trial factors cannot predict at all
 SOFT_L1_SCALE = 0.3         # |log error| beyond ~30 % counts linearly, not quadratically
-MOE_ONLY = {"expert_bw", "moe_layer_us"}
+MOE_ONLY = {"expert_bw", "expert_mfu", "moe_layer_us"}
 
 
 @dataclass(frozen=True)

@@ -549,7 +549,7 @@ def _decode_ops(r: Replica, st: _Stage, seqs_stage: float, context_avg: float, t
         touched = distinct_experts(p.routed_experts, p.experts_per_token, tokens_stage)
         expert_bytes = st.moe_layers * touched * p.expert / par.stage_width * bpp
         expert_flops = 2 * st.moe_layers * p.experts_per_token * p.expert * tokens_stage / par.stage_width
-        ops.append(_Op(expert_bytes / (bw * f.mbu * f.expert_bw), expert_flops / (peak * f.mfu_decode)))
+        ops.append(_Op(expert_bytes / (bw * f.mbu * f.expert_bw), expert_flops / (peak * f.mfu_decode * f.expert_mfu)))
     share = st.layers / model.num_layers
     kv = seqs_group * context_avg * kv_bytes_per_token_per_card(model, r.kv_bytes, par)
     attn_flops = _attention_flops_per_token(model, context_avg, prefill=False) * share * tokens_group / par.tp
@@ -629,7 +629,7 @@ def prefill_step(r: Replica, input_len: int) -> StepBreakdown:
         touched = distinct_experts(p.routed_experts, p.experts_per_token, min(tokens, chunk))
         expert_bytes = chunks * st.moe_layers * touched * p.expert / par.stage_width * bpp
         expert_flops = 2 * st.moe_layers * p.experts_per_token * p.expert * tokens / par.stage_width
-        ops.append(_Op(expert_bytes / (r.mem_bw * f.mbu * f.expert_bw), expert_flops / peak))
+        ops.append(_Op(expert_bytes / (r.mem_bw * f.mbu * f.expert_bw), expert_flops / (peak * f.expert_mfu)))
     attn_flops = _attention_flops_per_token(model, tokens / 2, prefill=True) * share * tokens / par.tp
     ops.append(_Op(0.0, attn_flops / (r.attention_flops_peak * f.mfu_prefill)))
 
@@ -659,8 +659,10 @@ def prefill_occupancy(r: Replica, input_len: int, single: StepBreakdown, queued:
     tokens = float(max(1, input_len))
     lanes = par.pp * par.attention_dp
     packed = max(1, min(queued, r.prefill_budget // max(1, input_len)))
-    matmul_params = p.active - p.embedding - p.lm_head
-    flops = 2 * matmul_params * tokens + 2 * p.lm_head + _attention_flops_per_token(model, tokens / 2, prefill=True) * tokens
+    routed_active = p.moe_layers * p.experts_per_token * p.expert
+    dense_params = p.active - p.embedding - p.lm_head - routed_active
+    flops = 2 * dense_params * tokens + 2 * p.lm_head + _attention_flops_per_token(model, tokens / 2, prefill=True) * tokens
+    flops += 2 * routed_active * tokens / r.factors.expert_mfu  # grouped expert GEMMs at their own share of the MFU
     spread = flops / (par.cards * r.peak_flops * r.factors.mfu_prefill)
     occupancy = max(spread, single.memory_s / (lanes * packed)) + single.communication_s / lanes + single.overhead_s / (lanes * packed)
     return min(single.total_s, occupancy)

@@ -90,11 +90,11 @@ def test_band_of_a_thin_cell_is_wider_than_of_a_rich_one(monkeypatch):
 
 def _stated_factors():
     """Pooled factors set to round values, no family or engine effects: MBU 0.8, decode MFU 0.5,
-    expert-stream share 0.5, 2 ms per step, 50 us per MoE layer (links: Hopper's 8 us, 80 %)."""
+    expert-stream share 0.5, expert GEMMs at the full MFU, 2 ms per step, 50 us per MoE layer (links: Hopper's 8 us, 80 %)."""
     from optimizer.efficiency import GlobalFactors
 
     eff = load_efficiency()
-    pooled = GlobalFactors(mbu=0.8, mfu_decode=0.5, mfu_prefill=0.5, expert_bw=0.5, step_overhead_ms=2.0,
+    pooled = GlobalFactors(mbu=0.8, mfu_decode=0.5, mfu_prefill=0.5, expert_bw=0.5, expert_mfu=1.0, step_overhead_ms=2.0,
                            moe_layer_us=50.0, ttft_overhead_ms=100.0, wave_share=0.5)
     return eff.model_copy(update={"pooled": pooled, "families": {}, "engines": {}})
 
