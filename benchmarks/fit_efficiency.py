@@ -14,11 +14,9 @@ import time
 import yaml
 
 from optimizer import fit as F
-from optimizer.calibration import DATASETS, load_rows, metric_group, source_key
-from optimizer.efficiency import FACTORS, load_efficiency
+from optimizer.calibration import DATASETS, concurrency_per_replica, load_rows, metric_group, source_key
+from optimizer.efficiency import FACTORS, load_efficiency, load_engines
 from optimizer.specs import catalog_dir, load_cards, load_models
-
-EARLY_ENGINES = {"sglang-0.4", "vllm-v0", "tensorrt-llm-0.x"}  # profiles of 2024 - early-2025 releases
 
 
 def main() -> None:
@@ -34,7 +32,8 @@ def main() -> None:
 
     cv = F.leave_one_source_out(rows, base, full.efficiency, progress=progress, workers=2)
     print("leave-one-source-out median APE:", F.median_ape_by_metric(cv), f"concordance {F.concordance(cv):.3f}")
-    recent = [p for p in cv if p.row.engine not in EARLY_ENGINES]
+    superseded = {name for name, profile in load_engines().items() if profile.superseded}
+    recent = [p for p in cv if p.row.engine not in superseded]
     print(f"  of which 2025-H2/2026 engines ({len(recent)} rows):", F.median_ape_by_metric(recent),
           f"concordance {F.concordance(recent):.3f}")
     if "--write" not in sys.argv:
@@ -60,14 +59,14 @@ def main() -> None:
     cards, models = load_cards(), load_models()
     with (catalog_dir() / "fit_residuals.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["dataset", "row", "source", "family", "engine", "model_class", "metric", "mode", "in_sample_log_error",
-                    "cv_log_error"])
+        w.writerow(["dataset", "row", "source", "family", "engine", "model_class", "metric", "mode", "concurrency",
+                    "in_sample_log_error", "cv_log_error"])
         for p_in, p_cv in zip(full.predictions, cv):
             r = p_in.row
             if p_in.log_error is None or p_cv.log_error is None:
                 continue
             w.writerow([r.dataset, r.index, source_key(r), cards[r.card_id].family, r.engine,
-                        "moe" if models[r.model_id].moe else "dense", metric_group(r.metric), r.mode,
+                        "moe" if models[r.model_id].moe else "dense", metric_group(r.metric), r.mode, concurrency_per_replica(r),
                         f"{p_in.log_error:.5f}", f"{p_cv.log_error:.5f}"])
     print(f"wrote {path} and catalog/fit_residuals.csv")
 

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from optimizer.efficiency import load_engines
 from optimizer.specs import catalog_dir
 
 SHRINK_ROWS = 10
@@ -42,6 +43,8 @@ class Residual:
     metric: str
     log_error: float
     regime: str = "closed"
+    concurrency: int = 1        # requests one replica held at once
+    superseded: bool = False    # measured with an engine release line a newer profile replaces
 
 
 @lru_cache(maxsize=1)
@@ -49,10 +52,12 @@ def load_residuals() -> tuple[Residual, ...]:
     path = catalog_dir() / "fit_residuals.csv"
     if not path.exists():
         return ()
+    superseded = {name for name, profile in load_engines().items() if profile.superseded}
     with path.open(newline="", encoding="utf-8") as fh:
         return tuple(
             Residual(r["family"], r["engine"], r["model_class"], r["metric"], float(r["cv_log_error"]),
-                     REGIMES.get(r.get("mode", "closed"), "closed"))
+                     REGIMES.get(r.get("mode", "closed"), "closed"), int(r.get("concurrency") or 1),
+                     r["engine"] in superseded)
             for r in csv.DictReader(fh)
         )
 
@@ -81,10 +86,24 @@ class Band:
         return predicted * self.low_factor, predicted * self.high_factor
 
 
-def band(family: str, engine: str, model_class: str, metric: str, coverage: float = 0.8, mode: str = "closed") -> Band:
+def band(
+    family: str, engine: str, model_class: str, metric: str, coverage: float = 0.8, mode: str = "closed",
+    concurrency: int = 1,
+) -> Band:
     """Central `coverage` band (0.8 = 10-90 %) for one prediction of `metric` in a run of `mode`
-    (closed loop by default: what plans are sized for)."""
-    return _band(family, engine, model_class, _group(metric), round(coverage, 6), REGIMES.get(mode, "closed"))
+    (closed loop by default: what plans are sized for) at `concurrency` requests per replica:
+    errors grow with the queue, so closed-loop residuals are pooled within a concurrency bucket."""
+    regime = REGIMES.get(mode, "closed")
+    bucket = _bucket(concurrency) if regime == "closed" else -1
+    return _band(family, engine, model_class, _group(metric), round(coverage, 6), regime, bucket)
+
+
+CONCURRENCY_BUCKETS = (4, 16, 64)   # upper edges: 1-4, 5-16, 17-64, above
+MIN_BUCKET_ROWS = 15                # fewer pooled rows in a bucket: use every bucket
+
+
+def _bucket(concurrency: int) -> int:
+    return next((i for i, edge in enumerate(CONCURRENCY_BUCKETS) if concurrency <= edge), len(CONCURRENCY_BUCKETS))
 
 
 def _group(metric: str) -> str:
@@ -92,10 +111,13 @@ def _group(metric: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _band(family: str, engine: str, model_class: str, metric: str, coverage: float, regime: str) -> Band:
-    residuals = [r for r in load_residuals() if r.metric == metric and r.regime == regime]
-    if not residuals:
-        residuals = [r for r in load_residuals() if r.metric == metric]
+def _band(family: str, engine: str, model_class: str, metric: str, coverage: float, regime: str, bucket: int) -> Band:
+    own_line_superseded = engine in {n for n, p in load_engines().items() if p.superseded}
+    same_metric = [r for r in load_residuals() if r.metric == metric and (own_line_superseded or not r.superseded)]
+    residuals = [r for r in same_metric if r.regime == regime] or same_metric
+    in_bucket = [r for r in residuals if bucket < 0 or _bucket(r.concurrency) == bucket]
+    if len(in_bucket) >= MIN_BUCKET_ROWS:
+        residuals = in_bucket
     if not residuals:
         return Band(0.5, 2.0, 0, "no cross-validated residuals shipped")
     q_lo, q_hi = (1 - coverage) / 2, 1 - (1 - coverage) / 2
@@ -121,9 +143,11 @@ def _band(family: str, engine: str, model_class: str, metric: str, coverage: flo
     return Band(math.exp(centre - half), math.exp(centre + half), len(cell), "; ".join(why))
 
 
-def quantile_factor(family: str, engine: str, model_class: str, metric: str, confidence: float, *, upper: bool) -> float:
+def quantile_factor(
+    family: str, engine: str, model_class: str, metric: str, confidence: float, *, upper: bool, concurrency: int = 1,
+) -> float:
     """The factor on a prediction at which the measured value stays below (upper) or above
     (lower) it with probability `confidence`: a design meets a latency SLA at confidence q when
     predicted x upper factor is within it. confidence 0.5: the median error."""
-    b = band(family, engine, model_class, metric, coverage=max(2 * confidence - 1, 0.0) or 1e-9)
+    b = band(family, engine, model_class, metric, coverage=max(2 * confidence - 1, 0.0) or 1e-9, concurrency=concurrency)
     return b.high_factor if upper else b.low_factor

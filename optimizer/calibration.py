@@ -236,6 +236,16 @@ def _die_card(card: Card) -> Card:
     })
 
 
+def concurrency_per_replica(row: CalibrationRow) -> int:
+    """The requests one replica of the row's system holds at once (the row's concurrency spread
+    evenly over its replicas; dies of a multi-die package counted as the row counts them)."""
+    card = load_cards().get(row.card_id)
+    units_per_card = card.dies_per_package if card is not None and row.counts_dies else 1
+    replica = max(row.tp, row.ep) * row.pp
+    replicas = max(1, row.cards * units_per_card // replica)
+    return max(1, math.ceil(row.batch / replicas))
+
+
 def predict_row(row: CalibrationRow, efficiency: Efficiency | None = None) -> Prediction:
     cards, models = load_cards(), load_models()
     if row.model_id not in models:

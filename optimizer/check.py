@@ -63,7 +63,7 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
             spec=scenario.speculative, cards_per_server=cps,
         )
         fresh = evaluate_replica(replica, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
-        conf = _confidence(scenario, card.family, engine, "moe" if model.moe else "dense")
+        conf = _confidence(scenario, card.family, engine, "moe" if model.moe else "dense", 1 if d.role == "prefill" else p.batch)
         if not fresh.memory.fits:
             problems.append(f"{d.key}: needs {fresh.memory.total_gb:.1f} GB per card, {fresh.memory.capacity_gb:.1f} usable")
         if p.precision not in scenario.precisions:
@@ -137,14 +137,14 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
     return problems
 
 
-def _confidence(scenario: Scenario, family: str, engine: str, model_class: str) -> tuple[float, float, float]:
+def _confidence(scenario: Scenario, family: str, engine: str, model_class: str, concurrency: int) -> tuple[float, float, float]:
     """(TTFT, TPOT, throughput) multipliers at the scenario's confidence, from the error bands.
     Repeats designs.confidence_factors on purpose: the checker shares no code with the plan model."""
     q = scenario.sla.confidence
     return (
-        max(1.0, quantile_factor(family, engine, model_class, "ttft_ms", q, upper=True)),
-        max(1.0, quantile_factor(family, engine, model_class, "tpot_ms", q, upper=True)),
-        min(1.0, quantile_factor(family, engine, model_class, "output_tok_s", q, upper=False)),
+        max(1.0, quantile_factor(family, engine, model_class, "ttft_ms", q, upper=True, concurrency=concurrency)),
+        max(1.0, quantile_factor(family, engine, model_class, "tpot_ms", q, upper=True, concurrency=concurrency)),
+        min(1.0, quantile_factor(family, engine, model_class, "output_tok_s", q, upper=False, concurrency=concurrency)),
     )
 
 

@@ -7,7 +7,9 @@ batch while latency does too, so the largest SLA-compliant batch dominates the s
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from optimizer import units
@@ -143,14 +145,18 @@ class ConfidenceFactors:
     throughput: float
 
 
-def confidence_factors(scenario: Scenario, card: Card, engine: str, model: ModelSpec) -> ConfidenceFactors:
+def confidence_factors(scenario: Scenario, card: Card, engine: str, model: ModelSpec, concurrency: int) -> ConfidenceFactors:
+    """At `concurrency` requests per replica: the band's errors grow with the queue."""
     q = scenario.sla.confidence
     kind = "moe" if model.moe else "dense"
     return ConfidenceFactors(
-        ttft=max(1.0, quantile_factor(card.family, engine, kind, "ttft_ms", q, upper=True)),
-        tpot=max(1.0, quantile_factor(card.family, engine, kind, "tpot_ms", q, upper=True)),
-        throughput=min(1.0, quantile_factor(card.family, engine, kind, "output_tok_s", q, upper=False)),
+        ttft=max(1.0, quantile_factor(card.family, engine, kind, "ttft_ms", q, upper=True, concurrency=concurrency)),
+        tpot=max(1.0, quantile_factor(card.family, engine, kind, "tpot_ms", q, upper=True, concurrency=concurrency)),
+        throughput=min(1.0, quantile_factor(card.family, engine, kind, "output_tok_s", q, upper=False, concurrency=concurrency)),
     )
+
+
+ConfidenceAt = Callable[[int], ConfidenceFactors]
 
 
 def capacity_of(perf: ReplicaPerf, scenario: Scenario, throughput_factor: float = 1.0) -> float:
@@ -223,7 +229,7 @@ def _offer_designs(
 ) -> list[Design]:
     cps = offer_cards_per_server(offer, card)
     engine = offer_engine(scenario, offer, card.family)
-    conf = confidence_factors(scenario, card, engine, model)
+    conf = functools.partial(confidence_factors, scenario, card, engine, model)
     out: list[Design] = []
     for precision_name in scenario.precisions:
         precision = get_precision(precision_name)
@@ -257,7 +263,7 @@ def _offer_designs(
 
 
 def _best_batch(
-    scenario: Scenario, r: Replica, conf: ConfidenceFactors, summary: OfferSummary, cache: PerfCache,
+    scenario: Scenario, r: Replica, conf: ConfidenceAt, summary: OfferSummary, cache: PerfCache,
 ) -> tuple[ReplicaPerf, float, float, float] | None:
     w = scenario.workload
     b_max = max_batch(r, w.context_tokens)
@@ -272,7 +278,8 @@ def _best_batch(
         perf = _run(r, batch, w.input_tokens, scenario, cache)
         tail = _run(r, batch, w.input_tokens_p90, scenario, cache) if scenario.sla.statistic != "mean" and w.input_tokens_p90 else None
         ttft, tpot = latency_at_statistic(perf, tail, scenario.sla.statistic)
-        return perf, ttft * conf.ttft, tpot * conf.tpot
+        factors = conf(batch)
+        return perf, ttft * factors.ttft, tpot * factors.tpot
 
     first = at(batches[0])
     summary.best_ttft_ms = first[1] if summary.best_ttft_ms is None else min(summary.best_ttft_ms, first[1])
@@ -289,7 +296,7 @@ def _best_batch(
         else:
             hi = mid
     perf, ttft, tpot = best
-    return perf, ttft, tpot, capacity_of(perf, scenario, conf.throughput)
+    return perf, ttft, tpot, capacity_of(perf, scenario, conf(perf.batch).throughput)
 
 
 def _run(r: Replica, batch: int, input_len: int, scenario: Scenario, cache: PerfCache) -> ReplicaPerf:
@@ -302,7 +309,7 @@ def _run(r: Replica, batch: int, input_len: int, scenario: Scenario, cache: Perf
 
 
 def _pd_designs(
-    scenario: Scenario, r: Replica, conf: ConfidenceFactors, offer_id: str, cache: PerfCache,
+    scenario: Scenario, r: Replica, conf: ConfidenceAt, offer_id: str, cache: PerfCache,
 ) -> list[Design]:
     """A prefill replica (one prompt at a time, utilisation chosen so TTFT with queueing and the KV
     hand-over meets the SLA) and a decode replica (the largest batch whose step meets the TPOT SLA),
@@ -316,16 +323,18 @@ def _pd_designs(
     transfer = kv_transfer_s(r, w.input_tokens)
     tail = PERCENTILE_TAIL[sla.statistic]
     wait_factor = 1.0 if tail is None else math.log(1 / (1 - tail))
-    budget = None if sla.ttft_ms is None else units.ms_to_s(sla.ttft_ms) / conf.ttft
+    one = conf(1)  # a prefill replica runs one prompt at a time
+    budget = None if sla.ttft_ms is None else units.ms_to_s(sla.ttft_ms) / one.ttft
     pool = prefill_pool(single, transfer, budget, wait_factor)
     if pool is not None:
-        out.append(Design(offer_id, single, units.s_to_ms(pool.ttft_s) * conf.ttft, 0.0,
-                          _pool_capacity(pool.requests_per_s * conf.throughput, scenario), "prefill",
-                          pool.requests_per_s * conf.throughput))
+        out.append(Design(offer_id, single, units.s_to_ms(pool.ttft_s) * one.ttft, 0.0,
+                          _pool_capacity(pool.requests_per_s * one.throughput, scenario), "prefill",
+                          pool.requests_per_s * one.throughput))
     batches = sorted(b for b in set(scenario.search.batches) if b <= b_max)
 
     def meets(b: int) -> bool:
-        return sla.tpot_ms is None or units.s_to_ms(decode_pool(_run(r, b, w.input_tokens, scenario, cache)).tpot_s) * conf.tpot <= sla.tpot_ms
+        tpot_ms = units.s_to_ms(decode_pool(_run(r, b, w.input_tokens, scenario, cache)).tpot_s) * conf(b).tpot
+        return sla.tpot_ms is None or tpot_ms <= sla.tpot_ms
 
     # The decode step grows with the batch: bisect for the largest batch meeting TPOT.
     lo, hi = -1, len(batches)
@@ -334,10 +343,10 @@ def _pd_designs(
         lo, hi = (mid, hi) if meets(batches[mid]) else (lo, mid)
     if lo >= 0:
         perf = _run(r, batches[lo], w.input_tokens, scenario, cache)
-        dec = decode_pool(perf)
-        out.append(Design(offer_id, perf, 0.0, units.s_to_ms(dec.tpot_s) * conf.tpot,
-                          _pool_capacity(dec.requests_per_s * conf.throughput, scenario), "decode",
-                          dec.requests_per_s * conf.throughput))
+        dec, at = decode_pool(perf), conf(perf.batch)
+        out.append(Design(offer_id, perf, 0.0, units.s_to_ms(dec.tpot_s) * at.tpot,
+                          _pool_capacity(dec.requests_per_s * at.throughput, scenario), "decode",
+                          dec.requests_per_s * at.throughput))
     return out
 
 

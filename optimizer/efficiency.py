@@ -209,6 +209,8 @@ class EngineProfile(Strict):
     era: str
     match: list[str] = Field(min_length=1)
     parent: str | None = Field(None, description="the profile this one is a variant of (era, hardware port)")
+    superseded: bool = Field(False, description="an older release line a newer profile replaces (its errors do not "
+                             "widen the bands of current engines)")
     max_running_seqs: PositiveInt
     chunked_prefill_tokens: PositiveInt
     small_gpu: SmallGpuLimits | None = Field(None, description="lower defaults the engine picks on smaller cards")

@@ -207,8 +207,13 @@ def decision(result: SolveResult, lang: str = "en") -> str:
 def _range_sentence(result: SolveResult, lang: str = "en") -> str:
     """The answer as a range: the plan at the central estimate beside the one at the confidence."""
     central, best = result.central_plan, result.plans[0] if result.plans else None
-    if central is None or best is None or result.scenario.objective.kind == "max_load":
+    if central is None or result.scenario.objective.kind == "max_load":
         return ""  # the most load a fleet serves is not a cost question
+    if best is None:
+        return tr(
+            lang, "rec.range_central_only", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
+            conf=f"{result.scenario.sla.confidence:.0%}",
+        )
     return tr(
         lang, "rec.range", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
         n_best=sum(best.servers.values()), cost_best=money(best.cost_rmb, lang), conf=f"{result.scenario.sla.confidence:.0%}",

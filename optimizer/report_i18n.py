@@ -70,6 +70,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "区间：若模型的中心估计成立，需 {n_central} 台服务器、{cost_central}；若要在模型留出验证的公开测试所示 {conf} "
         "的情况下满足 SLA，需 {n_best} 台、{cost_best}。",
     ),
+    "rec.range_central_only": (
+        " At the model's central estimate {n_central} server(s) for {cost_central} would meet the SLAs, but not in {conf} "
+        "of cases: the band of the prediction is wider than the SLA's margin.",
+        "按模型的中心估计，{n_central} 台服务器、{cost_central} 即可满足 SLA，但达不到 {conf} 的把握：预测区间宽于 SLA 的余量。",
+    ),
     "rec.tco_split": (
         "Of the {total} total cost of ownership, {capex} is the purchase (capex) and {energy} the energy over {years} "
         "year(s) at PUE {pue} and RMB {kwh}/kWh.",

@@ -90,12 +90,14 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
 def prediction_band(p: Prediction) -> tuple[float, float] | None:
     """10-90 % band of a row's prediction in the row's own metric and units."""
     from optimizer.bands import band
+    from optimizer.calibration import concurrency_per_replica
     from optimizer.specs import load_cards, load_models
 
     if p.predicted is None or p.row.engine is None:
         return None
     card, model = load_cards()[p.row.card_id], load_models()[p.row.model_id]
-    b = band(card.family, p.row.engine, "moe" if model.moe else "dense", p.row.metric, mode=p.row.mode)
+    b = band(card.family, p.row.engine, "moe" if model.moe else "dense", p.row.metric, mode=p.row.mode,
+             concurrency=concurrency_per_replica(p.row))
     return b.apply(p.predicted)
 
 

@@ -211,3 +211,21 @@ def test_tco_report_splits_capex_and_energy_and_they_sum_to_the_total(tco_result
     assert all(s in sentence for s in split), sentence
     zh = render(r, lang="zh")
     assert "资本支出" in zh and fmt.wan_rmb(best.capex_rmb) in zh
+
+
+def test_an_infeasible_answer_states_what_the_central_estimate_would_buy():
+    """RAG on Qwen2.5-72B with only 4 servers of each bid: nothing meets TTFT <= 3 s at
+    confidence 0.8, but the plan at the central estimate exists and the decision says so."""
+    from pathlib import Path
+
+    from optimizer.report import recommendation
+    from optimizer.scenario import load_scenario
+    from optimizer.solve import solve
+
+    scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "qwen72b_rag.yaml")
+    scarce = scn.model_copy(update={"offers": [o.model_copy(update={"available_servers": 4}) for o in scn.offers]})
+    result = solve(scarce)
+    assert not result.plans and result.central_plan is not None
+    text = recommendation(result)
+    assert "No plan meets" in text and "central estimate" in text
+    assert f"RMB {result.central_plan.cost_rmb:,}" in text
