@@ -13,10 +13,10 @@ import time
 
 import yaml
 
-from optimizer import fit as F
-from optimizer.calibration import DATASETS, concurrency_per_replica, load_rows, metric_group, source_key
-from optimizer.efficiency import FACTORS, load_efficiency, load_engines
-from optimizer.specs import catalog_dir, load_cards, load_models
+from optimizer.calibration import fit as F
+from optimizer.calibration.rows import DATASETS, concurrency_per_replica, load_rows, metric_group, source_key
+from optimizer.catalog.efficiency import FACTORS, load_efficiency, load_engines
+from optimizer.catalog.records import catalog_dir, load_cards, load_models
 
 
 def main() -> None:

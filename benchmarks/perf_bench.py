@@ -11,8 +11,9 @@ import subprocess
 import sys
 import time
 
-from optimizer.perf import Parallelism, evaluate
-from optimizer.specs import get_card, get_model
+from optimizer.catalog.records import get_card, get_model
+from optimizer.perf.evaluate import evaluate
+from optimizer.perf.replica import Parallelism
 
 CASES = [
     ("deepseek-r1", "h200", "fp8", Parallelism(tp=8, ep=8)),

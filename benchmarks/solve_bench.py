@@ -20,10 +20,12 @@ from pathlib import Path
 
 import yaml
 
-from optimizer.designs import enumerate_designs
+from optimizer.catalog.records import get_model
+from optimizer.plan.designs import enumerate_designs
+from optimizer.plan.model import build_plan_model, capacity_units, load_demand
+from optimizer.plan.optimize import new_solver
+from optimizer.plan.terms import offer_terms
 from optimizer.scenario import Scenario, load_scenario
-from optimizer.solve import _solver, build_plan_model, capacity_units, load_demand, offer_terms
-from optimizer.specs import get_model
 
 BRUTE_LIMIT_S = 10.0
 MAX_PURCHASES = 2_000_000
@@ -79,7 +81,7 @@ def bench(name: str, scenario: Scenario, path: Path | None) -> None:
     terms = offer_terms(scenario)
     start = time.perf_counter()
     v = build_plan_model(scenario, designs, terms)
-    code = _solver().solve(v.model)
+    code = new_solver().solve(v.model)
     cp_s = time.perf_counter() - start
     proc = ""
     if path is not None:

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from optimizer import whatif
+from optimizer import analysis as whatif
 from optimizer.scenario import load_scenario
 
 SCENARIO = Path("scenarios/r1_bids_h200_910b_mi300x.yaml")

@@ -7,16 +7,15 @@ offers, and checks every rule in plain Python. A plan the solver returns that fa
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from optimizer import units
-from optimizer.bands import quantile_factor
-from optimizer.perf import evaluate_replica, kv_transfer_s, make_replica
+from optimizer.catalog.records import ModelSpec, load_cards
+from optimizer.perf.bands import quantile_factor
+from optimizer.perf.disagg import kv_transfer_s
+from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
+from optimizer.perf.replica import Replica, make_replica
+from optimizer.plan.result import Design, Plan, SolveResult
 from optimizer.scenario import Scenario, offer_engine
-from optimizer.specs import ModelSpec, load_cards
-
-if TYPE_CHECKING:
-    from optimizer.solve import Plan
 
 TOLERANCE = 1e-6
 
@@ -42,11 +41,12 @@ def offer_price_rmb(scenario: Scenario, offer_id: str) -> float:
 
 
 def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
-    """Every rule the plan breaks, in words (empty when the plan is sound)."""
+    """Every rule the plan breaks, in words (empty when the plan is sound): one check_<rule>() per
+    constraint family, on replicas recomputed from the performance model."""
     problems: list[str] = []
     cards = load_cards()
     offers = {o.id: o for o in scenario.offers}
-    w, sla, c = scenario.workload, scenario.sla, scenario.constraints
+    w = scenario.workload
     served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
     used_cards: dict[str, int] = {}
     for group in plan.groups:
@@ -64,77 +64,212 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
         )
         fresh = evaluate_replica(replica, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
         conf = _confidence(scenario, card.family, engine, "moe" if model.moe else "dense", 1 if d.role == "prefill" else p.batch)
-        if not fresh.memory.fits:
-            problems.append(f"{d.key}: needs {fresh.memory.total_gb:.1f} GB per card, {fresh.memory.capacity_gb:.1f} usable")
-        if p.precision not in scenario.precisions:
-            problems.append(f"{d.key}: precision {p.precision} is not allowed by the scenario")
+        problems += check_memory(d, fresh)
+        problems += check_precision(d, scenario)
         if d.role != "colocated":
-            rate = _check_pool(d, fresh, replica, conf, scenario, problems)
+            rate, found = check_pool(d, fresh, replica, conf, scenario)
+            problems += found
             served[d.role] += group.count * (rate if w.load.requests_per_s is not None else rate * w.output_tokens)
-        elif sla.statistic == "mean":
-            ttft_ms, tpot_ms = units.s_to_ms(fresh.ttft_s) * conf[0], units.s_to_ms(fresh.tpot_s) * conf[1]
-            if sla.ttft_ms is not None and ttft_ms > sla.ttft_ms + TOLERANCE:
-                problems.append(f"{d.key}: TTFT {ttft_ms:.1f} ms at confidence {sla.confidence:g} > {sla.ttft_ms:g} ms")
-            if sla.tpot_ms is not None and tpot_ms > sla.tpot_ms + TOLERANCE:
-                problems.append(f"{d.key}: TPOT {tpot_ms:.1f} ms at confidence {sla.confidence:g} > {sla.tpot_ms:g} ms")
-        elif (sla.ttft_ms is not None and d.ttft_ms > sla.ttft_ms + TOLERANCE) or (
-            sla.tpot_ms is not None and d.tpot_ms > sla.tpot_ms + TOLERANCE
-        ):
-            problems.append(f"{d.key}: {sla.statistic} latency over the SLA")
-        if p.parallelism.tp > cps and not c.tp_across_servers:
-            problems.append(f"{d.key}: TP {p.parallelism.tp} spans servers of {cps} cards")
-        if p.parallelism.cards > cps and not c.multi_server_replicas:
-            problems.append(f"{d.key}: replica spans servers but multi_server_replicas is false")
-        if d.role == "colocated":
+        else:
+            problems += check_latency(d, replica, fresh, conf, scenario)
             served["colocated"] += group.count * _capacity(fresh, scenario, conf[2])
+        problems += check_placement(d, cps, scenario)
         used_cards[d.offer_id] = used_cards.get(d.offer_id, 0) + group.count * p.parallelism.cards
+    problems += check_disaggregation(served, scenario)
+    problems += check_load(served, scenario)
+    problems += check_availability(plan, scenario)
+    problems += check_packing(plan, scenario, used_cards)
+    problems += check_power(plan, scenario)
+    problems += check_vendor_rules(plan, scenario)
+    problems += check_single_vendor(plan, scenario)
+    problems += check_max_servers(plan, scenario)
+    problems += check_cost(plan, scenario)
+    problems += check_budget(plan, scenario)
+    return problems
+
+
+def _cards_per_server(scenario: Scenario, offer_id: str) -> int:
+    offer = next(o for o in scenario.offers if o.id == offer_id)
+    return offer.cards_per_server or load_cards()[offer.card].cards_per_server
+
+
+# --------------------------------------------------------------------------------------------
+# Per replica
+
+
+def check_memory(d: Design, fresh: ReplicaPerf) -> list[str]:
+    if fresh.memory.fits:
+        return []
+    return [f"{d.key}: needs {fresh.memory.total_gb:.1f} GB per card, {fresh.memory.capacity_gb:.1f} usable"]
+
+
+def check_precision(d: Design, scenario: Scenario) -> list[str]:
+    if d.perf.precision in scenario.precisions:
+        return []
+    return [f"{d.key}: precision {d.perf.precision} is not allowed by the scenario"]
+
+
+def _tail_factor(statistic: str) -> float | None:
+    """The percentile's scale on an exponentially distributed queueing wait, ln(1 / (1 - p));
+    None for the mean. Written here on purpose, apart from designs.latency_at_statistic: the
+    checker shares no formula with the step that built the design."""
+    p = {"mean": None, "p90": 0.90, "p99": 0.99}[statistic]
+    return None if p is None else math.log(1 / (1 - p))
+
+
+def check_latency(d: Design, replica: Replica, fresh: ReplicaPerf, conf: tuple[float, float, float], scenario: Scenario) -> list[str]:
+    """A colocated replica meets the SLA at its statistic, recomputed: the mean from the fresh
+    evaluation; a percentile from a fresh evaluation of the p90 prompt (the mean prompt when the
+    workload gives none), its queueing wait scaled by the tail factor, and the TPOT of the longer
+    prompt. The design's stored latencies are not read."""
+    sla, w = scenario.sla, scenario.workload
+    factor = _tail_factor(sla.statistic)
+    if factor is None:
+        ttft_ms, tpot_ms = units.s_to_ms(fresh.ttft_s) * conf[0], units.s_to_ms(fresh.tpot_s) * conf[1]
+        at = f"at confidence {sla.confidence:g}"
+    else:
+        p = d.perf
+        tail = fresh if not w.input_tokens_p90 else evaluate_replica(
+            replica, p.batch, w.input_tokens_p90, w.output_tokens, context_len=w.context_tokens
+        )
+        wait = max(0.0, tail.ttft_s - tail.prefill_s)
+        ttft_ms = units.s_to_ms(tail.prefill_s + wait * factor) * conf[0]
+        tpot_ms = units.s_to_ms(max(fresh.tpot_s, tail.tpot_s)) * conf[1]
+        at = f"({sla.statistic}) at confidence {sla.confidence:g}"
+    problems = []
+    if sla.ttft_ms is not None and ttft_ms > sla.ttft_ms + TOLERANCE:
+        problems.append(f"{d.key}: TTFT {ttft_ms:.1f} ms {at} > {sla.ttft_ms:g} ms")
+    if sla.tpot_ms is not None and tpot_ms > sla.tpot_ms + TOLERANCE:
+        problems.append(f"{d.key}: TPOT {tpot_ms:.1f} ms {at} > {sla.tpot_ms:g} ms")
+    return problems
+
+
+def check_placement(d: Design, cps: int, scenario: Scenario) -> list[str]:
+    """TP inside a server and replicas within one server unless the scenario allows otherwise."""
+    c, par = scenario.constraints, d.perf.parallelism
+    problems = []
+    if par.tp > cps and not c.tp_across_servers:
+        problems.append(f"{d.key}: TP {par.tp} spans servers of {cps} cards")
+    if par.cards > cps and not c.multi_server_replicas:
+        problems.append(f"{d.key}: replica spans servers but multi_server_replicas is false")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# The whole plan
+
+
+def check_disaggregation(served: dict[str, float], scenario: Scenario) -> list[str]:
     if (served["prefill"] or served["decode"]) and not scenario.disaggregation:
-        problems.append("prefill/decode replicas, but the scenario does not allow disaggregation")
+        return ["prefill/decode replicas, but the scenario does not allow disaggregation"]
+    return []
+
+
+def check_load(served: dict[str, float], scenario: Scenario) -> list[str]:
+    """Colocated replicas serve their capacity; a split serves what its weaker pool does."""
+    load = scenario.workload.load
     total = served["colocated"] + min(served["prefill"], served["decode"])
-    if total + TOLERANCE < w.load.amount:
-        problems.append(f"serves {total:.2f} {w.load.unit}, the load is {w.load.amount:g}")
-    cost = 0.0
-    power_w = 0.0
-    vendors = set()
+    if total + TOLERANCE < load.amount:
+        return [f"serves {total:.2f} {load.unit}, the load is {load.amount:g}"]
+    return []
+
+
+def check_availability(plan: Plan, scenario: Scenario) -> list[str]:
+    offers = {o.id: o for o in scenario.offers}
+    return [
+        f"{oid}: {n} servers bought, {offers[oid].available_servers} available"
+        for oid, n in plan.servers.items() if n > offers[oid].available_servers
+    ]
+
+
+def check_packing(plan: Plan, scenario: Scenario, used_cards: dict[str, int]) -> list[str]:
+    """The replicas' cards fit in the servers bought, and no bought server stands idle."""
+    offers = {o.id: o for o in scenario.offers}
+    problems = []
     for oid, n in plan.servers.items():
-        offer = offers[oid]
-        card = cards[offer.card]
-        cps = offer.cards_per_server or card.cards_per_server
-        if n > offer.available_servers:
-            problems.append(f"{oid}: {n} servers bought, {offer.available_servers} available")
-        if used_cards.get(oid, 0) > n * cps:
+        cps = _cards_per_server(scenario, oid)
+        used = used_cards.get(oid, 0)
+        if used > n * cps:
             problems.append(f"{oid}: replicas use {used_cards[oid]} cards, {n} servers hold {n * cps}")
-        if n and not offer.owned and used_cards.get(oid, 0) <= (n - 1) * cps:
-            problems.append(f"{oid}: {n} servers bought but replicas use only {used_cards.get(oid, 0)} cards (a server stands idle)")
-        if c.power_cap_kw is not None and n:
-            if card.tdp_w is None:
-                problems.append(f"{oid}: TDP unknown, cannot be shown within the power cap")
-            else:
-                power_w += n * cps * card.tdp_w
-        if offer.vendor in c.vendors_excluded or (c.vendors_allowed is not None and offer.vendor not in c.vendors_allowed):
-            problems.append(f"{oid}: vendor {offer.vendor} is not allowed")
-        if n:
-            vendors.add(offer.vendor)
+        if n and not offers[oid].owned and used <= (n - 1) * cps:
+            problems.append(f"{oid}: {n} servers bought but replicas use only {used} cards (a server stands idle)")
+    problems += [f"{oid}: replicas placed but no server bought" for oid in used_cards if oid not in plan.servers]
+    return problems
+
+
+def _power_w(plan: Plan, scenario: Scenario) -> tuple[float, list[str]]:
+    offers = {o.id: o for o in scenario.offers}
+    total, unknown = 0.0, []
+    for oid, n in plan.servers.items():
+        card = load_cards()[offers[oid].card]
+        if not n:
+            continue
+        if card.tdp_w is None:
+            unknown.append(oid)
+        else:
+            total += n * _cards_per_server(scenario, oid) * card.tdp_w
+    return total, unknown
+
+
+def check_power(plan: Plan, scenario: Scenario) -> list[str]:
+    cap = scenario.constraints.power_cap_kw
+    if cap is None:
+        return []
+    power_w, unknown = _power_w(plan, scenario)
+    problems = [f"{oid}: TDP unknown, cannot be shown within the power cap" for oid in unknown]
+    if power_w > units.kw_to_w(cap) + TOLERANCE:
+        problems.append(f"power {units.w_to_kw(power_w):.1f} kW exceeds the cap {cap:g} kW")
+    return problems
+
+
+def check_vendor_rules(plan: Plan, scenario: Scenario) -> list[str]:
+    c = scenario.constraints
+    offers = {o.id: o for o in scenario.offers}
+    return [
+        f"{oid}: vendor {offers[oid].vendor} is not allowed" for oid in plan.servers
+        if offers[oid].vendor in c.vendors_excluded or (c.vendors_allowed is not None and offers[oid].vendor not in c.vendors_allowed)
+    ]
+
+
+def check_single_vendor(plan: Plan, scenario: Scenario) -> list[str]:
+    offers = {o.id: o for o in scenario.offers}
+    vendors = {offers[oid].vendor for oid, n in plan.servers.items() if n}
+    if scenario.constraints.single_vendor and len(vendors) > 1:
+        return [f"single_vendor, but the plan buys from {sorted(vendors)}"]
+    return []
+
+
+def check_max_servers(plan: Plan, scenario: Scenario) -> list[str]:
+    cap = scenario.constraints.max_servers
+    if cap is not None and sum(plan.servers.values()) > cap:
+        return [f"{sum(plan.servers.values())} servers > max_servers {cap}"]
+    return []
+
+
+def check_cost(plan: Plan, scenario: Scenario) -> list[str]:
+    """The plan's cost from the scenario's prices (plus energy in a TCO objective). Repeats the
+    solver's price and energy formulas (plan.terms) on purpose: the checker shares no code with it."""
+    offers = {o.id: o for o in scenario.offers}
+    cost = 0.0
+    for oid, n in plan.servers.items():
         cost += n * offer_price_rmb(scenario, oid)
+        card = load_cards()[offers[oid].card]
         if scenario.objective.kind == "tco" and card.tdp_w is not None:
             o = scenario.objective
             assert o.years is not None and o.rmb_per_kwh is not None
-            cost += n * round(card.tdp_w * cps / 1000 * o.pue * 24 * 365 * o.years * o.rmb_per_kwh)
-    for oid in used_cards:
-        if oid not in plan.servers:
-            problems.append(f"{oid}: replicas placed but no server bought")
-    if c.power_cap_kw is not None and power_w > c.power_cap_kw * 1000 + TOLERANCE:
-        problems.append(f"power {power_w / 1000:.1f} kW exceeds the cap {c.power_cap_kw:g} kW")
-    if c.single_vendor and len(vendors) > 1:
-        problems.append(f"single_vendor, but the plan buys from {sorted(vendors)}")
-    if c.max_servers is not None and sum(plan.servers.values()) > c.max_servers:
-        problems.append(f"{sum(plan.servers.values())} servers > max_servers {c.max_servers}")
+            kw = units.w_to_kw(card.tdp_w * _cards_per_server(scenario, oid))
+            cost += n * round(kw * o.pue * units.HOURS_PER_YEAR * o.years * o.rmb_per_kwh)
     if abs(round(cost) - plan.cost_rmb) > len(plan.servers):  # prices are rounded to the yuan per offer
-        problems.append(f"cost adds up to RMB {cost:,.0f}, the plan says {plan.cost_rmb:,}")
+        return [f"cost adds up to RMB {cost:,.0f}, the plan says {plan.cost_rmb:,}"]
+    return []
+
+
+def check_budget(plan: Plan, scenario: Scenario) -> list[str]:
+    cap = scenario.constraints.budget_rmb
     capex = sum(n * offer_price_rmb(scenario, oid) for oid, n in plan.servers.items())
-    if c.budget_rmb is not None and round(capex) > math.floor(c.budget_rmb):
-        problems.append(f"purchase RMB {capex:,.0f} exceeds the budget RMB {c.budget_rmb:,.0f}")
-    return problems
+    if cap is not None and round(capex) > math.floor(cap):
+        return [f"purchase RMB {capex:,.0f} exceeds the budget RMB {cap:,.0f}"]
+    return []
 
 
 def _confidence(scenario: Scenario, family: str, engine: str, model_class: str, concurrency: int) -> tuple[float, float, float]:
@@ -148,32 +283,33 @@ def _confidence(scenario: Scenario, family: str, engine: str, model_class: str, 
     )
 
 
-def _check_pool(d, fresh, replica, conf, scenario: Scenario, problems: list[str]) -> float:  # type: ignore[no-untyped-def]
+def check_pool(
+    d: Design, fresh: ReplicaPerf, replica: Replica, conf: tuple[float, float, float], scenario: Scenario
+) -> tuple[float, list[str]]:
     """A prefill or decode replica: its SLA and its request rate, recomputed. A prefill replica
     runs at most MAX_PREFILL_UTILIZATION busy; its TTFT adds the M/D/1 wait at the utilisation
-    the design claims and the KV hand-over."""
+    the design claims (scaled by the tail factor for a percentile SLA) and the KV hand-over."""
     sla, w = scenario.sla, scenario.workload
     claimed = d.requests_per_s or 0.0
     if d.role == "prefill":
         rho = claimed / conf[2] * fresh.prefill_occupancy_s
         transfer = kv_transfer_s(replica, w.input_tokens)
-        tail = {"mean": None, "p90": 0.90, "p99": 0.99}[sla.statistic]
-        factor = 1.0 if tail is None else math.log(1 / (1 - tail))
+        factor = _tail_factor(sla.statistic) or 1.0
         if rho >= 1:
-            problems.append(f"{d.key}: prefill replica over-subscribed (utilisation {rho:.2f})")
-            return 0.0
+            return 0.0, [f"{d.key}: prefill replica over-subscribed (utilisation {rho:.2f})"]
         front_end = units.ms_to_s(replica.factors.ttft_overhead_ms)
         ttft_ms = units.s_to_ms(fresh.prefill_s + factor * rho / (2 * (1 - rho)) * fresh.prefill_occupancy_s + transfer + front_end) * conf[0]
         if sla.ttft_ms is not None and ttft_ms > sla.ttft_ms + TOLERANCE:
-            problems.append(f"{d.key}: TTFT {ttft_ms:.1f} ms > {sla.ttft_ms:g} ms")
-        return claimed
+            return claimed, [f"{d.key}: TTFT {ttft_ms:.1f} ms > {sla.ttft_ms:g} ms"]
+        return claimed, []
     token_ms = units.s_to_ms(fresh.decode.total_s) / fresh.accept_len * conf[1]
+    problems = []
     if sla.tpot_ms is not None and token_ms > sla.tpot_ms + TOLERANCE:
         problems.append(f"{d.key}: TPOT {token_ms:.1f} ms > {sla.tpot_ms:g} ms")
-    return fresh.batch * fresh.accept_len / (max(1, w.output_tokens - 1) * fresh.decode.total_s) * conf[2]
+    return fresh.batch * fresh.accept_len / (max(1, w.output_tokens - 1) * fresh.decode.total_s) * conf[2], problems
 
 
-def _capacity(perf, scenario: Scenario, throughput_factor: float) -> float:  # type: ignore[no-untyped-def]
+def _capacity(perf: ReplicaPerf, scenario: Scenario, throughput_factor: float) -> float:
     load = scenario.workload.load
     if load.concurrent_users is not None:
         return float(perf.batch)
@@ -185,3 +321,9 @@ def assert_plan_valid(plan: Plan, scenario: Scenario, model: ModelSpec) -> None:
     problems = verify_plan(plan, scenario, model)
     if problems:
         raise PlanCheckError(f"plan rank {plan.rank} fails the independent check: " + "; ".join(problems))
+
+
+def check_result(result: SolveResult) -> None:
+    """Every plan a solve returns (ranked plans and each bid's own plan) passes the check."""
+    for plan in [*result.plans, *(o.plan for o in result.per_offer if o.plan is not None)]:
+        assert_plan_valid(plan, result.scenario, result.model)

@@ -94,16 +94,16 @@ def _make_dir(out: Path, option: str = "--out") -> None:
 def _sweep_options(budget: str | None, tpot: str | None, ttft: str | None = None, load: str | None = None,
                    names: tuple[str, str, str, str] = ("--budget", "--tpot", "--ttft", "--load")) -> None:
     """Parse the sweep options once, so a bad one fails before any solve."""
-    from optimizer import whatif
+    from optimizer.scenario import parse_list, parse_range
 
     if budget:
-        whatif.parse_range(budget, names[0], hi=1e13)
+        parse_range(budget, names[0], hi=1e13)
     if tpot:
-        whatif.parse_list(tpot, names[1], hi=1e7)
+        parse_list(tpot, names[1], hi=1e7)
     if ttft:
-        whatif.parse_list(ttft, names[2], hi=1e7)
+        parse_list(ttft, names[2], hi=1e7)
     if load:
-        whatif.parse_list(load, names[3], hi=1e9)
+        parse_list(load, names[3], hi=1e9)
 
 
 @app.command()
@@ -131,12 +131,13 @@ def predict(
     """
 
     def body() -> int:
-        from optimizer import perf as perf_mod
-        from optimizer.report_predict import predict_json, predict_table
-        from optimizer.specs import get_card, get_model
+        from optimizer.catalog.records import get_card, get_model
+        from optimizer.perf.evaluate import evaluate, evaluate_max_batch
+        from optimizer.perf.replica import Parallelism
+        from optimizer.report.predict import predict_json, predict_table
 
         m, c = get_model(model), get_card(card)
-        par = perf_mod.Parallelism(tp=tp, pp=pp, ep=ep)
+        par = Parallelism(tp=tp, pp=pp, ep=ep)
         if max_seqs is not None and max_seqs < 1:
             raise InputError("--max-seqs", str(max_seqs), "must be at least 1", "give the engine's cap on running sequences")
         if input_len + output_len > m.max_context:
@@ -148,7 +149,7 @@ def predict(
             raise InputError(
                 "--input-len/--output-len", f"{input_len}/{output_len}", "must be >= 0 and >= 1", "give token counts"
             )
-        from optimizer.efficiency import Speculative, get_engine
+        from optimizer.catalog.efficiency import Speculative, get_engine
 
         if engine is not None:
             get_engine(engine)
@@ -160,7 +161,7 @@ def predict(
                 "use --spec-method none|mtp|eagle|eagle3|ngram and --spec-accept-len between 1 and 16",
             ) from None
         if batch == "max":
-            result = perf_mod.evaluate_max_batch(
+            result = evaluate_max_batch(
                 m, c, precision, par, input_len, output_len, kv_precision, max_seqs, engine=engine, spec=spec
             )
         else:
@@ -168,7 +169,7 @@ def predict(
                 b = int(batch)
             except ValueError:
                 raise InputError("--batch", batch, "is not an integer or 'max'", "use e.g. --batch 32 or --batch max") from None
-            result = perf_mod.evaluate(m, c, precision, par, b, input_len, output_len, kv_precision, engine=engine, spec=spec)
+            result = evaluate(m, c, precision, par, b, input_len, output_len, kv_precision, engine=engine, spec=spec)
         typer.echo(_dump(predict_json(result)) if as_json else predict_table(result, c, m))
         return 0 if result.fits else EXIT_INFEASIBLE
 
@@ -187,8 +188,8 @@ def validate(
     """
 
     def body() -> int:
-        from optimizer.calibration import DATASETS, load_rows, median_abs_error_pct, predict_all
-        from optimizer.report_predict import validate_json, validate_table
+        from optimizer.calibration.rows import DATASETS, load_rows, median_abs_error_pct, predict_all
+        from optimizer.report.predict import validate_json, validate_table
 
         rows = load_rows(csv_file) if csv_file is not None else load_rows()
         if cv:
@@ -208,11 +209,11 @@ def _cv_report(rows: list[Any], as_json: bool) -> str:
     """In-sample and leave-one-source-out errors per card family x engine x metric."""
     import statistics
 
-    from optimizer import fit as fit_mod
-    from optimizer.calibration import metric_group, predict_row
-    from optimizer.efficiency import load_efficiency
-    from optimizer.report_predict import cv_table
-    from optimizer.specs import load_cards
+    from optimizer.calibration import fit as fit_mod
+    from optimizer.calibration.rows import metric_group, predict_row
+    from optimizer.catalog.efficiency import load_efficiency
+    from optimizer.catalog.records import load_cards
+    from optimizer.report.predict import cv_table
 
     base = load_efficiency()
     used = fit_mod.fit_rows(rows)
@@ -266,9 +267,9 @@ def solve(
     """
 
     def body() -> int:
-        from optimizer.report import render, to_json
+        from optimizer import pipeline
+        from optimizer.report.render import render, to_json
         from optimizer.scenario import load_scenario
-        from optimizer.solve import solve as run_solve
 
         _check_out(out)
         _check_lang(lang)
@@ -276,22 +277,23 @@ def solve(
         scn = load_scenario(scenario)
         if sys.stderr.isatty():
             typer.echo(f"solving {scenario} ...", err=True)
-        result = run_solve(scn)
-        _make_dir(out)
-        links: list[tuple[str, str]] = []
         wanted = scn.analysis
         budget_range = whatif_budget or wanted.budget_sweep_rmb
         tpot_list = whatif_tpot or (",".join(f"{x:g}" for x in wanted.tpot_sweep_ms) if wanted.tpot_sweep_ms else None)
-        comparison = None
-        if with_compare or wanted.compare:
-            comparison, compare_md = run_compare(scenario, out, result, lang)
+        request = _sweep_request(scn, budget=budget_range, tpot=tpot_list) if budget_range or tpot_list else None
+        outcome = pipeline.run(scn, with_compare=with_compare or wanted.compare, request=request, progress_for=_progress)
+        result = outcome.result
+        _make_dir(out)
+        links: list[tuple[str, str]] = []
+        if outcome.comparison is not None:
+            compare_md = _write_compare(scenario, out, outcome.comparison, lang)
             links.append(("Bid comparison with break-even prices", compare_md.name))
-        if budget_range or tpot_list:
-            _, whatif_md = run_whatif(scenario, out, budget=budget_range, tpot=tpot_list, result=result)
+        if request:
+            whatif_md = _write_whatif(scenario, out, outcome.sweeps, result)
             links.append(("What-if sweeps", whatif_md.name))
         md_path = out / f"{scenario.stem}.md"
         json_path = out / f"{scenario.stem}.json"
-        md_path.write_text(render(result, tuple(links), lang=lang, comparison=comparison), encoding="utf-8")
+        md_path.write_text(render(result, tuple(links), lang=lang, comparison=outcome.comparison), encoding="utf-8")
         json_path.write_text(_dump(to_json(result, include_timing=False)) + "\n", encoding="utf-8")
         if as_json:
             typer.echo(_dump(to_json(result, include_timing=True)))
@@ -303,7 +305,7 @@ def solve(
 
 
 def _summary(result: Any, md_path: Path) -> str:
-    from optimizer.report import model_note, recommendation
+    from optimizer.report.render import model_note, recommendation
 
     lines = [recommendation(result).replace("**", "")]
     note = model_note(result)
@@ -338,17 +340,14 @@ def _check_lang(lang: str) -> None:
         raise InputError("--lang", lang, "is not a report language", "use --lang en or --lang zh")
 
 
-def run_compare(scenario: Path, out: Path, result: Any = None, lang: str = "en") -> tuple[Any, Path]:
-    from optimizer.report_whatif import compare_json, render_compare
-    from optimizer.scenario import load_scenario
-    from optimizer.whatif import compare as run
+def _write_compare(scenario: Path, out: Path, comparison: Any, lang: str) -> Path:
+    from optimizer.report.whatif import compare_json, render_compare
 
-    comparison = run(load_scenario(scenario), _progress("break-even prices"), result)
     _make_dir(out)
     md = out / f"{scenario.stem}_compare.md"
     md.write_text(render_compare(comparison, lang), encoding="utf-8")
     (out / f"{scenario.stem}_compare.json").write_text(_dump(compare_json(comparison)) + "\n", encoding="utf-8")
-    return comparison, md
+    return md
 
 
 @app.command()
@@ -366,11 +365,15 @@ def compare(
     """
 
     def body() -> int:
-        from optimizer.report_whatif import compare_json, compare_table, why_winner
+        from optimizer.report.whatif import compare_json, compare_table, why_winner
 
         _check_out(out)
         _check_lang(lang)
-        comparison, md = run_compare(scenario, out, lang=lang)
+        from optimizer import pipeline
+        from optimizer.scenario import load_scenario
+
+        comparison = pipeline.compare(load_scenario(scenario), _progress("break-even prices"))
+        md = _write_compare(scenario, out, comparison, lang)
         if as_json:
             typer.echo(_dump(compare_json(comparison)))
         else:
@@ -380,47 +383,41 @@ def compare(
     _run(body)
 
 
-def run_whatif(
-    scenario: Path, out: Path, *, budget: str | None = None, tpot: str | None = None, ttft: str | None = None,
-    load: str | None = None, price: list[str] | None = None, result: Any = None,
-) -> tuple[list[Any], Path]:
-    from optimizer import whatif
-    from optimizer.report_whatif import render_sweeps
-    from optimizer.scenario import load_scenario
-    from optimizer.solve import solve as run_solve
+def _sweep_request(
+    scn: Any, *, budget: str | None = None, tpot: str | None = None, ttft: str | None = None,
+    load: str | None = None, price: list[str] | None = None,
+) -> Any:
+    """The sweeps asked for, every option read before the first solve, so bad input fails at once."""
+    from optimizer.analysis import with_server_price
+    from optimizer.pipeline import SweepRequest
+    from optimizer.scenario import parse_list, parse_range
 
-    scn = load_scenario(scenario)
-    # Read every option before the first solve, so bad input fails at once.
-    budgets = whatif.parse_range(budget, "--budget", hi=1e13) if budget else None
-    tpots = whatif.parse_list(tpot, "--tpot", hi=1e7) if tpot else None
-    ttfts = whatif.parse_list(ttft, "--ttft", hi=1e7) if ttft else None
-    loads = whatif.parse_list(load, "--load", hi=1e9) if load else None
     prices = []
     for spec in price or []:
         offer, _, rng = spec.partition("=")
         if not rng:
             raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
-        whatif.with_server_price(scn, offer, 1)  # an unknown or owned offer is bad input
-        prices.append((offer, [float(round(v)) for v in whatif.parse_range(rng, "--price", hi=1e10)]))  # whole yuan
-    if not (budgets or tpots or ttfts or loads or prices):
+        with_server_price(scn, offer, 1)  # an unknown or owned offer is bad input
+        prices.append((offer, [float(round(v)) for v in parse_range(rng, "--price", hi=1e10)]))  # whole yuan
+    request = SweepRequest(
+        budgets=parse_range(budget, "--budget", hi=1e13) if budget else None,
+        tpots=parse_list(tpot, "--tpot", hi=1e7) if tpot else None,
+        ttfts=parse_list(ttft, "--ttft", hi=1e7) if ttft else None,
+        loads=parse_list(load, "--load", hi=1e9) if load else None,
+        prices=prices,
+    )
+    if not request:
         raise InputError("procure whatif", "(options)", "no sweep asked for", "give --budget, --tpot, --ttft, --load or --price")
-    result = result or run_solve(scn)
-    designs = list(result.designs)
-    sweeps = []
-    if budgets:
-        sweeps.append(whatif.budget_sweep(scn, budgets, _progress("budget sweep"), designs))
-    if tpots:
-        sweeps.append(whatif.sla_sweep(scn, "tpot", tpots, _progress("TPOT sweep")))
-    if ttfts:
-        sweeps.append(whatif.sla_sweep(scn, "ttft", ttfts, _progress("TTFT sweep")))
-    if loads:
-        sweeps.append(whatif.load_sweep(scn, loads, _progress("load sweep"), designs))
-    for offer, values in prices:
-        sweeps.append(whatif.price_sweep(scn, offer, values, _progress(f"price sweep {offer}"), designs))
+    return request
+
+
+def _write_whatif(scenario: Path, out: Path, sweeps: list[Any], result: Any) -> Path:
+    from optimizer.report.whatif import render_sweeps
+
     _make_dir(out)
     md = out / f"{scenario.stem}_whatif.md"
     md.write_text(render_sweeps(scenario.stem, sweeps, out, result), encoding="utf-8")
-    return sweeps, md
+    return md
 
 
 @app.command()
@@ -440,11 +437,18 @@ def whatif(
     """
 
     def body() -> int:
-        from optimizer.report_whatif import sweep_json, sweep_table
+        from optimizer.report.whatif import sweep_json, sweep_table
 
         _check_out(out)
         _sweep_options(budget, tpot, ttft, load)
-        sweeps, md = run_whatif(scenario, out, budget=budget, tpot=tpot, ttft=ttft, load=load, price=price)
+        from optimizer import pipeline
+        from optimizer.scenario import load_scenario
+
+        scn = load_scenario(scenario)
+        request = _sweep_request(scn, budget=budget, tpot=tpot, ttft=ttft, load=load, price=price)
+        result = pipeline.solve(scn)
+        sweeps = pipeline.sweeps(scn, request, result, _progress)
+        md = _write_whatif(scenario, out, sweeps, result)
         if as_json:
             docs = [sweep_json(s) for s in sweeps]
             typer.echo(_dump(docs[0] if len(docs) == 1 else docs))
@@ -494,8 +498,8 @@ def model_import(
     """
 
     def body() -> int:
-        from optimizer.hf_import import read_config, spec_from_config, spec_to_yaml
-        from optimizer.params import count_params
+        from optimizer.arch import count_params
+        from optimizer.catalog.hf_import import read_config, spec_from_config, spec_to_yaml
 
         _import_options(model_id, date, published_params_b, out)
         cfg = read_config(config)
@@ -521,7 +525,7 @@ def _import_options(model_id: str, date: str, published_params_b: float | None, 
     import datetime
     import math
 
-    from optimizer.specs import DATE_PATTERN, ID_PATTERN
+    from optimizer.catalog.records import DATE_PATTERN, ID_PATTERN
 
     if not ID_PATTERN.match(model_id):
         raise InputError("--id", model_id, "ids are lower-case letters, digits, '.' and '-'",

@@ -5,14 +5,14 @@ Strict pydantic schema with units in the keys; `procure schema scenario` exports
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from optimizer.efficiency import Speculative, default_engine, load_engines
-from optimizer.errors import InputError, Problem, one_of
-from optimizer.specs import (
+from optimizer.catalog.efficiency import Speculative, default_engine, load_engines
+from optimizer.catalog.records import (
     Bounded,
     BoundedInt,
     ModelSpec,
@@ -24,7 +24,8 @@ from optimizer.specs import (
     problems_of,
     read_yaml,
 )
-from optimizer.yaml_io import Lines
+from optimizer.catalog.yaml_io import Lines
+from optimizer.errors import InputError, Problem, one_of
 
 KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
@@ -261,8 +262,6 @@ def _reference_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
     analysis = raw.get("analysis") if isinstance(raw.get("analysis"), dict) else {}
     sweep = analysis.get("budget_sweep_rmb")
     if isinstance(sweep, str):
-        from optimizer.whatif import parse_range
-
         try:
             parse_range(sweep, "analysis.budget_sweep_rmb")
         except InputError as exc:
@@ -364,3 +363,39 @@ def offer_engine(scenario: Scenario, offer: Offer, card_family: str) -> str:
 
 def scenario_json_schema() -> dict[str, object]:
     return Scenario.model_json_schema()
+
+
+# --------------------------------------------------------------------------------------------
+# Sweep ranges (scenario analysis fields and CLI options): FROM:TO:STEPS and comma lists
+
+
+MAX_SWEEP_POINTS = 200  # a sweep is read as a table; more points only cost time
+
+
+def parse_range(text: str, what: str, hi: float = 1e13) -> list[float]:
+    """'FROM:TO:STEPS' -> STEPS evenly spaced values (inclusive), each at most `hi`."""
+    try:
+        lo, top, steps = text.split(":")
+        a, b, n = float(lo), float(top), int(steps)
+    except ValueError:
+        raise InputError(what, text, "is not FROM:TO:STEPS", "e.g. 1000000:20000000:20") from None
+    if n < 1 or n > MAX_SWEEP_POINTS or a < 0 or b < a or not (math.isfinite(a) and math.isfinite(b)):
+        raise InputError(
+            what, text, f"needs 0 <= FROM <= TO and 1 <= STEPS <= {MAX_SWEEP_POINTS}", "e.g. 1000000:20000000:20"
+        )
+    if b > hi:
+        raise InputError(what, text, f"TO exceeds {hi:g}, beyond any real procurement", f"give values of at most {hi:g}")
+    return [a] if n == 1 else [a + (b - a) * i / (n - 1) for i in range(n)]
+
+
+def parse_list(text: str, what: str, hi: float = 1e9) -> list[float]:
+    """'30,50,80' -> positive finite numbers, each at most `hi`."""
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(what, text, "is not a comma-separated list of numbers", "e.g. 30,50,80") from None
+    if not values or len(values) > MAX_SWEEP_POINTS or any(v <= 0 or not math.isfinite(v) for v in values):
+        raise InputError(what, text, f"needs 1 to {MAX_SWEEP_POINTS} positive numbers", "e.g. 30,50,80")
+    if max(values) > hi:
+        raise InputError(what, text, f"has a value above {hi:g}, beyond the physical range", f"give values of at most {hi:g}")
+    return values

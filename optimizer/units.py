@@ -43,3 +43,15 @@ def us_to_s(microseconds: float) -> float:
 
 def ms_to_s(milliseconds: float) -> float:
     return milliseconds / MS_PER_S
+
+
+W_PER_KW = 1e3
+HOURS_PER_YEAR = 24 * 365
+
+
+def kw_to_w(kilowatts: float) -> float:
+    return kilowatts * W_PER_KW
+
+
+def w_to_kw(watts: float) -> float:
+    return watts / W_PER_KW

@@ -13,10 +13,11 @@ import math
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from optimizer.designs import Design
-from optimizer.perf import Parallelism
+from optimizer.perf.replica import Parallelism
+from optimizer.plan.model import capacity_units, load_demand
+from optimizer.plan.result import Design
+from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
-from optimizer.solve import OfferTerms, capacity_units, load_demand
 
 RMB_100K = 100_000
 

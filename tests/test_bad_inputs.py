@@ -100,7 +100,7 @@ def test_a_model_path_resolves_against_the_scenario_file(tmp_path: Path, monkeyp
 
 
 def test_internal_errors_exit_1_with_the_traceback_under_debug(monkeypatch: pytest.MonkeyPatch):
-    import optimizer.specs as specs
+    import optimizer.catalog.records as specs
 
     def boom(*a, **k):  # type: ignore[no-untyped-def]
         raise RuntimeError("a bug")

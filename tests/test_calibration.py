@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.calibration import load_rows, median_abs_error_pct, predict_all
-from optimizer.specs import load_cards, load_models
+from optimizer.calibration.rows import load_rows, median_abs_error_pct, predict_all
+from optimizer.catalog.records import load_cards, load_models
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.params import count_params
-from optimizer.specs import load_cards, load_models
+from optimizer.arch import count_params
+from optimizer.catalog.records import load_cards, load_models
 
 NEW_CARDS = {"b300": "nvidia-blackwell", "gb200": "nvidia-blackwell", "gb300": "nvidia-blackwell",
              "mi355x": "amd-cdna4", "h20-141g": "nvidia-hopper"}

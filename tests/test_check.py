@@ -12,11 +12,12 @@ import math
 import pytest
 from conftest import REPO_ROOT
 
-from optimizer import perf as perf_mod
+from optimizer.catalog.records import load_cards
 from optimizer.check import offer_price_rmb, verify_plan
+from optimizer.perf import evaluate as perf_mod
+from optimizer.pipeline import solve
+from optimizer.plan.result import Plan, ReplicaGroup, SolveResult
 from optimizer.scenario import Scenario, load_scenario
-from optimizer.solve import Plan, ReplicaGroup, SolveResult, solve
-from optimizer.specs import load_cards
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,18 @@ from pathlib import Path
 import pytest
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
+from optimizer.catalog.efficiency import load_efficiency
+from optimizer.catalog.records import get_card, get_model
 from optimizer.check import verify_plan
-from optimizer.designs import Design, served_by
-from optimizer.efficiency import load_efficiency
-from optimizer.perf import Parallelism, decode_pool, evaluate, kv_transfer_s, make_replica, prefill_pool
+from optimizer.perf.disagg import decode_pool, kv_transfer_s, prefill_pool
+from optimizer.perf.evaluate import evaluate
+from optimizer.perf.replica import Parallelism, make_replica
+from optimizer.pipeline import solve
+from optimizer.plan.designs import served_by
+from optimizer.plan.model import capacity_units, load_demand
+from optimizer.plan.optimize import solve_min_cost
+from optimizer.plan.result import Design
 from optimizer.scenario import load_scenario
-from optimizer.solve import capacity_units, load_demand, solve, solve_min_cost
-from optimizer.specs import get_card, get_model
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
+from optimizer.pipeline import solve
 from optimizer.scenario import load_scenario
-from optimizer.solve import solve
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL_SEARCH = {"tp": [1, 2, 4, 8], "pp": [1], "batches": [16, 64], "ranked_plans": 2}

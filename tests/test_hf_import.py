@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from optimizer.catalog.hf_import import spec_from_config
+from optimizer.catalog.records import ModelSpec, load_models, parse_record
 from optimizer.errors import InputError
-from optimizer.hf_import import spec_from_config
-from optimizer.specs import ModelSpec, load_models, parse_record
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf_configs"
 CONFIGS = sorted(FIXTURES.glob("*.json"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.params import count_params
-from optimizer.specs import load_models
+from optimizer.arch import count_params
+from optimizer.catalog.records import load_models
 
 MODELS = load_models()
 

@@ -6,11 +6,14 @@ import itertools
 
 import pytest
 
-from optimizer import perf, units
+from optimizer import units
+from optimizer.arch import count_params, kv_bytes_per_token
+from optimizer.catalog.records import load_cards, load_models
 from optimizer.errors import InvalidParallelism, UnsupportedPrecision
-from optimizer.params import count_params
-from optimizer.perf import Parallelism, distinct_experts, evaluate, evaluate_max_batch, kv_bytes_per_token
-from optimizer.specs import load_cards, load_models
+from optimizer.perf import memory as perf
+from optimizer.perf.evaluate import evaluate, evaluate_max_batch
+from optimizer.perf.replica import Parallelism
+from optimizer.perf.step import distinct_experts
 
 MODELS = load_models()
 CARDS = load_cards()
@@ -219,7 +222,7 @@ def test_throughput_rises_with_batch():
 def test_max_batch_fits_and_one_more_does_not():
     """Llama-3.1-70B FP8 on 2 x H100 with 8,192-token contexts is KV-limited well below the
     default engine's running-sequence cap (SGLang on Hopper: 2048): the batch is set by memory."""
-    from optimizer.perf import make_replica
+    from optimizer.perf.replica import make_replica
 
     card, par = CARDS["h100-sxm"], Parallelism(tp=2)
     best = evaluate_max_batch(L70, card, "fp8", par, 4096, 4096)
@@ -243,8 +246,10 @@ def test_prefill_occupancy_spreads_over_all_cards_but_never_exceeds_one_prompt()
     groups): prompts overlap, but each still needs its routed-expert FLOPs on the shared experts,
     so the occupancy is at least the prompt's total FLOPs spread over the 8 cards:
     2 x (37.55e9 - 2 x 0.927e9) params x 3200 tokens / (8 x 1979e12 x MFU)."""
-    from optimizer.perf import make_replica, prefill_occupancy, prefill_step
-    from optimizer.specs import get_card, get_model
+    from optimizer.catalog.records import get_card, get_model
+    from optimizer.perf.replica import make_replica
+    from optimizer.perf.serving import prefill_occupancy
+    from optimizer.perf.step import prefill_step
 
     l8, h100 = get_model("llama-3.1-8b"), get_card("h100-sxm")
     r = make_replica(l8, h100, "bf16", Parallelism())

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer import bands, fit
-from optimizer.calibration import load_rows, predict_row, source_key
-from optimizer.efficiency import Speculative, engine_for_framework, load_efficiency
-from optimizer.perf import Parallelism, decode_pool, evaluate
-from optimizer.specs import load_cards, load_models
+from optimizer.calibration import fit
+from optimizer.calibration.rows import load_rows, predict_row, source_key
+from optimizer.catalog.efficiency import Speculative, engine_for_framework, load_efficiency
+from optimizer.catalog.records import load_cards, load_models
+from optimizer.perf import bands
+from optimizer.perf.disagg import decode_pool
+from optimizer.perf.evaluate import evaluate
+from optimizer.perf.replica import Parallelism
 
 CARDS, MODELS = load_cards(), load_models()
 
@@ -91,7 +94,7 @@ def test_band_of_a_thin_cell_is_wider_than_of_a_rich_one(monkeypatch):
 def _stated_factors():
     """Pooled factors set to round values, no family or engine effects: MBU 0.8, decode MFU 0.5,
     expert-stream share 0.5, expert GEMMs at the full MFU, 2 ms per step, 50 us per MoE layer (links: Hopper's 8 us, 80 %)."""
-    from optimizer.efficiency import GlobalFactors
+    from optimizer.catalog.efficiency import GlobalFactors
 
     eff = load_efficiency()
     pooled = GlobalFactors(mbu=0.8, mfu_decode=0.5, mfu_prefill=0.5, expert_bw=0.5, expert_mfu=1.0, step_overhead_ms=2.0,
@@ -139,7 +142,7 @@ def test_speculative_tpot_at_accept_len_2_by_hand():
     the verify-free step (5.6007 + 0.0563) / 32 = 0.1768 ms plus the LM head 525,336,576 x 2 B /
     2.68e12 = 0.3921 ms. Step = 5.6007 + 0.0563 + 0.1768 + 0.3921 + 2 = 8.226 ms; decode-only
     TPOT = step / 2 = 4.113 ms."""
-    from optimizer.params import count_params
+    from optimizer.arch import count_params
 
     l8, h100 = MODELS["llama-3.1-8b"], CARDS["h100-sxm"]
     p = count_params(l8)
@@ -169,7 +172,7 @@ def test_a_copy_with_other_factors_resolves_its_own():
 def test_vllm_lowers_its_limits_below_70_gib_and_on_a100():
     """vLLM V1 `vllm serve`: 1,024 sequences and 8,192 tokens per step on >= 70 GiB cards other than
     A100, else 256 and 2,048 (engines.yaml, from vllm/engine/arg_utils.py get_batch_defaults)."""
-    from optimizer.efficiency import get_engine
+    from optimizer.catalog.efficiency import get_engine
 
     vllm = get_engine("vllm")
     assert vllm.limits_for(80.0, "nvidia-hopper") == (1024, 8192)
@@ -185,7 +188,8 @@ def test_pp_over_one_card_servers_hands_off_over_the_nic():
     at Ada's 70 % link efficiency plus 10 us NIC latency, three times:
     3 x (7,168 / 8.75e9 + 10e-6) = 32.46 us. In one 8-card server the same hand-offs go card to card
     over PCIe: 3 x (7,168 / (32e9 x 0.7) + 20e-6) = 60.96 us (PCIe latency 20 us per hop)."""
-    from optimizer.perf import _pp_handoff_s, make_replica
+    from optimizer.perf.comm import pp_handoff_s as _pp_handoff_s
+    from optimizer.perf.replica import make_replica
 
     q7, rtx = MODELS["qwen2.5-7b"], CARDS["rtx-4090"]
     assert (q7.hidden_size, rtx.nic_gbps_per_card, rtx.cards_per_server) == (3584, 100, 8)
@@ -203,7 +207,7 @@ def test_closed_loop_at_batch_8_by_hand():
     requests/s and 101 / 0.29 = 348.3 tokens/s; rho = 0.04 x 7/8 / 0.29 = 0.12069; wait = 0.01 + rho / (2 (1 - rho))
     x 0.04 = 0.012745 s; TTFT = 0.062745 s; lifetime 8 x 0.29 = 2.32 s; TPOT = (2.32 - 0.062745) / 100
     = 22.573 ms."""
-    from optimizer.perf import serve_closed_loop
+    from optimizer.perf.serving import serve_closed_loop
 
     est = serve_closed_loop(0.05, 0.04, 0.02, 8, 101)
     assert est.requests_per_s == pytest.approx(1 / 0.29)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import report_format as fmt
-from optimizer.report import provenance, render
-from optimizer.report_whatif import render_compare
+from optimizer.analysis.compare import BidRow, Comparison, bid_risks
+from optimizer.pipeline import solve
+from optimizer.report import format as fmt
+from optimizer.report.render import provenance, render
+from optimizer.report.whatif import render_compare
 from optimizer.scenario import load_scenario
-from optimizer.solve import solve
-from optimizer.whatif import BidRow, Comparison, bid_risks
 
 REPO = Path(__file__).resolve().parents[1]
 BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
@@ -89,8 +89,8 @@ def test_bid_table_has_one_row_per_offer_on_page_one(result):
 
 
 def test_rmb_per_million_output_tokens_is_cost_over_three_years_of_tokens(result):
-    from optimizer.designs import output_tokens_per_s_of
-    from optimizer.report import rmb_per_million_output_tokens
+    from optimizer.plan.designs import output_tokens_per_s_of
+    from optimizer.report.render import rmb_per_million_output_tokens
 
     plan = result.plans[0]
     tok_s = output_tokens_per_s_of([(g.design, g.count) for g in plan.groups])
@@ -218,9 +218,9 @@ def test_an_infeasible_answer_states_what_the_central_estimate_would_buy():
     confidence 0.8, but the plan at the central estimate exists and the decision says so."""
     from pathlib import Path
 
-    from optimizer.report import recommendation
+    from optimizer.pipeline import solve
+    from optimizer.report.render import recommendation
     from optimizer.scenario import load_scenario
-    from optimizer.solve import solve
 
     scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "qwen72b_rag.yaml")
     scarce = scn.model_copy(update={"offers": [o.model_copy(update={"available_servers": 4}) for o in scn.offers]})

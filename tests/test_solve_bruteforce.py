@@ -15,9 +15,10 @@ import pytest
 from ortools.sat.python import cp_model
 from plan_factories import RMB_100K, BruteForce, brute_force, plan_scenario, stand_in_design, terms_of
 
-from optimizer.designs import Design
+from optimizer.plan.optimize import solve_designs
+from optimizer.plan.result import Design
+from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
-from optimizer.solve import OfferTerms, solve_designs
 
 SEEDS = range(60)
 VENDORS = ("vendor-a", "vendor-b")

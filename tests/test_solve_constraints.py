@@ -12,15 +12,17 @@ import pytest
 from ortools.sat.python import cp_model
 from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
 
-from optimizer import designs as designs_mod
-from optimizer import solve
+from optimizer import pipeline
+from optimizer.catalog.records import get_model
+from optimizer.plan import designs as designs_mod
+from optimizer.plan import optimize
+from optimizer.plan.result import Diagnosis
 from optimizer.scenario import Objective, Scenario
-from optimizer.specs import get_model
 
 
 def _objective(scenario, designs, terms) -> int | None:
     """Cheapest cost, or None when the plan model is infeasible (any other status fails)."""
-    code, solver, _ = solve.solve_designs(scenario, designs, terms)
+    code, solver, _ = optimize.solve_designs(scenario, designs, terms)
     assert code in (cp_model.OPTIMAL, cp_model.INFEASIBLE), solver.status_name(code)
     return round(solver.objective_value) if code == cp_model.OPTIMAL else None
 
@@ -111,10 +113,10 @@ def test_packing_never_buys_an_idle_server():
     (as the ranking of alternatives does) leaves nothing, since a second server would stand idle."""
     terms = {"a": terms_of("a", cards_per_server=4, price_rmb=3 * RMB_100K, available=4)}
     scenario, designs = plan_scenario(terms, 10), [stand_in_design("a", 4, 10)]
-    code, solver, v = solve.solve_designs(scenario, designs, terms)
+    code, solver, v = optimize.solve_designs(scenario, designs, terms)
     assert code == cp_model.OPTIMAL
     assert (solver.value(v.servers["a"]), solver.value(v.replicas[0])) == (1, 1)
-    code, solver, _ = solve.solve_designs(scenario, designs, terms, forbid=({"a": 1},))
+    code, solver, _ = optimize.solve_designs(scenario, designs, terms, forbid=({"a": 1},))
     assert code == cp_model.INFEASIBLE, solver.status_name(code)
 
 
@@ -148,13 +150,13 @@ def _llama8b(users: int = 20, **constraints) -> Scenario:  # type: ignore[no-unt
 
 
 def test_llama8b_pair_buys_the_cheaper_l40s_server():
-    result = solve.solve(_llama8b())
+    result = pipeline.solve(_llama8b())
     assert result.status == "optimal"
     assert result.plans[0].servers == {"l40s-8x": 1}
 
 
 def test_vendor_excluded_removes_its_offer_but_the_other_still_serves():
-    result = solve.solve(_llama8b(vendors_excluded=["vendor-l"]))
+    result = pipeline.solve(_llama8b(vendors_excluded=["vendor-l"]))
     assert result.status == "optimal"
     assert {d.offer_id for d in result.designs} == {"h200-8x"}
     assert result.plans[0].servers == {"h200-8x": 1}
@@ -162,14 +164,14 @@ def test_vendor_excluded_removes_its_offer_but_the_other_still_serves():
 
 
 def test_vendors_allowed_keeps_only_the_named_vendor():
-    result = solve.solve(_llama8b(vendors_allowed=["vendor-h"]))
+    result = pipeline.solve(_llama8b(vendors_allowed=["vendor-h"]))
     assert {d.offer_id for d in result.designs} == {"h200-8x"}
     assert result.plans[0].servers == {"h200-8x": 1}
 
 
 def test_every_vendor_excluded_is_infeasible_and_the_diagnosis_says_why():
     """The model fits both cards easily: the diagnosis must blame the vendor rules, not memory."""
-    result = solve.solve(_llama8b(vendors_excluded=["vendor-h", "vendor-l"]))
+    result = pipeline.solve(_llama8b(vendors_excluded=["vendor-h", "vendor-l"]))
     assert result.status == "infeasible"
     assert result.plans == ()
     d = result.diagnosis
@@ -200,13 +202,13 @@ def test_tp16_needs_tp_across_servers_on_8_card_servers():
 def _most_users(**constraints) -> int:  # type: ignore[no-untyped-def]
     """The most concurrent users the pair's offers serve under `constraints` (max-load solve)."""
     scn = _llama8b(1, **constraints).model_copy(update={"objective": Objective(kind="max_load")})
-    result = solve.solve(scn)
+    result = pipeline.solve(scn)
     assert result.plans, result.status
     return int(result.plans[0].served)
 
 
-def _diagnosed(scenario: Scenario) -> solve.Diagnosis:
-    result = solve.solve(scenario)
+def _diagnosed(scenario: Scenario) -> Diagnosis:
+    result = pipeline.solve(scenario)
     assert result.status == "infeasible", result.status
     assert result.diagnosis is not None
     return result.diagnosis

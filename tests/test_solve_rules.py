@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
+from optimizer.pipeline import solve
+from optimizer.plan.model import build_plan_model
+from optimizer.plan.optimize import solve_designs
+from optimizer.plan.terms import offer_terms
 from optimizer.scenario import load_scenario
-from optimizer.solve import build_plan_model, offer_terms, solve, solve_designs
 
 REPO = Path(__file__).resolve().parents[1]
 

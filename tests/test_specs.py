@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from optimizer.catalog.records import Card, ModelSpec, catalog_dir, load_cards, load_models, parse_record
 from optimizer.errors import InputError
-from optimizer.specs import Card, ModelSpec, catalog_dir, load_cards, load_models, parse_record
 
 REQUIRED_CARDS = {
     "h20", "h100-sxm", "h100-pcie", "h200", "h800", "a100-80g-sxm", "a100-80g-pcie", "a800", "l20",

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
-from optimizer import whatif
+from optimizer import analysis as whatif
+from optimizer.pipeline import solve
+from optimizer.plan.model import capacity_units
+from optimizer.plan.optimize import solve_max_load
 from optimizer.scenario import load_scenario
-from optimizer.solve import capacity_units, solve, solve_max_load
 
 REPO = Path(__file__).resolve().parents[1]
 BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
@@ -276,7 +278,7 @@ def test_break_even_when_owned_hardware_already_suffices():
     row = next(r for r in c.rows if r.offer_id == "h200-bid")
     assert c.winner == "h200-bid" and row.plan.servers.get("h200-bid", 0) == 0  # buys nothing
     assert row.break_even_rmb_per_server is None
-    from optimizer.report_whatif import why_winner
+    from optimizer.report.whatif import why_winner
 
     assert why_winner(c).startswith("No purchase needed")
 

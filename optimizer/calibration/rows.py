@@ -25,19 +25,13 @@ from pathlib import Path
 from typing import Literal
 
 from optimizer import units
-from optimizer.efficiency import NO_SPECULATION, Efficiency, Speculative, engine_for_framework, load_efficiency
+from optimizer.catalog.efficiency import NO_SPECULATION, Efficiency, Speculative, engine_for_framework, load_efficiency
+from optimizer.catalog.records import Card, ModelSpec, catalog_dir, load_cards, load_models
 from optimizer.errors import InputError
-from optimizer.perf import (
-    Parallelism,
-    Replica,
-    ReplicaPerf,
-    decode_pool,
-    evaluate_replica,
-    kv_transfer_s,
-    make_replica,
-    max_batch,
-)
-from optimizer.specs import Card, ModelSpec, catalog_dir, load_cards, load_models
+from optimizer.perf.disagg import decode_pool, kv_transfer_s
+from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
+from optimizer.perf.memory import max_batch
+from optimizer.perf.replica import Parallelism, Replica, make_replica
 
 METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms", "ttft_ms", "prefill_tok_s_per_card")
 DATASETS = ("calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found")

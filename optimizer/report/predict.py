@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimizer.calibration import Prediction
-from optimizer.perf import ReplicaPerf, StepBreakdown
-from optimizer.specs import Card, ModelSpec
+from optimizer.calibration.rows import Prediction
+from optimizer.catalog.records import Card, ModelSpec
+from optimizer.perf.evaluate import ReplicaPerf
+from optimizer.perf.step import StepBreakdown
 
 
 def _r(x: float, nd: int = 3) -> float:
@@ -89,9 +90,9 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
 
 def prediction_band(p: Prediction) -> tuple[float, float] | None:
     """10-90 % band of a row's prediction in the row's own metric and units."""
-    from optimizer.bands import band
-    from optimizer.calibration import concurrency_per_replica
-    from optimizer.specs import load_cards, load_models
+    from optimizer.calibration.rows import concurrency_per_replica
+    from optimizer.catalog.records import load_cards, load_models
+    from optimizer.perf.bands import band
 
     if p.predicted is None or p.row.engine is None:
         return None

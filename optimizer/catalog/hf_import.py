@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from optimizer.catalog.records import ModelSpec, parse_record
+from optimizer.catalog.yaml_io import read_text
 from optimizer.errors import InputError, Problem
-from optimizer.specs import ModelSpec, parse_record
-from optimizer.yaml_io import read_text
 
 QKV_BIAS_MODEL_TYPES = {"qwen2", "qwen2_moe"}  # their configs do not state the bias; the code has it
 QK_NORM_MODEL_TYPES = {"qwen3", "qwen3_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"}

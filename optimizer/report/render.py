@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from optimizer.designs import Design, output_tokens_per_s_of
-from optimizer.efficiency import load_efficiency
-from optimizer.report_format import DASH, money, ms, pct, table, unit_price
-from optimizer.report_i18n import glossary, tr, word
+from optimizer.catalog.efficiency import load_efficiency
+from optimizer.catalog.records import catalog_dir, load_cards, load_ecosystems
+from optimizer.plan.designs import output_tokens_per_s_of
+from optimizer.plan.result import Design, Plan, SolveResult
+from optimizer.report.format import DASH, money, ms, pct, table, unit_price
+from optimizer.report.i18n import glossary, tr, word
 from optimizer.scenario import offer_engine
-from optimizer.solve import Plan, SolveResult
-from optimizer.specs import catalog_dir, load_cards, load_ecosystems
 
 if TYPE_CHECKING:
-    from optimizer.whatif import Comparison
+    from optimizer.analysis.compare import Comparison
 
 THIN_FIT_ROWS = 5  # a family fitted on fewer calibration rows than this gets a warning in reports
 LIFE_YEARS = 3  # the life over which a plan's cost is spread per output token (page one, footnote 1)
@@ -483,8 +483,8 @@ def _pool_breakdown(result: SolveResult, design: Design, count: int, lang: str =
 def _weights_check(result: SolveResult, lang: str = "en") -> list[str]:
     """Can the weights alone fit? Cards needed per precision, before any KV cache: the first test a
     proposal must pass (seed 002's 16 x 910B2 at BF16 and seed 004's one 4090 fail it)."""
-    from optimizer.params import count_params
-    from optimizer.specs import get_precision
+    from optimizer.arch import count_params
+    from optimizer.catalog.records import get_precision
 
     eff = load_efficiency().defaults
     total = count_params(result.model).total

@@ -20,8 +20,8 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from optimizer.efficiency import load_engines
-from optimizer.specs import catalog_dir
+from optimizer.catalog.efficiency import load_engines
+from optimizer.catalog.records import catalog_dir
 
 SHRINK_ROWS = 10
 WIDEN_ENGINE_UNSEEN_ON_FAMILY = 1.4

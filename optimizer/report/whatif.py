@@ -10,8 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from optimizer.designs import output_tokens_per_s_of
-from optimizer.report import (
+from optimizer.analysis.compare import BidRow, Comparison
+from optimizer.analysis.sweeps import Sweep, SweepPoint, pareto_front
+from optimizer.plan.designs import output_tokens_per_s_of
+from optimizer.plan.result import Plan, SolveResult
+from optimizer.report.format import DASH, money, table
+from optimizer.report.format import rmb as _fmt_rmb
+from optimizer.report.i18n import tr
+from optimizer.report.render import (
     bid_notes,
     bid_table,
     default_plots,
@@ -22,11 +28,6 @@ from optimizer.report import (
     plot_lines,
     provenance,
 )
-from optimizer.report_format import DASH, money, table
-from optimizer.report_format import rmb as _fmt_rmb
-from optimizer.report_i18n import tr
-from optimizer.solve import Plan, SolveResult
-from optimizer.whatif import BidRow, Comparison, Sweep, SweepPoint, pareto_front
 
 PNG_METADATA = {"Software": None}
 

@@ -1,6 +1,6 @@
 """The fixed words of the reports in English and Chinese (`lang="en"` / `lang="zh"`).
 
-Only templates live here; numbers are formatted by optimizer.report_format and filled in by the
+Only templates live here; numbers are formatted by optimizer.report.format and filled in by the
 renderers, so both languages carry identical figures (money in RMB or 万元). Facts quoted from the
 catalog and the scenario (export-control notes, sources, price notes) stay in their own language.
 """

@@ -1,4 +1,5 @@
-"""Parameter counts derived from the architecture (never typed in).
+"""What an architecture implies without hardware: parameter counts (derived, never typed in), KV
+bytes per token, attention FLOPs per token.
 
 Counts are split the way the performance model needs them: what every token reads (attention,
 dense FFN, norms, shared experts, router) versus the routed experts, of which a token reads only
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.specs import ModelSpec
+from optimizer.catalog.records import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -107,3 +108,39 @@ def count_params(model: ModelSpec) -> ParamCounts:
         experts_per_token=top_k,
         norms=model.num_layers * norms_per_layer + h,
     )
+
+
+def kv_layers(model: ModelSpec) -> int:
+    """Layers whose KV grows with the context (linear-attention and sliding-window layers excluded)."""
+    return model.attention.kv_layers or model.num_layers
+
+
+def kv_bytes_per_token(model: ModelSpec, kv_bytes: float) -> float:
+    """KV cache of one token for the whole model (all layers, all KV heads).
+
+    MHA/GQA: 2 (K and V) x layers x kv_heads x head_dim x bytes.
+    MLA: layers x (kv_lora_rank + qk_rope_head_dim) x bytes: one compressed latent per token.
+    Only layers with full attention keep a per-token cache (`attention.kv_layers`)."""
+    a = model.attention
+    layers = kv_layers(model)
+    if a.kind == "mla":
+        assert a.kv_lora_rank and a.qk_rope_head_dim
+        return layers * (a.kv_lora_rank + a.qk_rope_head_dim) * kv_bytes
+    return 2 * layers * a.num_kv_heads * a.head_dim * kv_bytes
+
+
+def attention_flops_per_token(model: ModelSpec, context: float, *, prefill: bool) -> float:
+    """Score and value FLOPs of one token attending to `context` tokens, all full-attention layers.
+
+    Decode with MLA works in the latent space (weights absorbed): the score and value dimensions
+    are the latent. Prefill with MLA expands keys and values per head."""
+    a = model.attention
+    if a.kind == "mla":
+        assert a.kv_lora_rank and a.qk_rope_head_dim and a.qk_nope_head_dim and a.v_head_dim
+        if prefill:
+            dims = (a.qk_nope_head_dim + a.qk_rope_head_dim) + a.v_head_dim
+        else:
+            dims = (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank
+    else:
+        dims = 2 * a.head_dim
+    return 2 * a.num_heads * dims * context * kv_layers(model)

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer import yaml_io
+from optimizer.catalog import yaml_io
+from optimizer.catalog.yaml_io import Lines
 from optimizer.errors import InputError, Problem, did_you_mean, one_of
-from optimizer.yaml_io import Lines
 
 PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFinite = Annotated[float, Field(ge=0, allow_inf_nan=False)]

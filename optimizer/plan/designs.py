@@ -10,57 +10,21 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from optimizer import units
-from optimizer.bands import quantile_factor
+from optimizer.catalog.records import Card, ModelSpec, get_precision, load_cards
 from optimizer.errors import InputError
-from optimizer.perf import (
-    Parallelism,
-    Replica,
-    ReplicaPerf,
-    check_parallelism,
-    compute_precision_for,
-    decode_pool,
-    evaluate_replica,
-    kv_transfer_s,
-    make_replica,
-    max_batch,
-    prefill_pool,
-)
+from optimizer.perf.bands import quantile_factor
+from optimizer.perf.disagg import decode_pool, kv_transfer_s, prefill_pool
+from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
+from optimizer.perf.memory import max_batch
+from optimizer.perf.replica import Parallelism, Replica, check_parallelism, compute_precision_for, make_replica
+from optimizer.plan.result import Design, OfferSummary
+from optimizer.plan.terms import offer_cards_per_server
 from optimizer.scenario import Offer, Scenario, offer_engine
-from optimizer.specs import Card, ModelSpec, get_precision, load_cards
 
 PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
-
-
-@dataclass(frozen=True)
-class Design:
-    offer_id: str
-    perf: ReplicaPerf
-    ttft_ms: float          # at the SLA statistic (mean or percentile)
-    tpot_ms: float
-    capacity: float         # load this replica serves, in the scenario's load unit
-    role: str = "colocated"  # colocated | prefill | decode (prefill/decode disaggregation)
-    requests_per_s: float | None = None  # prefill/decode replicas: their pool rate (colocated: perf's)
-
-    @property
-    def cards(self) -> int:
-        return self.perf.cards
-
-    @property
-    def key(self) -> str:
-        p = self.perf
-        par = p.parallelism
-        key = f"{self.offer_id}/{p.precision}/tp{par.tp}/pp{par.pp}/ep{par.ep}/b{p.batch}"
-        return key if self.role == "colocated" else f"{key}/{self.role}"
-
-    @property
-    def output_tokens_per_s(self) -> float:
-        """Output tokens/s this replica enables (a prefill or decode replica: with its counterpart)."""
-        if self.role == "colocated":
-            return self.perf.output_tokens_per_s
-        return (self.requests_per_s or 0.0) * self.perf.output_len
 
 
 def served_by(groups: list[tuple[Design, int]]) -> float:
@@ -77,22 +41,6 @@ def output_tokens_per_s_of(groups: list[tuple[Design, int]]) -> float:
     for d, n in groups:
         total[d.role] += d.output_tokens_per_s * n
     return total["colocated"] + min(total["prefill"], total["decode"])
-
-
-@dataclass
-class OfferSummary:
-    """What the enumeration learnt about one offer: for the diagnosis and the bid table."""
-
-    offer_id: str
-    designs: int = 0
-    reasons: list[str] = field(default_factory=list)
-    best_ttft_ms: float | None = None       # fastest any fitting design reaches (batch 1)
-    best_tpot_ms: float | None = None
-    fitting_shapes: int = 0
-
-
-def offer_cards_per_server(offer: Offer, card: Card) -> int:
-    return offer.cards_per_server or card.cards_per_server
 
 
 def _ep_options(model: ModelSpec, tp: int, cps: int) -> list[int]:

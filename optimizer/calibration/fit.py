@@ -27,9 +27,9 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.sparse import lil_matrix
 
-from optimizer.calibration import CalibrationRow, Prediction, metric_group, predict_row, source_key
-from optimizer.efficiency import FACTORS, Efficiency, FitEffects, GlobalFactors, engine_lineage, from_link, to_link
-from optimizer.specs import load_cards, load_models
+from optimizer.calibration.rows import CalibrationRow, Prediction, metric_group, predict_row, source_key
+from optimizer.catalog.efficiency import FACTORS, Efficiency, FitEffects, GlobalFactors, engine_lineage, from_link, to_link
+from optimizer.catalog.records import load_cards, load_models
 
 PRIOR_SD_POOLED = 1.5
 TTFT_WEIGHT = 0.5

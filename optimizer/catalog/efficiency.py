@@ -22,8 +22,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr
 
-from optimizer.errors import InputError
-from optimizer.specs import (
+from optimizer.catalog.records import (
     Fraction,
     NonNegativeFinite,
     PositiveFinite,
@@ -34,6 +33,7 @@ from optimizer.specs import (
     catalog_dir,
     parse_record,
 )
+from optimizer.errors import InputError
 
 # Fitted factors and their link functions. Fractions live in (0, 1): logit; times are positive: log.
 FACTOR_LINKS: dict[str, str] = {

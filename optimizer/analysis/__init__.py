@@ -1,0 +1,12 @@
+"""Analyses over a solved scenario: the bid comparison with break-even prices, and what-if sweeps."""
+
+from optimizer.analysis.common import Progress, winner_of, with_server_price
+from optimizer.analysis.compare import BidRow, Comparison, bid_risks, break_even_price, compare, standalone_cost
+from optimizer.analysis.sweeps import Sweep, SweepPoint, budget_sweep, load_sweep, pareto_front, price_sweep, sla_sweep
+from optimizer.scenario import parse_list, parse_range  # the FROM:TO:STEPS and list syntax of the sweeps
+
+__all__ = [
+    "BidRow", "Comparison", "Progress", "Sweep", "SweepPoint", "bid_risks", "break_even_price", "budget_sweep", "compare",
+    "load_sweep", "pareto_front", "parse_list", "parse_range", "price_sweep", "sla_sweep", "standalone_cost", "winner_of",
+    "with_server_price",
+]

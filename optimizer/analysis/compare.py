@@ -1,0 +1,123 @@
+"""Bid comparison: each bid's own best plan, the winner, and every losing bid's break-even price
+per server, found by bisection with a re-solve at every step (not by proportion)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.analysis.common import Progress, min_cost, with_server_price
+from optimizer.catalog.records import load_cards, load_ecosystems
+from optimizer.check import check_result
+from optimizer.plan.result import Design, OfferOutcome, Plan, SolveResult
+from optimizer.plan.solve import solve
+from optimizer.plan.terms import OfferTerms, offer_terms
+from optimizer.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class BidRow:
+    offer_id: str
+    vendor: str
+    card_id: str
+    price_rmb_per_server: int
+    price_kind: str
+    plan: Plan | None
+    reason: str | None
+    break_even_rmb_per_server: int | None
+    break_even_note: str | None
+    risks: tuple[str, ...]
+
+    @property
+    def feasible(self) -> bool:
+        return self.plan is not None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    result: SolveResult
+    rows: tuple[BidRow, ...]
+    winner: str | None
+
+
+def compare(scenario: Scenario, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:
+    """One row per bid with its own best plan (with any hardware already owned). The winner is the
+    cheapest bid serving the scenario, ties going to the one serving more load, then the first
+    listed; when the objective is the most load, the bid serving the most, then the cheaper.
+    `result`: the scenario's checked solve (the pipeline passes it); without one (a library
+    caller, the tests) the same solve and check run here."""
+    if result is None:
+        result = solve(scenario)
+        check_result(result)
+    designs, terms = list(result.designs), result.terms
+    feasible = [o for o in result.per_offer if o.plan is not None]
+    max_load = scenario.objective.kind == "max_load"
+
+    def rank(o: OfferOutcome) -> tuple[float, float]:
+        assert o.plan is not None
+        return (-o.plan.served, o.plan.cost_rmb) if max_load else (o.plan.cost_rmb, -o.plan.served)
+
+    winner = min(feasible, key=rank).offer_id if feasible else None
+    target = next((o.plan.cost_rmb for o in feasible if o.offer_id == winner and o.plan is not None), None)
+    rows = []
+    for i, o in enumerate(result.per_offer):
+        if progress:
+            progress(i + 1, len(result.per_offer))
+        t = terms[o.offer_id]
+        be, note = None, None
+        if t.owned:
+            note = "owned hardware: no price to negotiate"
+        elif max_load and o.offer_id != winner:
+            note = "not a price question: the objective is the most load; compare the load served"
+        elif winner is not None and o.offer_id != winner and target is not None:
+            be, note = break_even_price(scenario, designs, o.offer_id, target)
+        rows.append(BidRow(
+            offer_id=o.offer_id, vendor=t.vendor, card_id=t.card_id, price_rmb_per_server=t.price_rmb_per_server,
+            price_kind=t.price_kind, plan=o.plan, reason=o.reason, break_even_rmb_per_server=be,
+            break_even_note=note, risks=tuple(bid_risks(scenario, o.offer_id, t)),
+        ))
+    return Comparison(result, tuple(rows), winner)
+
+
+def standalone_cost(scenario: Scenario, designs: list[Design], offer_id: str, price_rmb: int) -> int | None:
+    """Cost of this bid's own best plan if its servers cost `price_rmb` each (re-solved)."""
+    priced = with_server_price(scenario, offer_id, price_rmb)
+    alone = priced.model_copy(update={"constraints": priced.constraints.model_copy(update={"single_vendor": False})})
+    plan = min_cost(alone, designs, offer_terms(priced), only={offer_id})
+    return None if plan is None else plan.cost_rmb
+
+
+def break_even_price(scenario: Scenario, designs: list[Design], offer_id: str, winner_cost: int) -> tuple[int | None, str | None]:
+    """Highest whole-RMB price per server at which this bid's own best plan costs less than the
+    winner's: bisection on the price, re-solving the bid's plan at each step."""
+    if not any(d.offer_id == offer_id for d in designs):
+        return None, "no price helps: no design of this bid meets memory and the SLAs"
+    if winner_cost <= 0:
+        return None, "no price helps: the winner's plan costs nothing (hardware already owned suffices)"
+    if standalone_cost(scenario, designs, offer_id, 1) is None:
+        return None, "no price helps: even nearly free, the bid cannot cover the load within the scenario's limits"
+    lo, hi = 0, max(1, winner_cost)  # cost(lo) < winner_cost holds at lo = 0; at hi it cannot
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        cost = standalone_cost(scenario, designs, offer_id, mid)
+        if cost is not None and cost < winner_cost:
+            lo = mid
+        else:
+            hi = mid
+    if lo == 0:
+        return None, "no price helps: at RMB 1 per server its plan still costs at least the winner's (energy in a TCO objective)"
+    return lo, None
+
+
+def bid_risks(scenario: Scenario, offer_id: str, t: OfferTerms) -> list[str]:
+    card = load_cards()[t.card_id]
+    risks = [f"export control: {card.export_control}"]
+    if "fp8" not in card.dense_tflops:
+        risks.append("no FP8 units")
+    if card.scaleup.topology == "pcie":
+        risks.append("PCIe only: tensor parallelism over PCIe")
+    if t.price_kind != "quote":
+        risks.append(f"price is a{'n' if t.price_kind == 'estimate' else ''} {t.price_kind}")
+    eco = load_ecosystems().get(card.family)
+    if eco:
+        risks.append(f"ecosystem: {eco.note}")
+    return risks

@@ -1,0 +1,153 @@
+"""What-if sweeps: plain functions over the plan model.
+
+- budget sweep: the most load the best plan serves within each budget (maximise load, then the
+  cheapest plan serving it), overall and per vendor.
+- SLA sweep (TPOT or TTFT targets), load sweep, price sweep: the cheapest plan at each point.
+- pareto_front(): plans not beaten on both cost and served load.
+
+Designs are enumerated once per sweep where the swept value cannot change them (budget, load,
+price); SLA sweeps re-enumerate, since the SLA decides which designs qualify. Solves run one after
+another: each takes milliseconds, less than starting a worker process would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.analysis.common import Progress, min_cost, restrict, vendors_of, winner_of, with_server_price
+from optimizer.catalog.records import get_model
+from optimizer.plan.designs import PerfCache, enumerate_designs
+from optimizer.plan.optimize import solve_max_load
+from optimizer.plan.result import Design
+from optimizer.plan.terms import OfferTerms, offer_terms
+from optimizer.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    value: float
+    served: float
+    cost_rmb: int | None
+    winner: str | None
+    status: str                          # optimal | feasible | infeasible
+    per_vendor: dict[str, float | None]  # served (budget sweep) or cost (other sweeps) per vendor
+
+
+@dataclass(frozen=True)
+class Sweep:
+    kind: str           # budget | tpot | ttft | load | price
+    value_key: str      # JSON key of the swept value: budget_rmb, tpot_ms, ttft_ms, load, price_rmb_per_server
+    value_label: str    # axis label with unit
+    served_unit: str
+    points: tuple[SweepPoint, ...]
+    offer_id: str | None = None
+
+
+def _context(scenario: Scenario, designs: list[Design] | None = None) -> tuple[list[Design], dict[str, OfferTerms]]:
+    """Designs (enumerated unless given: a solve result's designs serve every sweep whose swept value
+    cannot change them) and offer terms."""
+    if designs is None:
+        designs, _ = enumerate_designs(scenario, get_model(scenario.model))
+    return designs, offer_terms(scenario)
+
+
+def budget_sweep(
+    scenario: Scenario, budgets: list[float], progress: Progress | None = None, designs: list[Design] | None = None
+) -> Sweep:
+    """Most load served within each budget, overall and for each vendor alone."""
+    designs, terms = _context(scenario, designs)
+    vendors = vendors_of(scenario)
+    points = []
+    for i, budget in enumerate(budgets):
+        scn = scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"budget_rmb": budget})})
+        status, plan = solve_max_load(scn, designs, terms)
+        per_vendor: dict[str, float | None] = {}
+        for vendor, offers in vendors.items():
+            _, vplan = solve_max_load(scn, *restrict(designs, terms, offers))
+            per_vendor[vendor] = vplan.served if vplan else 0.0
+        served = plan.served if plan else 0.0
+        points.append(SweepPoint(
+            value=budget, served=served, cost_rmb=plan.cost_rmb if plan and served > 0 else None,
+            winner=winner_of(plan, terms) if served > 0 else None,
+            status=status if served > 0 else "infeasible", per_vendor=per_vendor,
+        ))
+        if progress:
+            progress(i + 1, len(budgets))
+    return Sweep("budget", "budget_rmb", "budget (RMB)", scenario.workload.load.unit, tuple(points))
+
+
+def _cost_point(scenario: Scenario, value: float, designs: list[Design], terms: dict[str, OfferTerms]) -> SweepPoint:
+    plan = min_cost(scenario, designs, terms)
+    per_vendor: dict[str, float | None] = {}
+    for vendor, offers in vendors_of(scenario).items():
+        vplan = min_cost(scenario, designs, terms, only=offers)
+        per_vendor[vendor] = float(vplan.cost_rmb) if vplan else None
+    return SweepPoint(
+        value=value, served=plan.served if plan else 0.0, cost_rmb=plan.cost_rmb if plan else None,
+        winner=winner_of(plan, terms), status="optimal" if plan else "infeasible", per_vendor=per_vendor,
+    )
+
+
+def sla_sweep(scenario: Scenario, metric: str, targets_ms: list[float], progress: Progress | None = None) -> Sweep:
+    """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario)."""
+    points = []
+    model = get_model(scenario.model)
+    cache: PerfCache = {}  # the SLA decides which designs qualify, not how they perform
+    for i, target in enumerate(targets_ms):
+        scn = scenario.model_copy(update={"sla": scenario.sla.model_copy(update={f"{metric}_ms": target})})
+        designs, _ = enumerate_designs(scn, model, cache=cache)
+        terms = offer_terms(scn)
+        points.append(_cost_point(scn, target, designs, terms))
+        if progress:
+            progress(i + 1, len(targets_ms))
+    label = "TPOT target (ms)" if metric == "tpot" else "TTFT target (ms)"
+    return Sweep(metric, f"{metric}_ms", label, scenario.workload.load.unit, tuple(points))
+
+
+def load_sweep(
+    scenario: Scenario, loads: list[float], progress: Progress | None = None, designs: list[Design] | None = None
+) -> Sweep:
+    """Cheapest plan as demand grows, in the scenario's load unit."""
+    designs, terms = _context(scenario, designs)
+    load = scenario.workload.load
+    field = "concurrent_users" if load.concurrent_users is not None else (
+        "requests_per_s" if load.requests_per_s is not None else "output_tokens_per_s")
+    points = []
+    for i, amount in enumerate(loads):
+        value = max(1, round(amount)) if field == "concurrent_users" else amount
+        new_load = load.model_copy(update={field: value})
+        scn = scenario.model_copy(update={"workload": scenario.workload.model_copy(update={"load": new_load})})
+        points.append(_cost_point(scn, value, designs, terms))
+        if progress:
+            progress(i + 1, len(loads))
+    return Sweep("load", "load", f"load ({load.unit})", load.unit, tuple(points))
+
+
+def price_sweep(
+    scenario: Scenario, offer_id: str, prices: list[float], progress: Progress | None = None,
+    designs: list[Design] | None = None,
+) -> Sweep:
+    """The winner as one bid's price per server moves (the whole scenario re-solved each time)."""
+    with_server_price(scenario, offer_id, 1)  # validates the offer id
+    designs, _ = _context(scenario, designs)
+    points = []
+    for i, price in enumerate(prices):
+        scn = with_server_price(scenario, offer_id, price)
+        points.append(_cost_point(scn, price, designs, offer_terms(scn)))
+        if progress:
+            progress(i + 1, len(prices))
+    return Sweep("price", "price_rmb_per_server", f"price of {offer_id} (RMB per server)",
+                 scenario.workload.load.unit, tuple(points), offer_id)
+
+
+def pareto_front(points: tuple[SweepPoint, ...]) -> list[SweepPoint]:
+    """Budget-sweep points whose plan is not beaten on both cost and served load: sorted by cost,
+    each serves strictly more than every cheaper one."""
+    front: list[SweepPoint] = []
+    seen: set[tuple[int, float]] = set()
+    priced = [(p.cost_rmb, p) for p in points if p.cost_rmb is not None]
+    for cost, p in sorted(priced, key=lambda cp: (cp[0], -cp[1].served)):
+        if (not front or p.served > front[-1].served) and (cost, p.served) not in seen:
+            front.append(p)
+            seen.add((cost, p.served))
+    return front

@@ -1,0 +1,21 @@
+"""Performance model of one replica: memory per card, prefill, decode step, serving throughput.
+
+A replica is one copy of the model on `cards = max(tp, ep) * pp` cards:
+- `tp` splits attention heads, dense FFNs and shared experts (Megatron-style, two all-reduces per
+  layer);
+- `pp` splits the layers into stages; the running batch is cut into up to `pp` micro-batches;
+- `ep` (MoE only) spreads whole routed experts over `ep` cards of a stage, with a dispatch and a
+  combine all-to-all per MoE layer. When `ep > tp`, attention runs data-parallel: `ep / tp` groups
+  of `tp` cards each serve their share of the sequences (so each keeps only its own KV cache).
+
+A step is timed operator by operator, each on its own roofline (DESIGN.md section 3):
+dense GEMMs (attention projections, dense FFNs, shared experts, LM head), grouped expert GEMMs
+(the distinct experts a batch touches; with few tokens per expert their weights stream at an
+achieved bandwidth `mbu x expert_bw`, with many they run at the GEMM MFU), attention (KV read:
+MLA's latent or GQA heads; score FLOPs), then TP all-reduces and EP all-to-alls, and fixed costs
+(per step, per MoE layer). The factors come from `efficiency.Efficiency.resolve(family, engine)`.
+Speculative decoding verifies `draft_tokens` per sequence per step and emits `accept_len`.
+
+Everything is decimal SI (see units.py) and every time is in seconds unless the name says `_ms`.
+"""
+

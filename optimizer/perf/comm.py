@@ -1,0 +1,75 @@
+"""Communication of one replica: the link a group of cards achieves (scale-up inside a server of
+the offer's size, the NIC across servers), all-reduce, all-to-all, point-to-point, and the
+pipeline-parallel hand-off between stages."""
+
+from __future__ import annotations
+
+from optimizer import units
+from optimizer.perf.replica import Replica, Stage
+
+
+def link(r: Replica, group: int, *, collective: str) -> tuple[float, float]:
+    """(bytes/s per card, latency s) that a group of `group` cards achieves for a collective.
+
+    Inside a server: on a switch every card gets its full unidirectional bandwidth; on a mesh a
+    group of g cards can use only its g-1 links to one another; PCIe cards go through the host.
+    Across servers (the offer's server size) the NIC carries it.
+    """
+    f, card = r.factors, r.card
+    if group > r.server_cards:
+        return units.gbps_to_bytes_per_s(card.nic_gbps_per_card) * f.link_efficiency, units.us_to_s(r.defaults.nic_latency_us)
+    s = card.scaleup
+    if s.topology == "mesh":
+        gbs = s.unidir_gbs_per_pair * min(group - 1, s.mesh_links or 1)
+    elif s.topology == "pcie":
+        gbs = min(s.unidir_gbs_per_card, card.pcie_bidir_gbs / 2)
+    else:
+        gbs = s.unidir_gbs_per_card
+    latency = units.us_to_s(f.collective_latency_us)
+    if s.topology == "pcie" or collective == "ring":
+        latency *= group - 1  # a ring through the host pays one hop per peer
+    return units.gbs_to_bytes_per_s(gbs) * f.link_efficiency, latency
+
+
+def allreduce_s(r: Replica, group: int, message_bytes: float) -> float:
+    if group <= 1:
+        return 0.0
+    bw, lat = link(r, group, collective="allreduce")
+    return 2 * (group - 1) / group * message_bytes / bw + lat
+
+
+def alltoall_s(r: Replica, group: int, send_bytes: float) -> float:
+    if group <= 1:
+        return 0.0
+    bw, lat = link(r, group, collective="alltoall")
+    return send_bytes * (group - 1) / group / bw + lat
+
+
+def p2p_s(r: Replica, crosses_server: bool, message_bytes: float) -> float:
+    if crosses_server:
+        bw = units.gbps_to_bytes_per_s(r.card.nic_gbps_per_card) * r.factors.link_efficiency
+        return message_bytes / bw + units.us_to_s(r.defaults.nic_latency_us)
+    bw = units.gbs_to_bytes_per_s(r.card.scaleup.unidir_gbs_per_pair) * r.factors.link_efficiency
+    return message_bytes / bw + units.us_to_s(r.factors.collective_latency_us)
+
+
+def stage_comm_s(r: Replica, st: Stage, tokens_per_group: float, tokens_per_stage: float) -> float:
+    """TP all-reduces (two per layer) and EP all-to-alls (dispatch and combine per MoE layer)."""
+    model, par = r.model, r.par
+    hidden_bytes = model.hidden_size * r.defaults.activation_bytes
+    comm = 2 * st.layers * allreduce_s(r, par.tp, tokens_per_group * hidden_bytes)
+    if par.ep > 1 and st.moe_layers:
+        assert model.moe is not None
+        send = tokens_per_stage / par.stage_width * model.moe.experts_per_token * hidden_bytes
+        comm += 2 * st.moe_layers * alltoall_s(r, par.stage_width, send)
+    return comm
+
+
+def pp_handoff_s(r: Replica, tokens: float) -> float:
+    """Activations handed from stage to stage; a boundary crosses servers when the replica is
+    larger than one of the offer's servers."""
+    if r.par.pp == 1:
+        return 0.0
+    message = tokens * r.model.hidden_size * r.defaults.activation_bytes
+    crosses = r.par.cards > r.server_cards
+    return (r.par.pp - 1) * p2p_s(r, crosses, message)

@@ -1,0 +1,115 @@
+"""What a solve returns: plans, per-offer outcomes, the diagnosis, the status. Plain records with
+no solver in them, so the checker and the reports can read them without the CP-SAT model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from optimizer.catalog.records import ModelSpec
+from optimizer.perf.evaluate import ReplicaPerf
+from optimizer.plan.terms import OfferTerms
+from optimizer.scenario import Scenario
+
+# optimal / feasible: a plan (proved cheapest, or the best found in the time limit); infeasible:
+# proved to have none; unknown: the solver ran out of time before finding a plan or proving there
+# is none (never diagnosed as infeasible).
+Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+STATUSES: tuple[Status, ...] = ("optimal", "feasible", "infeasible", "unknown")
+
+
+def has_plan(status: Status) -> bool:
+    return status in ("optimal", "feasible")
+
+
+@dataclass(frozen=True)
+class Design:
+    offer_id: str
+    perf: ReplicaPerf
+    ttft_ms: float          # at the SLA statistic (mean or percentile)
+    tpot_ms: float
+    capacity: float         # load this replica serves, in the scenario's load unit
+    role: str = "colocated"  # colocated | prefill | decode (prefill/decode disaggregation)
+    requests_per_s: float | None = None  # prefill/decode replicas: their pool rate (colocated: perf's)
+
+    @property
+    def cards(self) -> int:
+        return self.perf.cards
+
+    @property
+    def key(self) -> str:
+        p = self.perf
+        par = p.parallelism
+        key = f"{self.offer_id}/{p.precision}/tp{par.tp}/pp{par.pp}/ep{par.ep}/b{p.batch}"
+        return key if self.role == "colocated" else f"{key}/{self.role}"
+
+    @property
+    def output_tokens_per_s(self) -> float:
+        """Output tokens/s this replica enables (a prefill or decode replica: with its counterpart)."""
+        if self.role == "colocated":
+            return self.perf.output_tokens_per_s
+        return (self.requests_per_s or 0.0) * self.perf.output_len
+
+
+@dataclass
+class OfferSummary:
+    """What the enumeration learnt about one offer: for the diagnosis and the bid table."""
+
+    offer_id: str
+    designs: int = 0
+    reasons: list[str] = field(default_factory=list)
+    best_ttft_ms: float | None = None       # fastest any fitting design reaches (batch 1)
+    best_tpot_ms: float | None = None
+    fitting_shapes: int = 0
+
+
+@dataclass(frozen=True)
+class ReplicaGroup:
+    design: Design
+    count: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    rank: int
+    cost_rmb: int
+    capex_rmb: int
+    servers: dict[str, int]
+    groups: tuple[ReplicaGroup, ...]
+    served: float                     # load served, scenario unit
+
+    @property
+    def cards(self) -> int:
+        return sum(g.design.cards * g.count for g in self.groups)
+
+
+@dataclass(frozen=True)
+class OfferOutcome:
+    offer_id: str
+    plan: Plan | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    binding: tuple[str, ...]
+    relaxations: tuple[str, ...]
+    offer_reasons: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    scenario: Scenario
+    model: ModelSpec
+    status: Status                    # optimal | feasible | infeasible | unknown (time-out)
+    objective_rmb: int | None
+    best_bound_rmb: int | None
+    solve_seconds: float
+    designs: tuple[Design, ...]       # non-dominated designs given to CP-SAT
+    candidates: tuple[Design, ...]    # every SLA-compliant design before pruning
+    plans: tuple[Plan, ...]
+    per_offer: tuple[OfferOutcome, ...]
+    diagnosis: Diagnosis | None
+    terms: dict[str, OfferTerms]
+    summaries: dict[str, OfferSummary]
+    central_plan: Plan | None = None  # the plan at the central estimate (confidence 0.5), for the headline range: set by the pipeline

@@ -1,0 +1,70 @@
+"""Offer terms and the cost model: price, energy, power and limits of each bid, in the integers
+the plan model uses.
+
+Money is whole RMB (prices rounded to the yuan); the load scaling is in plan.model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer import units
+from optimizer.catalog.records import Card, PriceRange, load_cards
+from optimizer.scenario import Offer, Scenario
+
+HOURS_PER_YEAR = units.HOURS_PER_YEAR
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    offer_id: str
+    vendor: str
+    card_id: str
+    cards_per_server: int
+    price_rmb_per_server: int
+    energy_rmb_per_server: int      # TCO only: energy over the horizon at TDP x PUE
+    power_w_per_server: float | None  # cards x TDP (card power only); None = TDP unknown
+    available_servers: int
+    owned: bool
+    price_kind: str
+
+    @property
+    def cost_rmb_per_server(self) -> int:
+        return self.price_rmb_per_server + self.energy_rmb_per_server
+
+
+def offer_terms(scenario: Scenario) -> dict[str, OfferTerms]:
+    cards = load_cards()
+    out = {}
+    for offer in scenario.offers:
+        card = cards[offer.card]
+        cps = offer_cards_per_server(offer, card)
+        power = card.tdp_w * cps if card.tdp_w is not None else None
+        energy = 0
+        obj = scenario.objective
+        if obj.kind == "tco" and power is not None:
+            assert obj.years is not None and obj.rmb_per_kwh is not None
+            energy = round(units.w_to_kw(power) * obj.pue * HOURS_PER_YEAR * obj.years * obj.rmb_per_kwh)
+        out[offer.id] = OfferTerms(
+            offer_id=offer.id, vendor=offer.vendor, card_id=offer.card, cards_per_server=cps,
+            price_rmb_per_server=0 if offer.owned else round(server_price_rmb(offer, card.price_rmb_per_card, cps)),
+            energy_rmb_per_server=energy, power_w_per_server=power,
+            available_servers=offer.available_servers, owned=offer.owned,
+            price_kind="catalog" if offer.use_catalog_price else offer.price_kind,
+        )
+    return out
+
+
+def server_price_rmb(offer: Offer, catalog_price: PriceRange | None, cps: int) -> float:
+    if offer.price_rmb_per_server is not None:
+        return offer.price_rmb_per_server
+    if offer.price_rmb_per_card is not None:
+        return offer.price_rmb_per_card * cps + offer.server_base_rmb
+    if offer.use_catalog_price is not None:
+        per_card = {"low": catalog_price.low_rmb, "mid": catalog_price.mid_rmb, "high": catalog_price.high_rmb}
+        return per_card[offer.use_catalog_price] * cps + offer.server_base_rmb
+    return 0.0
+
+
+def offer_cards_per_server(offer: Offer, card: Card) -> int:
+    return offer.cards_per_server or card.cards_per_server
