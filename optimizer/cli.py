@@ -498,6 +498,7 @@ def model_import(
     """
 
     def body() -> int:
+        from optimizer import units
         from optimizer.arch import count_params
         from optimizer.catalog.hf_import import read_config, spec_from_config, spec_to_yaml
 
@@ -511,7 +512,7 @@ def model_import(
         if out:
             _make_dir(out.parent)
             out.write_text(text, encoding="utf-8")
-            total = count_params(spec).total / 1e9
+            total = units.to_billions(count_params(spec).total)
             typer.echo(f"wrote {out} ({total:.2f}B parameters derived from the architecture)")
         else:
             typer.echo(text, nl=False)

@@ -55,3 +55,21 @@ def kw_to_w(kilowatts: float) -> float:
 
 def w_to_kw(watts: float) -> float:
     return watts / W_PER_KW
+
+
+# Counts and money shown in thousands, millions, billions (a "1,234 M RMB" axis, parameters in B).
+THOUSAND = 1e3
+MILLION = 1e6
+BILLION = 1e9
+
+
+def to_thousands(x: float) -> float:
+    return x / THOUSAND
+
+
+def to_millions(x: float) -> float:
+    return x / MILLION
+
+
+def to_billions(x: float) -> float:
+    return x / BILLION

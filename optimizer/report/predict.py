@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from optimizer import units
 from optimizer.calibration.rows import Prediction
 from optimizer.catalog.records import Card, ModelSpec
 from optimizer.perf.evaluate import ReplicaPerf
@@ -16,11 +17,11 @@ def _r(x: float, nd: int = 3) -> float:
 
 def _step_json(step: StepBreakdown) -> dict[str, Any]:
     return {
-        "memory_ms": _r(step.memory_s * 1e3),
-        "compute_ms": _r(step.compute_s * 1e3),
-        "communication_ms": _r(step.communication_s * 1e3),
-        "overhead_ms": _r(step.overhead_s * 1e3),
-        "total_ms": _r(step.total_s * 1e3),
+        "memory_ms": _r(units.s_to_ms(step.memory_s)),
+        "compute_ms": _r(units.s_to_ms(step.compute_s)),
+        "communication_ms": _r(units.s_to_ms(step.communication_s)),
+        "overhead_ms": _r(units.s_to_ms(step.overhead_s)),
+        "total_ms": _r(units.s_to_ms(step.total_s)),
         "bottleneck": step.bottleneck,
     }
 
@@ -51,9 +52,9 @@ def predict_json(p: ReplicaPerf) -> dict[str, Any]:
             "capacity": _r(m.capacity_gb),
         },
         "kv_bytes_per_token": _r(p.kv_bytes_per_token, 1),
-        "prefill_ms": _r(p.prefill_s * 1e3),
-        "ttft_ms": _r(p.ttft_s * 1e3),
-        "tpot_ms": _r(p.tpot_s * 1e3),
+        "prefill_ms": _r(units.s_to_ms(p.prefill_s)),
+        "ttft_ms": _r(units.s_to_ms(p.ttft_s)),
+        "tpot_ms": _r(units.s_to_ms(p.tpot_s)),
         "decode_step": _step_json(p.decode),
         "prefill": _step_json(p.prefill),
         "output_tokens_per_s": _r(p.output_tokens_per_s, 1),
@@ -77,12 +78,12 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
         f"  overhead     {m.overhead_gb:9.2f} GB",
         f"  total        {m.total_gb:9.2f} GB   of {m.capacity_gb:.2f} GB usable",
         "",
-        f"prefill (one prompt alone)   {p.prefill_s * 1e3:9.2f} ms   bound by {p.prefill.bottleneck}",
-        f"decode step                  {d.total_s * 1e3:9.2f} ms   = max(memory {d.memory_s * 1e3:.2f}, "
-        f"compute {d.compute_s * 1e3:.2f}) + comm {d.communication_s * 1e3:.2f} + overhead {d.overhead_s * 1e3:.2f}",
+        f"prefill (one prompt alone)   {units.s_to_ms(p.prefill_s):9.2f} ms   bound by {p.prefill.bottleneck}",
+        f"decode step                  {units.s_to_ms(d.total_s):9.2f} ms   = max(memory {units.s_to_ms(d.memory_s):.2f}, "
+        f"compute {units.s_to_ms(d.compute_s):.2f}) + comm {units.s_to_ms(d.communication_s):.2f} + overhead {units.s_to_ms(d.overhead_s):.2f}",
         f"bottleneck                   {p.bottleneck}",
-        f"TTFT (at this load)          {p.ttft_s * 1e3:9.2f} ms",
-        f"TPOT (at this load)          {p.tpot_s * 1e3:9.2f} ms",
+        f"TTFT (at this load)          {units.s_to_ms(p.ttft_s):9.2f} ms",
+        f"TPOT (at this load)          {units.s_to_ms(p.tpot_s):9.2f} ms",
         f"output throughput            {p.output_tokens_per_s:9.1f} tokens/s   ({p.requests_per_s:.3f} requests/s)",
     ]
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+from optimizer import units
 from optimizer.catalog.efficiency import load_efficiency
 from optimizer.catalog.records import catalog_dir, load_cards, load_ecosystems
 from optimizer.plan.designs import output_tokens_per_s_of
@@ -241,7 +242,7 @@ def rmb_per_million_output_tokens(plan: Plan) -> float | None:
     tok_s = output_tokens_per_s_of([(g.design, g.count) for g in plan.groups])
     if tok_s <= 0:
         return None
-    return plan.cost_rmb / (tok_s * LIFE_S / 1e6)
+    return plan.cost_rmb / units.to_millions(tok_s * LIFE_S)
 
 
 def bid_risks(result: SolveResult, offer_id: str, lang: str = "en") -> list[str]:
@@ -453,9 +454,9 @@ def _breakdown(result: SolveResult, plan: Plan, lang: str = "en") -> list[str]:
                cp=p.compute_precision, kv=p.kv_precision),
             "",
             _memory_line(g.design, lang),
-            tr(lang, "bd.decode", s=f"{d.total_s * 1e3:.1f}", m=f"{d.memory_s * 1e3:.1f}", c=f"{d.compute_s * 1e3:.1f}",
-               x=f"{d.communication_s * 1e3:.1f}", o=f"{d.overhead_s * 1e3:.1f}", b=word(lang, "bn", p.bottleneck)),
-            tr(lang, "bd.prefill", p=f"{p.prefill_s * 1e3:.0f}", ttft=f"{g.design.ttft_ms:.0f}", tpot=f"{g.design.tpot_ms:.1f}",
+            tr(lang, "bd.decode", s=f"{units.s_to_ms(d.total_s):.1f}", m=f"{units.s_to_ms(d.memory_s):.1f}", c=f"{units.s_to_ms(d.compute_s):.1f}",
+               x=f"{units.s_to_ms(d.communication_s):.1f}", o=f"{units.s_to_ms(d.overhead_s):.1f}", b=word(lang, "bn", p.bottleneck)),
+            tr(lang, "bd.prefill", p=f"{units.s_to_ms(p.prefill_s):.0f}", ttft=f"{g.design.ttft_ms:.0f}", tpot=f"{g.design.tpot_ms:.1f}",
                tok=f"{p.output_tokens_per_s:,.0f}"),
             "",
         ]
@@ -470,12 +471,12 @@ def _pool_breakdown(result: SolveResult, design: Design, count: int, lang: str =
     rate = design.requests_per_s or 0.0
     if design.role == "prefill":
         busy = rate * p.prefill_occupancy_s
-        what = tr(lang, "bd.pool_prefill", p=f"{p.prefill_s * 1e3:.0f}", b=word(lang, "bn", p.prefill.bottleneck), busy=f"{busy:.0%}",
+        what = tr(lang, "bd.pool_prefill", p=f"{units.s_to_ms(p.prefill_s):.0f}", b=word(lang, "bn", p.prefill.bottleneck), busy=f"{busy:.0%}",
                   ttft=f"{design.ttft_ms:,.0f}", rate=f"{rate:.2f}")
     else:
         d = p.decode
-        what = tr(lang, "bd.pool_decode", batch=p.batch, s=f"{d.total_s * 1e3:.1f}", m=f"{d.memory_s * 1e3:.1f}",
-                  c=f"{d.compute_s * 1e3:.1f}", x=f"{d.communication_s * 1e3:.1f}", o=f"{d.overhead_s * 1e3:.1f}",
+        what = tr(lang, "bd.pool_decode", batch=p.batch, s=f"{units.s_to_ms(d.total_s):.1f}", m=f"{units.s_to_ms(d.memory_s):.1f}",
+                  c=f"{units.s_to_ms(d.compute_s):.1f}", x=f"{units.s_to_ms(d.communication_s):.1f}", o=f"{units.s_to_ms(d.overhead_s):.1f}",
                   b=word(lang, "bn", p.bottleneck), rate=f"{rate:.2f}")
     return [head, "", _memory_line(design, lang), what, ""]
 
@@ -494,7 +495,7 @@ def _weights_check(result: SolveResult, lang: str = "en") -> list[str]:
         card = cards[t.card_id]
         usable = card.mem_gb * eff.usable_mem_fraction - eff.runtime_overhead_gb
         for prec in result.scenario.precisions:
-            weights_gb = total * get_precision(prec).bytes_per_param / 1e9
+            weights_gb = units.bytes_to_gb(total * get_precision(prec).bytes_per_param)
             runs = any(c in card.dense_tflops for c in get_precision(prec).compute)
             n_cards = math.ceil(weights_gb / usable)
             need = tr(lang, "weights.need", cards=n_cards, servers=math.ceil(n_cards / t.cards_per_server))

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from optimizer import units
 from optimizer.analysis.compare import BidRow, Comparison
 from optimizer.analysis.sweeps import Sweep, SweepPoint, pareto_front
 from optimizer.plan.designs import output_tokens_per_s_of
@@ -52,7 +53,7 @@ def _power_kw(row: BidRow, comparison: Comparison) -> float | None:
     t = comparison.result.terms[row.offer_id]
     if row.plan is None or t.power_w_per_server is None:
         return None
-    return row.plan.servers.get(row.offer_id, 0) * t.power_w_per_server / 1000
+    return units.w_to_kw(row.plan.servers.get(row.offer_id, 0) * t.power_w_per_server)
 
 
 _shape = plan_shape
@@ -73,7 +74,7 @@ def compare_json(c: Comparison) -> dict[str, Any]:
             "price_kind": row.price_kind,
             "break_even_price_rmb_per_server": row.break_even_rmb_per_server,
             "break_even_note": row.break_even_note,
-            "rmb_per_1000_output_tok_s": round(row.plan.cost_rmb / (numbers["tok_s"] / 1000)) if row.plan and numbers else None,
+            "rmb_per_1000_output_tok_s": round(row.plan.cost_rmb / units.to_thousands(numbers["tok_s"])) if row.plan and numbers else None,
             "power_kw": _power_kw(row, c),
             "risks": list(row.risks),
             "reason": row.reason,
@@ -105,7 +106,7 @@ def compare_table(c: Comparison, lang: str = "en") -> list[str]:
         rows.append([
             row.offer_id, row.vendor, row.card_id, _shape(row.plan),
             f"{row.plan.servers.get(row.offer_id, 0)} / {row.plan.cards}", money(row.plan.cost_rmb, lang),
-            money(row.plan.cost_rmb / (n["tok_s"] / 1000), lang), ttft, tpot, f"{n['tok_s']:,.0f}",
+            money(row.plan.cost_rmb / units.to_thousands(n["tok_s"]), lang), ttft, tpot, f"{n['tok_s']:,.0f}",
             DASH if power is None else f"{power:.1f}", bottleneck, be,
         ])
     return table(tr(lang, "cmp.cols").split("|"), "llllrrrrrrrlr", rows)
@@ -125,7 +126,7 @@ def why_winner(c: Comparison, lang: str = "en") -> str:
     text = tr(
         lang, "cmp.wins", winner=c.winner, vendor=w.vendor, card=w.card_id, cost=money(w.plan.cost_rmb, lang),
         n=w.plan.servers.get(c.winner, 0), shape=_shape(w.plan), tok=f"{n['tok_s']:,.0f}",
-        per=money(w.plan.cost_rmb / (n["tok_s"] / 1000), lang),
+        per=money(w.plan.cost_rmb / units.to_thousands(n["tok_s"]), lang),
     )
     for r in c.rows:
         if r.offer_id == c.winner or c.result.terms[r.offer_id].owned:
@@ -216,16 +217,16 @@ def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = No
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
-    xs = [p.value / 1e6 if sweep.kind in ("budget", "price") else p.value for p in sweep.points]
+    xs = [units.to_millions(p.value) if sweep.kind in ("budget", "price") else p.value for p in sweep.points]
     budget = sweep.kind == "budget"
     for vendor in (sweep.points[0].per_vendor if sweep.points else {}):
         ys = [p.per_vendor[vendor] for p in sweep.points]
-        ys_plot = [(y if y is not None else float("nan")) if budget else (y / 1e6 if y is not None else float("nan")) for y in ys]
+        ys_plot = [(y if y is not None else float("nan")) if budget else (units.to_millions(y) if y is not None else float("nan")) for y in ys]
         ax.plot(xs, ys_plot, marker="o", linewidth=1.2, label=f"{vendor} alone")
-    best = [p.served if budget else (p.cost_rmb / 1e6 if p.cost_rmb is not None else float("nan")) for p in sweep.points]
+    best = [p.served if budget else (units.to_millions(p.cost_rmb) if p.cost_rmb is not None else float("nan")) for p in sweep.points]
     ax.plot(xs, best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)")
     if chosen is not None:
-        cx = chosen[0] / 1e6 if sweep.kind in ("budget", "price") else chosen[0]
+        cx = units.to_millions(chosen[0]) if sweep.kind in ("budget", "price") else chosen[0]
         ax.plot([cx], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label="chosen plan")
     ax.set_xlabel(sweep.value_label.replace("(RMB", "(million RMB"))
     ax.set_ylabel(f"served ({sweep.served_unit})" if budget else "cost (million RMB)")
@@ -245,9 +246,9 @@ def plot_pareto(sweep: Sweep, path: Path) -> None:
 
     front = pareto_front(sweep.points)
     fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
-    ax.plot([p.cost_rmb / 1e6 for p in front if p.cost_rmb], [p.served for p in front], marker="o", drawstyle="steps-post")
+    ax.plot([units.to_millions(p.cost_rmb) for p in front if p.cost_rmb], [p.served for p in front], marker="o", drawstyle="steps-post")
     for p in front:
-        ax.annotate(p.winner or "", (p.cost_rmb / 1e6, p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")  # type: ignore[operator]
+        ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")  # type: ignore[operator]
     ax.set_xlabel("plan cost (million RMB)")
     ax.set_ylabel(f"served ({sweep.served_unit})")
     ax.set_title("Pareto front: cost vs served load")
@@ -292,4 +293,4 @@ def _chosen_point(sweep: Sweep, result: SolveResult) -> tuple[float, float] | No
         "load": s.workload.load.amount,
         "price": result.terms[sweep.offer_id].price_rmb_per_server if sweep.offer_id in result.terms else None,
     }.get(sweep.kind)
-    return None if x is None else (float(x), chosen.cost_rmb / 1e6)
+    return None if x is None else (float(x), units.to_millions(chosen.cost_rmb))
