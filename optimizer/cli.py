@@ -154,7 +154,7 @@ def predict(
         if engine is not None:
             get_engine(engine)
         try:
-            spec = Speculative(method=spec_method, accept_len=spec_accept_len)  # type: ignore[arg-type]
+            spec = Speculative(method=spec_method, accept_len=spec_accept_len)
         except ValueError:
             raise InputError(
                 "--spec-method/--spec-accept-len", f"{spec_method}/{spec_accept_len}", "is not a speculative decoding setting",
@@ -554,4 +554,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

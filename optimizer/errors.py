@@ -69,9 +69,12 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     return ""
 
 
+_LOOK_ALIKES: dict[str, str | int | None] = {"o": "0", "l": "1", "i": "1", "_": "-", " ": "-"}
+
+
 def _plain(text: str) -> str:
     """Lower case with look-alikes folded: O/0, l/I/1, '_'/' '/'-' (h2OO -> h200, deepseek_r1 -> deepseek-r1)."""
-    return text.lower().translate(str.maketrans({"o": "0", "l": "1", "i": "1", "_": "-", " ": "-"}))
+    return text.lower().translate(str.maketrans(_LOOK_ALIKES))
 
 
 def one_of(word: object, choices: Iterable[str], limit: int = 30) -> str:

@@ -13,8 +13,19 @@ from pydantic import Field, ValidationError, model_validator
 
 from optimizer.catalog.efficiency import Speculative, default_engine, load_engines
 from optimizer.catalog.records import (
-    Bounded,
-    BoundedInt,
+    IntMax1_000_000,
+    IntMax1_000_000_000,
+    IntMax10_000_000_000,
+    IntMax100,
+    IntMax100_000,
+    IntMax100_000_000,
+    IntMax128,
+    IntMax1024,
+    Max1e7,
+    Max1e9,
+    Max1e13,
+    Max50,
+    Max1000,
     ModelSpec,
     PrecisionName,
     Strict,
@@ -31,13 +42,13 @@ KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
 
 # Physical ranges: a value outside them is a typo (or 1e30), not a procurement.
-WholeRmb = BoundedInt(10**10)       # one price: whole yuan, at most RMB 10 billion
-RmbTotal = Bounded(1e13)            # a budget
-Servers = BoundedInt(100_000)
-LoadAmount = Bounded(1e9)
-Users = BoundedInt(1_000_000_000)
-Tokens = BoundedInt(100_000_000)
-Millis = Bounded(1e7)               # an SLA: under three hours
+WholeRmb = IntMax10_000_000_000     # one price: whole yuan, at most RMB 10 billion
+RmbTotal = Max1e13                  # a budget
+Servers = IntMax100_000
+LoadAmount = Max1e9
+Users = IntMax1_000_000_000
+Tokens = IntMax100_000_000
+Millis = Max1e7                     # an SLA: under three hours
 
 
 class Load(Strict):
@@ -105,7 +116,7 @@ class Offer(Strict):
     id: str
     vendor: str
     card: str
-    cards_per_server: BoundedInt(128) | None = Field(None, description="default: the catalog's cards_per_server")
+    cards_per_server: IntMax128 | None = Field(None, description="default: the catalog's cards_per_server")
     # Whole yuan: plan costs are summed in whole RMB (and checked against the prices).
     price_rmb_per_server: WholeRmb | None = None
     price_rmb_per_card: WholeRmb | None = None
@@ -135,7 +146,7 @@ class Constraints(Strict):
     vendors_excluded: list[str] = []
     single_vendor: bool = False
     max_servers: Servers | None = None
-    power_cap_kw: Bounded(1e7) | None = None
+    power_cap_kw: Max1e7 | None = None
     tp_across_servers: bool = Field(False, description="allow a TP group to span servers (over the NIC)")
     multi_server_replicas: bool = Field(True, description="allow PP/EP replicas that span servers")
 
@@ -145,8 +156,8 @@ class Objective(Strict):
         "capex", description="capex or tco: cheapest plan covering the load; max_load: most load the offers "
         "(e.g. hardware already owned) can serve within the SLAs and limits, the load being a floor",
     )
-    years: Bounded(50) | None = None
-    rmb_per_kwh: Bounded(1000) | None = None
+    years: Max50 | None = None
+    rmb_per_kwh: Max1000 | None = None
     pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)] = 1.3
 
     @model_validator(mode="after")
@@ -159,12 +170,12 @@ class Objective(Strict):
 class Search(Strict):
     """The design space. Defaults cover what serving engines deploy."""
 
-    tp: list[BoundedInt(1024)] = Field([1, 2, 4, 8, 16], min_length=1, max_length=64)
-    pp: list[BoundedInt(1024)] = Field([1, 2, 4], min_length=1, max_length=64)
-    batches: list[BoundedInt(1_000_000)] = Field(
+    tp: list[IntMax1024] = Field([1, 2, 4, 8, 16], min_length=1, max_length=64)
+    pp: list[IntMax1024] = Field([1, 2, 4], min_length=1, max_length=64)
+    batches: list[IntMax1_000_000] = Field(
         [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512], min_length=1, max_length=256
     )
-    ranked_plans: BoundedInt(100) = 5
+    ranked_plans: IntMax100 = 5
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Search:
@@ -229,7 +240,8 @@ def _reference_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
     problems: list[Problem] = []
     engines = load_engines()
     cards = load_cards()
-    offers = raw.get("offers") if isinstance(raw.get("offers"), list) else []
+    raw_offers = raw.get("offers")
+    offers = raw_offers if isinstance(raw_offers, list) else []
 
     def engine_problem(loc: tuple[Any, ...], value: object) -> None:
         if isinstance(value, str) and value not in engines:
@@ -252,14 +264,16 @@ def _reference_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
             problems.append(Problem(f"offers.{i}.use_catalog_price", f"the catalog has no price for {card}",
                                     "give price_rmb_per_server or price_rmb_per_card from a quote",
                                     lines.get(("offers", i, "use_catalog_price"))))
-    constraints = raw.get("constraints") if isinstance(raw.get("constraints"), dict) else {}
+    raw_constraints = raw.get("constraints")
+    constraints = raw_constraints if isinstance(raw_constraints, dict) else {}
     for key in ("vendors_allowed", "vendors_excluded"):
         listed = constraints.get(key)
         for j, vendor in enumerate(listed if isinstance(listed, list) else []):
             if isinstance(vendor, str) and vendors and vendor not in vendors:
                 problems.append(Problem(f"constraints.{key}.{j}", f"{vendor!r} is not the vendor of any offer",
                                         one_of(vendor, vendors), lines.get(("constraints", key, j))))
-    analysis = raw.get("analysis") if isinstance(raw.get("analysis"), dict) else {}
+    raw_analysis = raw.get("analysis")
+    analysis = raw_analysis if isinstance(raw_analysis, dict) else {}
     sweep = analysis.get("budget_sweep_rmb")
     if isinstance(sweep, str):
         try:
@@ -278,7 +292,8 @@ def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], l
             "workload", f"a request reaches {scenario.workload.context_tokens} tokens, {model.id} handles {model.max_context}",
             "shorten the prompt or answer, or pick a longer-context model", lines.get(("workload",)),
         ))
-    given = raw.get("search") if isinstance(raw.get("search"), dict) else {}
+    raw_search = raw.get("search")
+    given = raw_search if isinstance(raw_search, dict) else {}
     a = model.attention
     if "tp" in given:
         bad = [t for t in scenario.search.tp

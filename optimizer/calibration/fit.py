@@ -163,8 +163,8 @@ def fit(
                 continue
             sparsity[i, layout.pooled_index(k)] = 1
             sparsity[i, layout.family_index(f, k)] = 1
-            for e in lineage:
-                sparsity[i, layout.engine_index(e, k)] = 1
+            for engine_i in lineage:
+                sparsity[i, layout.engine_index(engine_i, k)] = 1
     for j in range(n_effects * n_factors):
         sparsity[n_rows + j, n_factors + j] = 1
     for k in range(n_factors):

@@ -130,7 +130,7 @@ def parse_speculative(framework: str, notes: str) -> Speculative:
         a = DEFAULT_ACCEPTANCE[method]
         accept = sum(a**i for i in range(draft))
     accept = max(1.0, min(accept, float(draft)))
-    return Speculative(method=method, accept_len=accept, draft_tokens=max(draft, 2))  # type: ignore[arg-type]
+    return Speculative(method=method, accept_len=accept, draft_tokens=max(draft, 2))
 
 
 def parse_mode(framework: str, notes: str, metric: str) -> Mode:

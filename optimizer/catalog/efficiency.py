@@ -268,7 +268,7 @@ NO_SPECULATION = Speculative()
 @lru_cache(maxsize=1)
 def load_efficiency() -> Efficiency:
     path = catalog_dir() / "efficiency.yaml"
-    return parse_record(Efficiency, _read_yaml(path), str(path))  # type: ignore[return-value]
+    return parse_record(Efficiency, _read_yaml(path), str(path))
 
 
 @lru_cache(maxsize=1)
@@ -279,9 +279,9 @@ def load_engines() -> dict[str, EngineProfile]:
         raise InputError(str(path), "(top level)", "must be a mapping of engine ids to profiles", "see the shipped file")
     profiles = {name: parse_record(EngineProfile, body, f"{path}:{name}") for name, body in raw.items()}
     for name, profile in profiles.items():
-        if profile.parent is not None and profile.parent not in profiles:  # type: ignore[attr-defined]
-            raise InputError(f"{path}:{name}", "parent", f"{profile.parent!r} is not a profile", "name a profile in this file")  # type: ignore[attr-defined]
-    return profiles  # type: ignore[return-value]
+        if profile.parent is not None and profile.parent not in profiles:
+            raise InputError(f"{path}:{name}", "parent", f"{profile.parent!r} is not a profile", "name a profile in this file")
+    return profiles
 
 
 def engine_for_framework(framework: str) -> str | None:

@@ -257,7 +257,7 @@ def spec_from_config(
         "provenance": {"source": source, "date": date},
     }
     try:
-        return parse_record(ModelSpec, data, where)  # type: ignore[return-value]
+        return parse_record(ModelSpec, data, where)
     except InputError as exc:  # name the config.json keys (and options), not the spec's fields
         raise InputError.of(where, [
             Problem(_config_key(p.field), p.problem, "export the model's own config.json" if not _config_key(p.field)

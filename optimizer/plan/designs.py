@@ -153,7 +153,7 @@ def prune_dominated(designs: list[Design], scenario: Scenario) -> list[Design]:
     packing and price depend only on the card count, so the cheapest plan never needs it. Ties keep
     the precision listed first in the scenario (the checkpoint's own format first, usually), then
     the lower TPOT, then the lower TTFT: at equal cost and load, the faster design."""
-    order = {p: i for i, p in enumerate(scenario.precisions)}
+    order: dict[str, int] = {p: i for i, p in enumerate(scenario.precisions)}
     ranked = sorted(
         designs, key=lambda d: (d.offer_id, d.role, d.cards, -d.capacity, order[d.perf.precision], d.tpot_ms, d.ttft_ms, d.key)
     )

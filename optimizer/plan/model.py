@@ -22,6 +22,10 @@ from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
 
 LOAD_SCALE = 1000  # integer load units per scenario load unit (a scaling, not a unit conversion)
+# A CP-SAT expression as this module builds it: cp_model.LinearExprT without numpy's integer
+# types, which mypy cannot add to a LinearExpr (an IntVar is a LinearExpr).
+Expr = cp_model.LinearExpr | int
+
 CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor")
 
 
@@ -31,7 +35,7 @@ class PlanVars:
     servers: dict[str, cp_model.IntVar]           # offer id -> servers bought
     replicas: dict[int, cp_model.IntVar]          # design index -> replicas run
     server_ub: dict[str, int]                     # offer id -> most servers the model may buy
-    served: cp_model.LinearExprT = 0              # load served, in 1/LOAD_SCALE load units
+    served: Expr = 0                              # load served, in 1/LOAD_SCALE load units
     enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)  # constraint family -> literal
     constraints: dict[str, list[cp_model.Constraint]] = field(default_factory=dict)  # family -> what add_<family>() added
 
@@ -90,10 +94,10 @@ def build_plan_model(
     return v
 
 
-def _served(m: cp_model.CpModel, designs: list[Design], replicas: dict[int, cp_model.IntVar]) -> cp_model.LinearExprT:
+def _served(m: cp_model.CpModel, designs: list[Design], replicas: dict[int, cp_model.IntVar]) -> Expr:
     """Colocated replicas serve their capacity; prefill and decode replicas serve as much as the
     weaker pool (PD balance), so with a split the served load is a variable bounded by both."""
-    side = {"colocated": [], "prefill": [], "decode": []}  # type: dict[str, list[cp_model.LinearExprT]]
+    side: dict[str, list[Expr]] = {"colocated": [], "prefill": [], "decode": []}
     bound = 0
     for i, d in enumerate(designs):
         side[d.role].append(capacity_units(d) * replicas[i])

@@ -61,6 +61,7 @@ def server_price_rmb(offer: Offer, catalog_price: PriceRange | None, cps: int) -
     if offer.price_rmb_per_card is not None:
         return offer.price_rmb_per_card * cps + offer.server_base_rmb
     if offer.use_catalog_price is not None:
+        assert catalog_price is not None, "the scenario check rejects use_catalog_price for a card without a catalog price"
         per_card = {"low": catalog_price.low_rmb, "mid": catalog_price.mid_rmb, "high": catalog_price.high_rmb}
         return per_card[offer.use_catalog_price] * cps + offer.server_base_rmb
     return 0.0

@@ -248,7 +248,8 @@ def plot_pareto(sweep: Sweep, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
     ax.plot([units.to_millions(p.cost_rmb) for p in front if p.cost_rmb], [p.served for p in front], marker="o", drawstyle="steps-post")
     for p in front:
-        ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")  # type: ignore[operator]
+        assert p.cost_rmb is not None  # pareto_front keeps priced points only
+        ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("plan cost (million RMB)")
     ax.set_ylabel(f"served ({sweep.served_unit})")
     ax.set_title("Pareto front: cost vs served load")
