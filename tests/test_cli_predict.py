@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 R1_H200 = (
     "predict", "--model", "deepseek-r1", "--card", "h200", "--precision", "fp8", "--tp", "8",
     "--input-len", "2048", "--output-len", "512", "--json",
@@ -81,3 +83,19 @@ def test_validate_json(procure):
     summary = out["summary"]["median_abs_error_pct"]
     assert {"output_tok_s", "tpot_ms"} <= set(summary)
     assert out["summary"]["predicted"] > 0
+
+
+def test_predict_json_carries_the_10_90_band_of_its_cell(procure):
+    """The band is the cross-validated error band of the replica's (family, engine, model class)
+    at its concurrency, applied to its own prediction."""
+    from optimizer.perf.bands import band
+
+    out = json.loads(procure(
+        "predict", "--model", "deepseek-r1", "--card", "h200", "--precision", "fp8", "--tp", "8", "--batch", "64",
+        "--input-len", "1024", "--output-len", "1024", "--json", expect=0,
+    ).stdout)
+    assert out["engine"] == "sglang"
+    tpot = out["band_10_90"]["tpot_ms"]
+    lo, hi = band("nvidia-hopper", "sglang", "moe", "tpot_ms", concurrency=64).apply(out["tpot_ms"])
+    assert (tpot["low"], tpot["high"]) == (pytest.approx(lo, abs=1e-3), pytest.approx(hi, abs=1e-3))
+    assert all(b["low"] < b["high"] for b in out["band_10_90"].values())

@@ -214,3 +214,20 @@ def test_closed_loop_at_batch_8_by_hand():
     assert est.output_tokens_per_s == pytest.approx(101 / 0.29)
     assert est.ttft_s == pytest.approx(0.062745, abs=1e-6)
     assert est.tpot_s == pytest.approx(0.0225725, abs=1e-7)
+
+
+def test_gb200_tensor_parallel_stays_on_nvlink_across_compute_trays():
+    """GB200 NVL72: 4 GPUs per compute tray, NVLink across the 72-GPU rack (scaleup.domain_cards).
+    A TP8 all-reduce spans two trays but stays on NVLink (1,800 / 2 = 900 GB/s per card each way);
+    an offer that splits the rack into 4-card servers gets the NIC."""
+    from optimizer.perf.comm import link
+    from optimizer.perf.replica import make_replica
+
+    gb200, r1 = CARDS["gb200"], MODELS["deepseek-r1"]
+    assert (gb200.cards_per_server, gb200.scaleup.domain_cards) == (4, 72)
+    rack = make_replica(r1, gb200, "fp8", Parallelism(tp=8))
+    trays = make_replica(r1, gb200, "fp8", Parallelism(tp=8), cards_per_server=2)
+    bw, _ = link(rack, 8, collective="allreduce")
+    assert bw == pytest.approx(900e9 * rack.factors.link_efficiency)
+    nic_bw, _ = link(trays, 8, collective="allreduce")
+    assert nic_bw == pytest.approx(gb200.nic_gbps_per_card / 8 * 1e9 * trays.factors.link_efficiency)

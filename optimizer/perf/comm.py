@@ -13,10 +13,10 @@ def link(r: Replica, group: int, *, collective: str) -> tuple[float, float]:
 
     Inside a server: on a switch every card gets its full unidirectional bandwidth; on a mesh a
     group of g cards can use only its g-1 links to one another; PCIe cards go through the host.
-    Across servers (the offer's server size) the NIC carries it.
+    Beyond the scale-up domain (the offer's server, or a wider NVLink domain) the NIC carries it.
     """
     f, card = r.factors, r.card
-    if group > r.server_cards:
+    if group > r.scaleup_cards:
         return units.gbps_to_bytes_per_s(card.nic_gbps_per_card) * f.link_efficiency, units.us_to_s(r.defaults.nic_latency_us)
     s = card.scaleup
     if s.topology == "mesh":
@@ -66,10 +66,10 @@ def stage_comm_s(r: Replica, st: Stage, tokens_per_group: float, tokens_per_stag
 
 
 def pp_handoff_s(r: Replica, tokens: float) -> float:
-    """Activations handed from stage to stage; a boundary crosses servers when the replica is
-    larger than one of the offer's servers."""
+    """Activations handed from stage to stage; a boundary goes over the NIC when the replica is
+    larger than the scale-up domain (one of the offer's servers, or a wider NVLink domain)."""
     if r.par.pp == 1:
         return 0.0
     message = tokens * r.model.hidden_size * r.defaults.activation_bytes
-    crosses = r.par.cards > r.server_cards
+    crosses = r.par.cards > r.scaleup_cards
     return (r.par.pp - 1) * p2p_s(r, crosses, message)

@@ -39,6 +39,8 @@ class ReplicaPerf:
     prefill_occupancy_s: float      # whole-replica time one prompt costs when prompts keep coming
     engine: str = ""
     accept_len: float = 1.0
+    family: str = ""            # the card's efficiency family, for the error band
+    model_class: str = "dense"  # dense | moe, for the error band
     factors: Factors | None = field(default=None, compare=False)
 
     @property
@@ -131,6 +133,8 @@ def evaluate_replica(
         prefill_occupancy_s=occupancy,
         engine=r.engine_id,
         accept_len=emitted,
+        family=r.card.family,
+        model_class="moe" if r.model.moe else "dense",
         factors=r.factors,
     )
 

@@ -80,6 +80,16 @@ class Replica:
         return self.cards_per_server or self.card.cards_per_server
 
     @property
+    def scaleup_cards(self) -> int:
+        """Cards one scale-up link reaches: the offer's server, or a switched domain wider than the
+        catalog server (GB200 NVL72: 72 GPUs over NVLink, 4 per compute tray) when the offer keeps
+        the catalog's server size."""
+        s = self.card.scaleup
+        if s.topology == "switch" and s.domain_cards > self.card.cards_per_server and self.server_cards == self.card.cards_per_server:
+            return s.domain_cards
+        return self.server_cards
+
+    @property
     def kv_bytes(self) -> float:
         return KV_BYTES[self.kv_precision]
 

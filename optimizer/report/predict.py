@@ -60,12 +60,30 @@ def predict_json(p: ReplicaPerf) -> dict[str, Any]:
         "output_tokens_per_s": _r(p.output_tokens_per_s, 1),
         "requests_per_s": _r(p.requests_per_s, 4),
         "bottleneck": p.bottleneck,
+        "engine": p.engine,
+        "band_10_90": {
+            metric: {"low": _r(lo), "high": _r(hi)} for metric, (lo, hi) in replica_bands(p).items()
+        },
+    }
+
+
+def replica_bands(p: ReplicaPerf) -> dict[str, tuple[float, float]]:
+    """10-90 % bands of a replica's TTFT, TPOT (ms) and output tokens/s, from the cross-validated
+    errors of its card family, engine and model class at its concurrency."""
+    from optimizer.perf.bands import band
+
+    values = {"ttft_ms": units.s_to_ms(p.ttft_s), "tpot_ms": units.s_to_ms(p.tpot_s), "output_tokens_per_s": p.output_tokens_per_s}
+    metric_of = {"ttft_ms": "ttft_ms", "tpot_ms": "tpot_ms", "output_tokens_per_s": "output_tok_s"}
+    return {
+        key: band(p.family, p.engine, p.model_class, metric_of[key], concurrency=p.batch).apply(value)
+        for key, value in values.items()
     }
 
 
 def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
     m, d = p.memory, p.decode
     par = p.parallelism
+    bands = replica_bands(p)
     fit = "fits" if p.fits else "DOES NOT FIT"
     lines = [
         f"{model.name} on {p.cards} x {card.name} ({p.precision}, KV {p.kv_precision}), "
@@ -79,12 +97,17 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
         f"  total        {m.total_gb:9.2f} GB   of {m.capacity_gb:.2f} GB usable",
         "",
         f"prefill (one prompt alone)   {units.s_to_ms(p.prefill_s):9.2f} ms   bound by {p.prefill.bottleneck}",
-        f"decode step                  {units.s_to_ms(d.total_s):9.2f} ms   = max(memory {units.s_to_ms(d.memory_s):.2f}, "
-        f"compute {units.s_to_ms(d.compute_s):.2f}) + comm {units.s_to_ms(d.communication_s):.2f} + overhead {units.s_to_ms(d.overhead_s):.2f}",
+        f"decode step                  {units.s_to_ms(d.total_s):9.2f} ms   = operators {units.s_to_ms(d.busy_s):.2f} "
+        f"(memory {units.s_to_ms(d.memory_s):.2f}, compute {units.s_to_ms(d.compute_s):.2f}, each operator on its roofline)"
+        f" + comm {units.s_to_ms(d.communication_s):.2f} + overhead {units.s_to_ms(d.overhead_s):.2f}",
         f"bottleneck                   {p.bottleneck}",
-        f"TTFT (at this load)          {units.s_to_ms(p.ttft_s):9.2f} ms",
-        f"TPOT (at this load)          {units.s_to_ms(p.tpot_s):9.2f} ms",
-        f"output throughput            {p.output_tokens_per_s:9.1f} tokens/s   ({p.requests_per_s:.3f} requests/s)",
+        f"TTFT (at this load)          {units.s_to_ms(p.ttft_s):9.2f} ms   (10-90 %: {bands['ttft_ms'][0]:,.0f} - {bands['ttft_ms'][1]:,.0f})",
+        f"TPOT (at this load)          {units.s_to_ms(p.tpot_s):9.2f} ms   (10-90 %: {bands['tpot_ms'][0]:,.1f} - {bands['tpot_ms'][1]:,.1f})",
+        f"output throughput            {p.output_tokens_per_s:9.1f} tokens/s   ({p.requests_per_s:.3f} requests/s; 10-90 %: "
+        f"{bands['output_tokens_per_s'][0]:,.0f} - {bands['output_tokens_per_s'][1]:,.0f})",
+        f"engine profile               {p.engine}" + (f", speculative decoding at {p.accept_len:g} tokens/step" if p.accept_len > 1 else ""),
+        "bands: where the measured value fell in 80 % of held-out published runs of this card family, engine and "
+        "model class (leave-one-source-out)",
     ]
     return "\n".join(lines)
 
