@@ -483,6 +483,42 @@ def schema(
     _run(body)
 
 
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the starter scenario.")] = Path("scenario.yaml"),
+) -> None:
+    """Write a commented starter scenario (and its JSON Schema beside it, for editors).
+
+    The first line points editors with a YAML language server at scenario.schema.json.
+
+    Example: procure init my_bids.yaml && procure solve my_bids.yaml
+    """
+
+    def body() -> int:
+        from optimizer.report.starter import SCHEMA_NAME, starter_text
+        from optimizer.scenario import scenario_json_schema
+
+        if path.exists():
+            raise InputError(str(path), "(file)", "already exists; procure init never overwrites a file",
+                             "give a new path, e.g. procure init my_scenario.yaml")
+        if path.suffix not in (".yaml", ".yml"):
+            raise InputError(str(path), "(file name)", "is not a .yaml file", f"e.g. procure init {path.with_suffix('.yaml').name}")
+        _make_dir(path.parent, "PATH")
+        schema_path = path.parent / SCHEMA_NAME
+        path.write_text(starter_text(path.name, path.stem), encoding="utf-8")
+        wrote = [str(path)]
+        text = _dump(scenario_json_schema()) + "\n"
+        if not schema_path.exists():
+            schema_path.write_text(text, encoding="utf-8")
+            wrote.append(str(schema_path))
+        elif schema_path.read_text(encoding="utf-8", errors="replace") != text:
+            typer.echo(f"kept the existing {schema_path} (it differs; refresh it with procure schema scenario > {schema_path})", err=True)
+        typer.echo(f"wrote {', '.join(wrote)}; edit the offers, then: procure solve {path}")
+        return 0
+
+    _run(body)
+
+
 @model_app.command("import")
 def model_import(
     config: Annotated[Path, typer.Argument(help="A Hugging Face config.json.")],
