@@ -27,6 +27,12 @@ app = typer.Typer(
 )
 model_app = typer.Typer(no_args_is_help=True, help="Model specs: import a Hugging Face config.json.")
 app.add_typer(model_app, name="model")
+cards_app = typer.Typer(no_args_is_help=True, help="Cards in the catalog: list (with filters) and show.")
+models_app = typer.Typer(no_args_is_help=True, help="Model specs in the catalog: list and show.")
+engines_app = typer.Typer(no_args_is_help=True, help="Serving-engine profiles in the catalog: list and show.")
+app.add_typer(cards_app, name="cards")
+app.add_typer(models_app, name="models")
+app.add_typer(engines_app, name="engines")
 
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
@@ -517,6 +523,94 @@ def init(
         return 0
 
     _run(body)
+
+
+def _print_list(kind: str, rows: list[dict[str, Any]], as_json: bool) -> int:
+    """JSON, a rich table on a terminal, or aligned plain text when piped (deterministic)."""
+    from optimizer.report.catalog_lists import LIST_COLUMNS, plain_table, rich_table
+
+    if as_json:
+        typer.echo(_dump(rows))
+    elif not (sys.stdout.isatty() and rich_table(f"procure {kind}", LIST_COLUMNS[kind], rows)):
+        typer.echo(plain_table(LIST_COLUMNS[kind], rows))
+    return 0
+
+
+def _print_show(kind: str, record_id: str, as_json: bool) -> int:
+    from optimizer.report.catalog_lists import show_record, show_text
+
+    data = show_record(kind, record_id)
+    typer.echo(_dump(data) if as_json else show_text(data))
+    return 0
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@cards_app.command("list")
+def cards_list(
+    vendor: Annotated[str | None, typer.Option(help="Only cards whose vendor contains this (case-insensitive), e.g. huawei.")] = None,
+    min_mem_gb: Annotated[float | None, typer.Option("--min-mem-gb", help="Only cards with at least this memory (GB).")] = None,
+    fp8: Annotated[bool, typer.Option("--fp8", help="Only cards with FP8 units.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Cards with memory, bandwidth, BF16 TFLOPS, FP8, TDP and the calibration rows that back each.
+
+    Example: procure cards list --vendor nvidia --min-mem-gb 96 --fp8
+    """
+
+    def body() -> int:
+        import math
+
+        from optimizer.report.catalog_lists import card_rows
+
+        if min_mem_gb is not None and not (math.isfinite(min_mem_gb) and min_mem_gb >= 0):
+            raise InputError("--min-mem-gb", f"{min_mem_gb:g}", "must be a finite number of GB, at least 0", "e.g. --min-mem-gb 80")
+        return _print_list("cards", card_rows(vendor, min_mem_gb, fp8), as_json)
+
+    _run(body)
+
+
+@cards_app.command("show")
+def cards_show(card_id: Annotated[str, typer.Argument(help="Card id, e.g. h200.")], as_json: JsonOption = False) -> None:
+    """Every field of one card with its sources, and the calibration rows that back it."""
+    _run(lambda: _print_show("cards", card_id, as_json))
+
+
+@models_app.command("list")
+def models_list(as_json: JsonOption = False) -> None:
+    """Model specs with derived parameter counts and the calibration rows that back each."""
+
+    def body() -> int:
+        from optimizer.report.catalog_lists import model_rows
+
+        return _print_list("models", model_rows(), as_json)
+
+    _run(body)
+
+
+@models_app.command("show")
+def models_show(model_id: Annotated[str, typer.Argument(help="Model id, e.g. deepseek-r1.")], as_json: JsonOption = False) -> None:
+    """Every field of one model spec, its derived parameter counts and calibration rows."""
+    _run(lambda: _print_show("models", model_id, as_json))
+
+
+@engines_app.command("list")
+def engines_list(as_json: JsonOption = False) -> None:
+    """Serving-engine profiles with versions, era, batching and the calibration rows measured under each."""
+
+    def body() -> int:
+        from optimizer.report.catalog_lists import engine_rows
+
+        return _print_list("engines", engine_rows(), as_json)
+
+    _run(body)
+
+
+@engines_app.command("show")
+def engines_show(engine_id: Annotated[str, typer.Argument(help="Engine profile id, e.g. sglang.")], as_json: JsonOption = False) -> None:
+    """Every field of one engine profile with its sources and calibration rows."""
+    _run(lambda: _print_show("engines", engine_id, as_json))
 
 
 @model_app.command("import")
