@@ -97,6 +97,30 @@ def _make_dir(out: Path, option: str = "--out") -> None:
         raise InputError(option, str(out), f"cannot be created ({exc.strerror or exc})", "give a folder you can write to") from None
 
 
+FormatOption = Annotated[
+    str, typer.Option("--format", help="Files to write, comma-separated: md, json, csv, xlsx (csv/xlsx: <scenario>_bids and "
+                      "_plans tables; with compare, _compare).")
+]
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    """Parse --format before any work: a comma list of md, json, csv, xlsx."""
+    from optimizer.errors import one_of
+    from optimizer.report.export import FORMATS
+
+    wanted = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise InputError("--format", text, f"{bad[0]!r} is not an output format" if bad else "names no format",
+                         one_of(bad[0] if bad else "", FORMATS) + " (comma-separated, e.g. --format md,csv)")
+    if "xlsx" in wanted:
+        try:
+            import openpyxl  # noqa: F401  (pandas writes .xlsx through it)
+        except ImportError:
+            raise InputError("--format", text, "xlsx needs the openpyxl package", "pip install openpyxl, or use --format csv") from None
+    return wanted
+
+
 def _sweep_options(budget: str | None, tpot: str | None, ttft: str | None = None, load: str | None = None,
                    names: tuple[str, str, str, str] = ("--budget", "--tpot", "--ttft", "--load")) -> None:
     """Parse the sweep options once, so a bad one fails before any solve."""
@@ -264,6 +288,7 @@ def solve(
     ] = None,
     whatif_tpot: Annotated[str | None, typer.Option("--whatif-tpot", help="Also run a TPOT sweep (ms list) and link it.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")] = "en",
+    fmt: FormatOption = "md,json",
 ) -> None:
     """Find the cheapest plan that meets the scenario's SLAs; write reports/<scenario>.md and .json.
 
@@ -279,6 +304,7 @@ def solve(
 
         _check_out(out)
         _check_lang(lang)
+        formats = _formats(fmt)
         _sweep_options(whatif_budget, whatif_tpot, names=("--whatif-budget", "--whatif-tpot", "", ""))
         scn = load_scenario(scenario)
         if sys.stderr.isatty():
@@ -292,15 +318,27 @@ def solve(
         _make_dir(out)
         links: list[tuple[str, str]] = []
         if outcome.comparison is not None:
-            compare_md = _write_compare(scenario, out, outcome.comparison, lang)
+            compare_md = _write_compare(scenario, out, outcome.comparison, lang, formats)
             links.append(("Bid comparison with break-even prices", compare_md.name))
         if request:
             whatif_md = _write_whatif(scenario, out, outcome.sweeps, result)
             links.append(("What-if sweeps", whatif_md.name))
         md_path = out / f"{scenario.stem}.md"
         json_path = out / f"{scenario.stem}.json"
-        md_path.write_text(render(result, tuple(links), lang=lang, comparison=outcome.comparison), encoding="utf-8")
-        json_path.write_text(_dump(to_json(result, include_timing=False)) + "\n", encoding="utf-8")
+        doc = to_json(result, include_timing=False)
+        if "md" in formats:
+            md_path.write_text(render(result, tuple(links), lang=lang, comparison=outcome.comparison), encoding="utf-8")
+        if "json" in formats:
+            json_path.write_text(_dump(doc) + "\n", encoding="utf-8")
+        for table_fmt in ("csv", "xlsx"):
+            if table_fmt in formats:
+                from optimizer.report.export import bids_frame, plans_frame, write_tables
+
+                tables = {"bids": bids_frame(doc), "plans": plans_frame(doc)}
+                for written in write_tables(tables, out, scenario.stem, table_fmt):
+                    typer.echo(f"wrote {written}", err=True)
+        if "md" not in formats:
+            md_path = json_path if "json" in formats else out
         if as_json:
             typer.echo(_dump(to_json(result, include_timing=True)))
         else:
@@ -346,14 +384,29 @@ def _check_lang(lang: str) -> None:
         raise InputError("--lang", lang, "is not a report language", "use --lang en or --lang zh")
 
 
-def _write_compare(scenario: Path, out: Path, comparison: Any, lang: str) -> Path:
+def _write_compare(scenario: Path, out: Path, comparison: Any, lang: str, formats: tuple[str, ...] = ("md", "json")) -> Path:
+    """The comparison in each format asked for; the path of its Markdown (or first file written)."""
     from optimizer.report.whatif import compare_json, render_compare
 
     _make_dir(out)
     md = out / f"{scenario.stem}_compare.md"
-    md.write_text(render_compare(comparison, lang), encoding="utf-8")
-    (out / f"{scenario.stem}_compare.json").write_text(_dump(compare_json(comparison)) + "\n", encoding="utf-8")
-    return md
+    written = []
+    if "md" in formats:
+        md.write_text(render_compare(comparison, lang), encoding="utf-8")
+        written.append(md)
+    doc = compare_json(comparison)
+    if "json" in formats:
+        path = out / f"{scenario.stem}_compare.json"
+        path.write_text(_dump(doc) + "\n", encoding="utf-8")
+        written.append(path)
+    for table_fmt in ("csv", "xlsx"):
+        if table_fmt in formats:
+            from optimizer.report.export import bids_frame, write_tables
+
+            for path in write_tables({"compare": bids_frame(doc)}, out, scenario.stem, table_fmt):
+                typer.echo(f"wrote {path}", err=True)
+                written.append(path)
+    return written[0] if written else md
 
 
 @app.command()
@@ -362,6 +415,7 @@ def compare(
     out: Annotated[Path, typer.Option(help="Directory for the report files.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")] = "en",
+    fmt: FormatOption = "md,json",
 ) -> None:
     """One row per bid with its own best plan, the winner, and each losing bid's break-even price.
 
@@ -375,11 +429,12 @@ def compare(
 
         _check_out(out)
         _check_lang(lang)
+        formats = _formats(fmt)
         from optimizer import pipeline
         from optimizer.scenario import load_scenario
 
         comparison = pipeline.compare(load_scenario(scenario), _progress("break-even prices"))
-        md = _write_compare(scenario, out, comparison, lang)
+        md = _write_compare(scenario, out, comparison, lang, formats)
         if as_json:
             typer.echo(_dump(compare_json(comparison)))
         else:
