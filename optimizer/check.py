@@ -49,6 +49,7 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
     w = scenario.workload
     served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
     used_cards: dict[str, int] = {}
+    units_of: list[tuple[str, int, int, float]] = []  # (offer, cards per replica, replicas, load per replica)
     for group in plan.groups:
         d, p = group.design, group.design.perf
         offer = offers.get(d.offer_id)
@@ -69,14 +70,18 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
         if d.role != "colocated":
             rate, found = check_pool(d, fresh, replica, conf, scenario)
             problems += found
-            served[d.role] += group.count * (rate if w.load.requests_per_s is not None else rate * w.output_tokens)
+            each = rate if w.load.requests_per_s is not None else rate * w.output_tokens
         else:
             problems += check_latency(d, replica, fresh, conf, scenario)
-            served["colocated"] += group.count * _capacity(fresh, scenario, conf[2])
+            each = _capacity(fresh, scenario, conf[2])
+        served[d.role] += group.count * each
+        units_of.append((d.offer_id, p.parallelism.cards, group.count, each))
         problems += check_placement(d, cps, scenario)
         used_cards[d.offer_id] = used_cards.get(d.offer_id, 0) + group.count * p.parallelism.cards
     problems += check_disaggregation(served, scenario)
     problems += check_load(served, scenario)
+    problems += check_headroom(served, scenario)
+    problems += check_n_plus_one(served, units_of, plan, scenario)
     problems += check_availability(plan, scenario)
     problems += check_packing(plan, scenario, used_cards)
     problems += check_power(plan, scenario)
@@ -172,6 +177,52 @@ def check_load(served: dict[str, float], scenario: Scenario) -> list[str]:
     if total + TOLERANCE < load.amount:
         return [f"serves {total:.2f} {load.unit}, the load is {load.amount:g}"]
     return []
+
+
+def _total_served(served: dict[str, float]) -> float:
+    return served["colocated"] + min(served["prefill"], served["decode"])
+
+
+def check_headroom(served: dict[str, float], scenario: Scenario) -> list[str]:
+    """Capacity covers the load plus sla.headroom_pct."""
+    pct, load = scenario.sla.headroom_pct, scenario.workload.load
+    need = load.amount * (1 + pct / 100)
+    total = _total_served(served)
+    if pct > 0 and total + TOLERANCE < need:
+        return [f"serves {total:.2f} {load.unit}, the load with {pct:g} % headroom is {need:.2f}"]
+    return []
+
+
+def _worst_server_loss(items: list[tuple[int, int, float]], cps: int) -> float:
+    """Most load one failed server can take: a replica spanning servers is lost whole; replicas
+    inside a server are the best filling of its cards (a bounded knapsack over the replicas run,
+    whatever the placement)."""
+    worst = max((each for cards, _, each in items if cards > cps), default=0.0)
+    best = [0.0] * (cps + 1)  # best[c]: most load on c cards
+    for cards, count, each in items:
+        if cards > cps:
+            continue
+        for _ in range(min(count, cps // cards)):
+            for c in range(cps, cards - 1, -1):
+                best[c] = max(best[c], best[c - cards] + each)
+    return max(worst, best[cps])
+
+
+def check_n_plus_one(served: dict[str, float], units_of: list[tuple[str, int, int, float]], plan: Plan, scenario: Scenario) -> list[str]:
+    """N+1: with any one bought server down, the rest still serve the load (the lost load is
+    taken off the total, which under-counts what a prefill/decode split keeps)."""
+    if not scenario.constraints.n_plus_one:
+        return []
+    load, total = scenario.workload.load, _total_served(served)
+    problems = []
+    for oid, n in sorted(plan.servers.items()):
+        if not n:
+            continue
+        loss = _worst_server_loss([(c, k, e) for o, c, k, e in units_of if o == oid], _cards_per_server(scenario, oid))
+        if total - loss + TOLERANCE < load.amount:
+            problems.append(f"N+1: with one {oid} server down the plan serves {total - loss:.2f} {load.unit}, "
+                            f"the load is {load.amount:g}")
+    return problems
 
 
 def check_availability(plan: Plan, scenario: Scenario) -> list[str]:
@@ -325,5 +376,6 @@ def assert_plan_valid(plan: Plan, scenario: Scenario, model: ModelSpec) -> None:
 
 def check_result(result: SolveResult) -> None:
     """Every plan a solve returns (ranked plans and each bid's own plan) passes the check."""
-    for plan in [*result.plans, *(o.plan for o in result.per_offer if o.plan is not None)]:
+    extra = [p for p in (result.single_vendor_plan, result.mix_plan) if p is not None]
+    for plan in [*result.plans, *(o.plan for o in result.per_offer if o.plan is not None), *extra]:
         assert_plan_valid(plan, result.scenario, result.model)

@@ -108,6 +108,9 @@ class Sla(Strict):
         0.8, description="designs must meet the SLAs at this quantile of the model's cross-validated error "
         "(0.5: the central estimate; 0.8: four times in five)",
     )
+    headroom_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = Field(
+        0, description="plan capacity at least the load x (1 + headroom_pct / 100): room for growth and peaks",
+    )
 
 
 class Offer(Strict):
@@ -149,6 +152,12 @@ class Constraints(Strict):
     power_cap_kw: Max1e7 | None = None
     tp_across_servers: bool = Field(False, description="allow a TP group to span servers (over the NIC)")
     multi_server_replicas: bool = Field(True, description="allow PP/EP replicas that span servers")
+    n_plus_one: bool = Field(False, description="the load is still served with any one server down (whichever "
+                             "server of whichever offer fails, under any placement of the replicas)")
+    mix_min_saving_pct: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = Field(
+        5, description="recommend a fleet from several vendors only when it saves more than this against the best "
+        "single-vendor plan (which the report always shows)",
+    )
 
 
 class Objective(Strict):

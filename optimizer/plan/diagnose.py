@@ -64,6 +64,10 @@ def _describe_relaxation(family: str, plan: Plan, scenario: Scenario, terms: dic
     if family == "power":
         kw = units.w_to_kw(sum((terms[o].power_w_per_server or 0) * n for o, n in plan.servers.items()))
         return f"a power cap of {kw:,.1f} kW (cap {scenario.constraints.power_cap_kw:g}) would suffice"
+    if family == "headroom":
+        return f"dropping sla.headroom_pct ({scenario.sla.headroom_pct:g} %) would suffice: {need}, RMB {plan.cost_rmb:,}"
+    if family == "n_plus_one":
+        return f"dropping constraints.n_plus_one (a spare server's worth of capacity) would suffice: {need}, RMB {plan.cost_rmb:,}"
     return f"a mixed fleet would work: {need}, RMB {plan.cost_rmb:,}"
 
 

@@ -26,7 +26,7 @@ LOAD_SCALE = 1000  # integer load units per scenario load unit (a scaling, not a
 # types, which mypy cannot add to a LinearExpr (an IntVar is a LinearExpr).
 Expr = cp_model.LinearExpr | int
 
-CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor")
+CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor", "headroom", "n_plus_one")
 
 
 @dataclass
@@ -51,11 +51,13 @@ def build_plan_model(
     load (see solve_max_load)."""
     m = cp_model.CpModel()
     demand = load_demand(scenario) if min_served is None else min_served
+    target = headroom_demand(scenario, demand)  # what the replicas must cover with the headroom
+    spare = scenario.constraints.n_plus_one
     servers, server_ub = {}, {}
     for oid, t in terms.items():
         ub = t.available_servers
         if ("availability" in relax or with_assumptions) and not t.owned:  # owned hardware cannot grow
-            ub = max(ub, _servers_bound(designs, oid, t, demand))
+            ub = max(ub, _servers_bound(designs, oid, t, target) + (1 if spare else 0))
         if only_offer is not None and oid != only_offer and not t.owned:  # owned hardware stays in every bid's plan
             ub = 0
         server_ub[oid] = ub
@@ -64,7 +66,7 @@ def build_plan_model(
     replicas = {}
     for i, d in enumerate(designs):
         fit = server_ub[d.offer_id] * terms[d.offer_id].cards_per_server // d.cards
-        need = fit if maximize_load else math.ceil(demand / max(capacity_units(d), 1))
+        need = fit if maximize_load else math.ceil(target / max(capacity_units(d), 1)) + (_per_server(d, terms) if spare else 0)
         replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{d.key}]")
     v = PlanVars(m, servers, replicas, server_ub)
     v.served = _served(m, designs, replicas)
@@ -83,6 +85,10 @@ def build_plan_model(
         v.constraints["power"] = add_power(v, scenario, terms)
     if "single_vendor" not in relax:
         v.constraints["single_vendor"] = add_single_vendor(v, scenario, terms)
+    if "headroom" not in relax:
+        v.constraints["headroom"] = add_headroom(v, scenario, demand)
+    if "n_plus_one" not in relax:
+        v.constraints["n_plus_one"] = add_n_plus_one(v, scenario, designs, terms, demand)
     for plan in forbid:
         forbid_purchase(v, plan)
     if maximize_load:
@@ -121,6 +127,7 @@ def active_families(scenario: Scenario) -> list[str]:
     given = {
         "availability": True, "budget": c.budget_rmb is not None, "max_servers": c.max_servers is not None,
         "power": c.power_cap_kw is not None, "single_vendor": c.single_vendor,
+        "headroom": scenario.sla.headroom_pct > 0, "n_plus_one": c.n_plus_one,
     }
     return [f for f in CONSTRAINT_FAMILIES if given[f]]
 
@@ -211,6 +218,42 @@ def add_single_vendor(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTer
     return out
 
 
+def add_headroom(v: PlanVars, scenario: Scenario, demand: int) -> Constraints:
+    """Capacity at least the load x (1 + sla.headroom_pct / 100), rounded up."""
+    if scenario.sla.headroom_pct <= 0:
+        return []
+    return [_when(v, "headroom", v.model.add(v.served >= headroom_demand(scenario, demand)))]
+
+
+def server_loss_units(d: Design, terms: dict[str, OfferTerms]) -> int:
+    """Most load (in model units) one failed server of d's offer can take away from replicas of
+    design d: a replica on whole servers is lost entirely; replicas inside a server lose at most a
+    full server's worth of them (cards_per_server / cards replicas)."""
+    return math.ceil(d.capacity * LOAD_SCALE - 1e-9) * _per_server(d, terms)  # rounded up: never under-counts a loss
+
+
+def _per_server(d: Design, terms: dict[str, OfferTerms]) -> int:
+    """Replicas of d one server holds (a replica spanning servers counts as one)."""
+    return max(1, terms[d.offer_id].cards_per_server // d.cards)
+
+
+def add_n_plus_one(v: PlanVars, scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], demand: int) -> Constraints:
+    """N+1: the demand is still served with any one server down. A failed server of an offer
+    takes away at most the largest server_loss_units() among the designs run on that offer
+    (capacity per card is highest for that design), so for every design in use:
+    served - loss(design) >= demand. Conservative for mixed servers; exact for one design per offer."""
+    if not scenario.constraints.n_plus_one:
+        return []
+    out = []
+    for i, d in enumerate(designs):
+        if upper_bound(v.replicas[i]) == 0:
+            continue
+        used = v.model.new_bool_var(f"used[{d.key}]")
+        out.append(_when(v, "n_plus_one", v.model.add(v.replicas[i] <= upper_bound(v.replicas[i]) * used)))
+        out.append(_when(v, "n_plus_one", v.model.add(v.served - server_loss_units(d, terms) >= demand).only_enforce_if(used)))
+    return out
+
+
 def forbid_purchase(v: PlanVars, plan: dict[str, int]) -> None:
     """Exclude a purchase and every purchase containing it (the same servers plus more), so the
     next solve finds a genuinely different fleet, not the last one with extra servers: at least
@@ -230,6 +273,11 @@ def upper_bound(var: cp_model.IntVar) -> int:
 
 def load_demand(scenario: Scenario) -> int:
     return math.ceil(scenario.workload.load.amount * LOAD_SCALE - 1e-9)
+
+
+def headroom_demand(scenario: Scenario, demand: int) -> int:
+    """The demand raised by sla.headroom_pct (rounded up)."""
+    return math.ceil(demand * (1 + scenario.sla.headroom_pct / 100) - 1e-9)
 
 
 def capacity_units(d: Design) -> int:

@@ -112,4 +112,6 @@ class SolveResult:
     diagnosis: Diagnosis | None
     terms: dict[str, OfferTerms]
     summaries: dict[str, OfferSummary]
+    single_vendor_plan: Plan | None = None  # best one-vendor plan when the cheapest plan mixes vendors
+    mix_plan: Plan | None = None            # that cheapest vendor mix (recommended only if it saves enough)
     central_plan: Plan | None = None  # the plan at the central estimate (confidence 0.5), for the headline range: set by the pipeline

@@ -3,6 +3,7 @@ Returns a plain SolveResult; checking the plans and the companions is the pipeli
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from optimizer.catalog.records import get_model
@@ -11,8 +12,8 @@ from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.rank import alternatives, best_per_offer
-from optimizer.plan.result import Diagnosis, Plan, SolveResult, Status
-from optimizer.plan.terms import offer_terms
+from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status
+from optimizer.plan.terms import OfferTerms, offer_terms
 from optimizer.scenario import Scenario
 
 
@@ -34,9 +35,15 @@ def solve(scenario: Scenario) -> SolveResult:
         if best is not None:
             plans.append(best)
             objective = bound = best.cost_rmb
-    elif designs:
+    single: Plan | None = None
+    mix: Plan | None = None
+    if designs and scenario.objective.kind != "max_load":
         status, best, objective, bound = solve_min_cost(scenario, designs, terms)
         if best is not None:
+            single = best_single_vendor(scenario, designs, terms, best)
+            mix = best if single is not None else None
+            if single is not None and mix_saving_pct(best, single) <= scenario.constraints.mix_min_saving_pct:
+                best = dataclasses.replace(single, rank=1)  # a mix must earn its second contract
             plans.append(best)
             plans.extend(alternatives(scenario, designs, terms, best))
     per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
@@ -46,4 +53,25 @@ def solve(scenario: Scenario) -> SolveResult:
         scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
+        single_vendor_plan=single, mix_plan=mix,
     )
+
+
+def vendors_of(plan: Plan, terms: dict[str, OfferTerms]) -> set[str]:
+    """Vendors the plan buys from (hardware already owned is no new contract)."""
+    return {terms[oid].vendor for oid, n in plan.servers.items() if n and not terms[oid].owned}
+
+
+def best_single_vendor(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], best: Plan) -> Plan | None:
+    """The cheapest plan buying from one vendor, when the cheapest plan mixes vendors (None when
+    it does not, or when no single vendor can serve the load)."""
+    if len(vendors_of(best, terms)) <= 1:
+        return None
+    one = scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"single_vendor": True})})
+    _, plan, _, _ = solve_min_cost(one, designs, terms, rank=0)
+    return plan
+
+
+def mix_saving_pct(mix: Plan, single: Plan) -> float:
+    """What the mix saves against the best single-vendor plan, in % of the latter."""
+    return 100.0 * (single.cost_rmb - mix.cost_rmb) / single.cost_rmb if single.cost_rmb else 0.0

@@ -48,6 +48,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rec.none": ("**No plan meets this scenario.** See the diagnosis below.", "**没有方案能满足本场景。** 见下文诊断。"),
     "rec.fleet": ("{n} × {oid} ({cards} × {card} in all)", "{n} × {oid}（共 {cards} 张 {card}）"),
     "rec.owned": ("already owned: {kept}", "已有：{kept}"),
+    "rec.mix_kept": (
+        "This plan buys from several vendors. The best single-vendor plan, {fleet}, costs {cost}: the mix saves {saving}, "
+        "more than the {min} % a second vendor must save (constraints.mix_min_saving_pct).",
+        "本方案向多家厂商采购。最优单一厂商方案为 {fleet}，{cost}：混合采购节省 {saving}，超过第二家厂商须节省的 {min}%"
+        "（constraints.mix_min_saving_pct）。",
+    ),
+    "rec.mix_declined": (
+        "A vendor mix, {fleet}, would cost {cost} and save {saving} against this single-vendor plan: not more than the {min} % "
+        "a second vendor must save (constraints.mix_min_saving_pct), so the single-vendor plan is recommended.",
+        "混合采购方案 {fleet} 需 {cost}，比本单一厂商方案节省 {saving}，未超过第二家厂商须节省的 {min}%"
+        "（constraints.mix_min_saving_pct），因此推荐单一厂商方案。",
+    ),
     "rec.ttft": ("TTFT {x} ms vs {t} ms target ({h} headroom)", "TTFT {x} ms，目标 {t} ms（余量 {h}）"),
     "rec.tpot": ("TPOT {x} ms vs {t} ms ({h} headroom)", "TPOT {x} ms，目标 {t} ms（余量 {h}）"),
     "rec.capacity": ("capacity {served} {unit} vs {amount} needed ({h})", "容量 {served} {unit}，需求 {amount}（{h}）"),

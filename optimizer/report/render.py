@@ -150,6 +150,13 @@ def to_json(result: SolveResult, *, include_timing: bool) -> dict[str, Any]:
             "relaxations": list(d.relaxations),
             "offer_reasons": dict(sorted(d.offer_reasons.items())),
         }
+    if result.single_vendor_plan is not None and result.mix_plan is not None:
+        out["vendor_mix"] = {
+            "min_saving_pct": s.constraints.mix_min_saving_pct,
+            "cheapest_mix": plan_json(result.mix_plan, result),
+            "best_single_vendor": plan_json(result.single_vendor_plan, result),
+            "recommended": "mix" if result.plans and result.plans[0].servers == result.mix_plan.servers else "single_vendor",
+        }
     if include_timing:
         out["solve_seconds"] = round(result.solve_seconds, 3)
     return out
@@ -203,6 +210,23 @@ def decision(result: SolveResult, lang: str = "en") -> str:
         verb = tr(lang, "rec.keep_only", kept=kept)
     return tr(lang, "rec.sentence", verb=verb, cost=money(p.cost_rmb, lang), status=status, heads=sep.join(heads),
               stat=stat, conf=f"{s.sla.confidence:g}")
+
+
+def vendor_mix_sentence(result: SolveResult, lang: str = "en") -> str:
+    """When the cheapest plan mixes vendors: the best single-vendor plan beside it, and which one
+    is recommended under constraints.mix_min_saving_pct ('' when no mix was cheapest)."""
+    single, mix = result.single_vendor_plan, result.mix_plan
+    if single is None or mix is None or not result.plans:
+        return ""
+
+    def fleet(p: Plan) -> str:
+        return tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(p.servers.items()) if n)
+
+    saving = f"{100.0 * (single.cost_rmb - mix.cost_rmb) / single.cost_rmb:.1f} %" if single.cost_rmb else "0 %"
+    limit = f"{result.scenario.constraints.mix_min_saving_pct:g}"
+    if result.plans[0].servers == mix.servers:
+        return tr(lang, "rec.mix_kept", fleet=fleet(single), cost=money(single.cost_rmb, lang), saving=saving, min=limit)
+    return tr(lang, "rec.mix_declined", fleet=fleet(mix), cost=money(mix.cost_rmb, lang), saving=saving, min=limit)
 
 
 def _range_sentence(result: SolveResult, lang: str = "en") -> str:
@@ -640,6 +664,9 @@ def render(
         lines += [span, ""]
     if result.plans and s.objective.kind == "tco":
         lines += [tco_split(result, result.plans[0], lang), ""]
+    mix = vendor_mix_sentence(result, lang)
+    if mix:
+        lines += [mix, ""]
     lines += [f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(result, lang, comparison), ""]
     lines += [*bid_notes(lang, comparison is not None), ""]
     shown = default_plots(result, links) if plots is None else list(plots)
