@@ -275,6 +275,19 @@ def _reference_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
                                     lines.get(("offers", i, "use_catalog_price"))))
     raw_constraints = raw.get("constraints")
     constraints = raw_constraints if isinstance(raw_constraints, dict) else {}
+    raw_objective = raw.get("objective")
+    needs_power = [why for why, on in (
+        ("a tco objective counts energy at TDP", isinstance(raw_objective, dict) and raw_objective.get("kind") == "tco"),
+        ("a power cap counts every server at TDP", constraints.get("power_cap_kw") is not None),
+    ) if on]
+    for i, offer in enumerate(offers):
+        card = offer.get("card") if isinstance(offer, dict) else None
+        if needs_power and isinstance(card, str) and card in cards and cards[card].tdp_w is None:
+            problems.append(Problem(
+                f"offers.{i}.card", f"{card} has no published TDP (tdp_w: null in the catalog) and {' and '.join(needs_power)}",
+                "drop this offer, or use objective kind capex without constraints.power_cap_kw, or add the TDP "
+                "from a datasheet to the card's catalog entry", lines.get(("offers", i, "card")),
+            ))
     for key in ("vendors_allowed", "vendors_excluded"):
         listed = constraints.get(key)
         for j, vendor in enumerate(listed if isinstance(listed, list) else []):

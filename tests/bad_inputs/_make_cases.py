@@ -246,6 +246,25 @@ case("predict_does_not_fit", ["predict", "--model", "deepseek-r1", "--card", "h2
 case("schema_unknown", ["schema", "cards"], "scenario")
 
 
+# --- plan rules, unknown TDP, init, lists, --format (issue 10 item 4) ---
+chat("tdp_unknown_tco", "ascend-910c", ("card: ascend-910b2", "card: ascend-910c"),
+     append="objective:\n  kind: tco\n  years: 5\n  rmb_per_kwh: 0.6\n")
+chat("tdp_unknown_power_cap", "TDP", ("card: ascend-910b2", "card: ascend-910c"), (CONSTRAINTS, CONSTRAINTS + "  power_cap_kw: 100\n"))
+chat("headroom_negative", "headroom_pct", (TPOT, TPOT + "\n  headroom_pct: -5"))
+chat("headroom_huge", "headroom_pct", (TPOT, TPOT + "\n  headroom_pct: 1.0e+30"))
+chat("n_plus_one_word", "n_plus_one", (CONSTRAINTS, CONSTRAINTS + "  n_plus_one: sometimes\n"))
+chat("mix_saving_over_100", "mix_min_saving_pct", (CONSTRAINTS, CONSTRAINTS + "  mix_min_saving_pct: 150\n"))
+case("init_exists", ["init", "{dir}/scenario.yaml"], "already exists", files={"scenario.yaml": "mine\n"})
+case("init_not_yaml", ["init", "{out}/scenario.txt"], ".yaml")
+case("format_unknown", [*SOLVE, "--format", "pdf"], "--format", files={"scenario.yaml": CHAT})
+case("compare_format_empty", ["compare", "{dir}/scenario.yaml", "--out", "{out}", "--format", ","], "--format",
+     files={"scenario.yaml": CHAT})
+case("cards_show_typo", ["cards", "show", "h2OO"], "did you mean 'h200'")
+case("models_show_typo", ["models", "show", "deepseek_r1"], "did you mean")
+case("engines_show_typo", ["engines", "show", "vlm"], "vllm")
+case("cards_min_mem_inf", ["cards", "list", "--min-mem-gb", "inf"], "--min-mem-gb")
+
+
 def main() -> None:
     for old in HERE.iterdir():
         if old.is_dir():
