@@ -57,7 +57,7 @@ constraints:
   # max_servers: 10
   # power_cap_kw: 60
   # single_vendor: true
-  # n_plus_one: true            # capacity holds with one server of the largest group down
+  # n_plus_one: true            # the load still holds with any one server down
   # mix_min_saving_pct: 5       # recommend a vendor mix only when it saves more than this
 
 objective:
