@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optimizer.catalog import yaml_io
 from optimizer.catalog.yaml_io import Lines
@@ -52,6 +52,15 @@ IntMax10_000_000_000 = Annotated[int, Field(gt=0, le=10**10)]
 PrecisionName = Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4"]
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+
+
+def _catalog_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError("ids are lower-case letters, digits, '.' and '-'")
+    return value
+
+
+CatalogId = Annotated[str, AfterValidator(_catalog_id)]  # the id of a card or a model file
 DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}){0,2}$")
 
 
@@ -132,7 +141,7 @@ class ScaleUp(Strict):
 
 
 class Card(Strict):
-    id: str
+    id: CatalogId
     name: str
     vendor: str
     family: str = Field(description="efficiency family key in catalog/efficiency.yaml")
@@ -154,13 +163,6 @@ class Card(Strict):
     notes: str
     price_rmb_per_card: PriceRange | None = Field(description="null = no public price found")
     provenance: dict[Literal["specs", "interconnect", "nic", "tdp", "form"], Provenance]
-
-    @field_validator("id")
-    @classmethod
-    def _id_format(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError("ids are lower-case letters, digits, '.' and '-'")
-        return value
 
     @model_validator(mode="after")
     def _every_number_has_a_source(self) -> Card:
@@ -222,7 +224,7 @@ class Moe(Strict):
 
 
 class ModelSpec(Strict):
-    id: str
+    id: CatalogId
     name: str
     hidden_size: IntMax10_000_000
     num_layers: IntMax100_000
@@ -238,13 +240,6 @@ class ModelSpec(Strict):
     )
     published_active_params_b: Max1e6 | None = None
     provenance: Provenance
-
-    @field_validator("id")
-    @classmethod
-    def _id_format(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError("ids are lower-case letters, digits, '.' and '-'")
-        return value
 
     @model_validator(mode="after")
     def _layers_consistent(self) -> ModelSpec:
