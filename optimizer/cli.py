@@ -19,7 +19,7 @@ import typer
 from optimizer.errors import InputError
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     no_args_is_help=True,
     help="procure: GPU procurement recommender for LLM inference.",
     epilog="Exit codes: 0 result; 3 diagnosis (infeasible, does not fit); 2 bad input (nothing written); "
