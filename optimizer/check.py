@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 
 from optimizer import units
-from optimizer.catalog.records import ModelSpec, load_cards
-from optimizer.perf.bands import quantile_factor
+from optimizer.calibration.bands import Bands
 from optimizer.perf.disagg import kv_transfer_s
 from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
 from optimizer.perf.replica import Replica, make_replica
 from optimizer.plan.result import Design, Plan, SolveResult
-from optimizer.scenario import Scenario, offer_engine
+from optimizer.problem import Problem
+from optimizer.scenario import Scenario
 
 TOLERANCE = 1e-6
 
@@ -24,13 +24,13 @@ class PlanCheckError(AssertionError):
     """The solver returned a plan that breaks a rule: a bug, never bad input."""
 
 
-def offer_price_rmb(scenario: Scenario, offer_id: str) -> float:
+def offer_price_rmb(problem: Problem, offer_id: str) -> float:
     """Price of one server of an offer, straight from the scenario (and catalog for catalog prices)."""
-    offer = next(o for o in scenario.offers if o.id == offer_id)
+    offer = next(o for o in problem.scenario.offers if o.id == offer_id)
     if offer.owned:
         return 0.0
-    card = load_cards()[offer.card]
-    cps = offer.cards_per_server or card.cards_per_server
+    card = problem.catalog.cards[offer.card]
+    cps = _cards_per_server(problem, offer_id)
     if offer.price_rmb_per_server is not None:
         return float(offer.price_rmb_per_server)
     if offer.price_rmb_per_card is not None:
@@ -40,11 +40,12 @@ def offer_price_rmb(scenario: Scenario, offer_id: str) -> float:
     return per_card * cps + offer.server_base_rmb
 
 
-def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
+def verify_plan(plan: Plan, problem: Problem) -> list[str]:
     """Every rule the plan breaks, in words (empty when the plan is sound): one check_<rule>() per
-    constraint family, on replicas recomputed from the performance model."""
+    constraint family, on replicas recomputed from the performance model (fresh evaluations, not
+    the problem's memoised ones)."""
     problems: list[str] = []
-    cards = load_cards()
+    scenario, model, cards = problem.scenario, problem.model, problem.catalog.cards
     offers = {o.id: o for o in scenario.offers}
     w = scenario.workload
     served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
@@ -57,14 +58,14 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
             problems.append(f"{d.key}: offer {d.offer_id} is not in the scenario")
             continue
         card = cards[offer.card]
-        cps = offer.cards_per_server or card.cards_per_server
-        engine = offer_engine(scenario, offer, card.family)
+        view = problem.offer(offer.id)  # the inputs the solver had: server size and engine
+        cps, engine = view.cards_per_server, view.engine_id
         replica = make_replica(
-            model, card, p.precision, p.parallelism, scenario.kv_precision, engine=engine,
+            problem.catalog, model, card, p.precision, p.parallelism, scenario.kv_precision, engine=engine,
             spec=scenario.speculative, cards_per_server=cps,
         )
         fresh = evaluate_replica(replica, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
-        conf = _confidence(scenario, card.family, engine, "moe" if model.moe else "dense", 1 if d.role == "prefill" else p.batch)
+        conf = _confidence(problem.bands, scenario, card.family, engine, "moe" if model.moe else "dense", 1 if d.role == "prefill" else p.batch)
         problems += check_memory(d, fresh)
         problems += check_precision(d, scenario)
         if d.role != "colocated":
@@ -81,21 +82,20 @@ def verify_plan(plan: Plan, scenario: Scenario, model: ModelSpec) -> list[str]:
     problems += check_disaggregation(served, scenario)
     problems += check_load(served, scenario)
     problems += check_headroom(served, scenario)
-    problems += check_n_plus_one(served, units_of, plan, scenario)
+    problems += check_n_plus_one(served, units_of, plan, problem)
     problems += check_availability(plan, scenario)
-    problems += check_packing(plan, scenario, used_cards)
-    problems += check_power(plan, scenario)
+    problems += check_packing(plan, problem, used_cards)
+    problems += check_power(plan, problem)
     problems += check_vendor_rules(plan, scenario)
     problems += check_single_vendor(plan, scenario)
     problems += check_max_servers(plan, scenario)
-    problems += check_cost(plan, scenario)
-    problems += check_budget(plan, scenario)
+    problems += check_cost(plan, problem)
+    problems += check_budget(plan, problem)
     return problems
 
 
-def _cards_per_server(scenario: Scenario, offer_id: str) -> int:
-    offer = next(o for o in scenario.offers if o.id == offer_id)
-    return offer.cards_per_server or load_cards()[offer.card].cards_per_server
+def _cards_per_server(problem: Problem, offer_id: str) -> int:
+    return problem.offer(offer_id).cards_per_server
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,9 +208,10 @@ def _worst_server_loss(items: list[tuple[int, int, float]], cps: int) -> float:
     return max(worst, best[cps])
 
 
-def check_n_plus_one(served: dict[str, float], units_of: list[tuple[str, int, int, float]], plan: Plan, scenario: Scenario) -> list[str]:
+def check_n_plus_one(served: dict[str, float], units_of: list[tuple[str, int, int, float]], plan: Plan, problem: Problem) -> list[str]:
     """N+1: with any one bought server down, the rest still serve the load (the lost load is
     taken off the total, which under-counts what a prefill/decode split keeps)."""
+    scenario = problem.scenario
     if not scenario.constraints.n_plus_one:
         return []
     load, total = scenario.workload.load, _total_served(served)
@@ -218,7 +219,7 @@ def check_n_plus_one(served: dict[str, float], units_of: list[tuple[str, int, in
     for oid, n in sorted(plan.servers.items()):
         if not n:
             continue
-        loss = _worst_server_loss([(c, k, e) for o, c, k, e in units_of if o == oid], _cards_per_server(scenario, oid))
+        loss = _worst_server_loss([(c, k, e) for o, c, k, e in units_of if o == oid], _cards_per_server(problem, oid))
         if total - loss + TOLERANCE < load.amount:
             problems.append(f"N+1: with one {oid} server down the plan serves {total - loss:.2f} {load.unit}, "
                             f"the load is {load.amount:g}")
@@ -233,12 +234,12 @@ def check_availability(plan: Plan, scenario: Scenario) -> list[str]:
     ]
 
 
-def check_packing(plan: Plan, scenario: Scenario, used_cards: dict[str, int]) -> list[str]:
+def check_packing(plan: Plan, problem: Problem, used_cards: dict[str, int]) -> list[str]:
     """The replicas' cards fit in the servers bought, and no bought server stands idle."""
-    offers = {o.id: o for o in scenario.offers}
+    offers = {o.id: o for o in problem.scenario.offers}
     problems = []
     for oid, n in plan.servers.items():
-        cps = _cards_per_server(scenario, oid)
+        cps = _cards_per_server(problem, oid)
         used = used_cards.get(oid, 0)
         if used > n * cps:
             problems.append(f"{oid}: replicas use {used_cards[oid]} cards, {n} servers hold {n * cps}")
@@ -248,25 +249,25 @@ def check_packing(plan: Plan, scenario: Scenario, used_cards: dict[str, int]) ->
     return problems
 
 
-def _power_w(plan: Plan, scenario: Scenario) -> tuple[float, list[str]]:
-    offers = {o.id: o for o in scenario.offers}
+def _power_w(plan: Plan, problem: Problem) -> tuple[float, list[str]]:
+    offers = {o.id: o for o in problem.scenario.offers}
     total, unknown = 0.0, []
     for oid, n in plan.servers.items():
-        card = load_cards()[offers[oid].card]
+        card = problem.catalog.cards[offers[oid].card]
         if not n:
             continue
         if card.tdp_w is None:
             unknown.append(oid)
         else:
-            total += n * _cards_per_server(scenario, oid) * card.tdp_w
+            total += n * _cards_per_server(problem, oid) * card.tdp_w
     return total, unknown
 
 
-def check_power(plan: Plan, scenario: Scenario) -> list[str]:
-    cap = scenario.constraints.power_cap_kw
+def check_power(plan: Plan, problem: Problem) -> list[str]:
+    cap = problem.scenario.constraints.power_cap_kw
     if cap is None:
         return []
-    power_w, unknown = _power_w(plan, scenario)
+    power_w, unknown = _power_w(plan, problem)
     problems = [f"{oid}: TDP unknown, cannot be shown within the power cap" for oid in unknown]
     if power_w > units.kw_to_w(cap) + TOLERANCE:
         problems.append(f"power {units.w_to_kw(power_w):.1f} kW exceeds the cap {cap:g} kW")
@@ -297,36 +298,39 @@ def check_max_servers(plan: Plan, scenario: Scenario) -> list[str]:
     return []
 
 
-def check_cost(plan: Plan, scenario: Scenario) -> list[str]:
+def check_cost(plan: Plan, problem: Problem) -> list[str]:
     """The plan's cost from the scenario's prices (plus energy in a TCO objective). Repeats the
     solver's price and energy formulas (plan.terms) on purpose: the checker shares no code with it."""
+    scenario = problem.scenario
     offers = {o.id: o for o in scenario.offers}
     cost = 0.0
     for oid, n in plan.servers.items():
-        cost += n * offer_price_rmb(scenario, oid)
-        card = load_cards()[offers[oid].card]
+        cost += n * offer_price_rmb(problem, oid)
+        card = problem.catalog.cards[offers[oid].card]
         if scenario.objective.kind == "tco" and card.tdp_w is not None:
             o = scenario.objective
             assert o.years is not None and o.rmb_per_kwh is not None
-            kw = units.w_to_kw(card.tdp_w * _cards_per_server(scenario, oid))
+            kw = units.w_to_kw(card.tdp_w * _cards_per_server(problem, oid))
             cost += n * round(kw * o.pue * units.HOURS_PER_YEAR * o.years * o.rmb_per_kwh)
     if abs(round(cost) - plan.cost_rmb) > len(plan.servers):  # prices are rounded to the yuan per offer
         return [f"cost adds up to RMB {cost:,.0f}, the plan says {plan.cost_rmb:,}"]
     return []
 
 
-def check_budget(plan: Plan, scenario: Scenario) -> list[str]:
-    cap = scenario.constraints.budget_rmb
-    capex = sum(n * offer_price_rmb(scenario, oid) for oid, n in plan.servers.items())
+def check_budget(plan: Plan, problem: Problem) -> list[str]:
+    cap = problem.scenario.constraints.budget_rmb
+    capex = sum(n * offer_price_rmb(problem, oid) for oid, n in plan.servers.items())
     if cap is not None and round(capex) > math.floor(cap):
         return [f"purchase RMB {capex:,.0f} exceeds the budget RMB {cap:,.0f}"]
     return []
 
 
-def _confidence(scenario: Scenario, family: str, engine: str, model_class: str, concurrency: int) -> tuple[float, float, float]:
+def _confidence(bands: Bands, scenario: Scenario, family: str, engine: str, model_class: str,
+                concurrency: int) -> tuple[float, float, float]:
     """(TTFT, TPOT, throughput) multipliers at the scenario's confidence, from the error bands.
     Repeats designs.confidence_factors on purpose: the checker shares no code with the plan model."""
     q = scenario.sla.confidence
+    quantile_factor = bands.quantile_factor
     return (
         max(1.0, quantile_factor(family, engine, model_class, "ttft_ms", q, upper=True, concurrency=concurrency)),
         max(1.0, quantile_factor(family, engine, model_class, "tpot_ms", q, upper=True, concurrency=concurrency)),
@@ -368,8 +372,8 @@ def _capacity(perf: ReplicaPerf, scenario: Scenario, throughput_factor: float) -
     return rate * throughput_factor
 
 
-def assert_plan_valid(plan: Plan, scenario: Scenario, model: ModelSpec) -> None:
-    problems = verify_plan(plan, scenario, model)
+def assert_plan_valid(plan: Plan, problem: Problem) -> None:
+    problems = verify_plan(plan, problem)
     if problems:
         raise PlanCheckError(f"plan rank {plan.rank} fails the independent check: " + "; ".join(problems))
 
@@ -378,4 +382,4 @@ def check_result(result: SolveResult) -> None:
     """Every plan a solve returns (ranked plans and each bid's own plan) passes the check."""
     extra = [p for p in (result.single_vendor_plan, result.mix_plan) if p is not None]
     for plan in [*result.plans, *(o.plan for o in result.per_offer if o.plan is not None), *extra]:
-        assert_plan_valid(plan, result.scenario, result.model)
+        assert_plan_valid(plan, result.problem)

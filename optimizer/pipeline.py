@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 
 from optimizer import analysis
 from optimizer.analysis import Comparison, Progress, Sweep
-from optimizer.catalog.records import ModelSpec
 from optimizer.check import assert_plan_valid, check_result
 from optimizer.plan import solve as plan_solve
 from optimizer.plan.designs import enumerate_designs
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.result import Plan, SolveResult
-from optimizer.plan.terms import OfferTerms
-from optimizer.scenario import Scenario
+from optimizer.problem import Problem
 
 ProgressFor = Callable[[str], Progress | None]  # a progress callback for a labelled step, or None
 
@@ -30,33 +28,35 @@ def _no_progress(label: str) -> Progress | None:
     return None
 
 
-def solve(scenario: Scenario) -> SolveResult:
-    """The scenario solved, every plan it returns checked independently (a plan failing the check
+def solve(problem: Problem) -> SolveResult:
+    """The problem solved, every plan it returns checked independently (a plan failing the check
     raises PlanCheckError: a bug), and the central-estimate companion attached."""
-    result = plan_solve.solve(scenario)
+    result = plan_solve.solve(problem)
     check_result(result)
-    return dataclasses.replace(result, central_plan=central_companion(scenario, result.model, result.terms))
+    return dataclasses.replace(result, central_plan=central_companion(problem))
 
 
-def central_companion(scenario: Scenario, model: ModelSpec, terms: dict[str, OfferTerms]) -> Plan | None:
+def central_companion(problem: Problem) -> Plan | None:
     """The cheapest plan when designs need only meet the SLAs at the model's central estimate
-    (confidence 0.5), checked: with the plan at the scenario's confidence it brackets the answer."""
+    (confidence 0.5), checked: with the plan at the scenario's confidence it brackets the answer.
+    It shares the problem's evaluator: no replica is evaluated again."""
+    scenario = problem.scenario
     if scenario.sla.confidence == 0.5:
         return None
-    central = scenario.model_copy(update={"sla": scenario.sla.model_copy(update={"confidence": 0.5})})
-    designs, _ = enumerate_designs(central, model)
+    central = problem.with_scenario(scenario.model_copy(update={"sla": scenario.sla.model_copy(update={"confidence": 0.5})}))
+    designs, _ = enumerate_designs(central)
     if scenario.objective.kind == "max_load":
-        _, plan = solve_max_load(central, designs, terms, min_served=load_demand(central))
+        _, plan = solve_max_load(central.scenario, designs, central.terms, min_served=load_demand(central.scenario))
     else:
-        _, plan, _, _ = solve_min_cost(central, designs, terms)
+        _, plan, _, _ = solve_min_cost(central.scenario, designs, central.terms)
     if plan is not None:
-        assert_plan_valid(plan, central, model)
+        assert_plan_valid(plan, central)
     return plan
 
 
-def compare(scenario: Scenario, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:
-    """The bid comparison over the scenario's checked solve (solved here unless given)."""
-    return analysis.compare(scenario, progress, result or solve(scenario))
+def compare(problem: Problem, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:
+    """The bid comparison over the problem's checked solve (solved here unless given)."""
+    return analysis.compare(problem, progress, result or solve(problem))
 
 
 @dataclass(frozen=True)
@@ -73,21 +73,21 @@ class SweepRequest:
         return bool(self.budgets or self.tpots or self.ttfts or self.loads or self.prices)
 
 
-def sweeps(scenario: Scenario, request: SweepRequest, result: SolveResult, progress_for: ProgressFor = _no_progress) -> list[Sweep]:
+def sweeps(problem: Problem, request: SweepRequest, result: SolveResult, progress_for: ProgressFor = _no_progress) -> list[Sweep]:
     """The requested sweeps, in a fixed order (budget, TPOT, TTFT, load, prices). Sweeps whose
     swept value cannot change the designs reuse the result's designs."""
     designs = list(result.designs)
     out = []
     if request.budgets:
-        out.append(analysis.budget_sweep(scenario, request.budgets, progress_for("budget sweep"), designs))
+        out.append(analysis.budget_sweep(problem, request.budgets, progress_for("budget sweep"), designs))
     if request.tpots:
-        out.append(analysis.sla_sweep(scenario, "tpot", request.tpots, progress_for("TPOT sweep")))
+        out.append(analysis.sla_sweep(problem, "tpot", request.tpots, progress_for("TPOT sweep")))
     if request.ttfts:
-        out.append(analysis.sla_sweep(scenario, "ttft", request.ttfts, progress_for("TTFT sweep")))
+        out.append(analysis.sla_sweep(problem, "ttft", request.ttfts, progress_for("TTFT sweep")))
     if request.loads:
-        out.append(analysis.load_sweep(scenario, request.loads, progress_for("load sweep"), designs))
+        out.append(analysis.load_sweep(problem, request.loads, progress_for("load sweep"), designs))
     for offer, values in request.prices:
-        out.append(analysis.price_sweep(scenario, offer, values, progress_for(f"price sweep {offer}"), designs))
+        out.append(analysis.price_sweep(problem, offer, values, progress_for(f"price sweep {offer}"), designs))
     return out
 
 
@@ -99,12 +99,12 @@ class Outcome:
 
 
 def run(
-    scenario: Scenario, *, with_compare: bool = False, request: SweepRequest | None = None,
+    problem: Problem, *, with_compare: bool = False, request: SweepRequest | None = None,
     progress_for: ProgressFor = _no_progress,
 ) -> Outcome:
     """Everything `procure solve` reports: the checked solve with its companion, then the bid
     comparison and the sweeps when asked for, all over that one result."""
-    result = solve(scenario)
-    comparison = compare(scenario, progress_for("break-even prices"), result) if with_compare else None
-    found = sweeps(scenario, request, result, progress_for) if request else []
+    result = solve(problem)
+    comparison = compare(problem, progress_for("break-even prices"), result) if with_compare else None
+    found = sweeps(problem, request, result, progress_for) if request else []
     return Outcome(result, comparison, found)

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from optimizer.catalog.efficiency import Speculative, default_engine, load_engines
+from optimizer.catalog.bundle import Catalog
+from optimizer.catalog.efficiency import Speculative
 from optimizer.catalog.records import (
     IntMax1_000_000,
     IntMax1_000_000_000,
@@ -29,8 +30,6 @@ from optimizer.catalog.records import (
     ModelSpec,
     PrecisionName,
     Strict,
-    get_model,
-    load_cards,
     model_path,
     problems_of,
     read_yaml,
@@ -243,12 +242,11 @@ class Scenario(Strict):
         return self
 
 
-def _reference_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
+def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> list[Problem]:
     """Unknown card, engine and vendor ids and unusable catalog prices, read from the raw data so
     they are reported together with the schema's errors."""
     problems: list[Problem] = []
-    engines = load_engines()
-    cards = load_cards()
+    engines, cards = catalog.engines, catalog.cards
     raw_offers = raw.get("offers")
     offers = raw_offers if isinstance(raw_offers, list) else []
 
@@ -306,7 +304,7 @@ def _reference_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
     return problems
 
 
-def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], lines: Lines) -> list[Problem]:
+def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], lines: Lines, catalog: Catalog) -> list[Problem]:
     """Checks that need the model: context length, and search lists the model cannot run."""
     problems: list[Problem] = []
     if scenario.workload.context_tokens > model.max_context:
@@ -327,7 +325,7 @@ def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], l
                 f"use TP degrees such as {ok}", lines.get(("search", "tp")),
             ))
         if not scenario.constraints.tp_across_servers:
-            cards = load_cards()
+            cards = catalog.cards
             largest = max((o.cards_per_server or cards[o.card].cards_per_server for o in scenario.offers if o.card in cards),
                           default=0)
             if largest and min(scenario.search.tp) > largest:
@@ -341,9 +339,9 @@ def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], l
     return problems
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and check a scenario file; every problem found is reported at once (one InputError).
-    A model given as a path is read relative to the scenario file."""
+def load_scenario(path: Path, catalog: Catalog) -> Scenario:
+    """Read and check a scenario file against the catalog; every problem found is reported at once
+    (one InputError). A model given as a path is read relative to the scenario file."""
     where = str(path)
     raw, lines = read_yaml(path)
     if raw is None:
@@ -359,12 +357,12 @@ def load_scenario(path: Path) -> Scenario:
         problems += problems_of(exc, Scenario, lines)
     except RecursionError:
         raise InputError(where, "(file)", "is nested too deeply", "start from a file in scenarios/") from None
-    problems += _reference_problems(raw, lines)
+    problems += _reference_problems(raw, lines, catalog)
     model: ModelSpec | None = None
     ref = raw.get("model")
     if isinstance(ref, str):
         try:
-            model = get_model(ref, where="model", base_dir=path.parent)
+            model = catalog.model(ref, where="model", base_dir=path.parent)
         except InputError as exc:
             if exc.where == "model":  # not found: blame the scenario's key
                 problems.append(Problem("model", f"{ref!r} {exc.problem}", exc.fix, lines.get(("model",))))
@@ -377,7 +375,7 @@ def load_scenario(path: Path) -> Scenario:
             else:
                 raise
     if scenario is not None and model is not None:
-        problems += _model_problems(scenario, model, raw, lines)
+        problems += _model_problems(scenario, model, raw, lines, catalog)
         if scenario.disaggregation and scenario.workload.load.concurrent_users is not None:
             problems.append(Problem(
                 "disaggregation", "a prefill/decode split is sized in requests/s, not concurrent users",
@@ -391,11 +389,6 @@ def load_scenario(path: Path) -> Scenario:
     if file is not None:  # later lookups (solve, sweeps) must find the same file from any directory
         scenario = scenario.model_copy(update={"model": str(file.resolve())})
     return scenario
-
-
-def offer_engine(scenario: Scenario, offer: Offer, card_family: str) -> str:
-    """The engine an offer runs: its own, the scenario's, or the family's mature default."""
-    return offer.engine or scenario.engine or default_engine(card_family)
 
 
 def scenario_json_schema() -> dict[str, object]:

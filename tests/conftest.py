@@ -41,3 +41,19 @@ def procure():
     """`procure(*args, expect=0)` runs the CLI from the repository root and asserts the exit code,
     showing the command's output when it differs."""
     return _run
+
+
+def load(path: Path):  # type: ignore[no-untyped-def]
+    """A scenario file read and checked against the shipped catalog (what the CLI does first)."""
+    from optimizer.catalog.bundle import load_catalog
+    from optimizer.scenario import load_scenario
+
+    return load_scenario(Path(path), load_catalog())
+
+
+def resolved(scenario):  # type: ignore[no-untyped-def]
+    """The scenario resolved against the shipped catalog: the Problem the pipeline takes."""
+    from optimizer.catalog.bundle import load_catalog
+    from optimizer.problem import resolve
+
+    return resolve(scenario, load_catalog())

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import load
 from typer.testing import CliRunner
 
 from optimizer.cli import app
@@ -88,14 +89,13 @@ def test_version():
 
 
 def test_a_model_path_resolves_against_the_scenario_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from optimizer.scenario import load_scenario
-
+    
     (tmp_path / "scn" / "models").mkdir(parents=True)
     shutil.copyfile(REPO / "catalog" / "models" / "llama-3.1-8b.yaml", tmp_path / "scn" / "models" / "mine.yaml")
     text = (REPO / "scenarios" / "r1_chatbot.yaml").read_text(encoding="utf-8").replace("model: deepseek-r1", "model: models/mine.yaml")
     (tmp_path / "scn" / "s.yaml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # not the scenario's folder
-    scenario = load_scenario(Path("scn/s.yaml"))
+    scenario = load(Path("scn/s.yaml"))
     assert Path(scenario.model).is_absolute() and Path(scenario.model).name == "mine.yaml"
 
 

@@ -10,19 +10,22 @@ import dataclasses
 import math
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load, resolved
 
+from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.records import load_cards
 from optimizer.check import offer_price_rmb, verify_plan
 from optimizer.perf import evaluate as perf_mod
 from optimizer.pipeline import solve
 from optimizer.plan.result import Plan, ReplicaGroup, SolveResult
-from optimizer.scenario import Scenario, load_scenario
+from optimizer.scenario import Scenario
+
+CATALOG = load_catalog()
 
 
 @pytest.fixture(scope="module")
 def r1() -> SolveResult:
-    result = solve(load_scenario(REPO_ROOT / "scenarios" / "r1_chatbot.yaml"))
+    result = solve(resolved(load(REPO_ROOT / "scenarios" / "r1_chatbot.yaml")))
     assert result.status == "optimal" and result.plans, result.status
     return result
 
@@ -37,12 +40,12 @@ def _constrained(scenario: Scenario, **update) -> Scenario:  # type: ignore[no-u
 
 
 def _problems(plan: Plan, r1: SolveResult, scenario: Scenario | None = None) -> list[str]:
-    return verify_plan(plan, scenario or r1.scenario, r1.model)
+    return verify_plan(plan, resolved(scenario or r1.scenario))
 
 
 def _repriced(plan: Plan, scenario: Scenario, servers: dict[str, int]) -> Plan:
     """The plan with other server counts and the cost they add up to (so only the rule under test breaks)."""
-    cost = round(sum(offer_price_rmb(scenario, oid) * n for oid, n in servers.items()))
+    cost = round(sum(offer_price_rmb(resolved(scenario), oid) * n for oid, n in servers.items()))
     return dataclasses.replace(plan, servers=servers, cost_rmb=cost, capex_rmb=cost)
 
 
@@ -113,7 +116,7 @@ def test_batch_too_large_for_memory(r1, best):
     p = g.design.perf
     w = r1.scenario.workload
     card = load_cards()[p.card_id]
-    huge = perf_mod.evaluate(
+    huge = perf_mod.evaluate(CATALOG, 
         r1.model, card, p.precision, p.parallelism, 100_000, w.input_tokens, w.output_tokens, r1.scenario.kv_precision
     )
     assert not huge.memory.fits

@@ -8,15 +8,19 @@ import math
 from collections.abc import Callable
 
 import pytest
+from conftest import resolved
 from ortools.sat.python import cp_model
 
 from optimizer import pipeline, units
+from optimizer.catalog.bundle import load_catalog
 from optimizer.check import verify_plan
 from optimizer.perf.evaluate import evaluate_replica
 from optimizer.perf.replica import make_replica
 from optimizer.plan.optimize import status_of
 from optimizer.plan.result import has_plan
 from optimizer.scenario import Scenario
+
+CATALOG = load_catalog()
 
 
 def _llama8b_p90(ttft_ms: float = 5000, tpot_ms: float = 200) -> Scenario:
@@ -38,7 +42,7 @@ def _llama8b_p90(ttft_ms: float = 5000, tpot_ms: float = 200) -> Scenario:
 @pytest.fixture(scope="module")
 def solved():
     scn = _llama8b_p90()
-    return scn, pipeline.solve(scn)  # the pipeline checks every plan; a failing one raises
+    return scn, pipeline.solve(resolved(scn))  # the pipeline checks every plan; a failing one raises
 
 
 def _p90_by_hand(scn: Scenario, result, design) -> tuple[float, float]:
@@ -49,7 +53,7 @@ def _p90_by_hand(scn: Scenario, result, design) -> tuple[float, float]:
     offer = next(o for o in scn.offers if o.id == design.offer_id)
     from optimizer.catalog.records import load_cards
 
-    r = make_replica(result.model, load_cards()[offer.card], p.precision, p.parallelism, scn.kv_precision, cards_per_server=offer.cards_per_server)
+    r = make_replica(CATALOG, result.model, load_cards()[offer.card], p.precision, p.parallelism, scn.kv_precision, cards_per_server=offer.cards_per_server)
     w = scn.workload
     mean = evaluate_replica(r, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
     tail = evaluate_replica(r, p.batch, w.input_tokens_p90, w.output_tokens, context_len=w.context_tokens)
@@ -61,7 +65,7 @@ def test_p90_scenario_solves_and_passes_the_independent_check(solved):
     scn, result = solved
     assert result.plans, result.diagnosis
     for plan in result.plans:
-        assert verify_plan(plan, scn, result.model) == []
+        assert verify_plan(plan, resolved(scn)) == []
     d = result.plans[0].groups[0].design
     ttft_ms, tpot_ms = _p90_by_hand(scn, result, d)
     # The design's p90 TTFT is the hand-derived one (up to the confidence factor, >= 1), and above the mean's.
@@ -84,7 +88,7 @@ def test_checker_catches_a_faked_low_percentile_latency(solved):
     tight = scn.model_copy(update={"sla": scn.sla.model_copy(update={"ttft_ms": tight_ttft})})
     faked = dataclasses.replace(d, ttft_ms=1.0, tpot_ms=1.0)
     groups = tuple(dataclasses.replace(g, design=faked) if g.design is d else g for g in plan.groups)
-    problems = verify_plan(dataclasses.replace(plan, groups=groups), tight, result.model)
+    problems = verify_plan(dataclasses.replace(plan, groups=groups), resolved(tight))
     assert any(d.key in p and "TTFT" in p and "p90" in p for p in problems), problems
 
 
@@ -105,7 +109,7 @@ def test_a_time_out_reports_unknown_and_is_not_diagnosed(monkeypatch):
 
     real = optimize.new_solver
     monkeypatch.setattr(optimize, "new_solver", lambda time_limit_s=0.0: _no_time(real))
-    result = solve.solve(_llama8b_p90())
+    result = solve.solve(resolved(_llama8b_p90()))
     assert result.status == "unknown"
     assert result.plans == () and result.diagnosis is None
 

@@ -8,8 +8,10 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import load, resolved
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
+from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.efficiency import load_efficiency
 from optimizer.catalog.records import get_card, get_model
 from optimizer.check import verify_plan
@@ -21,7 +23,8 @@ from optimizer.plan.designs import served_by
 from optimizer.plan.model import capacity_units, load_demand
 from optimizer.plan.optimize import solve_min_cost
 from optimizer.plan.result import Design
-from optimizer.scenario import load_scenario
+
+CATALOG = load_catalog()
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,7 +39,7 @@ def test_kv_transfer_of_one_prompt(r1_h200):
     family's link efficiency, plus one NIC latency."""
     model, card = r1_h200
     eff = load_efficiency()
-    r = make_replica(model, card, "fp8", Parallelism(tp=8), "bf16")
+    r = make_replica(CATALOG, model, card, "fp8", Parallelism(tp=8), "bf16")
     got = kv_transfer_s(r, 6000)
     expected = 6000 * 70272 / (8 * 50e9 * r.factors.link_efficiency) + eff.defaults.nic_latency_us * 1e-6
     assert got == pytest.approx(expected, rel=1e-12)
@@ -46,7 +49,7 @@ def test_prefill_pool_uses_exactly_the_ttft_budget(r1_h200):
     """rho = 2 s / (o + 2 s) with slack s = B - prefill - transfer, so prefill + rho/(2(1-rho)) o +
     transfer = B (below the utilisation cap); capacity rho / o."""
     model, card = r1_h200
-    perf = evaluate(model, card, "fp8", Parallelism(tp=8), 1, 4000, 500)
+    perf = evaluate(CATALOG, model, card, "fp8", Parallelism(tp=8), 1, 4000, 500)
     budget, transfer = perf.prefill_s + 0.5, 0.01
     pool = prefill_pool(perf, transfer, budget)
     front_end = perf.factors.ttft_overhead_ms / 1e3
@@ -63,7 +66,7 @@ def test_prefill_pool_uses_exactly_the_ttft_budget(r1_h200):
 
 def test_decode_pool_rate(r1_h200):
     model, card = r1_h200
-    perf = evaluate(model, card, "fp8", Parallelism(tp=8), 64, 2000, 500)
+    perf = evaluate(CATALOG, model, card, "fp8", Parallelism(tp=8), 64, 2000, 500)
     pool = decode_pool(perf)
     assert pool.tpot_s == perf.decode.total_s
     assert pool.requests_per_s == pytest.approx(64 / (499 * perf.decode.total_s))
@@ -99,17 +102,17 @@ def test_plan_model_balances_prefill_and_decode_against_brute_force():
 
 
 def test_shipped_pd_scenario_and_the_checker():
-    scn = load_scenario(REPO / "scenarios" / "r1_pd_split.yaml")
-    result = solve(scn)
+    scn = load(REPO / "scenarios" / "r1_pd_split.yaml")
+    result = solve(resolved(scn))
     plan = result.plans[0]
-    assert verify_plan(plan, scn, result.model) == []
+    assert verify_plan(plan, resolved(scn)) == []
     roles = {g.design.role for g in plan.groups}
     assert {"prefill", "decode"} <= roles  # the shipped scenario's optimum splits (a cheaper colocated plan would win)
     # Drop the prefill pool: the checker must see the load uncovered.
     without = dataclasses.replace(plan, groups=tuple(g for g in plan.groups if g.design.role != "prefill"))
-    assert any("serves" in p for p in verify_plan(without, scn, result.model))
+    assert any("serves" in p for p in verify_plan(without, resolved(scn)))
     # Disallow the split: the same plan is refused.
-    refused = verify_plan(plan, scn.model_copy(update={"disaggregation": False}), result.model)
+    refused = verify_plan(plan, resolved(scn.model_copy(update={"disaggregation": False})))
     assert any("disaggregation" in p for p in refused)
 
 

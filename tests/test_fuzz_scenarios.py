@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from conftest import load, resolved
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
 from optimizer.pipeline import solve
-from optimizer.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL_SEARCH = {"tp": [1, 2, 4, 8], "pp": [1], "batches": [16, 64], "ranked_plans": 2}
@@ -102,8 +102,8 @@ def mutated_scenarios(draw: st.DrawFn) -> tuple[str, str]:
 def outcome(path: Path) -> str:
     """'plan', 'diagnosis' or 'error' (bad input); anything else raises."""
     try:
-        scenario = load_scenario(path)
-        result = solve(scenario)
+        scenario = load(path)
+        result = solve(resolved(scenario))
     except InputError as exc:
         assert str(exc) and exc.where, exc
         return "error"

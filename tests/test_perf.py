@@ -8,12 +8,15 @@ import pytest
 
 from optimizer import units
 from optimizer.arch import count_params, kv_bytes_per_token
+from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.records import load_cards, load_models
 from optimizer.errors import InvalidParallelism, UnsupportedPrecision
 from optimizer.perf import memory as perf
 from optimizer.perf.evaluate import evaluate, evaluate_max_batch
 from optimizer.perf.replica import Parallelism
 from optimizer.perf.step import distinct_experts
+
+CATALOG = load_catalog()
 
 MODELS = load_models()
 CARDS = load_cards()
@@ -53,7 +56,7 @@ def test_llama_70b_kv_cache_at_8k_context():
     """GQA: 2 (K,V) x 80 layers x 8 KV heads x 128 head_dim x 2 B = 327,680 B/token;
     x 8,192 tokens (4,096 in + 4,096 out) x batch 1 = 2,684,354,560 B = 2.684 GB (seed 004: 2.68 GB)."""
     assert kv_bytes_per_token(L70, 2.0) == 327_680
-    r = evaluate(L70, CARDS["h100-sxm"], "bf16", Parallelism(tp=1), 1, 4096, 4096)
+    r = evaluate(CATALOG, L70, CARDS["h100-sxm"], "bf16", Parallelism(tp=1), 1, 4096, 4096)
     assert r.memory.kv_cache_gb == pytest.approx(2.68435456, rel=1e-9)
     assert r.memory.kv_cache_gb == pytest.approx(2.68, abs=0.005)
 
@@ -62,7 +65,7 @@ def test_deepseek_r1_kv_at_batch_32_is_25x_below_seed_000():
     """Seed 000 treats R1 as MHA over hidden_size: 61 x 32 x 4096 x 2 x 7168 x 2 B
     = 229,243,879,424 B ~ 229 GB. With MLA: 32 x 4,096 x 70,272 = 9,210,691,584 B ~ 9.21 GB,
     24.9x less. Checked on one card (tp 1) so the whole latent is on it."""
-    r = evaluate(R1, CARDS["h200"], "fp8", Parallelism(tp=1), 32, 3584, 512)  # context 4,096
+    r = evaluate(CATALOG, R1, CARDS["h200"], "fp8", Parallelism(tp=1), 32, 3584, 512)  # context 4,096
     seed_000_gb = 61 * 32 * 4096 * 2 * 7168 * 2 / 1e9
     assert seed_000_gb == pytest.approx(229.24, abs=0.01)
     assert r.memory.kv_cache_gb == pytest.approx(9.2, rel=0.01)
@@ -90,11 +93,11 @@ def test_deepseek_r1_bf16_does_not_fit_16_ascend_910b2():
     SGLang-Ascend, 64 GB less its 10.74 GB reservation = 53.26 GB for weights and KV: it fits neither."""
     total_gb = count_params(R1).total * 2 / 1e9
     assert total_gb == pytest.approx(1342, rel=0.001)
-    r = evaluate(R1, CARDS["ascend-910b2"], "bf16", Parallelism(tp=8, pp=2), 1, 2048, 512, engine="vllm-ascend")
+    r = evaluate(CATALOG, R1, CARDS["ascend-910b2"], "bf16", Parallelism(tp=8, pp=2), 1, 2048, 512, engine="vllm-ascend")
     assert r.cards == 16
     assert r.memory.weights_gb == pytest.approx(1342 / 16, rel=0.02)
     assert r.memory.capacity_gb == pytest.approx(57.6)
-    default = evaluate(R1, CARDS["ascend-910b2"], "bf16", Parallelism(tp=8, pp=2), 1, 2048, 512)
+    default = evaluate(CATALOG, R1, CARDS["ascend-910b2"], "bf16", Parallelism(tp=8, pp=2), 1, 2048, 512)
     assert default.memory.capacity_gb - default.memory.overhead_gb == pytest.approx(64 - 10.74)
     assert default.fits is False
     assert r.memory.fits is False
@@ -103,7 +106,7 @@ def test_deepseek_r1_bf16_does_not_fit_16_ascend_910b2():
 
 def test_deepseek_r1_fp8_fits_8_h200():
     """671.03 GB of FP8 weights / 8 = 83.88 GB per card, under 141 x 0.9 = 126.9 GB usable."""
-    r = evaluate(R1, CARDS["h200"], "fp8", Parallelism(tp=8), 1, 2048, 2048)
+    r = evaluate(CATALOG, R1, CARDS["h200"], "fp8", Parallelism(tp=8), 1, 2048, 2048)
     assert r.memory.weights_gb == pytest.approx(671.026404352 / 8, rel=1e-6)
     assert r.memory.fits is True
 
@@ -111,14 +114,14 @@ def test_deepseek_r1_fp8_fits_8_h200():
 @pytest.mark.parametrize("card_id", ["a100-80g-sxm", "ascend-910b2"])
 def test_fp8_on_card_without_fp8_units_is_unsupported(card_id: str):
     with pytest.raises(UnsupportedPrecision):
-        evaluate(L70, CARDS[card_id], "fp8", Parallelism(tp=8), 1, 1024, 256)
+        evaluate(CATALOG, L70, CARDS[card_id], "fp8", Parallelism(tp=8), 1, 1024, 256)
 
 
 @pytest.mark.parametrize("card_id", ["a100-80g-sxm", "ascend-910b2"])
 def test_bf16_on_card_without_fp8_costs_twice_the_fp8_weights(card_id: str):
     """Seed 003's rule: an FP8 model on a card without FP8 units runs as BF16, 2 B vs 1 B per param."""
-    bf16 = evaluate(L70, CARDS[card_id], "bf16", Parallelism(tp=8), 1, 1024, 256)
-    fp8 = evaluate(L70, CARDS["h100-sxm"], "fp8", Parallelism(tp=8), 1, 1024, 256)
+    bf16 = evaluate(CATALOG, L70, CARDS[card_id], "bf16", Parallelism(tp=8), 1, 1024, 256)
+    fp8 = evaluate(CATALOG, L70, CARDS["h100-sxm"], "fp8", Parallelism(tp=8), 1, 1024, 256)
     assert bf16.compute_precision == "bf16"
     assert bf16.memory.weights_gb == pytest.approx(2 * fp8.memory.weights_gb, rel=1e-12)
 
@@ -151,8 +154,8 @@ def test_dense_70b_decode_memory_bound_at_batch_1_compute_bound_at_512():
     1 the step reads all weights for 2 x 70.6 GFLOP of work, so memory dominates; at batch 512 the
     FLOPs grow 512x while weight traffic does not, so compute dominates."""
     card = CARDS["h100-sxm"]
-    small = evaluate(L70, card, "bf16", Parallelism(tp=8), 1, 128, 128)
-    large = evaluate(L70, card, "bf16", Parallelism(tp=8), 512, 128, 128)
+    small = evaluate(CATALOG, L70, card, "bf16", Parallelism(tp=8), 1, 128, 128)
+    large = evaluate(CATALOG, L70, card, "bf16", Parallelism(tp=8), 512, 128, 128)
     assert small.fits and large.fits
     assert small.bottleneck == "memory"
     assert large.bottleneck == "compute"
@@ -162,7 +165,7 @@ def test_tpot_falls_with_tp_on_nvlink():
     """On an NVLink switch the weight read splits over TP while each all-reduce stays cheap."""
     tpots = []
     for tp in (1, 2, 4, 8):
-        r = evaluate(L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=tp), 1, 1024, 256)
+        r = evaluate(CATALOG, L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=tp), 1, 1024, 256)
         assert r.fits, tp
         tpots.append(r.tpot_s)
     assert tpots == sorted(tpots, reverse=True)
@@ -174,7 +177,7 @@ def test_tp8_is_not_the_fastest_over_pcie():
     the communication outgrows the saved weight read, so TP 8 is slower than the best TP."""
     tpots = {}
     for tp in (1, 2, 4, 8):
-        r = evaluate(L8, CARDS["rtx-4090"], "bf16", Parallelism(tp=tp), 1, 1024, 256)
+        r = evaluate(CATALOG, L8, CARDS["rtx-4090"], "bf16", Parallelism(tp=tp), 1, 1024, 256)
         assert r.fits, tp
         tpots[tp] = r.tpot_s
     assert tpots[8] > min(tpots.values())
@@ -187,13 +190,13 @@ def test_tp8_is_not_the_fastest_over_pcie():
 
 def test_tp_not_dividing_heads_is_invalid():
     with pytest.raises(InvalidParallelism) as exc:
-        evaluate(L70, CARDS["h100-sxm"], "bf16", Parallelism(tp=3), 1, 1024, 256)
+        evaluate(CATALOG, L70, CARDS["h100-sxm"], "bf16", Parallelism(tp=3), 1, 1024, 256)
     assert exc.value.where == "--tp"
 
 
 def test_ep_on_dense_model_is_invalid():
     with pytest.raises(InvalidParallelism) as exc:
-        evaluate(L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=1, ep=2), 1, 1024, 256)
+        evaluate(CATALOG, L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=1, ep=2), 1, 1024, 256)
     assert exc.value.where == "--ep"
 
 
@@ -204,7 +207,7 @@ def test_ep_on_dense_model_is_invalid():
 def test_batch_1_ttft_is_prefill_and_tpot_is_decode_step():
     """With one request there is no queue: TTFT = prefill alone + the engine's front end (HTTP,
     tokenizer, admission), TPOT = one decode step."""
-    r = evaluate(L70, CARDS["h100-sxm"], "fp8", Parallelism(tp=4), 1, 2048, 256)
+    r = evaluate(CATALOG, L70, CARDS["h100-sxm"], "fp8", Parallelism(tp=4), 1, 2048, 256)
     assert r.factors is not None
     assert r.ttft_s == pytest.approx(r.prefill.total_s + r.factors.ttft_overhead_ms / 1e3, rel=1e-12)
     assert r.tpot_s == pytest.approx(r.decode.total_s, rel=1e-12)
@@ -213,7 +216,7 @@ def test_batch_1_ttft_is_prefill_and_tpot_is_decode_step():
 def test_throughput_rises_with_batch():
     values = []
     for batch in (1, 2, 4, 8, 16, 32, 64):
-        r = evaluate(L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=1), batch, 1024, 256)
+        r = evaluate(CATALOG, L8, CARDS["h100-sxm"], "bf16", Parallelism(tp=1), batch, 1024, 256)
         assert r.fits, batch
         values.append(r.output_tokens_per_s)
     assert all(b > a for a, b in itertools.pairwise(values)), values
@@ -225,17 +228,17 @@ def test_max_batch_fits_and_one_more_does_not():
     from optimizer.perf.replica import make_replica
 
     card, par = CARDS["h100-sxm"], Parallelism(tp=2)
-    best = evaluate_max_batch(L70, card, "fp8", par, 4096, 4096)
-    cap = make_replica(L70, card, "fp8", par).engine.max_running_seqs
+    best = evaluate_max_batch(CATALOG, L70, card, "fp8", par, 4096, 4096)
+    cap = make_replica(CATALOG, L70, card, "fp8", par).engine.max_running_seqs
     assert cap > best.batch > 1  # KV-limited: more than one sequence, fewer than the cap
     assert best.fits
-    assert not evaluate(L70, card, "fp8", par, best.batch + 1, 4096, 4096).fits
+    assert not evaluate(CATALOG, L70, card, "fp8", par, best.batch + 1, 4096, 4096).fits
 
 
 def test_max_batch_respects_engine_cap():
     card, par = CARDS["h100-sxm"], Parallelism(tp=4)
-    uncapped = evaluate_max_batch(L70, card, "fp8", par, 4096, 4096)
-    capped = evaluate_max_batch(L70, card, "fp8", par, 4096, 4096, max_running_seqs=8)
+    uncapped = evaluate_max_batch(CATALOG, L70, card, "fp8", par, 4096, 4096)
+    capped = evaluate_max_batch(CATALOG, L70, card, "fp8", par, 4096, 4096, max_running_seqs=8)
     assert uncapped.batch > 8
     assert capped.batch == 8
     assert capped.fits
@@ -252,12 +255,12 @@ def test_prefill_occupancy_spreads_over_all_cards_but_never_exceeds_one_prompt()
     from optimizer.perf.step import prefill_step
 
     l8, h100 = get_model("llama-3.1-8b"), get_card("h100-sxm")
-    r = make_replica(l8, h100, "bf16", Parallelism())
+    r = make_replica(CATALOG, l8, h100, "bf16", Parallelism())
     single = prefill_step(r, 2000)
     assert prefill_occupancy(r, 2000, single) == pytest.approx(single.total_s)
 
     r1, h200 = get_model("deepseek-r1"), get_card("h200")
-    r = make_replica(r1, h200, "fp8", Parallelism(tp=1, ep=8))
+    r = make_replica(CATALOG, r1, h200, "fp8", Parallelism(tp=1, ep=8))
     single = prefill_step(r, 3200)
     occ = prefill_occupancy(r, 3200, single)
     floor = 2 * (37.55e9 - 2 * 0.927e9) * 3200 / (8 * 1979e12 * r.factors.mfu_prefill)

@@ -6,12 +6,15 @@ import pytest
 
 from optimizer.calibration import fit
 from optimizer.calibration.rows import load_rows, predict_row, source_key
+from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.efficiency import Speculative, engine_for_framework, load_efficiency
 from optimizer.catalog.records import load_cards, load_models
-from optimizer.perf import bands
+from optimizer.calibration import bands
 from optimizer.perf.disagg import decode_pool
 from optimizer.perf.evaluate import evaluate
 from optimizer.perf.replica import Parallelism
+
+CATALOG = load_catalog()
 
 CARDS, MODELS = load_cards(), load_models()
 
@@ -19,8 +22,8 @@ CARDS, MODELS = load_cards(), load_models()
 def test_accept_len_1_is_no_speculation():
     """A draft that is never accepted emits one token per step: the same replica as no speculation."""
     args = (MODELS["llama-3.1-8b"], CARDS["h100-sxm"], "bf16", Parallelism(), 16, 1024, 256)
-    plain = evaluate(*args)
-    spec1 = evaluate(*args, spec=Speculative(method="mtp", accept_len=1.0))
+    plain = evaluate(CATALOG, *args)
+    spec1 = evaluate(CATALOG, *args, spec=Speculative(method="mtp", accept_len=1.0))
     assert spec1.tpot_s == plain.tpot_s and spec1.output_tokens_per_s == plain.output_tokens_per_s
 
 
@@ -29,8 +32,8 @@ def test_tpot_at_accept_len_2_is_the_verify_step_over_two_tokens():
     pass and emits 2 on average, so the decode-only TPOT is step / 2; at batch 1 on one H100 the
     8B model is bandwidth-bound, so the verify step costs far less than two plain steps."""
     args = (MODELS["llama-3.1-8b"], CARDS["h100-sxm"], "bf16", Parallelism(), 1, 1024, 256)
-    plain = evaluate(*args)
-    spec = evaluate(*args, spec=Speculative(method="eagle3", accept_len=2.0, draft_tokens=2))
+    plain = evaluate(CATALOG, *args)
+    spec = evaluate(CATALOG, *args, spec=Speculative(method="eagle3", accept_len=2.0, draft_tokens=2))
     assert decode_pool(spec).tpot_s == pytest.approx(spec.decode.total_s / 2)
     assert plain.decode.total_s < spec.decode.total_s < 2 * plain.decode.total_s
     assert spec.tpot_s < plain.tpot_s
@@ -72,23 +75,19 @@ def test_cross_validation_never_fits_on_the_rows_it_predicts():
     assert [(p.row.dataset, p.row.index) for p in preds] == [(r.dataset, r.index) for r in rows]
 
 
-def test_band_of_a_thin_cell_is_wider_than_of_a_rich_one(monkeypatch):
+def test_band_of_a_thin_cell_is_wider_than_of_a_rich_one():
     """Same spread of errors in both cells, 40 rows against 2: the thin cell leans on the pooled
     errors (wider here) and keeps more of the pooled width."""
     rich = [bands.Residual("fam-a", "eng", "dense", "tpot_ms", e) for e in [-0.1, 0.1] * 20]
     thin = [bands.Residual("fam-b", "eng", "dense", "tpot_ms", e) for e in (-0.1, 0.1)]
     wide = [bands.Residual("fam-c", "eng", "dense", "tpot_ms", e) for e in [-0.8, 0.8] * 20]
-    monkeypatch.setattr(bands, "load_residuals", lambda: (*rich, *thin, *wide))
-    bands._band.cache_clear()
-    try:
-        a = bands.band("fam-a", "eng", "dense", "tpot_ms")
-        b = bands.band("fam-b", "eng", "dense", "tpot_ms")
-        unseen = bands.band("fam-b", "other", "dense", "tpot_ms")
-        assert b.high_factor / b.low_factor > a.high_factor / a.low_factor
-        assert unseen.high_factor / unseen.low_factor > b.high_factor / b.low_factor
-        assert "never measured" in unseen.widened
-    finally:
-        bands._band.cache_clear()
+    cells = bands.Bands((*rich, *thin, *wide))
+    a = cells.band("fam-a", "eng", "dense", "tpot_ms")
+    b = cells.band("fam-b", "eng", "dense", "tpot_ms")
+    unseen = cells.band("fam-b", "other", "dense", "tpot_ms")
+    assert b.high_factor / b.low_factor > a.high_factor / a.low_factor
+    assert unseen.high_factor / unseen.low_factor > b.high_factor / b.low_factor
+    assert "never measured" in unseen.widened
 
 
 def _stated_factors():
@@ -120,7 +119,7 @@ def test_moe_decode_step_on_h200_by_hand(batch, expected_ms):
     b = 64: 0.5271 + 36.99 + 1.757 + 122 x 12.46 us (1.520) + 4.9 = 45.70 ms."""
     r1, h200 = MODELS["deepseek-r1"], CARDS["h200"]
     assert (h200.mem_bw_gbs, h200.dense_tflops["fp8"], h200.scaleup.bidir_gbs_per_card) == (4800, 1979, 900)
-    perf = evaluate(r1, h200, "fp8", Parallelism(tp=8), batch, 1000, 1000, efficiency=_stated_factors(), engine="sglang")
+    perf = evaluate(CATALOG, r1, h200, "fp8", Parallelism(tp=8), batch, 1000, 1000, efficiency=_stated_factors(), engine="sglang")
     touched = 256 * (1 - (1 - 8 / 256) ** batch)
     by_hand = (
         16_190_954_496 / 8 / (4.8e12 * 0.8)
@@ -147,7 +146,7 @@ def test_speculative_tpot_at_accept_len_2_by_hand():
     l8, h100 = MODELS["llama-3.1-8b"], CARDS["h100-sxm"]
     p = count_params(l8)
     assert (p.embedding, p.lm_head) == (525_336_576, 525_336_576)
-    perf = evaluate(l8, h100, "bf16", Parallelism(), 1, 1024, 256, efficiency=_stated_factors(), engine="vllm",
+    perf = evaluate(CATALOG, l8, h100, "bf16", Parallelism(), 1, 1024, 256, efficiency=_stated_factors(), engine="vllm",
                     spec=Speculative(method="eagle3", accept_len=2.0, draft_tokens=2))
     bw = 3.35e12 * 0.8
     weights = (p.total - p.embedding) * 2 / bw
@@ -193,12 +192,12 @@ def test_pp_over_one_card_servers_hands_off_over_the_nic():
 
     q7, rtx = MODELS["qwen2.5-7b"], CARDS["rtx-4090"]
     assert (q7.hidden_size, rtx.nic_gbps_per_card, rtx.cards_per_server) == (3584, 100, 8)
-    one_card = make_replica(q7, rtx, "int4", Parallelism(pp=4), cards_per_server=1)
-    eight_card = make_replica(q7, rtx, "int4", Parallelism(pp=4))
+    one_card = make_replica(CATALOG, q7, rtx, "int4", Parallelism(pp=4), cards_per_server=1)
+    eight_card = make_replica(CATALOG, q7, rtx, "int4", Parallelism(pp=4))
     assert one_card.factors.link_efficiency == 0.7 and one_card.factors.collective_latency_us == 20
     assert _pp_handoff_s(one_card, 1.0) == pytest.approx(3 * (7168 / (12.5e9 * 0.7) + 10e-6), rel=1e-9)
     assert _pp_handoff_s(eight_card, 1.0) == pytest.approx(3 * (7168 / (32e9 * 0.7) + 20e-6), rel=1e-9)
-    assert evaluate(q7, rtx, "int4", Parallelism(pp=4), 4, 1000, 200, cards_per_server=1).servers_spanned == 4
+    assert evaluate(CATALOG, q7, rtx, "int4", Parallelism(pp=4), 4, 1000, 200, cards_per_server=1).servers_spanned == 4
 
 
 def test_closed_loop_at_batch_8_by_hand():
@@ -225,8 +224,8 @@ def test_gb200_tensor_parallel_stays_on_nvlink_across_compute_trays():
 
     gb200, r1 = CARDS["gb200"], MODELS["deepseek-r1"]
     assert (gb200.cards_per_server, gb200.scaleup.domain_cards) == (4, 72)
-    rack = make_replica(r1, gb200, "fp8", Parallelism(tp=8))
-    trays = make_replica(r1, gb200, "fp8", Parallelism(tp=8), cards_per_server=2)
+    rack = make_replica(CATALOG, r1, gb200, "fp8", Parallelism(tp=8))
+    trays = make_replica(CATALOG, r1, gb200, "fp8", Parallelism(tp=8), cards_per_server=2)
     bw, _ = link(rack, 8, collective="allreduce")
     assert bw == pytest.approx(900e9 * rack.factors.link_efficiency)
     nic_bw, _ = link(trays, 8, collective="allreduce")

@@ -9,7 +9,7 @@ import math
 import random
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load, resolved
 from ortools.sat.python import cp_model
 from plan_factories import RMB_100K, best_units_by_servers, plan_scenario, stand_in_design, terms_of
 
@@ -19,7 +19,7 @@ from optimizer.plan.model import LOAD_SCALE, capacity_units, load_demand
 from optimizer.plan.optimize import solve_designs
 from optimizer.plan.result import Design
 from optimizer.plan.terms import OfferTerms
-from optimizer.scenario import Scenario, load_scenario
+from optimizer.scenario import Scenario
 
 
 def _instance(seed: int) -> tuple[Scenario, list[Design], dict[str, OfferTerms]]:
@@ -115,26 +115,26 @@ CHATBOT = REPO_ROOT / "scenarios" / "r1_chatbot.yaml"
 
 @pytest.fixture(scope="module")
 def chatbot() -> Scenario:
-    return load_scenario(CHATBOT)
+    return load(CHATBOT)
 
 
 def test_headroom_plan_is_checked_and_a_plain_plan_fails_it(chatbot):
-    plain = pipeline.solve(chatbot)
+    plain = pipeline.solve(resolved(chatbot))
     served = plain.plans[0].served
     pct = 100 * (served / chatbot.workload.load.amount - 1) + 20  # more than the plain plan's spare capacity
     roomy = _with(chatbot, headroom=pct)
-    result = pipeline.solve(roomy)  # the pipeline runs the checker on every plan
+    result = pipeline.solve(resolved(roomy))  # the pipeline runs the checker on every plan
     assert result.plans[0].served >= chatbot.workload.load.amount * (1 + pct / 100) - 1e-6
-    problems = verify_plan(plain.plans[0], roomy, plain.model)
+    problems = verify_plan(plain.plans[0], resolved(roomy))
     assert any("headroom" in p for p in problems), problems
 
 
 def test_n_plus_one_plan_is_checked_and_a_plain_plan_fails_it(chatbot):
-    plain = pipeline.solve(chatbot)
+    plain = pipeline.solve(resolved(chatbot))
     spare = _with(chatbot, n_plus_one=True)
-    result = pipeline.solve(spare)
+    result = pipeline.solve(resolved(spare))
     assert result.plans and result.plans[0].cost_rmb > plain.plans[0].cost_rmb
-    problems = verify_plan(plain.plans[0], spare, plain.model)
+    problems = verify_plan(plain.plans[0], resolved(spare))
     assert any("N+1" in p for p in problems), problems
 
 
@@ -144,18 +144,18 @@ def test_mix_needs_to_save_more_than_the_threshold():
     from optimizer.plan.solve import solve
     from optimizer.report.render import render, to_json
 
-    raw = load_scenario(CHATBOT).model_dump()
+    raw = load(CHATBOT).model_dump()
     # H200 servers: few available, so the rest of the load needs another vendor
     raw["offers"][0]["available_servers"] = 2
     raw["workload"]["load"]["concurrent_users"] = 400
     mixed = Scenario.model_validate(raw)
-    result = solve(mixed.model_copy(update={"constraints": mixed.constraints.model_copy(update={"mix_min_saving_pct": 0})}))
+    result = solve(resolved(mixed.model_copy(update={"constraints": mixed.constraints.model_copy(update={"mix_min_saving_pct": 0})})))
     assert result.mix_plan is not None and result.single_vendor_plan is not None
     saving = 100 * (result.single_vendor_plan.cost_rmb - result.mix_plan.cost_rmb) / result.single_vendor_plan.cost_rmb
     assert saving > 0 and result.plans[0].servers == result.mix_plan.servers
     assert "best single-vendor plan" in render(result)
     strict = mixed.model_copy(update={"constraints": mixed.constraints.model_copy(update={"mix_min_saving_pct": saving + 1})})
-    declined = solve(strict)
+    declined = solve(resolved(strict))
     assert declined.plans[0].servers == declined.single_vendor_plan.servers  # type: ignore[union-attr]
     assert len({declined.terms[o].vendor for o in declined.plans[0].servers}) == 1
     assert "single-vendor plan is recommended" in render(declined)

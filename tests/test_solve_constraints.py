@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import resolved
 from ortools.sat.python import cp_model
 from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
 
 from optimizer import pipeline
-from optimizer.catalog.records import get_model
 from optimizer.plan import designs as designs_mod
 from optimizer.plan import optimize
 from optimizer.plan.result import Diagnosis
@@ -150,13 +150,13 @@ def _llama8b(users: int = 20, **constraints) -> Scenario:  # type: ignore[no-unt
 
 
 def test_llama8b_pair_buys_the_cheaper_l40s_server():
-    result = pipeline.solve(_llama8b())
+    result = pipeline.solve(resolved(_llama8b()))
     assert result.status == "optimal"
     assert result.plans[0].servers == {"l40s-8x": 1}
 
 
 def test_vendor_excluded_removes_its_offer_but_the_other_still_serves():
-    result = pipeline.solve(_llama8b(vendors_excluded=["vendor-l"]))
+    result = pipeline.solve(resolved(_llama8b(vendors_excluded=["vendor-l"])))
     assert result.status == "optimal"
     assert {d.offer_id for d in result.designs} == {"h200-8x"}
     assert result.plans[0].servers == {"h200-8x": 1}
@@ -164,14 +164,14 @@ def test_vendor_excluded_removes_its_offer_but_the_other_still_serves():
 
 
 def test_vendors_allowed_keeps_only_the_named_vendor():
-    result = pipeline.solve(_llama8b(vendors_allowed=["vendor-h"]))
+    result = pipeline.solve(resolved(_llama8b(vendors_allowed=["vendor-h"])))
     assert {d.offer_id for d in result.designs} == {"h200-8x"}
     assert result.plans[0].servers == {"h200-8x": 1}
 
 
 def test_every_vendor_excluded_is_infeasible_and_the_diagnosis_says_why():
     """The model fits both cards easily: the diagnosis must blame the vendor rules, not memory."""
-    result = pipeline.solve(_llama8b(vendors_excluded=["vendor-h", "vendor-l"]))
+    result = pipeline.solve(resolved(_llama8b(vendors_excluded=["vendor-h", "vendor-l"])))
     assert result.status == "infeasible"
     assert result.plans == ()
     d = result.diagnosis
@@ -183,14 +183,13 @@ def test_every_vendor_excluded_is_infeasible_and_the_diagnosis_says_why():
 
 
 def test_tp16_needs_tp_across_servers_on_8_card_servers():
-    model = get_model("llama-3.1-8b")
     base = _llama8b()
     tp16 = base.model_copy(update={"search": base.search.model_copy(update={"tp": [16], "pp": [1]})})
-    inside, summaries = designs_mod.enumerate_designs(tp16, model)
+    inside, summaries = designs_mod.enumerate_designs(resolved(tp16))
     assert inside == []
     assert all(s.reasons for s in summaries.values()), summaries
     across = tp16.model_copy(update={"constraints": tp16.constraints.model_copy(update={"tp_across_servers": True})})
-    found, _ = designs_mod.enumerate_designs(across, model)
+    found, _ = designs_mod.enumerate_designs(resolved(across))
     assert {d.offer_id for d in found} == {"h200-8x", "l40s-8x"}
     assert all(d.perf.parallelism.tp == 16 and d.cards == 16 for d in found)
 
@@ -202,13 +201,13 @@ def test_tp16_needs_tp_across_servers_on_8_card_servers():
 def _most_users(**constraints) -> int:  # type: ignore[no-untyped-def]
     """The most concurrent users the pair's offers serve under `constraints` (max-load solve)."""
     scn = _llama8b(1, **constraints).model_copy(update={"objective": Objective(kind="max_load")})
-    result = pipeline.solve(scn)
+    result = pipeline.solve(resolved(scn))
     assert result.plans, result.status
     return int(result.plans[0].served)
 
 
 def _diagnosed(scenario: Scenario) -> Diagnosis:
-    result = pipeline.solve(scenario)
+    result = pipeline.solve(resolved(scenario))
     assert result.status == "infeasible", result.status
     assert result.diagnosis is not None
     return result.diagnosis

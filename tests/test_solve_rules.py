@@ -7,13 +7,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from conftest import load, resolved
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
 from optimizer.pipeline import solve
 from optimizer.plan.model import build_plan_model
 from optimizer.plan.optimize import solve_designs
-from optimizer.plan.terms import offer_terms
-from optimizer.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,7 +33,7 @@ def test_owned_servers_never_grow_when_availability_is_relaxed():
 
 
 def test_ranked_alternatives_are_not_the_best_plan_plus_servers():
-    result = solve(load_scenario(REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"))
+    result = solve(resolved(load(REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml")))
     best = result.plans[0].servers
     assert len(result.plans) >= 2
     for plan in result.plans[1:]:
@@ -46,22 +45,22 @@ def test_ranked_alternatives_are_not_the_best_plan_plus_servers():
 def test_budget_caps_purchase_price_not_energy():
     """Under a TCO objective the budget is capex: a plan whose purchase fits the budget but whose
     purchase + energy does not is still allowed."""
-    scn = load_scenario(REPO / "scenarios" / "llama3_70b_single_user.yaml")
+    scn = load(REPO / "scenarios" / "llama3_70b_single_user.yaml")
     tco = scn.model_copy(update={"objective": scn.objective.model_copy(update={"kind": "tco", "years": 3, "rmb_per_kwh": 1.0})})
-    free = solve(tco)
+    free = solve(resolved(tco))
     plan = free.plans[0]
     assert plan.cost_rmb > plan.capex_rmb  # energy is counted in the objective
     capped = tco.model_copy(update={"constraints": tco.constraints.model_copy(update={"budget_rmb": plan.capex_rmb})})
-    again = solve(capped)
+    again = solve(resolved(capped))
     assert again.plans and again.plans[0].cost_rmb == plan.cost_rmb
     too_low = tco.model_copy(update={"constraints": tco.constraints.model_copy(update={"budget_rmb": plan.capex_rmb - 1})})
-    assert solve(too_low).objective_rmb != plan.cost_rmb
+    assert solve(resolved(too_low)).objective_rmb != plan.cost_rmb
 
 
 def test_memory_of_every_design_is_sized_at_the_longest_context():
-    scn = load_scenario(REPO / "scenarios" / "r1_chatbot.yaml")
+    scn = load(REPO / "scenarios" / "r1_chatbot.yaml")
     assert scn.workload.context_tokens > scn.workload.input_tokens + scn.workload.output_tokens
-    result = solve(scn)
+    result = solve(resolved(scn))
     for g in result.plans[0].groups:
         p = g.design.perf
         per_card_kv = p.memory.kv_cache_gb * 1e9
@@ -75,11 +74,11 @@ def test_memory_of_every_design_is_sized_at_the_longest_context():
 def test_central_estimate_never_costs_more_than_the_confident_plan():
     """Designs at confidence 0.5 meet the SLAs with the central prediction; at 0.8 with the upper
     quantile of their band (>= the central one), so the confident plan can only cost more."""
-    scn = load_scenario(REPO / "scenarios" / "r1_chatbot.yaml")
+    scn = load(REPO / "scenarios" / "r1_chatbot.yaml")
     assert scn.sla.confidence == 0.8
-    fitted = solve(scn)
-    central = solve(scn.model_copy(update={"sla": scn.sla.model_copy(update={"confidence": 0.5})}))
+    fitted = solve(resolved(scn))
+    central = solve(resolved(scn.model_copy(update={"sla": scn.sla.model_copy(update={"confidence": 0.5})})))
     assert central.plans[0].cost_rmb <= fitted.plans[0].cost_rmb
     assert fitted.central_plan is not None and fitted.central_plan.cost_rmb == central.plans[0].cost_rmb
     assert central.central_plan is None
-    assert offer_terms(scn) == fitted.terms
+    assert resolved(scn).terms == fitted.terms

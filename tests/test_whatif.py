@@ -9,13 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import load, resolved
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
 from optimizer import analysis as whatif
 from optimizer.pipeline import solve
 from optimizer.plan.model import capacity_units
 from optimizer.plan.optimize import solve_max_load
-from optimizer.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
@@ -23,12 +23,12 @@ BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
 
 @pytest.fixture(scope="module")
 def bids():
-    return load_scenario(BIDS)
+    return load(BIDS)
 
 
 @pytest.fixture(scope="module")
 def comparison(bids):
-    return whatif.compare(bids)
+    return whatif.compare(resolved(bids))
 
 
 def test_every_bid_has_a_row_and_the_winner_is_the_cheapest(comparison, bids):
@@ -49,7 +49,7 @@ def test_break_even_price_flips_the_winner(comparison, bids, offset, wins):
     assert losers, "expected at least one losing bid with a break-even price"
     for row in losers:
         price = row.break_even_rmb_per_server + offset
-        again = whatif.compare(whatif.with_server_price(bids, row.offer_id, price))
+        again = whatif.compare(resolved(whatif.with_server_price(bids, row.offer_id, price)))
         assert (again.winner == row.offer_id) is wins, (row.offer_id, price, again.winner)
 
 
@@ -61,7 +61,7 @@ def test_break_even_is_below_the_bid_price_for_a_loser(comparison):
 
 @pytest.fixture(scope="module")
 def budget_sweep(bids):
-    return whatif.budget_sweep(bids, [0.5e6 * i for i in range(1, 25)])
+    return whatif.budget_sweep(resolved(bids), [0.5e6 * i for i in range(1, 25)])
 
 
 def test_budget_sweep_is_monotone(budget_sweep):
@@ -90,14 +90,14 @@ def test_pareto_front_is_not_dominated(budget_sweep):
 
 
 def test_tpot_sweep_cost_never_rises_when_relaxed(bids):
-    sweep = whatif.sla_sweep(bids, "tpot", [30, 40, 50, 60, 80, 120])
+    sweep = whatif.sla_sweep(resolved(bids), "tpot", [30, 40, 50, 60, 80, 120])
     costs = [p.cost_rmb if p.cost_rmb is not None else float("inf") for p in sweep.points]
     assert all(b <= a for a, b in itertools.pairwise(costs)), costs
     assert costs[-1] < float("inf")
 
 
 def test_load_sweep_cost_never_falls_as_demand_grows(bids):
-    sweep = whatif.load_sweep(bids, [50, 200, 800, 2000])
+    sweep = whatif.load_sweep(resolved(bids), [50, 200, 800, 2000])
     costs = [p.cost_rmb if p.cost_rmb is not None else float("inf") for p in sweep.points]
     assert all(b >= a for a, b in itertools.pairwise(costs)), costs
 
@@ -105,7 +105,7 @@ def test_load_sweep_cost_never_falls_as_demand_grows(bids):
 def test_price_sweep_changes_the_winner(bids, comparison):
     loser = next(r for r in comparison.rows if r.offer_id != comparison.winner and r.break_even_rmb_per_server)
     be = loser.break_even_rmb_per_server
-    sweep = whatif.price_sweep(bids, loser.offer_id, [be, be + 1, 3 * be])
+    sweep = whatif.price_sweep(resolved(bids), loser.offer_id, [be, be + 1, 3 * be])
     # Per vendor, each alone: at the break-even price the loser's own plan is the cheaper one.
     vendor = {o.id: o.vendor for o in bids.offers}
     lose, win = vendor[loser.offer_id], vendor[comparison.winner]
@@ -173,8 +173,8 @@ def test_max_load_equals_brute_force(seed):
 
 
 def test_owned_fleet_uses_its_servers_at_no_cost():
-    s = load_scenario(REPO / "scenarios" / "r1_16_cards_2_nodes.yaml")
-    r = solve(s)
+    s = load(REPO / "scenarios" / "r1_16_cards_2_nodes.yaml")
+    r = solve(resolved(s))
     plan = r.plans[0]
     assert r.status == "optimal" and plan.cost_rmb == 0
     assert plan.servers == {"h100-sxm-owned": 2} and plan.cards <= 16
@@ -184,8 +184,8 @@ def test_owned_fleet_uses_its_servers_at_no_cost():
 
 
 def test_one_vs_two_cards_answers_with_the_load_each_serves():
-    s = load_scenario(REPO / "scenarios" / "one_vs_two_cards.yaml")
-    r = solve(s)
+    s = load(REPO / "scenarios" / "one_vs_two_cards.yaml")
+    r = solve(resolved(s))
     served = {o.offer_id: o.plan.served for o in r.per_offer if o.plan}
     assert set(served) == {"h100-pcie-1x", "l40s-2x"}
     assert r.plans[0].served == max(served.values())
@@ -261,20 +261,20 @@ def _owned_scenario(owned_servers: int, users: int):
 
 
 def test_a_bid_is_priced_on_top_of_hardware_already_owned():
-    small = solve(_owned_scenario(1, 3000))
+    small = solve(resolved(_owned_scenario(1, 3000)))
     bid = next(o for o in small.per_offer if o.offer_id == "h200-bid")
     owned = next(o for o in small.per_offer if o.offer_id == "h100-owned")
     assert owned.plan is None and "owned" in owned.reason
     assert bid.plan is not None and bid.plan.servers.get("h100-owned") == 1
     assert bid.plan.cost_rmb == small.plans[0].cost_rmb  # the bid alone plus the owned fleet is the optimum here
-    alone = solve(_owned_scenario(1, 3000).model_copy(update={"offers": [_owned_scenario(1, 3000).offers[1]]}))
+    alone = solve(resolved(_owned_scenario(1, 3000).model_copy(update={"offers": [_owned_scenario(1, 3000).offers[1]]})))
     assert alone.plans[0].cost_rmb > bid.plan.cost_rmb  # without the owned fleet the bid must buy more
 
 
 def test_break_even_when_owned_hardware_already_suffices():
     scn = _owned_scenario(2, 10)
-    c = whatif.compare(scn)
-    assert solve(scn).plans[0].cost_rmb == 0
+    c = whatif.compare(resolved(scn))
+    assert solve(resolved(scn)).plans[0].cost_rmb == 0
     row = next(r for r in c.rows if r.offer_id == "h200-bid")
     assert c.winner == "h200-bid" and row.plan.servers.get("h200-bid", 0) == 0  # buys nothing
     assert row.break_even_rmb_per_server is None
@@ -285,9 +285,9 @@ def test_break_even_when_owned_hardware_already_suffices():
 
 def test_compare_ranks_by_load_when_the_objective_is_the_most_load():
     """one_vs_two_cards costs the same either way; H100 PCIe serves more, whichever bid is listed first."""
-    scn = load_scenario(REPO / "scenarios" / "one_vs_two_cards.yaml")
+    scn = load(REPO / "scenarios" / "one_vs_two_cards.yaml")
     for offers in (scn.offers, list(reversed(scn.offers))):
-        c = whatif.compare(scn.model_copy(update={"offers": offers}))
+        c = whatif.compare(resolved(scn.model_copy(update={"offers": offers})))
         served = {r.offer_id: r.plan.served for r in c.rows if r.plan}
         assert c.winner == max(served, key=served.get) == "h100-pcie-1x"
         assert all(r.break_even_rmb_per_server is None for r in c.rows)
@@ -302,7 +302,7 @@ def test_price_sweep_of_owned_hardware_is_bad_input(procure, tmp_path):
 
 def test_the_bid_table_and_the_ranked_plan_agree_for_the_winning_bid():
     """Equal-cost plans are broken by load served, so the same bid shows the same plan everywhere."""
-    r = solve(load_scenario(REPO / "scenarios" / "r1_chatbot.yaml"))
+    r = solve(resolved(load(REPO / "scenarios" / "r1_chatbot.yaml")))
     best = r.plans[0]
     if len(best.servers) == 1:
         oid = next(iter(best.servers))

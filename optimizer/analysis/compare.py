@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.analysis.common import Progress, min_cost, with_server_price
-from optimizer.catalog.records import load_cards, load_ecosystems
 from optimizer.check import check_result
 from optimizer.plan.result import Design, OfferOutcome, Plan, SolveResult
 from optimizer.plan.solve import solve
-from optimizer.plan.terms import OfferTerms, offer_terms
-from optimizer.scenario import Scenario
+from optimizer.plan.terms import OfferTerms
+from optimizer.problem import Problem
 
 
 @dataclass(frozen=True)
@@ -39,14 +38,15 @@ class Comparison:
     winner: str | None
 
 
-def compare(scenario: Scenario, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:
+def compare(problem: Problem, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:
     """One row per bid with its own best plan (with any hardware already owned). The winner is the
     cheapest bid serving the scenario, ties going to the one serving more load, then the first
     listed; when the objective is the most load, the bid serving the most, then the cheaper.
     `result`: the scenario's checked solve (the pipeline passes it); without one (a library
     caller, the tests) the same solve and check run here."""
+    scenario = problem.scenario
     if result is None:
-        result = solve(scenario)
+        result = solve(problem)
         check_result(result)
     designs, terms = list(result.designs), result.terms
     feasible = [o for o in result.per_offer if o.plan is not None]
@@ -69,36 +69,36 @@ def compare(scenario: Scenario, progress: Progress | None = None, result: SolveR
         elif max_load and o.offer_id != winner:
             note = "not a price question: the objective is the most load; compare the load served"
         elif winner is not None and o.offer_id != winner and target is not None:
-            be, note = break_even_price(scenario, designs, o.offer_id, target)
+            be, note = break_even_price(problem, designs, o.offer_id, target)
         rows.append(BidRow(
             offer_id=o.offer_id, vendor=t.vendor, card_id=t.card_id, price_rmb_per_server=t.price_rmb_per_server,
             price_kind=t.price_kind, plan=o.plan, reason=o.reason, break_even_rmb_per_server=be,
-            break_even_note=note, risks=tuple(bid_risks(scenario, o.offer_id, t)),
+            break_even_note=note, risks=tuple(bid_risks(problem, t)),
         ))
     return Comparison(result, tuple(rows), winner)
 
 
-def standalone_cost(scenario: Scenario, designs: list[Design], offer_id: str, price_rmb: int) -> int | None:
+def standalone_cost(problem: Problem, designs: list[Design], offer_id: str, price_rmb: int) -> int | None:
     """Cost of this bid's own best plan if its servers cost `price_rmb` each (re-solved)."""
-    priced = with_server_price(scenario, offer_id, price_rmb)
+    priced = with_server_price(problem.scenario, offer_id, price_rmb)
     alone = priced.model_copy(update={"constraints": priced.constraints.model_copy(update={"single_vendor": False})})
-    plan = min_cost(alone, designs, offer_terms(priced), only={offer_id})
+    plan = min_cost(alone, designs, problem.with_scenario(priced).terms, only={offer_id})
     return None if plan is None else plan.cost_rmb
 
 
-def break_even_price(scenario: Scenario, designs: list[Design], offer_id: str, winner_cost: int) -> tuple[int | None, str | None]:
+def break_even_price(problem: Problem, designs: list[Design], offer_id: str, winner_cost: int) -> tuple[int | None, str | None]:
     """Highest whole-RMB price per server at which this bid's own best plan costs less than the
     winner's: bisection on the price, re-solving the bid's plan at each step."""
     if not any(d.offer_id == offer_id for d in designs):
         return None, "no price helps: no design of this bid meets memory and the SLAs"
     if winner_cost <= 0:
         return None, "no price helps: the winner's plan costs nothing (hardware already owned suffices)"
-    if standalone_cost(scenario, designs, offer_id, 1) is None:
+    if standalone_cost(problem, designs, offer_id, 1) is None:
         return None, "no price helps: even nearly free, the bid cannot cover the load within the scenario's limits"
     lo, hi = 0, max(1, winner_cost)  # cost(lo) < winner_cost holds at lo = 0; at hi it cannot
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        cost = standalone_cost(scenario, designs, offer_id, mid)
+        cost = standalone_cost(problem, designs, offer_id, mid)
         if cost is not None and cost < winner_cost:
             lo = mid
         else:
@@ -108,8 +108,8 @@ def break_even_price(scenario: Scenario, designs: list[Design], offer_id: str, w
     return lo, None
 
 
-def bid_risks(scenario: Scenario, offer_id: str, t: OfferTerms) -> list[str]:
-    card = load_cards()[t.card_id]
+def bid_risks(problem: Problem, t: OfferTerms) -> list[str]:
+    card = problem.catalog.cards[t.card_id]
     risks = [f"export control: {card.export_control}"]
     if "fp8" not in card.dense_tflops:
         risks.append("no FP8 units")
@@ -117,7 +117,7 @@ def bid_risks(scenario: Scenario, offer_id: str, t: OfferTerms) -> list[str]:
         risks.append("PCIe only: tensor parallelism over PCIe")
     if t.price_kind != "quote":
         risks.append(f"price is a{'n' if t.price_kind == 'estimate' else ''} {t.price_kind}")
-    eco = load_ecosystems().get(card.family)
+    eco = problem.catalog.ecosystems.get(card.family)
     if eco:
         risks.append(f"ecosystem: {eco.note}")
     return risks

@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.analysis.common import Progress, min_cost, restrict, vendors_of, winner_of, with_server_price
-from optimizer.catalog.records import get_model
-from optimizer.plan.designs import PerfCache, enumerate_designs
+from optimizer.plan.designs import enumerate_designs
 from optimizer.plan.optimize import solve_max_load
 from optimizer.plan.result import Design
-from optimizer.plan.terms import OfferTerms, offer_terms
+from optimizer.plan.terms import OfferTerms
+from optimizer.problem import Problem
 from optimizer.scenario import Scenario
 
 
@@ -43,19 +43,20 @@ class Sweep:
     offer_id: str | None = None
 
 
-def _context(scenario: Scenario, designs: list[Design] | None = None) -> tuple[list[Design], dict[str, OfferTerms]]:
+def _context(problem: Problem, designs: list[Design] | None = None) -> tuple[list[Design], dict[str, OfferTerms]]:
     """Designs (enumerated unless given: a solve result's designs serve every sweep whose swept value
     cannot change them) and offer terms."""
     if designs is None:
-        designs, _ = enumerate_designs(scenario, get_model(scenario.model))
-    return designs, offer_terms(scenario)
+        designs, _ = enumerate_designs(problem)
+    return designs, problem.terms
 
 
 def budget_sweep(
-    scenario: Scenario, budgets: list[float], progress: Progress | None = None, designs: list[Design] | None = None
+    problem: Problem, budgets: list[float], progress: Progress | None = None, designs: list[Design] | None = None
 ) -> Sweep:
     """Most load served within each budget, overall and for each vendor alone."""
-    designs, terms = _context(scenario, designs)
+    scenario = problem.scenario
+    designs, terms = _context(problem, designs)
     vendors = vendors_of(scenario)
     points = []
     for i, budget in enumerate(budgets):
@@ -88,16 +89,16 @@ def _cost_point(scenario: Scenario, value: float, designs: list[Design], terms: 
     )
 
 
-def sla_sweep(scenario: Scenario, metric: str, targets_ms: list[float], progress: Progress | None = None) -> Sweep:
-    """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario)."""
+def sla_sweep(problem: Problem, metric: str, targets_ms: list[float], progress: Progress | None = None) -> Sweep:
+    """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario). The SLA
+    decides which designs qualify, not how they perform: the problem's evaluations are reused."""
+    scenario = problem.scenario
     points = []
-    model = get_model(scenario.model)
-    cache: PerfCache = {}  # the SLA decides which designs qualify, not how they perform
     for i, target in enumerate(targets_ms):
         scn = scenario.model_copy(update={"sla": scenario.sla.model_copy(update={f"{metric}_ms": target})})
-        designs, _ = enumerate_designs(scn, model, cache=cache)
-        terms = offer_terms(scn)
-        points.append(_cost_point(scn, target, designs, terms))
+        variant = problem.with_scenario(scn)
+        designs, _ = enumerate_designs(variant)
+        points.append(_cost_point(scn, target, designs, variant.terms))
         if progress:
             progress(i + 1, len(targets_ms))
     label = "TPOT target (ms)" if metric == "tpot" else "TTFT target (ms)"
@@ -105,10 +106,11 @@ def sla_sweep(scenario: Scenario, metric: str, targets_ms: list[float], progress
 
 
 def load_sweep(
-    scenario: Scenario, loads: list[float], progress: Progress | None = None, designs: list[Design] | None = None
+    problem: Problem, loads: list[float], progress: Progress | None = None, designs: list[Design] | None = None
 ) -> Sweep:
     """Cheapest plan as demand grows, in the scenario's load unit."""
-    designs, terms = _context(scenario, designs)
+    scenario = problem.scenario
+    designs, terms = _context(problem, designs)
     load = scenario.workload.load
     field = "concurrent_users" if load.concurrent_users is not None else (
         "requests_per_s" if load.requests_per_s is not None else "output_tokens_per_s")
@@ -124,16 +126,17 @@ def load_sweep(
 
 
 def price_sweep(
-    scenario: Scenario, offer_id: str, prices: list[float], progress: Progress | None = None,
+    problem: Problem, offer_id: str, prices: list[float], progress: Progress | None = None,
     designs: list[Design] | None = None,
 ) -> Sweep:
     """The winner as one bid's price per server moves (the whole scenario re-solved each time)."""
+    scenario = problem.scenario
     with_server_price(scenario, offer_id, 1)  # validates the offer id
-    designs, _ = _context(scenario, designs)
+    designs, _ = _context(problem, designs)
     points = []
     for i, price in enumerate(prices):
         scn = with_server_price(scenario, offer_id, price)
-        points.append(_cost_point(scn, price, designs, offer_terms(scn)))
+        points.append(_cost_point(scn, price, designs, problem.with_scenario(scn).terms))
         if progress:
             progress(i + 1, len(prices))
     return Sweep("price", "price_rmb_per_server", f"price of {offer_id} (RMB per server)",

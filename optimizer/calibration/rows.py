@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from optimizer import units
+from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.efficiency import NO_SPECULATION, Efficiency, Speculative, engine_for_framework, load_efficiency
 from optimizer.catalog.records import Card, ModelSpec, catalog_dir, load_cards, load_models
 from optimizer.errors import InputError
@@ -265,7 +266,7 @@ def _predict(
     row: CalibrationRow, model: ModelSpec, card: Card, units_total: int, units_per_card: int, eff: Efficiency
 ) -> tuple[float, int]:
     par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
-    r = make_replica(model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff, spec=row.spec)
+    r = make_replica(load_catalog(), model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff, spec=row.spec)
     replicas = max(1, units_total // par.cards)
     per_replica = max(1, math.ceil(row.batch / replicas))
     context = row.input_len + row.output_len
@@ -318,7 +319,7 @@ def _predict_split(row: CalibrationRow, r: Replica, units_total: int, units_per_
     server = r.server_cards
     tp = server if r.model.attention.num_heads % server == 0 else 1
     pre_par = Parallelism(tp=tp, ep=server if r.model.moe and r.model.moe.num_routed_experts % server == 0 else 1)
-    pre = make_replica(r.model, r.card, r.precision_name, pre_par, row.kv_precision, engine=row.engine, efficiency=eff)
+    pre = make_replica(load_catalog(), r.model, r.card, r.precision_name, pre_par, row.kv_precision, engine=row.engine, efficiency=eff)
     single = evaluate_replica(pre, 1, row.input_len, 1)
     instances = max(1, prefill_units // pre_par.cards)
     queued = row.batch / instances

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from optimizer import units
 from optimizer.arch import kv_bytes_per_token
+from optimizer.catalog.bundle import Catalog
 from optimizer.catalog.efficiency import Efficiency, Factors, Speculative
 from optimizer.catalog.records import Card, ModelSpec
 from optimizer.errors import InvalidParallelism
@@ -66,14 +67,14 @@ class ReplicaPerf:
 
 
 def evaluate(
-    model: ModelSpec, card: Card, precision_name: str, par: Parallelism, batch: int,
+    catalog: Catalog, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, batch: int,
     input_len: int, output_len: int, kv_precision: str = "bf16", efficiency: Efficiency | None = None,
     context_len: int | None = None, arrivals: str = "random", *, engine: str | None = None,
     spec: Speculative | None = None, cards_per_server: int | None = None, burst_requests: int | None = None,
 ) -> ReplicaPerf:
     """Evaluate one replica design serving `batch` concurrent requests of one shape.
 
-    `efficiency` defaults to catalog/efficiency.yaml (the fit passes trial factors); `engine`
+    `efficiency` defaults to the catalog's fitted factors (the fit passes trial factors); `engine`
     defaults to the card family's mature engine. `context_len` sizes the KV memory (the longest
     context a request may reach; default input + output); decode traffic uses the average context,
     input + output / 2. `arrivals`: see serve_closed_loop. `burst_requests`: all of them arrive
@@ -81,7 +82,7 @@ def evaluate(
     if batch < 1:
         raise InvalidParallelism("--batch", str(batch), "must be at least 1", "use a positive batch or 'max'")
     r = make_replica(
-        model, card, precision_name, par, kv_precision, engine=engine, efficiency=efficiency, spec=spec,
+        catalog, model, card, precision_name, par, kv_precision, engine=engine, efficiency=efficiency, spec=spec,
         cards_per_server=cards_per_server,
     )
     return evaluate_replica(r, batch, input_len, output_len, context_len, arrivals, burst_requests)
@@ -140,12 +141,12 @@ def evaluate_replica(
 
 
 def evaluate_max_batch(
-    model: ModelSpec, card: Card, precision_name: str, par: Parallelism, input_len: int,
+    catalog: Catalog, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, input_len: int,
     output_len: int, kv_precision: str = "bf16", max_running_seqs: int | None = None,
     efficiency: Efficiency | None = None, *, engine: str | None = None, spec: Speculative | None = None,
 ) -> ReplicaPerf:
     """Evaluate at the largest batch whose KV cache fits (at least 1, so a design that does not
     fit still gets its breakdown with fits = False)."""
-    r = make_replica(model, card, precision_name, par, kv_precision, engine=engine, efficiency=efficiency, spec=spec)
+    r = make_replica(catalog, model, card, precision_name, par, kv_precision, engine=engine, efficiency=efficiency, spec=spec)
     b = max_batch(r, input_len + output_len, max_running_seqs)
     return evaluate_replica(r, max(1, b), input_len, output_len)

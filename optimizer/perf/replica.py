@@ -10,6 +10,7 @@ from typing import Any
 
 from optimizer import units
 from optimizer.arch import ParamCounts, count_params
+from optimizer.catalog.bundle import Catalog
 from optimizer.catalog.efficiency import (
     NO_SPECULATION,
     Efficiency,
@@ -17,11 +18,8 @@ from optimizer.catalog.efficiency import (
     Factors,
     ServingDefaults,
     Speculative,
-    default_engine,
-    get_engine,
-    load_efficiency,
 )
-from optimizer.catalog.records import Card, ModelSpec, Precision, get_precision
+from optimizer.catalog.records import Card, ModelSpec, Precision
 from optimizer.errors import InvalidParallelism, UnsupportedPrecision
 
 KV_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
@@ -158,22 +156,23 @@ def check_parallelism(model: ModelSpec, par: Parallelism) -> None:
 
 
 def make_replica(
-    model: ModelSpec, card: Card, precision_name: str, par: Parallelism, kv_precision: str = "bf16",
+    catalog: Catalog, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, kv_precision: str = "bf16",
     *, engine: str | None = None, efficiency: Efficiency | None = None, spec: Speculative | None = None,
     cards_per_server: int | None = None,
 ) -> Replica:
-    """Resolve a design once: precision on this card, split, engine profile and fitted factors.
+    """Resolve a design once: precision on this card, split, engine profile and fitted factors
+    (the catalog's, unless `efficiency` overrides them: the fit tries other factors).
     `engine` None: the card family's default engine (engines.yaml `default_for`)."""
-    precision = get_precision(precision_name)
+    precision = catalog.precision(precision_name)
     compute = compute_precision_for(card, precision_name, precision)
     check_parallelism(model, par)
     if kv_precision not in KV_BYTES:
         raise UnsupportedPrecision(
             "--kv-precision", kv_precision, "is not a KV cache format", f"use one of {', '.join(KV_BYTES)}"
         )
-    efficiency = efficiency or load_efficiency()
-    engine_id = engine or default_engine(card.family)
-    profile = get_engine(engine_id)
+    efficiency = efficiency or catalog.efficiency
+    engine_id = engine or catalog.default_engine(card.family)
+    profile = catalog.engine(engine_id)
     running_cap, prefill_budget = profile.limits_for(card.mem_gb, card.family)
     return Replica(
         model=model, card=card, precision_name=precision_name, precision=precision, compute=compute,

@@ -13,16 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from optimizer import units
-from optimizer.catalog.records import Card, ModelSpec, get_precision, load_cards
+from optimizer.catalog.records import ModelSpec
 from optimizer.errors import InputError
-from optimizer.perf.bands import quantile_factor
 from optimizer.perf.disagg import decode_pool, kv_transfer_s, prefill_pool
-from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
+from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.perf.memory import max_batch
-from optimizer.perf.replica import Parallelism, Replica, check_parallelism, compute_precision_for, make_replica
+from optimizer.perf.replica import Parallelism, Replica, check_parallelism, compute_precision_for
 from optimizer.plan.result import Design, OfferSummary
-from optimizer.plan.terms import offer_cards_per_server
-from optimizer.scenario import Offer, Scenario, offer_engine
+from optimizer.problem import OfferView, Problem
+from optimizer.scenario import Scenario
 
 PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
 
@@ -93,14 +92,14 @@ class ConfidenceFactors:
     throughput: float
 
 
-def confidence_factors(scenario: Scenario, card: Card, engine: str, model: ModelSpec, concurrency: int) -> ConfidenceFactors:
+def confidence_factors(problem: Problem, view: OfferView, concurrency: int) -> ConfidenceFactors:
     """At `concurrency` requests per replica: the band's errors grow with the queue."""
-    q = scenario.sla.confidence
-    kind = "moe" if model.moe else "dense"
+    q = problem.scenario.sla.confidence
+    kind, family, engine, factor = problem.model_class, view.family, view.engine_id, problem.bands.quantile_factor
     return ConfidenceFactors(
-        ttft=max(1.0, quantile_factor(card.family, engine, kind, "ttft_ms", q, upper=True, concurrency=concurrency)),
-        tpot=max(1.0, quantile_factor(card.family, engine, kind, "tpot_ms", q, upper=True, concurrency=concurrency)),
-        throughput=min(1.0, quantile_factor(card.family, engine, kind, "output_tok_s", q, upper=False, concurrency=concurrency)),
+        ttft=max(1.0, factor(family, engine, kind, "ttft_ms", q, upper=True, concurrency=concurrency)),
+        tpot=max(1.0, factor(family, engine, kind, "tpot_ms", q, upper=True, concurrency=concurrency)),
+        throughput=min(1.0, factor(family, engine, kind, "output_tok_s", q, upper=False, concurrency=concurrency)),
     )
 
 
@@ -121,28 +120,21 @@ def meets_sla(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> bool:
     return (sla.ttft_ms is None or ttft_ms <= sla.ttft_ms) and (sla.tpot_ms is None or tpot_ms <= sla.tpot_ms)
 
 
-PerfCache = dict[tuple[object, ...], ReplicaPerf]
-
-
-def enumerate_designs(
-    scenario: Scenario, model: ModelSpec, *, prune: bool = True, cache: PerfCache | None = None
-) -> tuple[list[Design], dict[str, OfferSummary]]:
+def enumerate_designs(problem: Problem, *, prune: bool = True) -> tuple[list[Design], dict[str, OfferSummary]]:
     """SLA-compliant designs of every allowed offer; with `prune`, only the non-dominated ones
-    (what the plan model needs); without, every TP/PP/EP split (what a report ranks). `cache`
-    keeps replica evaluations between calls that differ only in the SLA (an SLA sweep)."""
-    cache = {} if cache is None else cache
-    cards = load_cards()
+    (what the plan model needs); without, every TP/PP/EP split (what a report ranks). Replica
+    evaluations are memoised by the problem's evaluator, shared with its variants."""
     designs: list[Design] = []
     summaries: dict[str, OfferSummary] = {}
-    for offer in scenario.offers:
-        summary = OfferSummary(offer.id)
-        summaries[offer.id] = summary
-        if _vendor_excluded(offer, scenario):
-            summary.reasons.append(f"vendor {offer.vendor!r} is excluded by the scenario's vendor rules")
+    for view in problem.offers:
+        summary = OfferSummary(view.id)
+        summaries[view.id] = summary
+        if view.excluded_by:
+            summary.reasons.append(view.excluded_by)
             continue
-        own = _offer_designs(scenario, model, offer, cards[offer.card], summary, cache)
+        own = _offer_designs(problem, view, summary)
         if prune:
-            own = prune_dominated(own, scenario)
+            own = prune_dominated(own, problem.scenario)
         summary.designs = len(own)
         designs.extend(own)
     return designs, summaries
@@ -167,22 +159,13 @@ def prune_dominated(designs: list[Design], scenario: Scenario) -> list[Design]:
     return sorted(kept, key=lambda d: (order_in[d.offer_id], d.role != "colocated", d.cards, d.key))
 
 
-def _vendor_excluded(offer: Offer, scenario: Scenario) -> bool:
-    c = scenario.constraints
-    return offer.vendor in c.vendors_excluded or (c.vendors_allowed is not None and offer.vendor not in c.vendors_allowed)
-
-
-def _offer_designs(
-    scenario: Scenario, model: ModelSpec, offer: Offer, card: Card, summary: OfferSummary, cache: PerfCache
-) -> list[Design]:
-    cps = offer_cards_per_server(offer, card)
-    engine = offer_engine(scenario, offer, card.family)
-    conf = functools.partial(confidence_factors, scenario, card, engine, model)
+def _offer_designs(problem: Problem, view: OfferView, summary: OfferSummary) -> list[Design]:
+    scenario, model, card, cps = problem.scenario, problem.model, view.card, view.cards_per_server
+    conf = functools.partial(confidence_factors, problem, view)
     out: list[Design] = []
     for precision_name in scenario.precisions:
-        precision = get_precision(precision_name)
         try:
-            compute_precision_for(card, precision_name, precision)
+            compute_precision_for(card, precision_name, problem.precision(precision_name))
         except InputError as exc:
             summary.reasons.append(f"{precision_name}: {exc.fix}")
             continue
@@ -196,23 +179,21 @@ def _offer_designs(
                         continue
                     if _placement_problem(par, cps, scenario):
                         continue
-                    r = make_replica(
-                        model, card, precision_name, par, scenario.kv_precision, engine=engine,
-                        spec=scenario.speculative, cards_per_server=cps,
-                    )
-                    best = _best_batch(scenario, r, conf, summary, cache)
+                    r = problem.replica(view, precision_name, par)
+                    best = _best_batch(problem, r, conf, summary)
                     if best is not None:
-                        out.append(Design(offer.id, *best))
+                        out.append(Design(view.id, *best))
                     if scenario.disaggregation:
-                        out.extend(_pd_designs(scenario, r, conf, offer.id, cache))
+                        out.extend(_pd_designs(problem, r, conf, view.id))
     if not out and not summary.reasons:
         summary.reasons.append(_no_design_reason(summary, scenario))
     return out
 
 
 def _best_batch(
-    scenario: Scenario, r: Replica, conf: ConfidenceAt, summary: OfferSummary, cache: PerfCache,
+    problem: Problem, r: Replica, conf: ConfidenceAt, summary: OfferSummary,
 ) -> tuple[ReplicaPerf, float, float, float] | None:
+    scenario = problem.scenario
     w = scenario.workload
     b_max = max_batch(r, w.context_tokens)
     if b_max < 1:
@@ -223,8 +204,8 @@ def _best_batch(
         return None
 
     def at(batch: int) -> tuple[ReplicaPerf, float, float]:
-        perf = _run(r, batch, w.input_tokens, scenario, cache)
-        tail = _run(r, batch, w.input_tokens_p90, scenario, cache) if scenario.sla.statistic != "mean" and w.input_tokens_p90 else None
+        perf = problem.run(r, batch, w.input_tokens)
+        tail = problem.run(r, batch, w.input_tokens_p90) if scenario.sla.statistic != "mean" and w.input_tokens_p90 else None
         ttft, tpot = latency_at_statistic(perf, tail, scenario.sla.statistic)
         factors = conf(batch)
         return perf, ttft * factors.ttft, tpot * factors.tpot
@@ -247,27 +228,17 @@ def _best_batch(
     return perf, ttft, tpot, capacity_of(perf, scenario, conf(perf.batch).throughput)
 
 
-def _run(r: Replica, batch: int, input_len: int, scenario: Scenario, cache: PerfCache) -> ReplicaPerf:
-    w = scenario.workload
-    key = (r.model.id, r.card.id, r.precision_name, r.par, r.engine_id, r.spec, r.cards_per_server, batch, input_len,
-           w.output_tokens, scenario.kv_precision, w.context_tokens)
-    if key not in cache:
-        cache[key] = evaluate_replica(r, batch, input_len, w.output_tokens, context_len=w.context_tokens)
-    return cache[key]
-
-
-def _pd_designs(
-    scenario: Scenario, r: Replica, conf: ConfidenceAt, offer_id: str, cache: PerfCache,
-) -> list[Design]:
+def _pd_designs(problem: Problem, r: Replica, conf: ConfidenceAt, offer_id: str) -> list[Design]:
     """A prefill replica (one prompt at a time, utilisation chosen so TTFT with queueing and the KV
     hand-over meets the SLA) and a decode replica (the largest batch whose step meets the TPOT SLA),
     both at the scenario's confidence."""
+    scenario = problem.scenario
     w, sla = scenario.workload, scenario.sla
     b_max = max_batch(r, w.context_tokens)
     if b_max < 1:
         return []
     out = []
-    single = _run(r, 1, w.input_tokens, scenario, cache)
+    single = problem.run(r, 1, w.input_tokens)
     transfer = kv_transfer_s(r, w.input_tokens)
     tail = PERCENTILE_TAIL[sla.statistic]
     wait_factor = 1.0 if tail is None else math.log(1 / (1 - tail))
@@ -281,7 +252,7 @@ def _pd_designs(
     batches = sorted(b for b in set(scenario.search.batches) if b <= b_max)
 
     def meets(b: int) -> bool:
-        tpot_ms = units.s_to_ms(decode_pool(_run(r, b, w.input_tokens, scenario, cache)).tpot_s) * conf(b).tpot
+        tpot_ms = units.s_to_ms(decode_pool(problem.run(r, b, w.input_tokens)).tpot_s) * conf(b).tpot
         return sla.tpot_ms is None or tpot_ms <= sla.tpot_ms
 
     # The decode step grows with the batch: bisect for the largest batch meeting TPOT.
@@ -290,7 +261,7 @@ def _pd_designs(
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if meets(batches[mid]) else (lo, mid)
     if lo >= 0:
-        perf = _run(r, batches[lo], w.input_tokens, scenario, cache)
+        perf = problem.run(r, batches[lo], w.input_tokens)
         dec, at = decode_pool(perf), conf(perf.batch)
         out.append(Design(offer_id, perf, 0.0, units.s_to_ms(dec.tpot_s) * at.tpot,
                           _pool_capacity(dec.requests_per_s * at.throughput, scenario), "decode",

@@ -4,12 +4,15 @@ no solver in them, so the checker and the reports can read them without the CP-S
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from optimizer.catalog.records import ModelSpec
 from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
+
+if TYPE_CHECKING:
+    from optimizer.problem import Problem
 
 # optimal / feasible: a plan (proved cheapest, or the best found in the time limit); infeasible:
 # proved to have none; unknown: the solver ran out of time before finding a plan or proving there
@@ -99,6 +102,7 @@ class Diagnosis:
 
 @dataclass(frozen=True)
 class SolveResult:
+    problem: Problem                  # what was solved: the scenario resolved against the catalog
     scenario: Scenario
     model: ModelSpec
     status: Status                    # optimal | feasible | infeasible | unknown (time-out)

@@ -6,25 +6,24 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from optimizer.catalog.records import get_model
 from optimizer.plan.designs import enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.rank import alternatives, best_per_offer
 from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status
-from optimizer.plan.terms import OfferTerms, offer_terms
+from optimizer.plan.terms import OfferTerms
+from optimizer.problem import Problem
 from optimizer.scenario import Scenario
 
 
-def solve(scenario: Scenario) -> SolveResult:
+def solve(problem: Problem) -> SolveResult:
     """Enumerate designs, solve the plan model, rank alternatives, diagnose infeasibility.
     The plans are not yet checked: pipeline.solve runs the checker on every one."""
     started = time.perf_counter()
-    model = get_model(scenario.model)
-    candidates, summaries = enumerate_designs(scenario, model, prune=False)
+    scenario, model, terms = problem.scenario, problem.model, problem.terms
+    candidates, summaries = enumerate_designs(problem, prune=False)
     designs = prune_dominated(candidates, scenario)
-    terms = offer_terms(scenario)
     plans: list[Plan] = []
     status: Status = "infeasible"
     objective: int | None = None
@@ -50,7 +49,7 @@ def solve(scenario: Scenario) -> SolveResult:
     if status == "infeasible":  # a proof; a time-out ("unknown") is not diagnosed as infeasible
         diagnosis = diagnose(scenario, designs, terms, summaries)
     return SolveResult(
-        scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
+        problem=problem, scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
         single_vendor_plan=single, mix_plan=mix,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer import units
-from optimizer.catalog.records import Card, PriceRange, load_cards
-from optimizer.scenario import Offer, Scenario
+from optimizer.catalog.records import Card, PriceRange
+from optimizer.scenario import Objective, Offer
 
 HOURS_PER_YEAR = units.HOURS_PER_YEAR
 
@@ -33,26 +33,22 @@ class OfferTerms:
         return self.price_rmb_per_server + self.energy_rmb_per_server
 
 
-def offer_terms(scenario: Scenario) -> dict[str, OfferTerms]:
-    cards = load_cards()
-    out = {}
-    for offer in scenario.offers:
-        card = cards[offer.card]
-        cps = offer_cards_per_server(offer, card)
-        power = card.tdp_w * cps if card.tdp_w is not None else None
-        energy = 0
-        obj = scenario.objective
-        if obj.kind == "tco" and power is not None:
-            assert obj.years is not None and obj.rmb_per_kwh is not None
-            energy = round(units.w_to_kw(power) * obj.pue * HOURS_PER_YEAR * obj.years * obj.rmb_per_kwh)
-        out[offer.id] = OfferTerms(
-            offer_id=offer.id, vendor=offer.vendor, card_id=offer.card, cards_per_server=cps,
-            price_rmb_per_server=0 if offer.owned else round(server_price_rmb(offer, card.price_rmb_per_card, cps)),
-            energy_rmb_per_server=energy, power_w_per_server=power,
-            available_servers=offer.available_servers, owned=offer.owned,
-            price_kind="catalog" if offer.use_catalog_price else offer.price_kind,
-        )
-    return out
+def offer_terms(offer: Offer, card: Card, objective: Objective) -> OfferTerms:
+    """One offer's terms: its price per server (0 when owned), the energy a TCO objective counts
+    over the horizon at TDP x PUE, card power, availability."""
+    cps = offer_cards_per_server(offer, card)
+    power = card.tdp_w * cps if card.tdp_w is not None else None
+    energy = 0
+    if objective.kind == "tco" and power is not None:
+        assert objective.years is not None and objective.rmb_per_kwh is not None
+        energy = round(units.w_to_kw(power) * objective.pue * HOURS_PER_YEAR * objective.years * objective.rmb_per_kwh)
+    return OfferTerms(
+        offer_id=offer.id, vendor=offer.vendor, card_id=offer.card, cards_per_server=cps,
+        price_rmb_per_server=0 if offer.owned else round(server_price_rmb(offer, card.price_rmb_per_card, cps)),
+        energy_rmb_per_server=energy, power_w_per_server=power,
+        available_servers=offer.available_servers, owned=offer.owned,
+        price_kind="catalog" if offer.use_catalog_price else offer.price_kind,
+    )
 
 
 def server_price_rmb(offer: Offer, catalog_price: PriceRange | None, cps: int) -> float:
@@ -68,4 +64,5 @@ def server_price_rmb(offer: Offer, catalog_price: PriceRange | None, cps: int) -
 
 
 def offer_cards_per_server(offer: Offer, card: Card) -> int:
+    """The offer's server size, else the catalog server's: the one place this rule is written."""
     return offer.cards_per_server or card.cards_per_server

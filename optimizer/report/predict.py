@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer import units
+from optimizer.calibration.bands import Bands, prediction_band, replica_bands
 from optimizer.calibration.rows import Prediction
+from optimizer.catalog.bundle import Catalog
 from optimizer.catalog.records import Card, ModelSpec
 from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.perf.step import StepBreakdown
@@ -26,7 +28,7 @@ def _step_json(step: StepBreakdown) -> dict[str, Any]:
     }
 
 
-def predict_json(p: ReplicaPerf) -> dict[str, Any]:
+def predict_json(p: ReplicaPerf, bands: Bands) -> dict[str, Any]:
     m = p.memory
     return {
         "model": p.model_id,
@@ -62,28 +64,15 @@ def predict_json(p: ReplicaPerf) -> dict[str, Any]:
         "bottleneck": p.bottleneck,
         "engine": p.engine,
         "band_10_90": {
-            metric: {"low": _r(lo), "high": _r(hi)} for metric, (lo, hi) in replica_bands(p).items()
+            metric: {"low": _r(lo), "high": _r(hi)} for metric, (lo, hi) in replica_bands(bands, p).items()
         },
     }
 
 
-def replica_bands(p: ReplicaPerf) -> dict[str, tuple[float, float]]:
-    """10-90 % bands of a replica's TTFT, TPOT (ms) and output tokens/s, from the cross-validated
-    errors of its card family, engine and model class at its concurrency."""
-    from optimizer.perf.bands import band
-
-    values = {"ttft_ms": units.s_to_ms(p.ttft_s), "tpot_ms": units.s_to_ms(p.tpot_s), "output_tokens_per_s": p.output_tokens_per_s}
-    metric_of = {"ttft_ms": "ttft_ms", "tpot_ms": "tpot_ms", "output_tokens_per_s": "output_tok_s"}
-    return {
-        key: band(p.family, p.engine, p.model_class, metric_of[key], concurrency=p.batch).apply(value)
-        for key, value in values.items()
-    }
-
-
-def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
+def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec, replica_band: Bands) -> str:
     m, d = p.memory, p.decode
     par = p.parallelism
-    bands = replica_bands(p)
+    bands = replica_bands(replica_band, p)
     fit = "fits" if p.fits else "DOES NOT FIT"
     lines = [
         f"{model.name} on {p.cards} x {card.name} ({p.precision}, KV {p.kv_precision}), "
@@ -112,28 +101,14 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec) -> str:
     return "\n".join(lines)
 
 
-def prediction_band(p: Prediction) -> tuple[float, float] | None:
-    """10-90 % band of a row's prediction in the row's own metric and units."""
-    from optimizer.calibration.rows import concurrency_per_replica
-    from optimizer.catalog.records import load_cards, load_models
-    from optimizer.perf.bands import band
-
-    if p.predicted is None or p.row.engine is None:
-        return None
-    card, model = load_cards()[p.row.card_id], load_models()[p.row.model_id]
-    b = band(card.family, p.row.engine, "moe" if model.moe else "dense", p.row.metric, mode=p.row.mode,
-             concurrency=concurrency_per_replica(p.row))
-    return b.apply(p.predicted)
-
-
-def validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float]]) -> dict[str, Any]:
+def validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float]], bands: Bands, catalog: Catalog) -> dict[str, Any]:
     """One object per data row (0-based, in file order) with the prediction and its band in the
     row's metric and units, then the summary per metric and per dataset."""
     rows = []
     inside = banded = 0
     for p in preds:
         r = p.row
-        rng = prediction_band(p)
+        rng = prediction_band(bands, catalog, p)
         if rng is not None:
             banded += 1
             inside += rng[0] <= r.value <= rng[1]

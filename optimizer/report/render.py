@@ -17,16 +17,14 @@ import math
 import re
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optimizer import units
-from optimizer.catalog.efficiency import load_efficiency
-from optimizer.catalog.records import catalog_dir, load_cards, load_ecosystems
 from optimizer.plan.designs import output_tokens_per_s_of
 from optimizer.plan.result import Design, Plan, SolveResult
 from optimizer.report.format import DASH, money, ms, pct, table, unit_price
 from optimizer.report.i18n import glossary, tr, word
-from optimizer.scenario import offer_engine
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
@@ -274,7 +272,7 @@ def bid_risks(result: SolveResult, offer_id: str, lang: str = "en") -> list[str]
     calibration, a price that is not a quote, no FP8 units, PCIe only, the software ecosystem.
     The same facts the Warnings section lists, ranked."""
     t = result.terms[offer_id]
-    card = load_cards()[t.card_id]
+    card = result.problem.catalog.cards[t.card_id]
     out = []
     export = card.export_control
     if any(w in export.lower() for w in SUPPLY_RISK_WORDS):
@@ -288,7 +286,7 @@ def bid_risks(result: SolveResult, offer_id: str, lang: str = "en") -> list[str]
         out.append(tr(lang, "risk.no_fp8"))
     if card.scaleup.topology == "pcie":
         out.append(tr(lang, "risk.pcie"))
-    eco = load_ecosystems().get(card.family)
+    eco = result.problem.catalog.ecosystems.get(card.family)
     if eco:
         out.append(tr(lang, "risk.ecosystem", text=eco.note))
     return out
@@ -300,8 +298,8 @@ def top_risk(result: SolveResult, offer_id: str, lang: str = "en") -> str:
 
 
 def _calibration_rows(result: SolveResult, offer_id: str) -> tuple[int, int, str]:
-    card = load_cards()[result.terms[offer_id].card_id]
-    eff = load_efficiency()
+    card = result.problem.catalog.cards[result.terms[offer_id].card_id]
+    eff = result.problem.catalog.efficiency
     engine = engines_of(result)[offer_id]
     fam, eng = eff.families.get(card.family), eff.engines.get(engine)
     return (fam.rows if fam else 0), (eng.rows if eng else 0), engine
@@ -509,18 +507,17 @@ def _weights_check(result: SolveResult, lang: str = "en") -> list[str]:
     """Can the weights alone fit? Cards needed per precision, before any KV cache: the first test a
     proposal must pass (seed 002's 16 x 910B2 at BF16 and seed 004's one 4090 fail it)."""
     from optimizer.arch import count_params
-    from optimizer.catalog.records import get_precision
 
-    eff = load_efficiency().defaults
+    eff = result.problem.catalog.efficiency.defaults
     total = count_params(result.model).total
-    cards = load_cards()
+    cards = result.problem.catalog.cards
     rows = []
     for oid, t in result.terms.items():
         card = cards[t.card_id]
         usable = card.mem_gb * eff.usable_mem_fraction - eff.runtime_overhead_gb
         for prec in result.scenario.precisions:
-            weights_gb = units.bytes_to_gb(total * get_precision(prec).bytes_per_param)
-            runs = any(c in card.dense_tflops for c in get_precision(prec).compute)
+            weights_gb = units.bytes_to_gb(total * result.problem.catalog.precision(prec).bytes_per_param)
+            runs = any(c in card.dense_tflops for c in result.problem.catalog.precision(prec).compute)
             n_cards = math.ceil(weights_gb / usable)
             need = tr(lang, "weights.need", cards=n_cards, servers=math.ceil(n_cards / t.cards_per_server))
             rows.append([oid, prec, f"{weights_gb:,.0f} GB", f"{usable:.1f} GB", need if runs else tr(lang, "weights.unsupported")])
@@ -529,8 +526,7 @@ def _weights_check(result: SolveResult, lang: str = "en") -> list[str]:
 
 def engines_of(result: SolveResult) -> dict[str, str]:
     """The engine profile each offer is planned with."""
-    cards = load_cards()
-    return {o.id: offer_engine(result.scenario, o, cards[o.card].family) for o in result.scenario.offers}
+    return {v.id: v.engine_id for v in result.problem.offers}
 
 
 def model_note(result: SolveResult, lang: str = "en") -> str:
@@ -550,7 +546,7 @@ def model_note(result: SolveResult, lang: str = "en") -> str:
 
 
 def _warnings(result: SolveResult, lang: str = "en") -> list[str]:
-    cards = load_cards()
+    cards = result.problem.catalog.cards
     out = [f"- {model_note(result, lang)}"]
     for oid, t in result.terms.items():
         card = cards[t.card_id]
@@ -568,8 +564,8 @@ def _warnings(result: SolveResult, lang: str = "en") -> list[str]:
 
 
 def _assumptions(result: SolveResult, lang: str = "en") -> list[str]:
-    eff = load_efficiency()
-    cards = load_cards()
+    eff = result.problem.catalog.efficiency
+    cards = result.problem.catalog.cards
     s = result.scenario
     lines = [
         tr(lang, "asm.model", name=result.model.name, source=result.model.provenance.source),
@@ -615,9 +611,8 @@ def scenario_hash(result: SolveResult) -> str:
     return _sha(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
-def catalog_hash() -> tuple[str, int]:
+def catalog_hash(root: Path) -> tuple[str, int]:
     """Short sha256 over the catalog's files (sorted relative paths and their bytes) and the count."""
-    root = catalog_dir()
     files = sorted(
         p for p in root.rglob("*")
         if p.is_file() and "__pycache__" not in p.relative_to(root).parts and p.suffix != ".pyc"
@@ -639,7 +634,7 @@ def procure_version() -> str:
 
 def provenance(result: SolveResult, lang: str = "en") -> str:
     """'Provenance: procure 0.1.0; scenario sha256 …; catalog sha256 … (58 files).' No timestamp."""
-    cat, files = catalog_hash()
+    cat, files = catalog_hash(result.problem.catalog.root)
     return tr(lang, "provenance", version=procure_version(), scenario=scenario_hash(result), catalog=cat, files=files)
 
 
