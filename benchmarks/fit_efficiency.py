@@ -7,13 +7,13 @@ residuals the error bands use (catalog/fit_residuals.csv). The fit itself is opt
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 
 import yaml
 
 from optimizer.calibration import fit as F
+from optimizer.calibration.residuals import ResidualRow, write_residuals
 from optimizer.calibration.rows import DATASETS, concurrency_per_replica, load_rows, metric_group, source_key
 from optimizer.catalog.efficiency import FACTORS, load_efficiency, load_engines
 from optimizer.catalog.records import catalog_dir, load_cards, load_models
@@ -57,17 +57,13 @@ def main() -> None:
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
     path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=130), encoding="utf-8")
     cards, models = load_cards(), load_models()
-    with (catalog_dir() / "fit_residuals.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["dataset", "row", "source", "family", "engine", "model_class", "metric", "mode", "concurrency",
-                    "in_sample_log_error", "cv_log_error"])
-        for p_in, p_cv in zip(full.predictions, cv):
-            r = p_in.row
-            if p_in.log_error is None or p_cv.log_error is None:
-                continue
-            w.writerow([r.dataset, r.index, source_key(r), cards[r.card_id].family, r.engine,
-                        "moe" if models[r.model_id].moe else "dense", metric_group(r.metric), r.mode, concurrency_per_replica(r),
-                        f"{p_in.log_error:.5f}", f"{p_cv.log_error:.5f}"])
+    write_residuals(catalog_dir(), (
+        ResidualRow(r.dataset, r.index, source_key(r), cards[r.card_id].family, r.engine or "",
+                    "moe" if models[r.model_id].moe else "dense", metric_group(r.metric), r.mode,
+                    concurrency_per_replica(r), p_in.log_error, p_cv.log_error)
+        for p_in, p_cv in zip(full.predictions, cv)
+        if (r := p_in.row) is not None and p_in.log_error is not None and p_cv.log_error is not None
+    ))
     print(f"wrote {path} and catalog/fit_residuals.csv")
 
 

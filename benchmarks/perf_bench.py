@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from optimizer.catalog.records import get_card, get_model
+from optimizer.catalog.bundle import load_catalog
 from optimizer.perf.evaluate import evaluate
 from optimizer.perf.replica import Parallelism
 
@@ -24,12 +24,13 @@ CASES = [
 
 
 def evals_per_second(seconds: float = 2.0) -> float:
-    prepared = [(get_model(m), get_card(c), p, par) for m, c, p, par in CASES]
+    catalog = load_catalog()
+    prepared = [(catalog.model(m), catalog.card(c), p, par) for m, c, p, par in CASES]
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         for model, card, precision, par in prepared:
             for batch in (1, 16, 64, 256):
-                evaluate(model, card, precision, par, batch, 2000, 500)
+                evaluate(catalog, model, card, precision, par, batch, 2000, 500)
                 n += 1
     return n / (time.perf_counter() - start)
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import yaml
 
-from optimizer.catalog.records import get_model
+from optimizer.catalog.bundle import load_catalog
 from optimizer.plan.designs import enumerate_designs
 from optimizer.plan.model import build_plan_model, capacity_units, load_demand
 from optimizer.plan.optimize import new_solver
-from optimizer.plan.terms import offer_terms
+from optimizer.problem import resolve
 from optimizer.scenario import Scenario, load_scenario
 
 BRUTE_LIMIT_S = 10.0
@@ -77,8 +77,9 @@ def _best_fill(own, cards: int, min_used: int, deadline: float) -> int | None:  
 
 
 def bench(name: str, scenario: Scenario, path: Path | None) -> None:
-    designs, _ = enumerate_designs(scenario, get_model(scenario.model))
-    terms = offer_terms(scenario)
+    problem = resolve(scenario, load_catalog())
+    designs, _ = enumerate_designs(problem)
+    terms = problem.terms
     start = time.perf_counter()
     v = build_plan_model(scenario, designs, terms)
     code = new_solver().solve(v.model)
@@ -131,8 +132,8 @@ def main() -> None:
     print(f"baseline: a bare `python -c pass` takes {(time.perf_counter() - start) / 5:.3f} s on this machine now")
     print(f"{'scenario':36s} {'designs':>7s} {'process s':>26s} {'cp-sat s':>9s} {'brute s':>9s} {'ratio':>9s}  status")
     for path in sorted(Path("scenarios").glob("*.yaml")):
-        bench(path.stem, load_scenario(path), path)
-    base = load_scenario(Path("scenarios/r1_offline_batch.yaml"))
+        bench(path.stem, load_scenario(path, load_catalog()), path)
+    base = load_scenario(Path("scenarios/r1_offline_batch.yaml"), load_catalog())
     for cards in (256, 1024):
         big = scaled(base, 100, cards)
         load = base.workload.load.model_copy(update={"output_tokens_per_s": 20000 * cards / 256})

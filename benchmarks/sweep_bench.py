@@ -15,13 +15,16 @@ import time
 from pathlib import Path
 
 from optimizer import analysis as whatif
+from optimizer.catalog.bundle import load_catalog
+from optimizer.problem import resolve
 from optimizer.scenario import load_scenario
 
 SCENARIO = Path("scenarios/r1_bids_h200_910b_mi300x.yaml")
 
 
 def main() -> None:
-    scenario = load_scenario(SCENARIO)
+    catalog = load_catalog()
+    scenario = resolve(load_scenario(SCENARIO, catalog), catalog)
     stamps: list[float] = []
     start = time.perf_counter()
     sweep = whatif.budget_sweep(scenario, whatif.parse_range("1000000:20000000:20", "budget"), lambda i, n: stamps.append(time.perf_counter()))

@@ -89,7 +89,7 @@ def test_version():
 
 
 def test_a_model_path_resolves_against_the_scenario_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    
+
     (tmp_path / "scn" / "models").mkdir(parents=True)
     shutil.copyfile(REPO / "catalog" / "models" / "llama-3.1-8b.yaml", tmp_path / "scn" / "models" / "mine.yaml")
     text = (REPO / "scenarios" / "r1_chatbot.yaml").read_text(encoding="utf-8").replace("model: deepseek-r1", "model: models/mine.yaml")

@@ -116,7 +116,7 @@ def test_batch_too_large_for_memory(r1, best):
     p = g.design.perf
     w = r1.scenario.workload
     card = load_cards()[p.card_id]
-    huge = perf_mod.evaluate(CATALOG, 
+    huge = perf_mod.evaluate(CATALOG,
         r1.model, card, p.precision, p.parallelism, 100_000, w.input_tokens, w.output_tokens, r1.scenario.kv_precision
     )
     assert not huge.memory.fits

@@ -53,7 +53,8 @@ def _p90_by_hand(scn: Scenario, result, design) -> tuple[float, float]:
     offer = next(o for o in scn.offers if o.id == design.offer_id)
     from optimizer.catalog.records import load_cards
 
-    r = make_replica(CATALOG, result.model, load_cards()[offer.card], p.precision, p.parallelism, scn.kv_precision, cards_per_server=offer.cards_per_server)
+    r = make_replica(CATALOG, result.model, load_cards()[offer.card], p.precision, p.parallelism, scn.kv_precision,
+                     cards_per_server=offer.cards_per_server)
     w = scn.workload
     mean = evaluate_replica(r, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
     tail = evaluate_replica(r, p.batch, w.input_tokens_p90, w.output_tokens, context_len=w.context_tokens)

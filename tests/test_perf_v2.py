@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.calibration import fit
+from optimizer.calibration import bands, fit
 from optimizer.calibration.rows import load_rows, predict_row, source_key
 from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.efficiency import Speculative, engine_for_framework, load_efficiency
 from optimizer.catalog.records import load_cards, load_models
-from optimizer.calibration import bands
 from optimizer.perf.disagg import decode_pool
 from optimizer.perf.evaluate import evaluate
 from optimizer.perf.replica import Parallelism
