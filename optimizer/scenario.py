@@ -30,7 +30,6 @@ from optimizer.catalog.records import (
     ModelSpec,
     PrecisionName,
     Strict,
-    model_path,
     problems_of,
     read_yaml,
 )
@@ -385,7 +384,7 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     if problems:
         raise InputError.of(where, sorted(problems, key=lambda p: p.line or 0))
     assert scenario is not None and isinstance(ref, str)
-    file = model_path(ref, path.parent)
+    file = catalog.model_file(ref, path.parent)
     if file is not None:  # later lookups (solve, sweeps) must find the same file from any directory
         scenario = scenario.model_copy(update={"model": str(file.resolve())})
     return scenario

@@ -79,6 +79,10 @@ class Catalog:
             f"{one_of(model_ref, self.models)}, or a path to a .yaml made by `procure model import`",
         )
 
+    def model_file(self, model_ref: str, base_dir: Path | None = None) -> Path | None:
+        """The model spec file a reference names (None for a catalog model id or no file)."""
+        return None if model_ref in self.models else model_path(model_ref, base_dir)
+
     @property
     def superseded_engines(self) -> frozenset[str]:
         return frozenset(name for name, p in self.engines.items() if p.superseded)
