@@ -19,7 +19,7 @@ LAYERS = ("catalog", "perf", "calibration", "plan", "analysis", "pipeline", "rep
 FOLDERS = ("catalog", "perf", "calibration", "plan", "analysis", "report")  # a folder is its own layer
 TOP_LEVEL = {  # top-level module -> layer
     "__init__": "catalog", "units": "catalog", "errors": "catalog", "arch": "catalog", "scenario": "catalog",
-    "check": "plan", "pipeline": "pipeline", "cli": "cli",
+    "check": "plan", "problem": "plan", "pipeline": "pipeline", "cli": "cli",
 }
 # The checker re-verifies a plan without the solver: it may see plan.result (and what that
 # needs), never the CP-SAT model, the solves, or what runs them.

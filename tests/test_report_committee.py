@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.analysis.compare import BidRow, Comparison, bid_risks
+from optimizer.analysis.compare import BidRow, Comparison
+from optimizer.analysis.facts import bid_risks, solve_facts
+from optimizer.catalog.bundle import load_catalog
 from optimizer.pipeline import solve
+from optimizer.problem import resolve
 from optimizer.report import format as fmt
-from optimizer.report.render import provenance, render
-from optimizer.report.whatif import render_compare
+from optimizer.report.provenance import provenance_line
+from optimizer.report.solve_md import render as render_md
+from optimizer.report.whatif import render_compare as render_compare_md
 from optimizer.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,9 +25,28 @@ BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
+def _solve(path: Path, **update):
+    catalog = load_catalog()
+    scenario = load_scenario(path, catalog)
+    return solve(resolve(scenario.model_copy(update=update) if update else scenario, catalog))
+
+
+def render(result, *args, **kw) -> str:
+    """The solve report with the facts of that result (a changed result gets its own)."""
+    return render_md(result, *args, facts=solve_facts(result), **kw)
+
+
+def render_compare(c: Comparison, *args, **kw) -> str:
+    return render_compare_md(c, *args, facts=solve_facts(c.result), **kw)
+
+
+def provenance(result) -> str:
+    return provenance_line(solve_facts(result).provenance)
+
+
 @pytest.fixture(scope="module")
 def result():
-    return solve(load_scenario(BIDS))
+    return _solve(BIDS)
 
 
 def _section(md: str, title: str) -> list[str]:
@@ -69,7 +92,7 @@ def _manual_comparison(result) -> Comparison:
         rows.append(BidRow(
             offer_id=o.offer_id, vendor=t.vendor, card_id=t.card_id, price_rmb_per_server=t.price_rmb_per_server,
             price_kind=t.price_kind, plan=o.plan, reason=o.reason, break_even_rmb_per_server=be, break_even_note=None,
-            risks=tuple(bid_risks(result.scenario, o.offer_id, t)),
+            risks=bid_risks(result.problem, t),
         ))
     return Comparison(result, tuple(rows), winner)
 
@@ -90,7 +113,7 @@ def test_bid_table_has_one_row_per_offer_on_page_one(result):
 
 def test_rmb_per_million_output_tokens_is_cost_over_three_years_of_tokens(result):
     from optimizer.plan.designs import output_tokens_per_s_of
-    from optimizer.report.render import rmb_per_million_output_tokens
+    from optimizer.report.bids import rmb_per_million_output_tokens
 
     plan = result.plans[0]
     tok_s = output_tokens_per_s_of([(g.design, g.count) for g in plan.groups])
@@ -175,6 +198,7 @@ def test_comparison_report_has_the_bid_table_with_break_even_and_links_the_plots
     head, rows = _bid_table(md)
     assert [r[0] for r in rows] == [o.offer_id for o in result.per_offer]
     be = head.index("break-even price / server ²")
+    assert c.winner is not None
     assert rows[[r[0] for r in rows].index(c.winner)][be] == "winner"
     lines = md.splitlines()
     pngs = [i for i, x in enumerate(lines) if re.match(r"!\[.*\]\(r1_bids_h200_910b_mi300x_whatif_\w+\.png\)", x)]
@@ -186,9 +210,9 @@ def test_comparison_report_has_the_bid_table_with_break_even_and_links_the_plots
 
 @pytest.fixture(scope="module")
 def tco_result():
-    scn = load_scenario(REPO / "scenarios" / "llama3_70b_single_user.yaml")
+    scn = load_scenario(REPO / "scenarios" / "llama3_70b_single_user.yaml", load_catalog())
     obj = scn.objective.model_copy(update={"kind": "tco", "years": 3, "rmb_per_kwh": 1.0})
-    return solve(scn.model_copy(update={"objective": obj}))
+    return _solve(REPO / "scenarios" / "llama3_70b_single_user.yaml", objective=obj)
 
 
 def test_tco_report_splits_capex_and_energy_and_they_sum_to_the_total(tco_result):
@@ -216,15 +240,11 @@ def test_tco_report_splits_capex_and_energy_and_they_sum_to_the_total(tco_result
 def test_an_infeasible_answer_states_what_the_central_estimate_would_buy():
     """RAG on Qwen2.5-72B with only 4 servers of each bid: nothing meets TTFT <= 3 s at
     confidence 0.8, but the plan at the central estimate exists and the decision says so."""
-    from pathlib import Path
+    from optimizer.report.decision import recommendation
 
-    from optimizer.pipeline import solve
-    from optimizer.report.render import recommendation
-    from optimizer.scenario import load_scenario
-
-    scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "qwen72b_rag.yaml")
-    scarce = scn.model_copy(update={"offers": [o.model_copy(update={"available_servers": 4}) for o in scn.offers]})
-    result = solve(scarce)
+    path = REPO / "scenarios" / "qwen72b_rag.yaml"
+    scn = load_scenario(path, load_catalog())
+    result = _solve(path, offers=[o.model_copy(update={"available_servers": 4}) for o in scn.offers])
     assert not result.plans and result.central_plan is not None
     text = recommendation(result)
     assert "No plan meets" in text and "central estimate" in text

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.analysis.common import Progress, min_cost, with_server_price
+from optimizer.analysis.facts import Risk, bid_risks
 from optimizer.check import check_result
 from optimizer.plan.result import Design, OfferOutcome, Plan, SolveResult
 from optimizer.plan.solve import solve
-from optimizer.plan.terms import OfferTerms
 from optimizer.problem import Problem
 
 
@@ -24,7 +24,7 @@ class BidRow:
     reason: str | None
     break_even_rmb_per_server: int | None
     break_even_note: str | None
-    risks: tuple[str, ...]
+    risks: tuple[Risk, ...]  # analysis.facts.bid_risks: the same rule as the solve report's
 
     @property
     def feasible(self) -> bool:
@@ -106,18 +106,3 @@ def break_even_price(problem: Problem, designs: list[Design], offer_id: str, win
     if lo == 0:
         return None, "no price helps: at RMB 1 per server its plan still costs at least the winner's (energy in a TCO objective)"
     return lo, None
-
-
-def bid_risks(problem: Problem, t: OfferTerms) -> list[str]:
-    card = problem.catalog.cards[t.card_id]
-    risks = [f"export control: {card.export_control}"]
-    if "fp8" not in card.dense_tflops:
-        risks.append("no FP8 units")
-    if card.scaleup.topology == "pcie":
-        risks.append("PCIe only: tensor parallelism over PCIe")
-    if t.price_kind != "quote":
-        risks.append(f"price is a{'n' if t.price_kind == 'estimate' else ''} {t.price_kind}")
-    eco = problem.catalog.ecosystems.get(card.family)
-    if eco:
-        risks.append(f"ecosystem: {eco.note}")
-    return risks

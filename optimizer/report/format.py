@@ -5,6 +5,7 @@ Pure string functions (no clock, no locale): the same numbers give the same byte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 DASH = "—"
@@ -24,6 +25,16 @@ def wan_rmb(x: float | None) -> str:
 def money(x: float | None, lang: str = "en") -> str:
     """An amount in the report's language: RMB in English, 万元 in Chinese."""
     return wan_rmb(x) if lang == "zh" else rmb(x)
+
+
+_AMOUNT = re.compile(r"RMB (\d{1,3}(?:,\d{3})*)(?![\d.,])")
+
+
+def localize_amounts(text: str, lang: str) -> str:
+    """Whole-RMB amounts the solver wrote into a sentence ('RMB 52,000,000'), in the report's unit."""
+    if lang != "zh":
+        return text
+    return _AMOUNT.sub(lambda m: money(int(m.group(1).replace(",", "")), lang), text)
 
 
 def unit_price(x: float | None, lang: str = "en") -> str:

@@ -316,6 +316,11 @@ def tr(lang: str, key: str, /, **values: object) -> str:
     return (zh if lang == "zh" else en).format(**values)
 
 
+def columns(lang: str, key: str, /, **values: object) -> list[str]:
+    """A table header: the template `key` holds the column names separated by '|'."""
+    return tr(lang, key, **values).split("|")
+
+
 def word(lang: str, prefix: str, value: str) -> str:
     """A translated word (status, statistic, unit, price kind), or the value itself when none is known."""
     key = f"{prefix}.{value}"

@@ -1,13 +1,14 @@
-"""Rendering of `procure predict` and `procure validate`: functions of their results only."""
+"""Rendering of `procure predict` and `procure validate`: functions of their results only (the
+bands come in computed; nothing here reads the catalog)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from optimizer import units
-from optimizer.calibration.bands import Bands, prediction_band, replica_bands
+from optimizer.calibration.bands import Bands, replica_bands
 from optimizer.calibration.rows import Prediction
-from optimizer.catalog.bundle import Catalog
 from optimizer.catalog.records import Card, ModelSpec
 from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.perf.step import StepBreakdown
@@ -101,14 +102,18 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec, replica_band: Ba
     return "\n".join(lines)
 
 
-def validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float]], bands: Bands, catalog: Catalog) -> dict[str, Any]:
+def validate_json(
+    preds: list[Prediction], summaries: dict[str, dict[str, float]], ranges: Sequence[tuple[float, float] | None],
+) -> dict[str, Any]:
     """One object per data row (0-based, in file order) with the prediction and its band in the
-    row's metric and units, then the summary per metric and per dataset."""
+    row's metric and units (`ranges`, one per prediction: calibration.bands.prediction_band), then
+    the summary per metric and per dataset."""
+    if len(ranges) != len(preds):
+        raise ValueError(f"{len(ranges)} bands for {len(preds)} predictions")
     rows = []
     inside = banded = 0
-    for p in preds:
+    for p, rng in zip(preds, ranges):
         r = p.row
-        rng = prediction_band(bands, catalog, p)
         if rng is not None:
             banded += 1
             inside += rng[0] <= r.value <= rng[1]

@@ -1,6 +1,6 @@
 """Rendering of `procure compare` and `procure whatif`: tables, JSON, Markdown and PNG plots.
 
-Functions of their results only; plots are written with fixed metadata so the same sweep gives the
+Functions of their results (and, for the comparison, the facts of its solve) only; plots are written with fixed metadata so the same sweep gives the
 same files.
 """
 
@@ -12,23 +12,19 @@ from typing import Any
 
 from optimizer import units
 from optimizer.analysis.compare import BidRow, Comparison
+from optimizer.analysis.facts import SolveFacts
 from optimizer.analysis.sweeps import Sweep, SweepPoint, pareto_front
 from optimizer.plan.designs import output_tokens_per_s_of
 from optimizer.plan.result import Plan, SolveResult
-from optimizer.report.format import DASH, money, table
+from optimizer.report.bids import bid_notes, bid_table, risk_text, risks_sentence
+from optimizer.report.decision import model_note
+from optimizer.report.format import DASH, localize_amounts, money, table
 from optimizer.report.format import rmb as _fmt_rmb
 from optimizer.report.i18n import tr
-from optimizer.report.render import (
-    bid_notes,
-    bid_table,
-    default_plots,
-    localize_amounts,
-    model_note,
-    plan_json,
-    plan_shape,
-    plot_lines,
-    provenance,
-)
+from optimizer.report.provenance import provenance_line
+from optimizer.report.shapes import plan_shape
+from optimizer.report.solve_json import plan_json
+from optimizer.report.solve_md import default_plots, plot_lines
 
 PNG_METADATA = {"Software": None}
 
@@ -56,10 +52,9 @@ def _power_kw(row: BidRow, comparison: Comparison) -> float | None:
     return units.w_to_kw(row.plan.servers.get(row.offer_id, 0) * t.power_w_per_server)
 
 
-_shape = plan_shape
 
-
-def compare_json(c: Comparison) -> dict[str, Any]:
+def compare_json(c: Comparison, *, facts: SolveFacts) -> dict[str, Any]:
+    """`facts`: those of the comparison's result (analysis.facts.solve_facts(c.result))."""
     bids = []
     for row in c.rows:
         numbers = _plan_numbers(row.plan) if row.plan else None
@@ -76,10 +71,10 @@ def compare_json(c: Comparison) -> dict[str, Any]:
             "break_even_note": row.break_even_note,
             "rmb_per_1000_output_tok_s": round(row.plan.cost_rmb / units.to_thousands(numbers["tok_s"])) if row.plan and numbers else None,
             "power_kw": _power_kw(row, c),
-            "risks": list(row.risks),
+            "risks": [risk_text(r) for r in row.risks],
             "reason": row.reason,
         })
-    return {"scenario": c.result.scenario.name, "bids": bids, "winner": c.winner, "provenance": provenance(c.result)}
+    return {"scenario": c.result.scenario.name, "bids": bids, "winner": c.winner, "provenance": provenance_line(facts.provenance)}
 
 
 def compare_table(c: Comparison, lang: str = "en") -> list[str]:
@@ -104,7 +99,7 @@ def compare_table(c: Comparison, lang: str = "en") -> list[str]:
         power = _power_kw(row, c)
         bottleneck = ", ".join(sorted({g.design.perf.bottleneck for g in row.plan.groups}))
         rows.append([
-            row.offer_id, row.vendor, row.card_id, _shape(row.plan),
+            row.offer_id, row.vendor, row.card_id, plan_shape(row.plan),
             f"{row.plan.servers.get(row.offer_id, 0)} / {row.plan.cards}", money(row.plan.cost_rmb, lang),
             money(row.plan.cost_rmb / units.to_thousands(n["tok_s"]), lang), ttft, tpot, f"{n['tok_s']:,.0f}",
             DASH if power is None else f"{power:.1f}", bottleneck, be,
@@ -125,7 +120,7 @@ def why_winner(c: Comparison, lang: str = "en") -> str:
         return tr(lang, "cmp.owned", owned=owned, tok=f"{n['tok_s']:,.0f}")
     text = tr(
         lang, "cmp.wins", winner=c.winner, vendor=w.vendor, card=w.card_id, cost=money(w.plan.cost_rmb, lang),
-        n=w.plan.servers.get(c.winner, 0), shape=_shape(w.plan), tok=f"{n['tok_s']:,.0f}",
+        n=w.plan.servers.get(c.winner, 0), shape=plan_shape(w.plan), tok=f"{n['tok_s']:,.0f}",
         per=money(w.plan.cost_rmb / units.to_thousands(n["tok_s"]), lang),
     )
     for r in c.rows:
@@ -141,27 +136,27 @@ def why_winner(c: Comparison, lang: str = "en") -> str:
     return text
 
 
-def render_compare(c: Comparison, lang: str = "en", plots: Sequence[tuple[str, str]] | None = None) -> str:
+def render_compare(c: Comparison, lang: str = "en", plots: Sequence[tuple[str, str]] | None = None, *, facts: SolveFacts) -> str:
     """The comparison report: verdict, the page-one bid table with break-even prices, the plots of
     the scenario's analysis section (`plots`, by default the PNGs `procure solve` writes beside it,
-    named after the scenario), then the detail and the risks."""
+    named after the scenario), then the detail and the risks. `facts`: those of `c.result`."""
     s = c.result.scenario
     shown = default_plots(c.result, (), stem=s.name) if plots is None else list(plots)
     lines = [
         f"# {tr(lang, 'h.compare', name=s.name)}", "", s.description, "",
-        f"## {tr(lang, 'h.verdict')}", "", why_winner(c, lang), "", model_note(c.result, lang), "",
+        f"## {tr(lang, 'h.verdict')}", "", why_winner(c, lang), "", model_note(c.result, lang, facts=facts), "",
     ]
     if shown:
         lines += [f"## {tr(lang, 'h.plots')}", "", *plot_lines(shown, lang)]
     lines += [
-        f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(c.result, lang, c), "",
+        f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(c.result, lang, c, facts=facts), "",
         *bid_notes(lang, with_break_even=True), "",
         f"## {tr(lang, 'h.compare_detail')}", "", tr(lang, "cmp.detail_intro"), "", *compare_table(c, lang), "",
         f"## {tr(lang, 'h.risks')}", "",
     ]
     for row in c.rows:
-        lines.append(f"- **{row.offer_id}**: " + "; ".join(r.rstrip(".") for r in row.risks) + ".")
-    lines += ["", provenance(c.result, lang), ""]
+        lines.append(f"- **{row.offer_id}**: {risks_sentence(row.risks, lang)}")
+    lines += ["", provenance_line(facts.provenance, lang), ""]
     return "\n".join(lines)
 
 

@@ -1,0 +1,117 @@
+"""The answer in sentences: what to buy, for how much, with what headroom, the range from the central
+estimate to the scenario's confidence, the vendor-mix rule, the TCO split and the model note."""
+
+from __future__ import annotations
+
+from optimizer.analysis.facts import SolveFacts
+from optimizer.plan.result import Plan, SolveResult
+from optimizer.report.format import money, pct
+from optimizer.report.i18n import tr, word
+from optimizer.report.shapes import design_label
+
+
+def recommendation(result: SolveResult, lang: str = "en") -> str:
+    """The one-sentence answer: what to buy, total RMB, headroom against each SLA, and the range
+    from the central estimate to the confidence the scenario asks for."""
+    return decision(result, lang) + range_sentence(result, lang)
+
+
+def decision(result: SolveResult, lang: str = "en") -> str:
+    """The recommendation without its range."""
+    s = result.scenario
+    if not result.plans:
+        return tr(lang, "rec.none")
+    p = result.plans[0]
+
+    def fleet(owned: bool) -> str:
+        return ", ".join(
+            tr(lang, "rec.fleet", n=n, oid=oid, cards=n * result.terms[oid].cards_per_server, card=result.terms[oid].card_id)
+            for oid, n in p.servers.items() if result.terms[oid].owned is owned
+        )
+
+    bought, kept = fleet(False), fleet(True)
+    sep = tr(lang, "list_sep")
+    buy = sep.join(x for x in (bought, tr(lang, "rec.owned", kept=kept) if kept else "") if x)
+    worst_ttft = max(g.design.ttft_ms for g in p.groups)
+    worst_tpot = max(g.design.tpot_ms for g in p.groups)
+    heads: list[str] = []
+    if s.sla.ttft_ms:
+        heads.append(tr(lang, "rec.ttft", x=f"{worst_ttft:,.0f}", t=f"{s.sla.ttft_ms:g}", h=pct(1 - worst_ttft / s.sla.ttft_ms)))
+    if s.sla.tpot_ms:
+        heads.append(tr(lang, "rec.tpot", x=f"{worst_tpot:.1f}", t=f"{s.sla.tpot_ms:g}", h=pct(1 - worst_tpot / s.sla.tpot_ms)))
+    load = s.workload.load
+    unit = word(lang, "unit", load.unit)
+    status, stat = word(lang, "status", result.status), word(lang, "stat", s.sla.statistic)
+    if s.objective.kind == "max_load":
+        shape = sep.join(f"{g.count} × {design_label(g.design)}" for g in p.groups)
+        return tr(lang, "rec.max_load", shape=shape, buy=buy, served=f"{p.served:,.1f}", unit=unit, status=status,
+                  cost=money(p.cost_rmb, lang), heads=sep.join(heads), stat=stat)
+    heads.append(tr(lang, "rec.capacity", served=f"{p.served:,.1f}", unit=unit, amount=f"{load.amount:g}",
+                    h=pct(p.served / load.amount - 1)))
+    if bought:
+        verb = tr(lang, "rec.buy_and_keep", bought=bought, kept=kept) if kept else tr(lang, "rec.buy", bought=bought)
+    else:
+        verb = tr(lang, "rec.keep_only", kept=kept)
+    return tr(lang, "rec.sentence", verb=verb, cost=money(p.cost_rmb, lang), status=status, heads=sep.join(heads),
+              stat=stat, conf=f"{s.sla.confidence:g}")
+
+
+def vendor_mix_sentence(result: SolveResult, lang: str = "en") -> str:
+    """When the cheapest plan mixes vendors: the best single-vendor plan beside it, and which one
+    is recommended under constraints.mix_min_saving_pct ('' when no mix was cheapest)."""
+    single, mix = result.single_vendor_plan, result.mix_plan
+    if single is None or mix is None or not result.plans:
+        return ""
+
+    def fleet(p: Plan) -> str:
+        return tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(p.servers.items()) if n)
+
+    saving = f"{100.0 * (single.cost_rmb - mix.cost_rmb) / single.cost_rmb:.1f} %" if single.cost_rmb else "0 %"
+    limit = f"{result.scenario.constraints.mix_min_saving_pct:g}"
+    if result.plans[0].servers == mix.servers:
+        return tr(lang, "rec.mix_kept", fleet=fleet(single), cost=money(single.cost_rmb, lang), saving=saving, min=limit)
+    return tr(lang, "rec.mix_declined", fleet=fleet(mix), cost=money(mix.cost_rmb, lang), saving=saving, min=limit)
+
+
+def range_sentence(result: SolveResult, lang: str = "en") -> str:
+    """The answer as a range: the plan at the central estimate beside the one at the confidence."""
+    central, best = result.central_plan, result.plans[0] if result.plans else None
+    if central is None or result.scenario.objective.kind == "max_load":
+        return ""  # the most load a fleet serves is not a cost question
+    if best is None:
+        return tr(
+            lang, "rec.range_central_only", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
+            conf=f"{result.scenario.sla.confidence:.0%}",
+        )
+    return tr(
+        lang, "rec.range", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
+        n_best=sum(best.servers.values()), cost_best=money(best.cost_rmb, lang), conf=f"{result.scenario.sla.confidence:.0%}",
+    )
+
+
+def tco_split(result: SolveResult, plan: Plan, lang: str = "en") -> str:
+    """Capex and energy of a plan under a TCO objective ('' otherwise)."""
+    obj = result.scenario.objective
+    if obj.kind != "tco":
+        return ""
+    return tr(
+        lang, "rec.tco_split", total=money(plan.cost_rmb, lang), capex=money(plan.capex_rmb, lang),
+        energy=money(plan.cost_rmb - plan.capex_rmb, lang), years=f"{obj.years:g}", pue=f"{obj.pue:g}",
+        kwh=f"{obj.rmb_per_kwh:g}",
+    )
+
+
+def model_note(result: SolveResult, lang: str = "en", *, facts: SolveFacts) -> str:
+    """One line: which engine profiles and what the confidence band does to the answer."""
+    s = result.scenario
+    engines = ", ".join(f"{oid}: {eng}" for oid, eng in facts.engines.items())
+    spec = "" if not s.speculative.active else tr(lang, "note.spec", method=s.speculative.method, accept=f"{s.speculative.accept_len:g}")
+    central = result.central_plan
+    best = result.plans[0] if result.plans else None
+    if central is not None and best is not None and s.objective.kind != "max_load":
+        buy = ", ".join(f"{n} × {oid}" for oid, n in central.servers.items())
+        span = tr(lang, "note.span", buy=buy, central=money(central.cost_rmb, lang), conf=f"{s.sla.confidence:g}",
+                  best=money(best.cost_rmb, lang))
+    else:
+        span = ""
+    return tr(lang, "note.model", engines=engines, spec=spec, conf=f"{s.sla.confidence:g}", span=span)

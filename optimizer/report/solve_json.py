@@ -1,0 +1,119 @@
+"""The solve result as JSON for machines: plans with their replicas, one entry per bid with its top
+risk, the diagnosis, the engines, the central estimate and the provenance line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optimizer.analysis.facts import SolveFacts
+from optimizer.plan.result import Plan, SolveResult
+from optimizer.report.bids import rmb_per_million_output_tokens, top_risk
+from optimizer.report.provenance import provenance_line
+
+
+def plan_rows(plan: Plan) -> list[dict[str, Any]]:
+    """One entry per replica group: its split, batch, predicted latencies and memory per card."""
+    rows = []
+    for g in plan.groups:
+        p = g.design.perf
+        par = p.parallelism
+        rows.append({
+            "offer": g.design.offer_id,
+            "role": g.design.role,
+            "card": p.card_id,
+            "precision": p.precision,
+            "tp": par.tp,
+            "pp": par.pp,
+            "ep": par.ep,
+            "dp": g.count,
+            "cards_per_replica": par.cards,
+            "batch": p.batch,
+            "predicted": {
+                "ttft_ms": None if g.design.role == "decode" else round(g.design.ttft_ms, 1),
+                "tpot_ms": None if g.design.role == "prefill" else round(g.design.tpot_ms, 2),
+                "output_tokens_per_s": round(g.design.output_tokens_per_s * g.count, 1),
+                "requests_per_s": round((g.design.requests_per_s or p.requests_per_s) * g.count, 3),
+            },
+            "memory_gb_per_card": {
+                "weights": round(p.memory.weights_gb, 2),
+                "kv_cache": round(p.memory.kv_cache_gb, 2),
+                "activations": round(p.memory.activations_gb, 2),
+                "overhead": round(p.memory.overhead_gb, 2),
+                "total": round(p.memory.total_gb, 2),
+                "capacity": round(p.memory.capacity_gb, 2),
+            },
+            "bottleneck": p.bottleneck,
+        })
+    return rows
+
+
+def plan_json(plan: Plan, result: SolveResult) -> dict[str, Any]:
+    best = result.plans[0].cost_rmb if result.plans else None
+    per_mtok = rmb_per_million_output_tokens(plan)
+    return {
+        "rank": plan.rank,
+        "cost_rmb": plan.cost_rmb,
+        "capex_rmb": plan.capex_rmb,
+        "energy_rmb": plan.cost_rmb - plan.capex_rmb,
+        "gap_to_best_rmb": None if best is None else plan.cost_rmb - best,
+        "servers": dict(sorted(plan.servers.items())),
+        "cards": plan.cards,
+        "served": round(plan.served, 3),
+        "served_unit": result.scenario.workload.load.unit,
+        "rmb_per_million_output_tokens": None if per_mtok is None else round(per_mtok, 4),
+        "replicas": plan_rows(plan),
+    }
+
+
+def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> dict[str, Any]:
+    s = result.scenario
+    out: dict[str, Any] = {
+        "scenario": s.name,
+        "model": result.model.id,
+        "status": result.status,
+        "objective_rmb": result.objective_rmb,
+        "best_bound_rmb": result.best_bound_rmb,
+        "designs_evaluated": len(result.designs),
+        "plans": [plan_json(p, result) for p in result.plans],
+        "bids": [
+            {
+                "offer": o.offer_id,
+                "vendor": result.terms[o.offer_id].vendor,
+                "card": result.terms[o.offer_id].card_id,
+                "price_rmb_per_server": result.terms[o.offer_id].price_rmb_per_server,
+                "price_kind": result.terms[o.offer_id].price_kind,
+                "feasible": o.plan is not None,
+                "cost_rmb": o.plan.cost_rmb if o.plan else None,
+                "plan": plan_json(o.plan, result) if o.plan else None,
+                "reason": o.reason,
+                "top_risk": top_risk(facts.offer(o.offer_id).risks),
+            }
+            for o in result.per_offer
+        ],
+        "diagnosis": None,
+        "confidence": s.sla.confidence,
+        "engines": facts.engines,
+        "central_estimate": None if result.central_plan is None else {
+            "confidence": 0.5,
+            "cost_rmb": result.central_plan.cost_rmb,
+            "servers": dict(sorted(result.central_plan.servers.items())),
+        },
+        "provenance": provenance_line(facts.provenance),
+    }
+    if result.diagnosis:
+        d = result.diagnosis
+        out["diagnosis"] = {
+            "binding": list(d.binding),
+            "relaxations": list(d.relaxations),
+            "offer_reasons": dict(sorted(d.offer_reasons.items())),
+        }
+    if result.single_vendor_plan is not None and result.mix_plan is not None:
+        out["vendor_mix"] = {
+            "min_saving_pct": s.constraints.mix_min_saving_pct,
+            "cheapest_mix": plan_json(result.mix_plan, result),
+            "best_single_vendor": plan_json(result.single_vendor_plan, result),
+            "recommended": "mix" if result.plans and result.plans[0].servers == result.mix_plan.servers else "single_vendor",
+        }
+    if include_timing:
+        out["solve_seconds"] = round(result.solve_seconds, 3)
+    return out
