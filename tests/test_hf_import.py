@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from optimizer.catalog.hf_import import spec_from_config
-from optimizer.catalog.records import ModelSpec, load_models, parse_record
+from optimizer.catalog.records import ModelSpec, load_models
+from optimizer.catalog.validation import parse_record
 from optimizer.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf_configs"
