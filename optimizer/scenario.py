@@ -35,6 +35,7 @@ from optimizer.catalog.records import (
 from optimizer.catalog.validation import problems_of
 from optimizer.catalog.yaml_io import Lines
 from optimizer.errors import InputError, Problem, one_of
+from optimizer.scenario_checks import MAX_OFFERS, Label, check_size, owned_price_problems, speculative_problems
 
 KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
@@ -114,8 +115,8 @@ class Sla(Strict):
 class Offer(Strict):
     """A vendor's bid: servers of one card type at a price, with limited availability."""
 
-    id: str
-    vendor: str
+    id: Label
+    vendor: Label
     card: str
     cards_per_server: IntMax128 | None = Field(None, description="default: the catalog's cards_per_server")
     # Whole yuan: plan costs are summed in whole RMB (and checked against the prices).
@@ -202,14 +203,14 @@ class Analysis(Strict):
 
 
 class Scenario(Strict):
-    name: str
+    name: Label
     description: str = ""
-    model: str = Field(description="catalog model id or path to a model spec YAML")
+    model: Label = Field(description="catalog model id or path to a model spec YAML")
     precisions: list[PrecisionName] = Field(min_length=1, description="allowed weight formats, preferred first")
     kv_precision: KvPrecision = "bf16"
     workload: Workload
     sla: Sla
-    offers: list[Offer] = Field(min_length=1)
+    offers: list[Offer] = Field(min_length=1, max_length=MAX_OFFERS)
     constraints: Constraints = Constraints()
     objective: Objective = Objective()
     search: Search = Search()
@@ -348,7 +349,8 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     if not isinstance(raw, dict):
         raise InputError(where, "(top level)", f"is a {type(raw).__name__}, not a mapping of keys to values",
                          "start from a file in scenarios/ (name:, model:, workload:, ...)")
-    problems: list[Problem] = []
+    check_size(raw, lines, where)
+    problems: list[Problem] = owned_price_problems(raw, lines)
     scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(raw)
@@ -375,6 +377,7 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
                 raise
     if scenario is not None and model is not None:
         problems += _model_problems(scenario, model, raw, lines, catalog)
+        problems += speculative_problems(scenario.speculative, scenario.engine, scenario.offers, model, lines, catalog)
         if scenario.disaggregation and scenario.workload.load.concurrent_users is not None:
             problems.append(Problem(
                 "disaggregation", "a prefill/decode split is sized in requests/s, not concurrent users",

@@ -57,3 +57,47 @@ def resolved(scenario):  # type: ignore[no-untyped-def]
     from optimizer.problem import resolve
 
     return resolve(scenario, load_catalog())
+
+
+def _read_until(fd: int, needle: bytes, seconds: float) -> bytes:
+    """What a pseudo-terminal shows until `needle` appears (or the child closes it)."""
+    import os
+    import select
+    import time
+
+    seen, deadline = b"", time.monotonic() + seconds
+    while needle not in seen:
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            raise AssertionError(f"no {needle!r} within {seconds} s; the terminal showed {seen[-500:]!r}")
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def run_interrupted(args: list[str], when: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run `procure ARGS` with stderr on a pseudo-terminal (so it shows the progress lines a user
+    sees), press Ctrl-C (SIGINT) once `when` appears there; (exit code, stdout, what the terminal
+    showed)."""
+    import os
+    import signal
+
+    master, slave = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli", *args], cwd=cwd, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    try:
+        shown = _read_until(master, when.encode(), 120)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=120)
+        shown += _read_until(master, b"interrupted", 10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    return proc.returncode, stdout.decode("utf-8", "replace"), shown.decode("utf-8", "replace")

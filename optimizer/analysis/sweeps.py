@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from optimizer.analysis.common import Progress, min_cost, restrict, vendors_of, winner_of, with_server_price
 from optimizer.plan.designs import enumerate_designs
-from optimizer.plan.optimize import solve_max_load
+from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.result import Design
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import Problem
@@ -29,7 +29,7 @@ class SweepPoint:
     served: float
     cost_rmb: int | None
     winner: str | None
-    status: str                          # optimal | feasible | infeasible
+    status: str                          # optimal | feasible | infeasible | unknown (time-out: not a proof)
     per_vendor: dict[str, float | None]  # served (budget sweep) or cost (other sweeps) per vendor
 
 
@@ -70,7 +70,7 @@ def budget_sweep(
         points.append(SweepPoint(
             value=budget, served=served, cost_rmb=plan.cost_rmb if plan and served > 0 else None,
             winner=winner_of(plan, terms) if served > 0 else None,
-            status=status if served > 0 else "infeasible", per_vendor=per_vendor,
+            status=status if served > 0 or status == "unknown" else "infeasible", per_vendor=per_vendor,
         ))
         if progress:
             progress(i + 1, len(budgets))
@@ -78,14 +78,14 @@ def budget_sweep(
 
 
 def _cost_point(scenario: Scenario, value: float, designs: list[Design], terms: dict[str, OfferTerms]) -> SweepPoint:
-    plan = min_cost(scenario, designs, terms)
+    status, plan, _, _ = solve_min_cost(scenario, designs, terms)  # a time-out stays "unknown", never "infeasible"
     per_vendor: dict[str, float | None] = {}
     for vendor, offers in vendors_of(scenario).items():
         vplan = min_cost(scenario, designs, terms, only=offers)
         per_vendor[vendor] = float(vplan.cost_rmb) if vplan else None
     return SweepPoint(
         value=value, served=plan.served if plan else 0.0, cost_rmb=plan.cost_rmb if plan else None,
-        winner=winner_of(plan, terms), status="optimal" if plan else "infeasible", per_vendor=per_vendor,
+        winner=winner_of(plan, terms), status=status, per_vendor=per_vendor,
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from optimizer.catalog.records import (
     Fraction,
@@ -242,6 +242,16 @@ class Speculative(Strict):
     draft_tokens: PositiveInt | None = Field(
         None, description="tokens verified per sequence per step; default: accept_len rounded up, plus one"
     )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Speculative:
+        if self.method == "none" and (self.accept_len != 1.0 or self.draft_tokens is not None):
+            raise ValueError("method none (no speculative decoding) emits one token per step: it takes no accept_len "
+                             "above 1 and no draft_tokens; name the method (mtp, eagle, eagle3, ngram) or drop them")
+        if self.draft_tokens is not None and self.accept_len > self.draft_tokens:
+            raise ValueError(f"accept_len {self.accept_len:g} exceeds draft_tokens {self.draft_tokens}: a step cannot "
+                             "emit more tokens than it verifies; raise draft_tokens or lower accept_len")
+        return self
 
     @property
     def active(self) -> bool:

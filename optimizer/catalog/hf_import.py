@@ -11,12 +11,14 @@ wrappers (Qwen3.5: `text_config` nested in the top-level config) are unwrapped t
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
 from optimizer.catalog.records import ModelSpec
 from optimizer.catalog.validation import parse_record
-from optimizer.catalog.yaml_io import read_text
+from optimizer.catalog.yaml_io import MAX_DIGITS, read_text
 from optimizer.errors import InputError, Problem
 
 QKV_BIAS_MODEL_TYPES = {"qwen2", "qwen2_moe"}  # their configs do not state the bias; the code has it
@@ -62,7 +64,8 @@ CONFIG_KEYS = {
     "moe.num_routed_experts": "n_routed_experts/num_local_experts/num_experts",
     "moe.num_shared_experts": "n_shared_experts", "moe.moe_intermediate_size": "moe_intermediate_size",
     "moe.shared_expert_intermediate_size": "shared_expert_intermediate_size",
-    "moe.dense_layers": "first_k_dense_replace", "checkpoint_precision": "torch_dtype/quantization_config",
+    "moe.dense_layers": "first_k_dense_replace", "mtp_layers": "num_nextn_predict_layers/mtp_num_hidden_layers",
+    "checkpoint_precision": "torch_dtype/quantization_config",
     "(top level)": "num_hidden_layers/first_k_dense_replace/layer_types",
     "id": "--id", "name": "--id", "provenance.date": "--date", "provenance.source": "--source",
     "published_total_params_b": "--published-params-b", "published_active_params_b": "--published-params-b",
@@ -121,6 +124,23 @@ def _kv_layers(cfg: dict[str, Any], where: str) -> int | None:
     return None if full == layers else full
 
 
+def _kv_heads(cfg: dict[str, Any], heads: int, where: str) -> int:
+    """`num_key_value_heads`; absent or null means multi-head attention (one KV head per query
+    head), as in Hugging Face's own config classes. 0 is not a head count."""
+    if cfg.get("num_key_value_heads") is None:
+        return heads
+    return int(_count(cfg, "num_key_value_heads", where))
+
+
+def _mtp_layers(cfg: dict[str, Any], where: str) -> int | None:
+    """Multi-token-prediction modules shipped with the checkpoint (DeepSeek-V3/R1:
+    `num_nextn_predict_layers`, Qwen3.5: `mtp_num_hidden_layers`); None when the config has none."""
+    for key in ("num_nextn_predict_layers", "mtp_num_hidden_layers"):
+        if cfg.get(key) not in (None, 0):
+            return int(_count(cfg, key, where))
+    return None
+
+
 def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
     heads = _count(cfg, "num_attention_heads", where)
     hidden = _count(cfg, "hidden_size", where)
@@ -129,7 +149,7 @@ def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
         return {
             "kind": "mla",
             "num_heads": heads,
-            "num_kv_heads": cfg.get("num_key_value_heads", heads),
+            "num_kv_heads": _kv_heads(cfg, heads, where),
             "head_dim": _count(cfg, "qk_nope_head_dim", where) + _count(cfg, "qk_rope_head_dim", where),
             "kv_layers": kv_layers,
             "q_lora_rank": cfg.get("q_lora_rank"),
@@ -142,7 +162,7 @@ def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
     return {
         "kind": "gqa",
         "num_heads": heads,
-        "num_kv_heads": cfg.get("num_key_value_heads") or heads,
+        "num_kv_heads": _kv_heads(cfg, heads, where),
         "head_dim": _count(cfg, "head_dim", where, required=False) or hidden // heads,
         "qkv_bias": bool(cfg.get("attention_bias", False)) or model_type in QKV_BIAS_MODEL_TYPES,
         "qk_norm": model_type in QK_NORM_MODEL_TYPES,
@@ -252,6 +272,7 @@ def spec_from_config(
         "max_context": cfg.get("max_position_embeddings", 4096),
         "attention": _attention(cfg, where),
         "moe": moe,
+        "mtp_layers": _mtp_layers(cfg, where),
         "checkpoint_precision": _checkpoint_precision(cfg),
         "published_total_params_b": published_total_params_b,
         "published_active_params_b": published_active_params_b,
@@ -267,21 +288,80 @@ def spec_from_config(
         ]) from None
 
 
-def read_config(path: Path) -> dict[str, Any]:
-    def no_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not a number a config may hold")
+class _Unusable:
+    """A JSON value no config may hold (NaN, Infinity, a number beyond any count), kept in place
+    while parsing so that the error can name its key."""
 
+    def __init__(self, token: str, what: str) -> None:
+        self.token, self.what = token, what
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _number(token: str) -> Any:
+    digits = sum(c.isdigit() for c in token)
+    if digits > MAX_DIGITS:
+        return _Unusable(token, f"a {digits:,}-digit number")
+    value = float(token) if any(c in token for c in ".eE") else int(token)
+    return value if math.isfinite(value) else _Unusable(token, f"{token}, beyond a finite number")
+
+
+def _unusable(data: Any, path: tuple[str, ...] = ()) -> tuple[tuple[str, ...], _Unusable] | None:
+    """The first unusable value in the parsed config and its key path."""
+    if isinstance(data, _Unusable):
+        return path, data
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found = _unusable(value, (*path, str(key)))
+        if found:
+            return found
+    return None
+
+
+def _line_of_key(text: str, key: str, nth: int = 1, value: str = "") -> int | None:
+    """The line of the nth `"key":` (followed by `value` when given) in the JSON text."""
+    pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:\s*" + re.escape(value))
+    found = list(pattern.finditer(text))
+    if len(found) < nth:
+        return None
+    return text.count("\n", 0, found[nth - 1].start()) + 1
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """A config.json as a dict: valid JSON, no key given twice, no NaN/Infinity and no number
+    beyond any count (each named by its key and line)."""
     text = read_text(path, "config.json")
+    where = str(path)
     try:
-        data = json.loads(text, parse_constant=no_constant)
+        data = json.loads(text, parse_constant=lambda t: _Unusable(t, f"{t}, not a number"), parse_int=_number,
+                          parse_float=_number, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"line {exc.lineno}", f"is not valid JSON ({exc.msg})", "fix the file") from exc
-    except ValueError as exc:
-        raise InputError(str(path), "(file)", str(exc), "give finite numbers (no NaN or Infinity)") from exc
+        raise InputError(where, f"line {exc.lineno}", f"is not valid JSON ({exc.msg})", "fix the file", line=exc.lineno) from None
+    except _DuplicateKey as exc:
+        raise InputError(where, exc.key, "is given twice; JSON readers would silently keep the last",
+                         "keep one of the two", line=_line_of_key(text, exc.key, 2)) from None
     except RecursionError:
-        raise InputError(str(path), "(file)", "is nested too deeply", "pass a Hugging Face config.json") from None
+        raise InputError(where, "(file)", "is nested too deeply", "pass a Hugging Face config.json") from None
     if not isinstance(data, dict):
-        raise InputError(str(path), "(top level)", "is not a JSON object", "pass a Hugging Face config.json")
+        raise InputError(where, "(top level)", "is not a JSON object", "pass a Hugging Face config.json")
+    bad = _unusable(data)
+    if bad is not None:
+        keys, value = bad
+        raise InputError(where, ".".join(keys) or "(top level)", f"is {value.what}", "give the model's own finite value",
+                         line=_line_of_key(text, keys[-1], value=value.token) if keys else None)
     return data
 
 

@@ -235,6 +235,10 @@ class ModelSpec(Strict):
     max_context: IntMax1_000_000_000
     attention: Attention
     moe: Moe | None = None
+    mtp_layers: IntMax64 | None = Field(
+        None, description="multi-token-prediction modules shipped with the checkpoint (DeepSeek-V3/R1, Qwen3.5: 1); "
+        "null = none, so MTP speculative decoding cannot run on it",
+    )
     checkpoint_precision: PrecisionName
     published_total_params_b: Max1e6 | None = Field(
         None, description="total from the model card, to check the derived count; null = not published"

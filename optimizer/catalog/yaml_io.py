@@ -26,18 +26,27 @@ Lines = dict[tuple[Any, ...], int]
 MAX_BYTES = 20_000_000  # a scenario or catalog record is a few kB; a bigger file is a mistake
 
 
-def read_text(path: Path, what: str = "file") -> str:
-    """The file's text, or an InputError saying why it is not readable UTF-8 text."""
+def read_bytes(path: Path, what: str = "file", limit: int = MAX_BYTES) -> bytes:
+    """At most `limit` bytes of the file, read with that cap whatever size the file reports (a
+    device such as /dev/zero or a pipe reports 0), or an InputError saying why it cannot be read."""
     try:
         if path.is_dir():
             raise InputError(str(path), "(file)", "is a directory, not a file", f"pass the path of a {what}")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(str(path), "(file)", f"is {size:,} bytes, too large for a {what}", "pass the right file")
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise InputError(str(path), "(file)", f"cannot be read ({exc.strerror or exc})", "check the path") from exc
-    return decode(data, str(path), what)
+    except ValueError as exc:  # a NUL byte in the path
+        raise InputError(str(path), "(file)", f"is not a usable path ({exc})", "check the path") from None
+    if len(data) > limit:
+        raise InputError(str(path), "(file)", f"is larger than {limit:,} bytes, too large for a {what} (a device or a stream?)",
+                         "pass the right file")
+    return data
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """The file's text, or an InputError saying why it is not readable UTF-8 text."""
+    return decode(read_bytes(path, what), str(path), what)
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -78,11 +87,30 @@ _FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 _PURE_ONLY = ("\t", "\ufeff", "!")
 
 
+_TAG = "tag:yaml.org,2002:"
+MAX_DIGITS = 100  # an integer with more digits is no quantity of this domain (Python refuses 4,300)
+_NOT_NAMES = {f"{_TAG}null": "null", f"{_TAG}bool": "a true/false value", f"{_TAG}int": "a number", f"{_TAG}float": "a number"}
+
+
+def _check_node(node: yaml.Node, path: tuple[Any, ...], where: str) -> None:
+    """Values no file of procure holds: a YAML set (`!!set`: its order changes with the hash seed)
+    and integers of more than MAX_DIGITS digits."""
+    field = ".".join(map(str, path)) or "(top level)"
+    line = node.start_mark.line + 1
+    if node.tag == f"{_TAG}set":
+        raise InputError(where, field, "is a YAML set (!!set), whose order is not defined",
+                         "write a list, e.g. [fp8, bf16] (order matters: preferred first)", line=line)
+    if isinstance(node, yaml.ScalarNode) and node.tag == f"{_TAG}int" and sum(c.isdigit() for c in node.value) > MAX_DIGITS:
+        raise InputError(where, field, f"is a {sum(c.isdigit() for c in node.value):,}-digit number, beyond any physical value",
+                         "give the value in the key's unit", line=line)
+
+
 def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str, seen: set[int]) -> None:
     if id(node) in seen:  # an alias: already walked
         return
     seen.add(id(node))
     lines.setdefault(path, node.start_mark.line + 1)
+    _check_node(node, path, where)
     if isinstance(node, yaml.MappingNode):
         first: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -90,6 +118,11 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str, seen
                 raise InputError(where, ".".join(map(str, path)) or "(top level)", "has a key that is not a plain name",
                                  "write keys as plain words", line=key_node.start_mark.line + 1)
             key = key_node.value
+            if key_node.tag in _NOT_NAMES:  # `null:`, `true:`, `no:`, `8:` are read as values, not names
+                raise InputError(
+                    where, ".".join(map(str, (*path, key))), f"is a key YAML reads as {_NOT_NAMES[key_node.tag]}, not a name",
+                    f"quote it ('{key}': ...) if it is meant, or remove it", line=key_node.start_mark.line + 1,
+                )
             if key == "<<":
                 continue
             line = key_node.start_mark.line + 1

@@ -1,5 +1,5 @@
 """The typer app and what every command shares: the error/exit-code runner, option types, and
-checks of output folders, report formats and languages that run before any work.
+checks of report formats and languages that run before any work (output folders: cli.output).
 
 The commands live in plan_commands, replica_commands and catalog_commands; optimizer/cli/__init__.py
 attaches them to `app` in the order `procure --help` lists them. Engine imports stay inside command
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,18 +22,19 @@ app = typer.Typer(
     no_args_is_help=True,
     help="procure: GPU procurement recommender for LLM inference.",
     epilog="Exit codes: 0 result; 3 diagnosis (infeasible, does not fit); 2 bad input (nothing written); "
-    "1 internal error (rerun with --debug for the traceback).",
+    "1 internal error (rerun with --debug for the traceback); 130 interrupted (Ctrl-C; nothing written).",
 )
 
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 _debug = {"on": False}  # set by the callback, read by run(): the callback runs before every command
 
 Progress = Callable[[int, int], None]
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 JsonResultOption = Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")]
-ReportDirOption = Annotated[Path, typer.Option(help="Directory for the report files.")]
+ReportDirOption = Annotated[str, typer.Option(help="Directory for the report files (created if missing).")]
 LangOption = Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")]
 FormatOption = Annotated[
     str, typer.Option("--format", help="Files to write, comma-separated: md, json, csv, xlsx (csv/xlsx: <scenario>_bids and "
@@ -69,6 +69,9 @@ def run(action: Callable[[], int | None]) -> None:
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except (typer.Exit, typer.Abort):
         raise
+    except KeyboardInterrupt:  # Ctrl-C: stop, never a result read from an interrupted solve; staged files are dropped
+        typer.echo("interrupted: stopped before the end, nothing written", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
         if _debug["on"]:
             raise
@@ -80,25 +83,6 @@ def run(action: Callable[[], int | None]) -> None:
 def dump(data: object) -> str:
     """JSON as every command prints and writes it: sorted keys, so output is deterministic."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
-
-
-def check_out(out: Path, option: str = "--out") -> None:
-    """Refuse an --out that cannot become a folder, before any work (nothing is created yet)."""
-    for p in (out, *out.parents):
-        if p.exists():
-            if not p.is_dir():
-                what = "is a file" if p == out else f"is under {p}, which is a file"
-                raise InputError(option, str(out), f"{what}, not a folder", "give a folder path (it is created if missing)")
-            return
-
-
-def make_dir(out: Path, option: str = "--out") -> None:
-    """Create the --out folder (and its parents) when the first report is written."""
-    check_out(out, option)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(option, str(out), f"cannot be created ({exc.strerror or exc})", "give a folder you can write to") from None
 
 
 def parse_formats(text: str) -> tuple[str, ...]:

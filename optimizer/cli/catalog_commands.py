@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli.app import JsonOption, check_out, dump, make_dir, run
+from optimizer.cli.app import JsonOption, dump, run
+from optimizer.cli.output import check_folder, path_option, staged
 from optimizer.errors import InputError
 
 
@@ -50,7 +51,7 @@ def schema(
 
 
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the starter scenario.")] = Path("scenario.yaml"),
+    path: Annotated[str, typer.Argument(help="Where to write the starter scenario.")] = "scenario.yaml",
 ) -> None:
     """Write a commented starter scenario (and its JSON Schema beside it, for editors).
 
@@ -63,22 +64,29 @@ def init(
         from optimizer.report.starter import SCHEMA_NAME, starter_text
         from optimizer.scenario import scenario_json_schema
 
-        if path.exists():
-            raise InputError(str(path), "(file)", "already exists; procure init never overwrites a file",
+        target = path_option(path, "PATH", "file path, e.g. procure init my_scenario.yaml")
+        if target.is_dir():
+            raise InputError(str(target), "(file)", "is a folder", f"give a file path, e.g. procure init {target / 'scenario.yaml'}")
+        if target.exists() or target.is_symlink():
+            raise InputError(str(target), "(file)", "already exists; procure init never overwrites a file",
                              "give a new path, e.g. procure init my_scenario.yaml")
-        if path.suffix not in (".yaml", ".yml"):
-            raise InputError(str(path), "(file name)", "is not a .yaml file", f"e.g. procure init {path.with_suffix('.yaml').name}")
-        make_dir(path.parent, "PATH")
-        schema_path = path.parent / SCHEMA_NAME
-        path.write_text(starter_text(path.name, path.stem), encoding="utf-8")
-        wrote = [str(path)]
+        if target.suffix not in (".yaml", ".yml"):
+            raise InputError(str(target), "(file name)", "is not a .yaml file", f"e.g. procure init {target.with_suffix('.yaml').name}")
+        schema_path = target.parent / SCHEMA_NAME
+        if schema_path.exists() and not schema_path.is_file():
+            raise InputError(str(schema_path), "(file)", "is in the way: procure init writes the scenario's JSON Schema there",
+                             "rename or move it, or give a path in another folder")
+        check_folder(target.parent, "PATH")
         text = dump(scenario_json_schema()) + "\n"
-        if not schema_path.exists():
-            schema_path.write_text(text, encoding="utf-8")
-            wrote.append(str(schema_path))
-        elif schema_path.read_text(encoding="utf-8", errors="replace") != text:  # someone's edited copy: keep it
+        wrote = [str(target)]
+        with staged(target.parent, "PATH") as stage:  # both files or neither
+            stage.path(target.name).write_text(starter_text(target.name, target.stem), encoding="utf-8")
+            if not schema_path.exists():
+                stage.path(SCHEMA_NAME).write_text(text, encoding="utf-8")
+                wrote.append(str(schema_path))
+        if len(wrote) == 1 and schema_path.read_text(encoding="utf-8", errors="replace") != text:  # someone's edited copy: keep it
             typer.echo(f"kept the existing {schema_path} (it differs; refresh it with procure schema scenario > {schema_path})", err=True)
-        typer.echo(f"wrote {', '.join(wrote)}; edit the offers, then: procure solve {path}")
+        typer.echo(f"wrote {', '.join(wrote)}; edit the offers, then: procure solve {target}")
         return 0
 
     run(body)
@@ -169,7 +177,7 @@ def model_import(
     source: Annotated[str | None, typer.Option(help="Where the config comes from (URL).")] = None,
     date: Annotated[str, typer.Option(help="Date of the source, YYYY-MM-DD.")] = "unknown",
     published_params_b: Annotated[float | None, typer.Option(help="Published total parameters (billions).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Write the spec here instead of stdout.")] = None,
+    out: Annotated[str | None, typer.Option(help="Write the spec here instead of stdout.")] = None,
 ) -> None:
     """Turn a Hugging Face config.json (dense, GQA, MLA, MoE) into a model spec YAML.
 
@@ -181,18 +189,18 @@ def model_import(
         from optimizer.arch import count_params
         from optimizer.catalog.hf_import import read_config, spec_from_config, spec_to_yaml
 
-        _check_import_options(model_id, date, published_params_b, out)
+        out_file = _check_import_options(model_id, date, published_params_b, out)
         cfg = read_config(config)
         spec = spec_from_config(
             cfg, model_id, source=source or str(config), date=date,
             published_total_params_b=published_params_b, where=str(config),
         )
         text = spec_to_yaml(spec)
-        if out:
-            make_dir(out.parent)
-            out.write_text(text, encoding="utf-8")
+        if out_file is not None:
+            with staged(out_file.parent) as stage:
+                stage.path(out_file.name).write_text(text, encoding="utf-8")
             total = units.to_billions(count_params(spec).total)
-            typer.echo(f"wrote {out} ({total:.2f}B parameters derived from the architecture)")
+            typer.echo(f"wrote {out_file} ({total:.2f}B parameters derived from the architecture)")
         else:
             typer.echo(text, nl=False)
         return 0
@@ -200,8 +208,8 @@ def model_import(
     run(body)
 
 
-def _check_import_options(model_id: str, date: str, published_params_b: float | None, out: Path | None) -> None:
-    """The options of `procure model import`, checked before the config is read."""
+def _check_import_options(model_id: str, date: str, published_params_b: float | None, out: str | None) -> Path | None:
+    """The options of `procure model import`, checked before the config is read; the --out file."""
     import math
 
     from optimizer.catalog.records import ID_PATTERN
@@ -213,10 +221,13 @@ def _check_import_options(model_id: str, date: str, published_params_b: float | 
     if published_params_b is not None and not (math.isfinite(published_params_b) and 0 < published_params_b <= 1e6):
         raise InputError("--published-params-b", f"{published_params_b:g}", "must be a positive number of billions (at most 1e6)",
                          "e.g. --published-params-b 671")
-    if out is not None:
-        if out.is_dir():
-            raise InputError("--out", str(out), "is a folder", f"give a file path, e.g. {out / (model_id + '.yaml')}")
-        check_out(out.parent)
+    if out is None:
+        return None
+    out_file = path_option(out, "--out", "file path, e.g. --out my-model.yaml")
+    if out_file.is_dir():
+        raise InputError("--out", str(out_file), "is a folder", f"give a file path, e.g. {out_file / (model_id + '.yaml')}")
+    check_folder(out_file.parent)
+    return out_file
 
 
 def _check_date(date: str) -> None:

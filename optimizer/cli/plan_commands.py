@@ -17,13 +17,12 @@ from optimizer.cli.app import (
     LangOption,
     ReportDirOption,
     check_lang,
-    check_out,
     dump,
-    make_dir,
     parse_formats,
     progress_for,
     run,
 )
+from optimizer.cli.output import Staging, out_folder, staged
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -42,7 +41,7 @@ def register(app: typer.Typer) -> None:
 
 def solve(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML (see scenarios/).")],
-    out: ReportDirOption = Path("reports"),
+    out: ReportDirOption = "reports",
     as_json: JsonResultOption = False,
     with_compare: Annotated[bool, typer.Option("--compare", help="Also write the bid comparison and link it.")] = False,
     whatif_budget: Annotated[
@@ -68,7 +67,7 @@ def solve(
         from optimizer.report.solve_json import to_json
         from optimizer.scenario import load_scenario
 
-        check_out(out)
+        out_dir = out_folder(out)
         check_lang(lang)
         formats = parse_formats(fmt)
         options = parse_sweeps(whatif_budget, whatif_tpot, names=SOLVE_SWEEP_OPTIONS)
@@ -81,30 +80,38 @@ def solve(
             resolve(scn, catalog), with_compare=with_compare or scn.analysis.compare, request=request or None, progress_for=progress_for,
         )
         facts = solve_facts(outcome.result)
-        report = _write_solve(scenario, out, outcome, facts, lang, formats)
+        with staged(out_dir) as stage:
+            report = _write_solve(scenario, stage, outcome, facts, lang, formats)
         typer.echo(dump(to_json(outcome.result, facts=facts, include_timing=True)) if as_json else _summary(outcome.result, facts, report))
         return 0 if outcome.result.plans else EXIT_INFEASIBLE
 
     run(body)
 
 
-def _write_solve(scenario: Path, out: Path, outcome: Outcome, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:
+def _stem(scenario: Path) -> str:
+    """The scenario file's stem as the stem of every file written for it (made safe: names.safe_part)."""
+    from optimizer.report.names import safe_part
+
+    return safe_part(scenario.stem)
+
+
+def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:
     """The solve report and the comparison / what-if reports it links; the path to show the user.
     `facts` are the result's: the comparison shares them, being over the same result."""
     from optimizer.report.solve_json import to_json
     from optimizer.report.solve_md import render
 
     result = outcome.result
-    make_dir(out)
+    stem = _stem(scenario)
     links: list[tuple[str, str]] = []
     if outcome.comparison is not None:
-        compare_md = _write_compare(scenario, out, outcome.comparison, facts, lang, formats)
+        compare_md = _write_compare(stem, stage, outcome.comparison, facts, lang, formats)
         links.append(("Bid comparison with break-even prices", compare_md.name))
     if outcome.sweeps:
-        whatif_md = _write_whatif(scenario, out, outcome.sweeps, result)
+        whatif_md = _write_whatif(stem, stage, outcome.sweeps, result)
         links.append(("What-if sweeps", whatif_md.name))
-    md_path = out / f"{scenario.stem}.md"
-    json_path = out / f"{scenario.stem}.json"
+    md_path = stage.path(f"{stem}.md")
+    json_path = stage.path(f"{stem}.json")
     doc = to_json(result, facts=facts, include_timing=False)
     if "md" in formats:
         md_path.write_text(render(result, tuple(links), facts=facts, lang=lang, comparison=outcome.comparison), encoding="utf-8")
@@ -116,22 +123,22 @@ def _write_solve(scenario: Path, out: Path, outcome: Outcome, facts: SolveFacts,
 
         return {"bids": bids_frame(doc), "plans": plans_frame(doc)}
 
-    _write_tables(tables, out, scenario.stem, formats)
+    _write_tables(tables, stage, stem, formats)
     if "md" in formats:
-        return md_path
-    return json_path if "json" in formats else out
+        return stage.final(md_path)
+    return stage.final(json_path) if "json" in formats else stage.out
 
 
-def _write_tables(tables: Callable[[], dict[str, DataFrame]], out: Path, stem: str, formats: tuple[str, ...]) -> list[Path]:
+def _write_tables(tables: Callable[[], dict[str, DataFrame]], stage: Staging, stem: str, formats: tuple[str, ...]) -> list[Path]:
     """The csv / xlsx tables asked for (pandas is imported only then); each path is announced."""
     written = []
     for table_fmt in ("csv", "xlsx"):
         if table_fmt in formats:
             from optimizer.report.export import write_tables
 
-            for path in write_tables(tables(), out, stem, table_fmt):
-                typer.echo(f"wrote {path}", err=True)
-                written.append(path)
+            for path in write_tables(tables(), stage.dir, stem, table_fmt):
+                typer.echo(f"wrote {stage.final(path)}", err=True)
+                written.append(stage.final(path))
     return written
 
 
@@ -153,35 +160,37 @@ def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
     return "\n".join(lines)
 
 
-def _write_compare(scenario: Path, out: Path, comparison: Comparison, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:
+def _write_compare(stem: str, stage: Staging, comparison: Comparison, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:
     """The comparison in each format asked for; the path of its Markdown (or first file written).
-    `facts`: those of the comparison's result."""
+    `facts`: those of the comparison's result. Its plots are linked by the file names `procure
+    solve` gives them (from the scenario file's stem, not its `name`)."""
+    from optimizer.report.solve_md import default_plots
     from optimizer.report.whatif import compare_json, render_compare
 
-    make_dir(out)
-    md = out / f"{scenario.stem}_compare.md"
+    md = stage.path(f"{stem}_compare.md")
     written = []
     if "md" in formats:
-        md.write_text(render_compare(comparison, lang, facts=facts), encoding="utf-8")
-        written.append(md)
+        plots = default_plots(comparison.result, (), stem=stem)
+        md.write_text(render_compare(comparison, lang, plots, facts=facts), encoding="utf-8")
+        written.append(stage.final(md))
     doc = compare_json(comparison, facts=facts)
     if "json" in formats:
-        path = out / f"{scenario.stem}_compare.json"
+        path = stage.path(f"{stem}_compare.json")
         path.write_text(dump(doc) + "\n", encoding="utf-8")
-        written.append(path)
+        written.append(stage.final(path))
 
     def tables() -> dict[str, DataFrame]:
         from optimizer.report.export import bids_frame
 
         return {"compare": bids_frame(doc)}
 
-    written += _write_tables(tables, out, scenario.stem, formats)
-    return written[0] if written else md
+    written += _write_tables(tables, stage, stem, formats)
+    return written[0] if written else stage.final(md)
 
 
 def compare(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML with the bids to compare.")],
-    out: ReportDirOption = Path("reports"),
+    out: ReportDirOption = "reports",
     as_json: JsonResultOption = False,
     lang: LangOption = "en",
     fmt: FormatOption = "md,json",
@@ -201,13 +210,14 @@ def compare(
         from optimizer.report.whatif import compare_json, compare_table, why_winner
         from optimizer.scenario import load_scenario
 
-        check_out(out)
+        out_dir = out_folder(out)
         check_lang(lang)
         formats = parse_formats(fmt)
         catalog = load_catalog()
         comparison = pipeline.compare(resolve(load_scenario(scenario, catalog), catalog), progress_for("break-even prices"))
         facts = solve_facts(comparison.result)
-        md = _write_compare(scenario, out, comparison, facts, lang, formats)
+        with staged(out_dir) as stage:
+            md = _write_compare(_stem(scenario), stage, comparison, facts, lang, formats)
         if as_json:
             typer.echo(dump(compare_json(comparison, facts=facts)))
         else:
@@ -217,13 +227,12 @@ def compare(
     run(body)
 
 
-def _write_whatif(scenario: Path, out: Path, sweeps: list[Sweep], result: SolveResult) -> Path:
+def _write_whatif(stem: str, stage: Staging, sweeps: list[Sweep], result: SolveResult) -> Path:
     from optimizer.report.whatif import render_sweeps
 
-    make_dir(out)
-    md = out / f"{scenario.stem}_whatif.md"
-    md.write_text(render_sweeps(scenario.stem, sweeps, out, result), encoding="utf-8")
-    return md
+    md = stage.path(f"{stem}_whatif.md")
+    md.write_text(render_sweeps(stem, sweeps, stage.dir, result), encoding="utf-8")
+    return stage.final(md)
 
 
 def whatif(
@@ -233,7 +242,7 @@ def whatif(
     ttft: Annotated[str | None, typer.Option(help="TTFT targets in ms, e.g. 500,1000,2000.")] = None,
     load: Annotated[str | None, typer.Option(help="Loads in the scenario's unit, e.g. 100,200,400: cost curve per vendor.")] = None,
     price: Annotated[list[str] | None, typer.Option(help="OFFER=FROM:TO:STEPS: the winner as that bid's server price moves.")] = None,
-    out: Annotated[Path, typer.Option(help="Directory for the Markdown and PNG files.")] = Path("reports"),
+    out: Annotated[str, typer.Option(help="Directory for the Markdown and PNG files (created if missing).")] = "reports",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: one sweep object, or a list for several.")] = False,
 ) -> None:
     """Budget, SLA, load and price sweeps with tables, Markdown and PNG plots (reports/<scenario>_whatif.md).
@@ -249,7 +258,7 @@ def whatif(
         from optimizer.report.whatif import sweep_json, sweep_table
         from optimizer.scenario import load_scenario
 
-        check_out(out)
+        out_dir = out_folder(out)
         options = parse_sweeps(budget, tpot, ttft, load)
         catalog = load_catalog()
         scn = load_scenario(scenario, catalog)
@@ -257,7 +266,8 @@ def whatif(
         problem = resolve(scn, catalog)
         result = pipeline.solve(problem)
         sweeps = pipeline.sweeps(problem, request, result, progress_for)
-        md = _write_whatif(scenario, out, sweeps, result)
+        with staged(out_dir) as stage:
+            md = _write_whatif(_stem(scenario), stage, sweeps, result)
         if as_json:
             docs = [sweep_json(s) for s in sweeps]
             typer.echo(dump(docs[0] if len(docs) == 1 else docs))

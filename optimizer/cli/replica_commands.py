@@ -73,11 +73,14 @@ def validate(
     """
 
     def body() -> int:
+        from optimizer.calibration.csv_checks import checked_rows
         from optimizer.calibration.rows import DATASETS, load_rows, median_abs_error_pct, predict_all
         from optimizer.catalog.bundle import load_catalog
         from optimizer.report.predict import validate_table
 
-        rows = load_rows(csv_file) if csv_file is not None else load_rows()
+        rows, rejected = checked_rows(csv_file) if csv_file is not None else (load_rows(), [])
+        for r in rejected:
+            typer.echo(f"warning: {r.render(str(csv_file))}", err=True)
         if cv:
             typer.echo(_cv_text(rows, load_catalog(), as_json))
             return 0
@@ -85,19 +88,30 @@ def validate(
         summaries = {"all": median_abs_error_pct(preds)}
         if csv_file is None:  # the shipped files: one summary per dataset as well
             summaries.update({name: median_abs_error_pct(preds, name) for name in DATASETS})
-        typer.echo(_validate_json(preds, summaries, load_catalog()) if as_json else validate_table(preds, summaries))
+        if as_json:
+            typer.echo(_validate_json(preds, summaries, load_catalog(), [r.to_json() for r in rejected]))
+        else:
+            text = validate_table(preds, summaries)
+            if rejected:
+                text += f"\n{len(rejected)} rows not read: " + "; ".join(f"data row {r.row} ({r.column}: {r.problem})" for r in rejected)
+            typer.echo(text)
         return 0
 
     run(body)
 
 
-def _validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float]], catalog: Catalog) -> str:
-    """The rows with their 10-90 % bands (only JSON shows them)."""
+def _validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float]], catalog: Catalog,
+                   rejected: list[dict[str, object]]) -> str:
+    """The rows with their 10-90 % bands (only JSON shows them), and the rows of a --csv file that
+    were not read (`rejected`: row, line, column, value, problem, fix)."""
     from optimizer.calibration.bands import load_bands, prediction_band
     from optimizer.report.predict import validate_json
 
     bands = load_bands(catalog)
-    return dump(validate_json(preds, summaries, [prediction_band(bands, catalog, p) for p in preds]))
+    doc = validate_json(preds, summaries, [prediction_band(bands, catalog, p) for p in preds])
+    doc["rejected"] = rejected
+    doc["summary"]["rejected"] = len(rejected)
+    return dump(doc)
 
 
 def _cv_text(rows: list[CalibrationRow], catalog: Catalog, as_json: bool) -> str:

@@ -49,7 +49,7 @@ def predict_request(
 ) -> PredictRequest:
     """The request, checks in the order the CLI has always reported them (catalog ids first)."""
     from optimizer.catalog import records
-    from optimizer.catalog.efficiency import get_engine
+    from optimizer.catalog.efficiency import default_engine, get_engine
     from optimizer.perf.replica import Parallelism
 
     m, c = records.get_model(model), records.get_card(card)
@@ -57,11 +57,31 @@ def predict_request(
     if engine is not None:
         get_engine(engine)  # an unknown engine is bad input
     spec = _speculative(spec_method, spec_accept_len)
+    _check_speculative_support(spec, m, engine, default_engine(c.family))
+    batch_size = None if batch == "max" else _batch(batch)
+    if max_seqs is not None and batch_size is not None and max_seqs < batch_size:
+        raise InputError("--max-seqs", str(max_seqs), f"is below --batch {batch_size}: the engine would never run that many sequences",
+                         f"raise --max-seqs to at least {batch_size}, or drop it (it caps --batch max)")
     return PredictRequest(
         model=m, card=c, precision=precision, kv_precision=kv_precision, parallelism=Parallelism(tp=tp, pp=pp, ep=ep),
-        batch=None if batch == "max" else _batch(batch), input_len=input_len, output_len=output_len,
+        batch=batch_size, input_len=input_len, output_len=output_len,
         max_seqs=max_seqs, engine=engine, spec=spec,
     )
+
+
+def _check_speculative_support(spec: Speculative, model: ModelSpec, engine: str | None, default: str) -> None:
+    """The scenario's rules (optimizer.scenario_checks) for the options: MTP needs MTP modules, and
+    the engine (--engine, else the card family's default) must list the method."""
+    from optimizer.catalog.efficiency import load_engines
+    from optimizer.scenario_checks import engine_lacks, lacks_mtp, no_mtp, unsupported_by_engine
+
+    if lacks_mtp(spec.method, model):
+        raise InputError("--spec-method", spec.method, *no_mtp(model.id))
+    profile = load_engines()[engine or default]
+    if engine_lacks(spec.method, profile):
+        whose = f"engine {engine}" if engine else f"{default}, the card's default engine (--engine),"
+        raise InputError("--engine" if engine else "--spec-method", engine or spec.method,
+                         *unsupported_by_engine(spec.method, whose, profile, load_engines()))
 
 
 def _check_lengths(model: ModelSpec, input_len: int, output_len: int, max_seqs: int | None) -> None:
@@ -77,13 +97,21 @@ def _check_lengths(model: ModelSpec, input_len: int, output_len: int, max_seqs: 
 
 
 def _speculative(method: str, accept_len: float) -> Speculative:
+    from pydantic import ValidationError
+
     from optimizer.catalog.efficiency import Speculative
 
+    if method == "none" and accept_len != 1.0:
+        raise InputError("--spec-accept-len", f"{accept_len:g}", "is given without --spec-method (no speculative decoding "
+                         "emits one token per step)", "add the method that drafts the tokens, e.g. --spec-method mtp, or drop "
+                         "--spec-accept-len")
     try:
         return Speculative(method=method, accept_len=accept_len)
-    except ValueError:
+    except ValidationError as exc:
+        first = exc.errors()[0]
         raise InputError(
-            "--spec-method/--spec-accept-len", f"{method}/{accept_len}", "is not a speculative decoding setting",
+            "--spec-method/--spec-accept-len", f"{method}/{accept_len:g}",
+            f"is not a speculative decoding setting ({first['msg'].removeprefix('Value error, ')})",
             "use --spec-method none|mtp|eagle|eagle3|ngram and --spec-accept-len between 1 and 16",
         ) from None
 
@@ -148,6 +176,8 @@ def with_price_sweeps(options: SweepRequest, scenario: Scenario, price: list[str
         offer, _, rng = spec.partition("=")
         if not rng:
             raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
+        if not offer.strip():
+            raise InputError("--price", spec, "names no offer before '='", f"give one of: {', '.join(o.id for o in scenario.offers)}")
         with_server_price(scenario, offer, 1)  # an unknown or owned offer is bad input
         prices.append((offer, [float(round(v)) for v in parse_range(rng, "--price", hi=1e10)]))  # whole yuan
     request = dataclasses.replace(options, prices=prices)

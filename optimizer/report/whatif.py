@@ -21,6 +21,7 @@ from optimizer.report.decision import model_note
 from optimizer.report.format import DASH, localize_amounts, money, table
 from optimizer.report.format import rmb as _fmt_rmb
 from optimizer.report.i18n import tr
+from optimizer.report.names import safe_part, unique
 from optimizer.report.provenance import provenance_line
 from optimizer.report.shapes import plan_shape
 from optimizer.report.solve_json import plan_json
@@ -138,8 +139,9 @@ def why_winner(c: Comparison, lang: str = "en") -> str:
 
 def render_compare(c: Comparison, lang: str = "en", plots: Sequence[tuple[str, str]] | None = None, *, facts: SolveFacts) -> str:
     """The comparison report: verdict, the page-one bid table with break-even prices, the plots of
-    the scenario's analysis section (`plots`, by default the PNGs `procure solve` writes beside it,
-    named after the scenario), then the detail and the risks. `facts`: those of `c.result`."""
+    the scenario's analysis section (`plots`: the CLI passes the PNGs `procure solve` writes beside
+    it, named after the scenario file; without it they are named after the scenario's `name`), then
+    the detail and the risks. `facts`: those of `c.result`."""
     s = c.result.scenario
     shown = default_plots(c.result, (), stem=s.name) if plots is None else list(plots)
     lines = [
@@ -241,9 +243,10 @@ def plot_pareto(sweep: Sweep, path: Path) -> None:
 
     front = pareto_front(sweep.points)
     fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
-    ax.plot([units.to_millions(p.cost_rmb) for p in front if p.cost_rmb], [p.served for p in front], marker="o", drawstyle="steps-post")
+    # pareto_front keeps priced points only; a plan of owned hardware alone is priced at 0
+    ax.plot([units.to_millions(p.cost_rmb or 0) for p in front], [p.served for p in front], marker="o", drawstyle="steps-post")
     for p in front:
-        assert p.cost_rmb is not None  # pareto_front keeps priced points only
+        assert p.cost_rmb is not None
         ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("plan cost (million RMB)")
     ax.set_ylabel(f"served ({sweep.served_unit})")
@@ -256,10 +259,12 @@ def plot_pareto(sweep: Sweep, path: Path) -> None:
 
 def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult) -> str:
     """Write one PNG per sweep (and the Pareto plot for a budget sweep) into `out`; return the
-    Markdown that links them by relative path."""
+    Markdown that links them by relative path. `name` is a safe file stem; an offer id joins it
+    made safe, and a second sweep of the same kind and offer gets its own file."""
     lines = [f"# procure what-if: {name}", ""]
+    used: set[str] = set()
     for sweep in sweeps:
-        stem = f"{name}_whatif_{sweep.kind}" + (f"_{sweep.offer_id}" if sweep.offer_id else "")
+        stem = unique(f"{name}_whatif_{sweep.kind}" + (f"_{safe_part(sweep.offer_id)}" if sweep.offer_id else ""), used)
         mark = _chosen_point(sweep, result)
         plot_sweep(sweep, out / f"{stem}.png", mark)
         lines += [f"## {sweep.kind} sweep", "", *sweep_table(sweep), "", f"![{sweep.kind} sweep]({stem}.png)", ""]

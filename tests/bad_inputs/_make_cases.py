@@ -3,19 +3,27 @@
 Each case is a folder with `case.yaml` (the command's arguments, the expected exit code and a word
 its message must contain) and its input files. In the arguments `{dir}` is the case's folder (a
 copy in a temporary directory), `{out}` a folder that must not be written on error. `overlay`
-lists files of the case that replace or join the shipped catalog (cards/, models/) for that run.
+lists files of the case that replace or join the shipped catalog (cards/, models/) for that run;
+`interrupt` is the terminal text at which Ctrl-C is pressed; `writes` the exact file names --out
+must hold afterwards; `absent` paths that must not exist afterwards (tests/cli/test_bad_inputs.py).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import yaml
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
+from optimizer.report.names import safe_part  # noqa: E402  (the file names whatif makes of offer ids)
+
 CHAT = (REPO / "scenarios" / "r1_chatbot.yaml").read_text(encoding="utf-8")
 PD = (REPO / "scenarios" / "r1_pd_split.yaml").read_text(encoding="utf-8")
 CARD = (REPO / "catalog" / "cards" / "h100-sxm.yaml").read_text(encoding="utf-8")
@@ -43,10 +51,12 @@ def chat(name: str, word: str, *pairs: tuple[str, str], append: str = "") -> Non
 
 
 def case(name: str, args: list[str], word: str, files: dict[str, str | bytes] | None = None, code: int = 2,
-         overlay: dict[str, str] | None = None) -> None:
-    body = {"args": args, "exit": code, "word": word}
+         overlay: dict[str, str] | None = None, **extra: object) -> None:
+    """`extra`: interrupt (press Ctrl-C when this text shows), writes (exact names in --out), absent (paths)."""
+    body: dict[str, object] = {"args": args, "exit": code, "word": word}
     if overlay:
         body["overlay"] = overlay
+    body.update(extra)
     CASES[name] = {"case": body, "files": files or {}}
 
 
@@ -263,6 +273,136 @@ case("cards_show_typo", ["cards", "show", "h2OO"], "did you mean 'h200'")
 case("models_show_typo", ["models", "show", "deepseek_r1"], "did you mean")
 case("engines_show_typo", ["engines", "show", "vlm"], "vllm")
 case("cards_min_mem_inf", ["cards", "list", "--min-mem-gb", "inf"], "--min-mem-gb")
+
+
+# === issue 17, the second round: one block per class ===
+# 1. Ctrl-C: exit 130, nothing written, an interrupted solve never read as "nothing fits"
+BIDS = "{repo}/scenarios/r1_bids_h200_910b_mi300x.yaml"
+LOADS = ",".join(str(50 * i) for i in range(1, 201))
+case("interrupt_budget_sweep", ["whatif", BIDS, "--budget", "1000000:40000000:200", "--load", LOADS, "--out", "{out}"],
+     "interrupted", code=130, interrupt="budget sweep: ")
+case("interrupt_load_sweep", ["whatif", BIDS, "--load", LOADS, "--out", "{out}"], "interrupted", code=130, interrupt="load sweep: ")
+case("interrupt_solve_compare", ["solve", BIDS, "--compare", "--whatif-budget", "1000000:40000000:200", "--out", "{out}"],
+     "interrupted", code=130, interrupt="break-even prices: ")
+# 2. impossible set-ups: exit 2 naming the field
+SPEC = "speculative:\n  method: {}\n  accept_len: {}\n"
+chat("spec_accept_above_draft", "draft_tokens", append=SPEC.format("mtp", 3) + "  draft_tokens: 2\n")
+chat("spec_none_with_accept_len", "method none", append=SPEC.format("none", 2.5))
+chat("spec_none_with_draft_tokens", "draft_tokens", append="speculative:\n  method: none\n  draft_tokens: 3\n")
+chat("spec_mtp_without_mtp_layers", "mtp_layers", ("model: deepseek-r1", "model: llama-3.1-70b"), append=SPEC.format("mtp", 1.8))
+chat("spec_eagle_not_in_engine", "speculative.method", append=SPEC.format("eagle", 2))
+chat("spec_offer_engine_lacks_mtp", "offers.0.engine", (SERVERS, SERVERS + "\n    engine: vllm-v0"), append=SPEC.format("mtp", 1.8))
+chat("spec_scenario_engine_lacks_eagle3", "engine", append="engine: sglang-0.4\n" + SPEC.format("eagle3", 2))
+OWNED = SERVERS + "\n    owned: true"
+chat("owned_with_server_price", "offers.0.price_rmb_per_server", (SERVERS, OWNED))
+chat("owned_with_card_price", "offers.1.price_rmb_per_card", ("available_servers: 64", "available_servers: 64\n    owned: true"))
+chat("owned_with_catalog_price", "offers.0.use_catalog_price", (PRICE, "use_catalog_price: mid"), (SERVERS, OWNED))
+chat("precisions_yaml_set", "!!set", ("precisions: [fp8, int8, bf16]", "precisions: !!set {fp8, int8, bf16}"))
+chat("search_tp_yaml_set", "search.tp", append="search:\n  tp: !!set {1, 2, 4}\n")
+PREDICT_8B = ["predict", "--model", "llama-3.1-8b", "--card", "h100-sxm"]
+case("predict_accept_len_without_method", [*PREDICT_8B, "--spec-accept-len", "2.8"], "--spec-method")
+case("predict_mtp_without_mtp_layers", [*PREDICT_8B, "--spec-method", "mtp", "--spec-accept-len", "1.8"], "mtp_layers")
+case("predict_eagle_not_in_default_engine", [*PREDICT_8B, "--spec-method", "eagle", "--spec-accept-len", "2"], "eagle")
+case("predict_eagle3_not_in_engine", [*PREDICT_8B, "--engine", "sglang-0.4", "--spec-method", "eagle3", "--spec-accept-len", "2"],
+     "--engine")
+case("predict_mtp_not_in_engine", ["predict", "--model", "deepseek-r1", "--card", "h200", "--precision", "fp8", "--tp", "8",
+                                   "--engine", "llama.cpp", "--spec-method", "mtp", "--spec-accept-len", "1.8"], "llama.cpp")
+case("predict_max_seqs_below_batch", [*PREDICT_8B, "--batch", "64", "--max-seqs", "32"], "--max-seqs")
+config("config_kv_heads_zero", {**llama, "num_key_value_heads": 0}, "num_key_value_heads")
+config("config_kv_heads_zero_mla", {**r1, "num_key_value_heads": 0}, "num_key_value_heads")
+config("config_duplicate_key", None, "vocab_size",
+       raw=json.dumps(llama, indent=2).replace('"vocab_size": 128256', '"vocab_size": 128256,\n  "vocab_size": 5'))
+config("config_duplicate_nested_key", None, "quant_method", raw=json.dumps({**llama, "quantization_config": {"quant_method": "fp8"}}, indent=2)
+       .replace('"quant_method": "fp8"', '"quant_method": "fp8", "quant_method": "int4"'))
+config("config_mtp_layers_zero_string", {**r1, "num_nextn_predict_layers": "1"}, "num_nextn_predict_layers")
+# 3. file names made from ids: safe, unique, inside --out; NUL bytes and empty ids refused
+chat("offer_id_nul", "offers.0.id", ("id: h200-8x", 'id: "h200\\0x"'))
+chat("offer_id_empty", "offers.0.id", ("id: h200-8x", 'id: ""'))
+chat("offer_id_blank", "offers.0.id", ("id: h200-8x", 'id: "   "'))
+chat("vendor_empty", "offers.1.vendor", ("vendor: Huawei", 'vendor: ""'))
+chat("vendor_newline", "offers.1.vendor", ("vendor: Huawei", 'vendor: "Hua\\nwei"'))
+chat("name_nul", "name", ("name: r1_chatbot", 'name: "r1\\0chatbot"'))
+chat("model_path_nul", "model", ("model: deepseek-r1", 'model: "models/\\0.yaml"'))
+case("whatif_price_empty_offer", [*WHATIF, "--price", "=1:2:2"], "h200-8x")
+SLASH, LONG = "x/../../..", "m" * 300
+ids_text = sub(CHAT, ("id: h200-8x", f"id: {SLASH}"), ("id: mi300x-8x", f"id: {LONG}"))
+png = f"scenario_whatif_price_{safe_part(SLASH)}"
+case("whatif_price_id_escaping_out", ["whatif", "{dir}/scenario.yaml", "--price", f"{SLASH}=1000000:2000000:3", "--price",
+     f"{SLASH}=2000000:3000000:3", "--out", "{out}"], "price sweep", files={"scenario.yaml": ids_text}, code=0,
+     writes=["scenario_whatif.md", f"{png}.png", f"{png}-2.png"], absent=["{out}/../scenario_whatif_price_x.png"])
+case("whatif_price_id_300_chars", ["whatif", "{dir}/scenario.yaml", "--price", f"{LONG}=1000000:2000000:2", "--out", "{out}"],
+     "price sweep", files={"scenario.yaml": ids_text}, code=0,
+     writes=["scenario_whatif.md", f"scenario_whatif_price_{safe_part(LONG)}.png"])
+# 4. outputs that cannot be written: checked before the work, exit 2 with the path, nothing partial
+RO = "/sys/procure-out"  # cannot be created, not even by root; /sys itself exists and is not writable
+case("solve_out_cannot_be_created", ["solve", "{repo}/scenarios/r1_chatbot.yaml", "--out", RO], RO)
+case("solve_out_read_only", ["solve", "{repo}/scenarios/r1_chatbot.yaml", "--out", "/sys"], "cannot be written")
+case("compare_out_read_only", ["compare", "{repo}/scenarios/r1_chatbot.yaml", "--out", f"{RO}/a/b"], RO)
+case("whatif_out_read_only", [*WHATIF[:2], "--tpot", "50", "--out", "/sys"], "/sys")
+case("solve_out_empty", ["solve", "{repo}/scenarios/r1_chatbot.yaml", "--out", ""], "--out")
+case("whatif_out_empty", [*WHATIF[:2], "--tpot", "50", "--out", ""], "--out")
+case("init_read_only_folder", ["init", "/sys/scenario.yaml"], "/sys")
+case("init_beside_schema_folder", ["init", "{dir}/new.yaml"], "scenario.schema.json", files={"scenario.schema.json/keep.txt": "x"},
+     absent=["{dir}/new.yaml"])
+case("init_empty_path", ["init", ""], "PATH")
+case("init_path_is_folder", ["init", "{dir}"], "folder", files={"keep.txt": "x"})
+case("import_out_read_only", [*IMPORT[:-1], f"{RO}/x.yaml"], RO, files={"config.json": json.dumps(llama)})
+case("import_out_empty", [*IMPORT[:-1], ""], "--out", files={"config.json": json.dumps(llama)})
+case("whatif_budget_owned_only", ["whatif", "{repo}/scenarios/r1_16_cards_2_nodes.yaml", "--budget", "1:1000000:3", "--out", "{out}"],
+     "budget sweep", code=0, writes=[f"r1_16_cards_2_nodes_whatif{s}" for s in (".md", "_budget.png", "_budget_pareto.png")])
+# 5. non-regular files: read with a cap whatever size they report
+case("scenario_dev_zero", ["solve", "/dev/zero", "--out", "{out}"], "larger than")
+case("compare_dev_zero", ["compare", "/dev/zero", "--out", "{out}"], "larger than")
+case("csv_dev_zero", ["validate", "--csv", "/dev/zero"], "larger than")
+case("config_dev_zero", [*IMPORT[:2], "/dev/zero", *IMPORT[3:]], "larger than")
+# 6. validate --csv: row problems per row (skipped, with the reason), structural problems exit 2, a BOM read
+CSV_LINES = (REPO / "catalog" / "calibration.csv").read_text(encoding="utf-8").splitlines()
+HEAD, ROW = CSV_LINES[0], CSV_LINES[1]
+COLS = next(csv.reader([HEAD]))
+
+
+def row(**cells: str) -> str:
+    fields = next(csv.reader([ROW]))
+    for k, v in cells.items():
+        fields[COLS.index(k)] = v
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(fields)
+    return buf.getvalue()
+
+
+def csv_case(name: str, word: str, body: str | bytes, code: int = 2) -> None:
+    case(name, ["validate", "--csv", "{dir}/runs.csv"], word, files={"runs.csv": body}, code=code)
+
+
+for name, column, value in [("value_zero", "value", "0"), ("value_negative", "value", "-7007"), ("value_nan", "value", "nan"),
+                            ("value_1e308", "value", "1e308"), ("value_word", "value", "fast"), ("tp_zero", "tp", "0"),
+                            ("cards_zero", "cards", "0"), ("batch_negative", "batch", "-3"), ("tp_fraction", "tp", "2.5")]:
+    csv_case(f"csv_{name}", f"data row 0, {column}", f"{HEAD}\n{row(**{column: value})}\n")
+csv_case("csv_short_row", "the header has 15", f"{HEAD}\n{ROW.split(',', 5)[0]},h200,fp8\n")
+csv_case("csv_long_row", "the header has 15", f"{HEAD}\n{ROW},extra\n")
+csv_case("csv_bad_rows_skipped", "2 rows not read", f"{HEAD}\n{ROW}\n{row(value='0')}\n{row(tp='0')}\n", code=0)
+csv_case("csv_header_only", "no data rows", HEAD + "\n")
+csv_case("csv_empty", "empty", "")
+csv_case("csv_missing_column", "model_id", HEAD.replace("model_id,", "model,") + "\n" + ROW + "\n")
+csv_case("csv_repeated_column", "more than once", HEAD + ",value\n" + ROW + ",1\n")
+csv_case("csv_bom_is_read", "1 rows predicted", b"\xef\xbb\xbf" + f"{HEAD}\r\n{ROW}\r\n".encode(), code=0)
+csv_case("csv_latin1", "UTF-8", f"{HEAD}\n{ROW}, caf\u00e9\n".encode("latin-1", "replace"))
+# 7. size: the number of offers is bounded, the limit named
+many = "".join(f"  - {{id: o{i}, vendor: v{i % 7}, card: h200, price_rmb_per_server: {1_000_000 + i}, available_servers: 4}}\n"
+               for i in range(501))
+scenario("offers_over_the_limit", CHAT[:CHAT.index("offers:\n")] + "offers:\n" + many + CHAT[CHAT.index(CONSTRAINTS):], "MAX_OFFERS")
+case("compare_offers_over_the_limit", ["compare", "{repo}/tests/bad_inputs/offers_over_the_limit/scenario.yaml", "--out", "{out}"],
+     "at most 500")
+# 8. messages that name the field and line
+config("config_nan_hidden_size", None, "hidden_size", raw=json.dumps(llama, indent=2).replace('"hidden_size": 4096', '"hidden_size": NaN'))
+config("config_5000_digits", None, "hidden_size", raw=json.dumps(llama, indent=2).replace('"hidden_size": 4096', '"hidden_size": ' + "9" * 5000))
+config("config_infinite", None, "rope_theta", raw=json.dumps(llama, indent=2).replace('"rope_theta": 500000.0', '"rope_theta": 1e999'))
+chat("scenario_5000_digits", "sla.tpot_ms", (TPOT, "tpot_ms: " + "9" * 5000))
+LAST = CHAT.count("\n") + 1  # the line of a key appended at the end
+chat("top_level_null_key", f":{LAST}: null", append="null: 5\n")
+chat("top_level_bool_key", f":{LAST}: true", append="true: x\n")
+chat("top_level_no_key", f":{LAST}: no", append="no: x\n")
+chat("nested_number_key", "sla.8", (TPOT, TPOT + "\n  8: x"))
 
 
 def main() -> None:

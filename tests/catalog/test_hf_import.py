@@ -15,7 +15,7 @@ from optimizer.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hf_configs"
 CONFIGS = sorted(FIXTURES.glob("*.json"))
-ARCH_FIELDS = ("attention", "moe", "hidden_size", "num_layers", "vocab_size", "tie_embeddings")
+ARCH_FIELDS = ("attention", "moe", "hidden_size", "num_layers", "vocab_size", "tie_embeddings", "mtp_layers")
 
 
 def _config(model_id: str) -> dict:
@@ -147,3 +147,22 @@ def test_all_linear_attention_is_rejected():
     assert exc.value.field == "layer_types"
 
 
+
+
+def test_mtp_modules_are_read_from_either_key():
+    """DeepSeek-V3/R1 state `num_nextn_predict_layers`, Qwen3.5 `mtp_num_hidden_layers`; a model
+    without either has none, so MTP speculative decoding is refused on it."""
+    assert {m.id for m in load_models().values() if m.mtp_layers} == {"deepseek-r1", "deepseek-v3", "qwen3.5-397b-a17b"}
+    assert _import({**_config("llama-3.1-8b"), "mtp_num_hidden_layers": 2}, "x").mtp_layers == 2
+    assert _import({**_config("deepseek-r1"), "num_nextn_predict_layers": 0}, "x").mtp_layers is None
+
+
+def test_kv_heads_absent_or_null_is_multi_head_attention_and_zero_is_refused():
+    """Hugging Face's own config classes read a missing or null num_key_value_heads as one KV head
+    per query head; 0 is no head count (it used to be read as multi-head attention, silently)."""
+    cfg = {k: v for k, v in _config("llama-3.1-8b").items() if k != "num_key_value_heads"}
+    assert _import(cfg, "x").attention.num_kv_heads == 32
+    assert _import({**cfg, "num_key_value_heads": None}, "x").attention.num_kv_heads == 32
+    with pytest.raises(InputError) as exc:
+        _import({**cfg, "num_key_value_heads": 0}, "x")
+    assert exc.value.field == "num_key_value_heads"

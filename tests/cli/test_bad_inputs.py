@@ -1,9 +1,12 @@
 """The bad-input corpus (tests/bad_inputs/): every case through the real `procure` command.
 
-Each case must exit with its code (2: bad input, 3: a diagnosis), name its word in the message,
-show no traceback and write nothing to --out. Cases that replace a shipped catalog file run in a
-subprocess whose PYTHONPATH puts a patched copy of the catalog first; the others run in-process
-through typer's CliRunner (same command, same exit codes, much faster).
+Each case must exit with its code (2: bad input, 3: a diagnosis, 130: interrupted, 0: handled),
+name its word in the message, show no traceback and write nothing to --out on exit 2 or 130.
+Optional keys: `overlay` (files replacing shipped catalog files: the case runs in a subprocess
+whose PYTHONPATH puts a patched copy of the catalog first), `interrupt` (Ctrl-C is pressed when
+this text shows on the terminal: a subprocess with stderr on a pseudo-terminal), `writes` (the
+exact file names --out must hold afterwards) and `absent` (paths that must not exist afterwards).
+The others run in-process through typer's CliRunner (same command, same exit codes, much faster).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load
+from conftest import load, run_interrupted
 from typer.testing import CliRunner
 
 from optimizer.cli import app
@@ -26,8 +29,12 @@ CORPUS = REPO / "tests" / "bad_inputs"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
 
 
+def _fill(text: str, folder: Path, out: Path) -> str:
+    return text.replace("{dir}", str(folder)).replace("{out}", str(out)).replace("{repo}", str(REPO))
+
+
 def _args(case: dict, folder: Path, out: Path) -> list[str]:
-    return [a.replace("{dir}", str(folder)).replace("{out}", str(out)).replace("{repo}", str(REPO)) for a in case["args"]]
+    return [_fill(a, folder, out) for a in case["args"]]
 
 
 def _run_overlaid(args: list[str], case: dict, folder: Path, tmp: Path) -> tuple[int, str]:
@@ -55,7 +62,12 @@ def test_bad_input(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     out = tmp_path / "out"
     args = _args(case, work, out)
     monkeypatch.chdir(tmp_path)
-    if case.get("overlay"):
+    if case.get("interrupt"):
+        if not hasattr(os, "openpty"):
+            pytest.skip("Ctrl-C cases need a pseudo-terminal (POSIX)")
+        code, stdout, shown = run_interrupted(args, case["interrupt"], tmp_path)
+        text = stdout + shown
+    elif case.get("overlay"):
         code, text = _run_overlaid(args, case, work, tmp_path)
     else:
         result = CliRunner().invoke(app, args, prog_name="procure")
@@ -65,10 +77,14 @@ def test_bad_input(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert code == case["exit"], shown
     assert case["word"] in text, shown
     assert "Traceback" not in text and "internal error" not in text, shown
-    if code == 2:
-        assert "error: " in text, shown
-        assert not out.exists(), f"wrote {sorted(out.rglob('*'))} on error\n{shown}"
+    if code in (2, 130):
+        assert ("error: " if code == 2 else "interrupted") in text, shown
+        assert not out.exists(), f"wrote {sorted(out.rglob('*'))} on exit {code}\n{shown}"
         assert not (tmp_path / "reports").exists(), shown
+    if "writes" in case:  # exactly these files, each a plain name inside --out
+        assert sorted(p.name for p in out.iterdir()) == sorted(case["writes"]), shown
+    for path in case.get("absent", []):
+        assert not Path(_fill(path, work, out)).exists(), f"{path} was written\n{shown}"
 
 
 def test_out_into_a_missing_folder_is_created(tmp_path: Path):

@@ -1,9 +1,15 @@
 """Fuzzing: the shipped scenarios, mutated (numbers to 0, -1, 1e30, inf, nan or strings; keys dropped
 or given twice; wrong types; empty lists; values scaled), each end as a checked plan (the CLI's
-exit 0), a diagnosis (exit 3) or a clean InputError (exit 2), never another exception.
+exit 0), a diagnosis (exit 3) or a clean InputError (exit 2), never another exception (a defect).
+
+No shipped scenario sets the keys added since the first round (speculative decoding, engines per
+scenario and per offer, headroom, N+1, owned offers, confidence), so two bases built here from the
+shipped ones carry them all, and half the mutants start from them.
 
 The engine runs in-process (load_scenario + solve, what `procure solve` does before writing) with a
-small design space so that 500+ examples stay well under a minute.
+small design space so that 900 examples stay well under a minute. The figures (mutants, outcomes by
+class, defects, mutations that reached each new key) print with
+`python -m pytest -q -s -p no:cacheprovider -o addopts="" tests/cli/test_fuzz_scenarios.py -k mutated`.
 """
 
 from __future__ import annotations
@@ -35,9 +41,44 @@ def _shipped() -> dict[str, Any]:
     return docs
 
 
-SCENARIOS = _shipped()
-VALUES = [0, -1, 1e30, math.inf, -math.inf, math.nan, "abc", "", 1.5, 2, True, None, [], {}, [1], 10**12, "1e30", -0.0]
+NEW_KEYS = ("speculative", "engine", "headroom_pct", "n_plus_one", "owned", "confidence")
+
+
+def _with_new_keys(shipped: dict[str, Any]) -> dict[str, Any]:
+    """Two shipped-like scenarios that set every key added since the first round."""
+    chat = yaml.safe_load(yaml.safe_dump(shipped["r1_chatbot"]))  # DeepSeek-R1 (MTP modules), three vendors
+    chat["name"] = "fuzz_r1_new_keys"
+    chat["speculative"] = {"method": "mtp", "accept_len": 1.8, "draft_tokens": 2}
+    chat["sla"].update(headroom_pct=20, confidence=0.9)
+    chat["constraints"].update(n_plus_one=True, mix_min_saving_pct=5)
+    chat["offers"][0]["engine"] = "sglang"
+    chat["offers"][1]["engine"] = "sglang-ascend"
+    chat["offers"].append({"id": "h100-owned", "vendor": "Owned", "card": "h100-sxm", "owned": True, "available_servers": 2})
+    llama = {
+        "name": "fuzz_llama70b_new_keys", "model": "llama-3.1-70b", "precisions": ["fp8", "bf16"], "engine": "vllm",
+        "speculative": {"method": "eagle3", "accept_len": 2.2, "draft_tokens": 4},
+        "workload": {"input_tokens": 2000, "output_tokens": 500, "load": {"concurrent_users": 100}},
+        "sla": {"ttft_ms": 2000, "tpot_ms": 50, "confidence": 0.5, "headroom_pct": 10},
+        "offers": [
+            {"id": "h100-8x", "vendor": "NVIDIA partner", "card": "h100-sxm", "price_rmb_per_server": 1200000, "available_servers": 8},
+            {"id": "l40s-8x", "vendor": "Other partner", "card": "l40s", "price_rmb_per_card": 60000, "server_base_rmb": 150000,
+             "available_servers": 8},
+            {"id": "a100-owned", "vendor": "Owned", "card": "a100-80g-sxm", "owned": True, "available_servers": 1},
+        ],
+        "constraints": {"n_plus_one": True},
+        "search": dict(SMALL_SEARCH),
+    }
+    return {chat["name"]: chat, llama["name"]: llama}
+
+
+SHIPPED = _shipped()
+NEW = _with_new_keys(SHIPPED)
+SCENARIOS = {**SHIPPED, **NEW}
+VALUES = [0, -1, 1e30, math.inf, -math.inf, math.nan, "abc", "", 1.5, 2, True, None, [], {}, [1], 10**12, "1e30", -0.0,
+          "none", "mtp", "eagle", "mindie", "vllm-ascend", "tensorrt-llm", 16, 1.0, 0.99]
 OUTCOMES: Counter[str] = Counter()
+REACHED: Counter[str] = Counter()  # mutations that touched each new key
+DEFECTS: list[str] = []
 WORKDIR = Path(tempfile.mkdtemp(prefix="procure-fuzz-"))
 
 
@@ -78,14 +119,21 @@ def _mutate(doc: Any, path: tuple[Any, ...], op: str, value: Any, factor: float)
 
 
 @st.composite
-def mutated_scenarios(draw: st.DrawFn) -> tuple[str, str]:
-    name = draw(st.sampled_from(sorted(SCENARIOS)))
+def mutated_scenarios(draw: st.DrawFn) -> tuple[str, str, frozenset[str]]:
+    new_base = draw(st.booleans())  # half the mutants start from a base with the new keys
+    name = draw(st.sampled_from(sorted(NEW if new_base else SHIPPED)))
     doc = yaml.safe_load(yaml.safe_dump(SCENARIOS[name]))  # a deep copy
+    touched: set[str] = set()
     for _ in range(draw(st.integers(1, 2))):
         paths = _paths(doc)
         if not paths:
             break
+        present = [k for k in NEW_KEYS if any(k in p for p in paths)]
+        if present and draw(st.booleans()):  # half the mutations aim at a new key, each key alike
+            key = draw(st.sampled_from(present))
+            paths = [p for p in paths if key in p]
         path = draw(st.sampled_from(paths))
+        touched.update(k for k in NEW_KEYS if k in path)
         op = draw(st.sampled_from(["set", "set", "drop", "empty", "wrap", *["scale"] * 6]))
         _mutate(doc, path, op, draw(st.sampled_from(VALUES)), draw(st.sampled_from([0.001, 0.5, 0.9, 1.2, 2.0, 10.0, 1000.0])))
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
@@ -96,7 +144,8 @@ def mutated_scenarios(draw: st.DrawFn) -> tuple[str, str]:
             i = draw(st.sampled_from(keyed))
             lines.insert(i + 1, lines[i])
             text = "".join(lines)
-    return name, text
+            touched.update(k for k in NEW_KEYS if lines[i].lstrip(" -").startswith(f"{k}:"))
+    return name, text, frozenset(touched)
 
 
 def outcome(path: Path) -> str:
@@ -113,26 +162,38 @@ def outcome(path: Path) -> str:
     return "diagnosis"
 
 
-@settings(max_examples=600, deadline=None, derandomize=True, database=None,
+@settings(max_examples=900, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated_scenarios())
-def _fuzz(case: tuple[str, str]) -> None:
-    name, text = case
+def _fuzz(case: tuple[str, str, frozenset[str]]) -> None:
+    name, text, touched = case
     path = WORKDIR / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
+    REACHED.update(touched)
     try:
         OUTCOMES[outcome(path)] += 1
-    except Exception as exc:
-        raise AssertionError(f"{name}: {type(exc).__name__}: {exc}\n--- scenario ---\n{text}") from exc
+    except Exception as exc:  # a defect: recorded, the run goes on, the test fails listing them all
+        OUTCOMES["defect"] += 1
+        DEFECTS.append(f"{name}: {type(exc).__name__}: {exc}\n--- scenario ---\n{text}")
+
+
+def figures() -> str:
+    total = sum(OUTCOMES.values())
+    classes = ", ".join(f"{k} {OUTCOMES[k]}" for k in ("plan", "diagnosis", "error"))
+    reached = ", ".join(f"{k} {REACHED[k]}" for k in NEW_KEYS)
+    return f"fuzz: {total} mutants; outcomes: {classes}; defects {len(DEFECTS)}; mutations reaching the new keys: {reached}"
 
 
 def test_mutated_scenarios_end_in_a_plan_a_diagnosis_or_a_clean_error():
     OUTCOMES.clear()
+    REACHED.clear()
+    DEFECTS.clear()
     _fuzz()
-    total = sum(OUTCOMES.values())
-    print(f"\nfuzz outcomes over {total} examples: {dict(OUTCOMES)}")
-    assert total >= 500
+    print("\n" + figures())
+    assert not DEFECTS, f"{len(DEFECTS)} defects; the first:\n{DEFECTS[0]}"
+    assert sum(OUTCOMES.values()) >= 800
     assert set(OUTCOMES) == {"plan", "diagnosis", "error"}, OUTCOMES
+    assert all(REACHED[k] >= 20 for k in NEW_KEYS), REACHED
 
 
 def test_unmutated_scenarios_with_the_small_search_do_not_error():
