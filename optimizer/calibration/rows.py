@@ -35,7 +35,8 @@ from optimizer.perf.memory import max_batch
 from optimizer.perf.replica import Parallelism, Replica, make_replica
 
 METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms", "ttft_ms", "prefill_tok_s_per_card")
-DATASETS = ("calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found")
+DATASETS = ("calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found", "calibration_2026c",
+            "calibration_2026d")
 Mode = Literal["closed", "burst", "decode-only", "pd", "prefill-only"]
 
 # Per-step acceptance of a draft token when a source gives no accept length: DeepSeek's MTP

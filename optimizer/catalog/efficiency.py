@@ -222,6 +222,7 @@ class EngineProfile(Strict):
     graph_capture: bool
     features: list[str]
     default_for: list[str]
+    runs_on: list[str] = Field(min_length=1, description="card families the engine has a backend for")
     provenance: Provenance
 
     def limits_for(self, mem_gb: float, family: str) -> tuple[int, int]:

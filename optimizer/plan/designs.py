@@ -167,8 +167,9 @@ def _offer_designs(problem: Problem, view: OfferView, summary: OfferSummary) -> 
         try:
             compute_precision_for(card, precision_name, problem.precision(precision_name))
         except InputError as exc:
-            summary.reasons.append(f"{precision_name}: {exc.fix}")
+            summary.notes.append(f"{precision_name}: {exc.fix}")
             continue
+        summary.precisions_run += 1
         for tp in scenario.search.tp:
             for pp in scenario.search.pp:
                 for ep in _ep_options(model, tp, cps):
@@ -185,8 +186,11 @@ def _offer_designs(problem: Problem, view: OfferView, summary: OfferSummary) -> 
                         out.append(Design(view.id, *best))
                     if scenario.disaggregation:
                         out.extend(_pd_designs(problem, r, conf, view.id))
-    if not out and not summary.reasons:
+    if not out:
+        tried = [p for p in scenario.precisions if not any(n.startswith(f"{p}:") for n in summary.notes)]
         summary.reasons.append(_no_design_reason(summary, scenario))
+        if summary.notes and tried:
+            summary.reasons.append(f"note: {'; '.join(summary.notes)} ({', '.join(tried)} tried)")
     return out
 
 
@@ -215,7 +219,8 @@ def _best_batch(
     summary.best_tpot_ms = first[2] if summary.best_tpot_ms is None else min(summary.best_tpot_ms, first[2])
     if not meets_sla(first[1], first[2], scenario):
         return None
-    # Latency grows with batch, so the SLA-compliant batches are a prefix: bisect for its end.
+    # Latency grows with batch, so the SLA-compliant batches are a prefix: bisect the grid for its
+    # end, then the whole batches between that grid point and the next (or the memory/engine cap).
     best, lo, hi = first, 0, len(batches)
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -224,6 +229,14 @@ def _best_batch(
             best, lo = trial, mid
         else:
             hi = mid
+    lo_b, hi_b = batches[lo], batches[lo + 1] if lo + 1 < len(batches) else b_max + 1
+    while hi_b - lo_b > 1:
+        mid = (lo_b + hi_b) // 2
+        trial = at(mid)
+        if meets_sla(trial[1], trial[2], scenario):
+            best, lo_b = trial, mid
+        else:
+            hi_b = mid
     perf, ttft, tpot = best
     return perf, ttft, tpot, capacity_of(perf, scenario, conf(perf.batch).throughput)
 
@@ -255,13 +268,18 @@ def _pd_designs(problem: Problem, r: Replica, conf: ConfidenceAt, offer_id: str)
         tpot_ms = units.s_to_ms(decode_pool(problem.run(r, b, w.input_tokens)).tpot_s) * conf(b).tpot
         return sla.tpot_ms is None or tpot_ms <= sla.tpot_ms
 
-    # The decode step grows with the batch: bisect for the largest batch meeting TPOT.
+    # The decode step grows with the batch: bisect the grid, then the whole batches up to the next
+    # grid point (or the cap), for the largest batch meeting TPOT.
     lo, hi = -1, len(batches)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if meets(batches[mid]) else (lo, mid)
     if lo >= 0:
-        perf = problem.run(r, batches[lo], w.input_tokens)
+        lo_b, hi_b = batches[lo], batches[lo + 1] if lo + 1 < len(batches) else b_max + 1
+        while hi_b - lo_b > 1:
+            mid = (lo_b + hi_b) // 2
+            lo_b, hi_b = (mid, hi_b) if meets(mid) else (lo_b, mid)
+        perf = problem.run(r, lo_b, w.input_tokens)
         dec, at = decode_pool(perf), conf(perf.batch)
         out.append(Design(offer_id, perf, 0.0, units.s_to_ms(dec.tpot_s) * at.tpot,
                           _pool_capacity(dec.requests_per_s * at.throughput, scenario), "decode",
@@ -276,6 +294,8 @@ def _pool_capacity(requests_per_s: float, scenario: Scenario) -> float:
 
 
 def _no_design_reason(summary: OfferSummary, scenario: Scenario) -> str:
+    if summary.precisions_run == 0:
+        return "no listed precision runs on this card: " + "; ".join(summary.notes)
     if summary.fitting_shapes == 0:
         return "the model does not fit in memory in any allowed TP/PP/EP split and precision"
     parts = []

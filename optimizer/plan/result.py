@@ -60,7 +60,9 @@ class OfferSummary:
 
     offer_id: str
     designs: int = 0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)   # why it has no design, the binding reason first
+    notes: list[str] = field(default_factory=list)     # precisions skipped on this card: beside the reason, never it
+    precisions_run: int = 0                            # listed precisions the card can run
     best_ttft_ms: float | None = None       # fastest any fitting design reaches (batch 1)
     best_tpot_ms: float | None = None
     fitting_shapes: int = 0
