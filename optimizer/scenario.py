@@ -103,8 +103,11 @@ class Sla(Strict):
         "mean", description="mean, or a percentile (TTFT: p90 prompt length and an exponential queue tail)"
     )
     confidence: Annotated[float, Field(ge=0.5, le=0.99)] = Field(
-        0.8, description="designs must meet the SLAs at this quantile of the model's cross-validated error "
-        "(0.5: the central estimate; 0.8: four times in five)",
+        0.8, description="the plan recommended is the cheapest plan at this quantile of its cost over draws of the "
+        "model's cross-validated error (0.5: the central estimate; 0.8: four draws in five need no more)",
+    )
+    draws: Annotated[int, Field(ge=8, le=400)] = Field(
+        40, description="draws of the model's error (one shared shock per card family x engine x model class each)",
     )
     headroom_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = Field(
         0, description="plan capacity at least the load x (1 + headroom_pct / 100): room for growth and peaks",

@@ -22,13 +22,14 @@ def alternatives(scenario: Scenario, designs: list[Design], terms: dict[str, Off
 
 
 def best_per_offer(
-    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], summaries: dict[str, OfferSummary]
+    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], summaries: dict[str, OfferSummary],
+    only: str | None = None,
 ) -> list[OfferOutcome]:
-    """Each bid's own best plan. Hardware already owned is part of every bid's plan (it is there
-    whichever bid wins), so owned offers get no row of their own."""
+    """Each bid's own best plan (only one bid's, when `only` names it). Hardware already owned is
+    part of every bid's plan (it is there whichever bid wins), so owned offers get no row of their own."""
     out = []
     owned = {oid for oid, t in terms.items() if t.owned}
-    for oid in terms:
+    for oid in (terms if only is None else [only]):
         if oid in owned:
             out.append(OfferOutcome(oid, None, "owned hardware: counted in every bid's plan"))
             continue

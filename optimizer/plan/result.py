@@ -12,12 +12,15 @@ from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
 
 if TYPE_CHECKING:
+    from optimizer.plan.confidence import Uncertainty
     from optimizer.problem import Problem
 
 # optimal / feasible: a plan (proved cheapest, or the best found in the time limit); infeasible:
 # proved to have none; unknown: the solver ran out of time before finding a plan or proving there
 # is none (never diagnosed as infeasible).
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+Role = Literal["colocated", "prefill", "decode"]   # prefill/decode: the pools of a disaggregated fleet
+ROLES: tuple[Role, ...] = ("colocated", "prefill", "decode")
 STATUSES: tuple[Status, ...] = ("optimal", "feasible", "infeasible", "unknown")
 
 
@@ -29,11 +32,12 @@ def has_plan(status: Status) -> bool:
 class Design:
     offer_id: str
     perf: ReplicaPerf
-    ttft_ms: float          # at the SLA statistic (mean or percentile)
-    tpot_ms: float
+    ttft_ms: float | None   # at the SLA statistic (mean or percentile); None: a decode replica has no TTFT
+    tpot_ms: float | None   # None: a prefill replica emits no tokens after the first
     capacity: float         # load this replica serves, in the scenario's load unit
-    role: str = "colocated"  # colocated | prefill | decode (prefill/decode disaggregation)
+    role: Role = "colocated"
     requests_per_s: float | None = None  # prefill/decode replicas: their pool rate (colocated: perf's)
+    draw: int | None = None  # the draw of the model's error it was sized under; None: the central estimate
 
     @property
     def cards(self) -> int:
@@ -121,3 +125,6 @@ class SolveResult:
     single_vendor_plan: Plan | None = None  # best one-vendor plan when the cheapest plan mixes vendors
     mix_plan: Plan | None = None            # that cheapest vendor mix (recommended only if it saves enough)
     central_plan: Plan | None = None  # the plan at the central estimate (confidence 0.5), for the headline range: set by the pipeline
+    uncertainty: Uncertainty | None = None            # the spread over draws (None at confidence 0.5)
+    central_per_offer: tuple[OfferOutcome, ...] = ()  # each bid's own plan at the central estimate
+    bid_spreads: dict[str, Uncertainty] = field(default_factory=dict)  # each bid's own spread over draws

@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from optimizer.plan.confidence import DesignsAt, Uncertainty, draw_designs, sensible_shapes, size_over_draws
 from optimizer.plan.designs import enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.rank import alternatives, best_per_offer
-from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status
+from optimizer.plan.result import Design, Diagnosis, OfferOutcome, OfferSummary, Plan, SolveResult, Status
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import Problem
 from optimizer.scenario import Scenario
@@ -24,6 +25,15 @@ def solve(problem: Problem) -> SolveResult:
     scenario, model, terms = problem.scenario, problem.model, problem.terms
     candidates, summaries = enumerate_designs(problem, prune=False)
     designs = prune_dominated(candidates, scenario)
+    central_per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
+    uncertainty: Uncertainty | None = None
+    bid_spreads: dict[str, Uncertainty] = {}
+    designs_at: DesignsAt | None = None
+    if scenario.sla.confidence > 0.5 and designs:
+        designs_at = draw_designs(problem, sensible_shapes(designs))
+        uncertainty = size_over_draws(problem, designs_at)
+        candidates, summaries = enumerate_designs(problem, prune=False, draw=uncertainty.chosen_draw)
+        designs = designs_at(uncertainty.chosen_draw)
     plans: list[Plan] = []
     status: Status = "infeasible"
     objective: int | None = None
@@ -46,13 +56,16 @@ def solve(problem: Problem) -> SolveResult:
             plans.append(best)
             plans.extend(alternatives(scenario, designs, terms, best))
     per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
+    if designs_at is not None:
+        per_offer, bid_spreads = _bids_at_confidence(problem, designs_at, per_offer, summaries)
     if status == "infeasible":  # a proof; a time-out ("unknown") is not diagnosed as infeasible
         diagnosis = diagnose(scenario, designs, terms, summaries)
     return SolveResult(
         problem=problem, scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
-        single_vendor_plan=single, mix_plan=mix,
+        single_vendor_plan=single, mix_plan=mix, uncertainty=uncertainty,
+        central_per_offer=central_per_offer, bid_spreads=bid_spreads,
     )
 
 
@@ -74,3 +87,23 @@ def best_single_vendor(scenario: Scenario, designs: list[Design], terms: dict[st
 def mix_saving_pct(mix: Plan, single: Plan) -> float:
     """What the mix saves against the best single-vendor plan, in % of the latter."""
     return 100.0 * (single.cost_rmb - mix.cost_rmb) / single.cost_rmb if single.cost_rmb else 0.0
+
+
+def _bids_at_confidence(
+    problem: Problem, designs_at: DesignsAt, at_chosen: tuple[OfferOutcome, ...], summaries: dict[str, OfferSummary],
+) -> tuple[tuple[OfferOutcome, ...], dict[str, Uncertainty]]:
+    """Each bid's own plan at the confidence: the bid alone (with hardware already owned) under
+    every draw, and its plan at its own quantile draw (draws are independent between cells, so a
+    bid is not judged at the draw that sized another bid's cell)."""
+    out, spreads = [], {}
+    for row in at_chosen:
+        terms = problem.terms[row.offer_id]
+        if terms.owned or not any(d.offer_id == row.offer_id for d in designs_at(0)):
+            out.append(row)
+            continue
+        spread = size_over_draws(problem, designs_at, only_offer=row.offer_id)
+        spreads[row.offer_id] = spread
+        designs = designs_at(spread.chosen_draw)
+        own = best_per_offer(problem.scenario, designs, problem.terms, summaries, only=row.offer_id)
+        out.append(own[0])
+    return tuple(out), spreads

@@ -32,8 +32,8 @@ def decision(result: SolveResult, lang: str = "en") -> str:
     bought, kept = fleet(False), fleet(True)
     sep = tr(lang, "list_sep")
     buy = sep.join(x for x in (bought, tr(lang, "rec.owned", kept=kept) if kept else "") if x)
-    worst_ttft = max(g.design.ttft_ms for g in p.groups)
-    worst_tpot = max(g.design.tpot_ms for g in p.groups)
+    worst_ttft = max(g.design.ttft_ms or 0.0 for g in p.groups)
+    worst_tpot = max(g.design.tpot_ms or 0.0 for g in p.groups)
     heads: list[str] = []
     if s.sla.ttft_ms:
         heads.append(tr(lang, "rec.ttft", x=f"{worst_ttft:,.0f}", t=f"{s.sla.ttft_ms:g}", h=pct(1 - worst_ttft / s.sla.ttft_ms)))

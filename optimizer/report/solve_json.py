@@ -29,8 +29,8 @@ def plan_rows(plan: Plan) -> list[dict[str, Any]]:
             "cards_per_replica": par.cards,
             "batch": p.batch,
             "predicted": {
-                "ttft_ms": None if g.design.role == "decode" else round(g.design.ttft_ms, 1),
-                "tpot_ms": None if g.design.role == "prefill" else round(g.design.tpot_ms, 2),
+                "ttft_ms": None if g.design.ttft_ms is None else round(g.design.ttft_ms, 1),
+                "tpot_ms": None if g.design.tpot_ms is None else round(g.design.tpot_ms, 2),
                 "output_tokens_per_s": round(g.design.output_tokens_per_s * g.count, 1),
                 "requests_per_s": round((g.design.requests_per_s or p.requests_per_s) * g.count, 3),
             },
