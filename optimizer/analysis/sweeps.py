@@ -89,15 +89,18 @@ def _cost_point(scenario: Scenario, value: float, designs: list[Design], terms: 
     )
 
 
-def sla_sweep(problem: Problem, metric: str, targets_ms: list[float], progress: Progress | None = None) -> Sweep:
-    """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario). The SLA
-    decides which designs qualify, not how they perform: the problem's evaluations are reused."""
+def sla_sweep(
+    problem: Problem, metric: str, targets_ms: list[float], progress: Progress | None = None, draw: int | None = None,
+) -> Sweep:
+    """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario), with designs
+    sized under `draw` of the model's error (the solve's chosen draw; None: the central estimate).
+    The SLA decides which designs qualify, not how they perform: the problem's evaluations are reused."""
     scenario = problem.scenario
     points = []
     for i, target in enumerate(targets_ms):
         scn = scenario.model_copy(update={"sla": scenario.sla.model_copy(update={f"{metric}_ms": target})})
         variant = problem.with_scenario(scn)
-        designs, _ = enumerate_designs(variant)
+        designs, _ = enumerate_designs(variant, draw=draw)
         points.append(_cost_point(scn, target, designs, variant.terms))
         if progress:
             progress(i + 1, len(targets_ms))

@@ -128,3 +128,4 @@ class SolveResult:
     uncertainty: Uncertainty | None = None            # the spread over draws (None at confidence 0.5)
     central_per_offer: tuple[OfferOutcome, ...] = ()  # each bid's own plan at the central estimate
     bid_spreads: dict[str, Uncertainty] = field(default_factory=dict)  # each bid's own spread over draws
+    bid_designs: dict[str, tuple[Design, ...]] = field(default_factory=dict)  # each bid's designs at its own draw

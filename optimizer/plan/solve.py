@@ -28,6 +28,7 @@ def solve(problem: Problem) -> SolveResult:
     central_per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
     uncertainty: Uncertainty | None = None
     bid_spreads: dict[str, Uncertainty] = {}
+    bid_designs: dict[str, tuple[Design, ...]] = {}
     designs_at: DesignsAt | None = None
     if scenario.sla.confidence > 0.5 and designs:
         designs_at = draw_designs(problem, sensible_shapes(designs))
@@ -57,7 +58,7 @@ def solve(problem: Problem) -> SolveResult:
             plans.extend(alternatives(scenario, designs, terms, best))
     per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
     if designs_at is not None:
-        per_offer, bid_spreads = _bids_at_confidence(problem, designs_at, per_offer, summaries)
+        per_offer, bid_spreads, bid_designs = _bids_at_confidence(problem, designs_at, per_offer, summaries)
     if status == "infeasible":  # a proof; a time-out ("unknown") is not diagnosed as infeasible
         diagnosis = diagnose(scenario, designs, terms, summaries)
     return SolveResult(
@@ -65,7 +66,7 @@ def solve(problem: Problem) -> SolveResult:
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
         single_vendor_plan=single, mix_plan=mix, uncertainty=uncertainty,
-        central_per_offer=central_per_offer, bid_spreads=bid_spreads,
+        central_per_offer=central_per_offer, bid_spreads=bid_spreads, bid_designs=bid_designs,
     )
 
 
@@ -91,11 +92,11 @@ def mix_saving_pct(mix: Plan, single: Plan) -> float:
 
 def _bids_at_confidence(
     problem: Problem, designs_at: DesignsAt, at_chosen: tuple[OfferOutcome, ...], summaries: dict[str, OfferSummary],
-) -> tuple[tuple[OfferOutcome, ...], dict[str, Uncertainty]]:
+) -> tuple[tuple[OfferOutcome, ...], dict[str, Uncertainty], dict[str, tuple[Design, ...]]]:
     """Each bid's own plan at the confidence: the bid alone (with hardware already owned) under
     every draw, and its plan at its own quantile draw (draws are independent between cells, so a
     bid is not judged at the draw that sized another bid's cell)."""
-    out, spreads = [], {}
+    out, spreads, bid_designs = [], {}, {}
     for row in at_chosen:
         terms = problem.terms[row.offer_id]
         if terms.owned or not any(d.offer_id == row.offer_id for d in designs_at(0)):
@@ -104,6 +105,7 @@ def _bids_at_confidence(
         spread = size_over_draws(problem, designs_at, only_offer=row.offer_id)
         spreads[row.offer_id] = spread
         designs = designs_at(spread.chosen_draw)
+        bid_designs[row.offer_id] = tuple(d for d in designs if d.offer_id == row.offer_id or problem.terms[d.offer_id].owned)
         own = best_per_offer(problem.scenario, designs, problem.terms, summaries, only=row.offer_id)
         out.append(own[0])
-    return tuple(out), spreads
+    return tuple(out), spreads, bid_designs

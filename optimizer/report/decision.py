@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from optimizer.analysis.facts import SolveFacts
 from optimizer.plan.result import Plan, SolveResult
-from optimizer.report.format import money, pct
+from optimizer.report.format import DASH, money, pct
 from optimizer.report.i18n import tr, word
 from optimizer.report.shapes import design_label
 
@@ -83,9 +83,17 @@ def range_sentence(result: SolveResult, lang: str = "en") -> str:
             lang, "rec.range_central_only", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
             conf=f"{result.scenario.sla.confidence:.0%}",
         )
+    u = result.uncertainty
+    if u is None:
+        return ""
+    spread = {"conf": f"{u.confidence:.0%}", "draws": u.draws,
+              "low": DASH if u.cost_rmb.p10 is None else money(u.cost_rmb.p10, lang),
+              "high": DASH if u.cost_rmb.p90 is None else money(u.cost_rmb.p90, lang)}
+    if central.servers == best.servers:
+        return tr(lang, "rec.range_same", **spread)
     return tr(
         lang, "rec.range", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
-        n_best=sum(best.servers.values()), cost_best=money(best.cost_rmb, lang), conf=f"{result.scenario.sla.confidence:.0%}",
+        n_best=sum(best.servers.values()), cost_best=money(best.cost_rmb, lang), **spread,
     )
 
 

@@ -77,10 +77,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "**{verb}，共 {cost}**（{status}）。{heads}（{stat}时延，置信度 {conf}）。",
     ),
     "rec.range": (
-        " Range: {n_central} server(s) for {cost_central} if the model's central estimate holds, {n_best} for {cost_best} "
-        "to meet the SLAs in {conf} of cases the model's held-out published runs suggest.",
-        "区间：若模型的中心估计成立，需 {n_central} 台服务器、{cost_central}；若要在模型留出验证的公开测试所示 {conf} "
-        "的情况下满足 SLA，需 {n_best} 台、{cost_best}。",
+        " Range: {n_central} server(s) for {cost_central} at the model's central estimate, {n_best} for {cost_best} at "
+        "confidence {conf} (no more hardware needed in {conf} of {draws} draws of the model's error from held-out "
+        "published runs; 10–90 %: {low} – {high}).",
+        "区间：按模型中心估计需 {n_central} 台服务器、{cost_central}；置信度 {conf} 下需 {n_best} 台、{cost_best}"
+        "（模型误差来自留出的公开测量，{draws} 次抽样中 {conf} 无需更多硬件；10–90 %：{low} – {high}）。",
+    ),
+    "rec.range_same": (
+        " Range: the same plan at both ends: the central estimate and confidence {conf} both buy it (over {draws} draws of "
+        "the model's error, 10–90 %: {low} – {high}).",
+        "区间：两端为同一方案：中心估计与置信度 {conf} 下均购买该方案（模型误差 {draws} 次抽样，10–90 %：{low} – {high}）。",
     ),
     "rec.range_central_only": (
         " At the model's central estimate {n_central} server(s) for {cost_central} would meet the SLAs, but not in {conf} "
@@ -104,6 +110,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bids.col.plan": ("plan", "方案"),
     "bids.col.servers": ("servers / cards", "服务器 / 卡"),
     "bids.col.cost": ("cost", "成本"),
+    "bids.col.central": ("central estimate (servers)", "中心估计（服务器）"),
+    "bids.col.spread": ("cost 10–90 %", "成本 10–90 %"),
+    "bids.note.spread": (
+        "The cost is the bid's own plan at the scenario's confidence: the cheapest plan under each of the draws of the "
+        "model's error (one shared error per card family, engine and model class, from published runs held out of the "
+        "fit), taken at that quantile of cost. \"Central estimate\" is the same bid with every error at its median; "
+        "\"cost 10–90 %\" the bid's cost at the 10 % and 90 % quantiles of the draws (— where it has no plan).",
+        "成本为该投标在场景置信度下的方案：对模型误差的每次抽样（每个加速卡系列、引擎与模型类别共享一个误差，"
+        "来自拟合时留出的公开测量）求最便宜方案，再取该分位数的成本。“中心估计”为所有误差取中位数时的同一投标；"
+        "“成本 10–90 %”为该投标在抽样 10 % 与 90 % 分位的成本（无方案处为 —）。",
+    ),
     "bids.col.capex": ("capex", "资本支出"),
     "bids.col.energy": ("energy ({years} y)", "电费（{years} 年）"),
     "bids.col.tco": ("TCO", "总拥有成本"),
