@@ -77,7 +77,8 @@ def sweeps(problem: Problem, request: SweepRequest, result: SolveResult, progres
     """The requested sweeps, in a fixed order (budget, TPOT, TTFT, load, prices). Sweeps whose
     swept value cannot change the designs reuse the result's designs."""
     designs = list(result.designs)
-    draw = result.uncertainty.chosen_draw if result.uncertainty else None  # sweeps stay at the plan's draw
+    # Sweeps keep each bid at the draw the solve sized it under (its own quantile draw).
+    draw = {oid: u.chosen_draw for oid, u in result.bid_spreads.items()} if result.bid_spreads else None
     out = []
     if request.budgets:
         out.append(analysis.budget_sweep(problem, request.budgets, progress_for("budget sweep"), designs))

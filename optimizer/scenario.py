@@ -107,7 +107,7 @@ class Sla(Strict):
         "model's cross-validated error (0.5: the central estimate; 0.8: four draws in five need no more)",
     )
     draws: Annotated[int, Field(ge=8, le=400)] = Field(
-        40, description="draws of the model's error (one shared shock per card family x engine x model class each)",
+        24, description="draws of the model's error (one shared shock per card family x engine x model class each)",
     )
     headroom_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = Field(
         0, description="plan capacity at least the load x (1 + headroom_pct / 100): room for growth and peaks",

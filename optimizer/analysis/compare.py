@@ -70,8 +70,7 @@ def compare(problem: Problem, progress: Progress | None = None, result: SolveRes
         elif max_load and o.offer_id != winner:
             note = "not a price question: the objective is the most load; compare the load served"
         elif winner is not None and o.offer_id != winner and target is not None:
-            own = list(result.bid_designs.get(o.offer_id, designs))  # the bid at its own confidence draw
-            be, note = break_even_price(problem, own, o.offer_id, target, order.index(o.offer_id) < order.index(winner))
+            be, note = break_even_price(problem, designs, o.offer_id, target, order.index(o.offer_id) < order.index(winner))
         rows.append(BidRow(
             offer_id=o.offer_id, vendor=t.vendor, card_id=t.card_id, price_rmb_per_server=t.price_rmb_per_server,
             price_kind=t.price_kind, plan=o.plan, reason=o.reason, break_even_rmb_per_server=be,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.analysis.common import Progress, min_cost, restrict, vendors_of, winner_of, with_server_price
-from optimizer.plan.designs import enumerate_designs
+from optimizer.plan.designs import Draws, enumerate_designs
 from optimizer.plan.optimize import solve_max_load
 from optimizer.plan.result import Design
 from optimizer.plan.terms import OfferTerms
@@ -90,10 +90,11 @@ def _cost_point(scenario: Scenario, value: float, designs: list[Design], terms: 
 
 
 def sla_sweep(
-    problem: Problem, metric: str, targets_ms: list[float], progress: Progress | None = None, draw: int | None = None,
+    problem: Problem, metric: str, targets_ms: list[float], progress: Progress | None = None, draw: Draws = None,
 ) -> Sweep:
     """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario), with designs
-    sized under `draw` of the model's error (the solve's chosen draw; None: the central estimate).
+    sized under `draw` of the model's error (each bid at the draw the solve chose for it; None: the
+    central estimate).
     The SLA decides which designs qualify, not how they perform: the problem's evaluations are reused."""
     scenario = problem.scenario
     points = []

@@ -32,7 +32,7 @@ QUEUE_FREE_CONCURRENCY = 4   # runs with at most this many requests per replica:
 QUEUED_CONCURRENCY = 16      # runs with more: TTFT is mostly the queueing wait
 MIN_ROWS = 5                 # fewer pooled rows in a regime: use every closed-loop TTFT row
 UNMEASURED_WIDEN = 1.5       # spread of a cell no published run backs, around the pooled median
-DEFAULT_DRAWS = 40
+DEFAULT_DRAWS = 24
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,9 @@ class CalibrationRow:
     kv_precision: str = "bf16"
     spec: Speculative = NO_SPECULATION
     counts_dies: bool = False
+    layout_stated: bool = True     # the source gives tp or ep (blank both: one card assumed)
+    running_cap: int | None = None      # launch flag: running requests per attention group (None: engine default)
+    prefill_budget: int | None = None   # launch flag: tokens per prefill step per attention group
 
     @property
     def saturated(self) -> bool:
@@ -86,9 +89,16 @@ def _int(text: str, default: int) -> int:
 # 0.8 show TTFT growing about linearly with concurrency). How much of the wave wait survives is the
 # fitted factor `wave_share` (perf.serve_closed_loop, arrivals "clustered").
 NARROW_RANGE_RATIO = 0.5
-_FIXED = re.compile(r"fixed[- ]lengths?|fixed[- ]ISL|lengths [\d/]+ fixed|trtllm-bench|llama-bench", re.I)
-_RANGE_RATIO = re.compile(r"range[-_ ]ratio[ =]*([01](?:\.\d+)?)(?!\d)", re.I)
+_FIXED = re.compile(
+    r"fixed[- ]lengths?|fixed[- ]ISL|lengths [\d/]+ fixed|\bfixed \d+/\d+|\b\d+/\d+ fixed|trtllm-bench|llama-bench", re.I
+)
+# A ratio stated a few words after the flag ("--random-range-ratio from the InferenceX config (0.8 ...").
+_RANGE_RATIO = re.compile(r"range[-_ ]ratio(?:[ =]*|[^0-9.;]{1,40}?\()([01](?:\.\d+)?)(?!\d)", re.I)
 _CONVERSATION = re.compile(r"sharegpt|lmsys-chat|conversation dataset", re.I)
+# vLLM's benchmark client samples random lengths in [L (1 - r), L (1 + r)] with r = 0 by default
+# (vllm/benchmarks/datasets.py RandomDataset.DEFAULT_RANGE_RATIO = 0.0): every request the nominal
+# lengths unless a ratio is given. SGLang's bench_serving defaults differ (0.0 there is [1, L]).
+_VLLM_RANDOM = re.compile(r"vllm bench serve\b[^.;]*\brandom\b", re.I)
 
 
 def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversation"]:
@@ -100,7 +110,7 @@ def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversa
         return "fixed"
     if ratio and float(ratio.group(1)) >= NARROW_RANGE_RATIO:
         return "narrow"
-    if _FIXED.search(notes):
+    if _FIXED.search(notes) or (ratio is None and _VLLM_RANDOM.search(notes)):
         return "fixed"
     if _CONVERSATION.search(notes):
         return "conversation"
@@ -108,12 +118,15 @@ def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversa
 _ACCEPT = re.compile(r"accept(?:ance)?(?: length| len)?\s*(?:=|:|of)?\s*(\d+(?:\.\d+)?)", re.I)
 _DRAFT = re.compile(r"draft(?:[- _]tokens)?\s*[=:]?\s*(\d+)", re.I)
 _STEPS = re.compile(r"steps\s*[=:]?\s*(\d+)", re.I)
+# Tokens drafted per step, as launch flags and labels state them: vLLM/ATOM --num-speculative-tokens N,
+# "MTP3", "3 speculative tokens" (N drafted = N + 1 verified).
+_SPEC_TOKENS = re.compile(r"num[-_ ]speculative[-_ ]tokens\W{0,3}(\d+)|\bMTP(\d)\b|(\d+) speculative tokens", re.I)
 
 
 def parse_speculative(framework: str, notes: str) -> Speculative:
     """Speculative decoding as the row states it; 'no speculative decoding' / 'MTP off' win."""
     text = f"{framework} {notes}"
-    if re.search(r"no speculative|mtp off|without (mtp|speculative)", text, re.I):
+    if re.search(r"no speculative|mtp off|without (mtp|speculative)|\bno (mtp|nextn|eagle)\b|non-MTP|MTP not stated", text, re.I):
         return Speculative()
     if re.search(r"eagle-?3", text, re.I):
         method = "eagle3"
@@ -123,8 +136,15 @@ def parse_speculative(framework: str, notes: str) -> Speculative:
         method = "eagle"
     else:
         return Speculative()
-    draft_match, steps_match = _DRAFT.search(text), _STEPS.search(text)
-    draft = int(draft_match.group(1)) if draft_match else (int(steps_match.group(1)) + 1 if steps_match else 2)
+    draft_match, steps_match, tokens_match = _DRAFT.search(text), _STEPS.search(text), _SPEC_TOKENS.search(text)
+    if draft_match:
+        draft = int(draft_match.group(1))
+    elif steps_match:
+        draft = int(steps_match.group(1)) + 1
+    elif tokens_match:
+        draft = int(next(g for g in tokens_match.groups() if g)) + 1
+    else:
+        draft = 2
     accept_match = _ACCEPT.search(text)
     if accept_match:
         accept = float(accept_match.group(1))
@@ -141,7 +161,7 @@ def parse_mode(framework: str, notes: str, metric: str) -> Mode:
         return "prefill-only"
     if re.search(r"decode-only|decode instance measured alone", text, re.I):
         return "decode-only"
-    if re.search(r"PD disaggregation|PD SEPARATION", text):
+    if re.search(r"(?<!no )PD disaggregation|PD SEPARATION", text):
         return "pd"
     if "OFFLINE-MAX" in notes or "BURST" in notes:
         return "burst"
@@ -156,9 +176,36 @@ def parse_kv_precision(precision: str, notes: str) -> str:
     return "bf16"
 
 
+# Launch flags that override an engine's scheduling defaults. vLLM and its plugins (vLLM-Ascend,
+# OmniInfer) and ATOM apply --max-num-seqs / --max-num-batched-tokens per data-parallel rank; SGLang's
+# --max-running-requests is the server's total (split over its DP ranks) and --chunked-prefill-size
+# its per-step token budget (-1: no chunking, --max-prefill-tokens then bounds a prefill batch).
+_PER_RANK_CAP = re.compile(r"max[-_]num[-_]seqs\W{0,3}(\d+)", re.I)
+_TOTAL_CAP = re.compile(r"max[-_]running[-_]requests\W{0,3}(\d+)", re.I)
+_BUDGET = re.compile(r"(?:max[-_]num[-_]batched[-_]tokens|chunked[-_]prefill[-_]size)\W{0,3}(\d+)", re.I)
+_PREFILL_TOKENS = re.compile(r"max[-_]prefill[-_]tokens\W{0,3}(\d+)", re.I)
+
+
+def parse_limits(text: str, attention_groups: int) -> tuple[int | None, int | None]:
+    """(running requests per attention group, prefill tokens per step) the launch flags state."""
+    cap: int | None = None
+    if m := _PER_RANK_CAP.search(text):
+        cap = int(m.group(1))
+    elif m := _TOTAL_CAP.search(text):
+        cap = math.ceil(int(m.group(1)) / max(1, attention_groups))
+    budget: int | None = None
+    if m := _BUDGET.search(text):
+        budget = int(m.group(1))
+    elif m := _PREFILL_TOKENS.search(text):
+        budget = int(m.group(1))
+    return cap, budget
+
+
 def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
     framework, notes, metric = r["framework"], r.get("notes", "") or "", r["metric"]
     lengths = parse_lengths(notes)
+    tp, ep = _int(r["tp"], 1), _int(r["ep"], 1)
+    limits = parse_limits(f"{framework} {notes}", max(1, ep // tp))
     return CalibrationRow(
         model_id=r["model_id"].strip(), card_id=r["card_id"].strip(), precision=r["precision"].strip(),
         cards=_int(r["cards"], 1), tp=_int(r["tp"], 1), pp=_int(r["pp"], 1), ep=_int(r["ep"], 1),
@@ -169,6 +216,8 @@ def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
         engine=engine_for_framework(framework), kv_precision=parse_kv_precision(r["precision"], notes),
         spec=parse_speculative(framework, notes),
         counts_dies=bool(re.search(r"\bdies\b|\bdie\b", notes, re.I) and "PACKAGE" in notes.upper()),
+        layout_stated=bool(r["tp"].strip() or (r.get("ep") or "").strip()),
+        running_cap=limits[0], prefill_budget=limits[1],
     )
 
 
@@ -257,17 +306,38 @@ def predict_row(row: CalibrationRow, efficiency: Efficiency | None = None) -> Pr
     if row.counts_dies and card.dies_per_package > 1:
         units_per_card, card = card.dies_per_package, _die_card(card)
     try:
+        if not row.layout_stated and _weights_overflow(row, model, card, efficiency or load_efficiency()):
+            return Prediction(row, None, skipped="parallel layout not stated and the model does not fit one card")
         value, batch = _predict(row, model, card, row.cards * units_per_card, units_per_card, efficiency or load_efficiency())
     except InputError as exc:
         return Prediction(row, None, skipped=f"cannot run: {exc.problem}")
     return Prediction(row, value, batch_used=batch)
 
 
+def _with_limits(row: CalibrationRow, r: Replica) -> Replica:
+    """The replica under the running cap and prefill budget the row's launch flags state."""
+    if row.running_cap is None and row.prefill_budget is None:
+        return r
+    return dataclasses.replace(
+        r, running_cap=row.running_cap or r.running_cap, prefill_budget=row.prefill_budget or r.prefill_budget, memo={},
+    )
+
+
+def _weights_overflow(row: CalibrationRow, model: ModelSpec, card: Card, eff: Efficiency) -> bool:
+    """True when one sequence does not fit the row's (defaulted) split: the source's real layout is
+    unknown, so the row says nothing the model can check."""
+    par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
+    r = make_replica(load_catalog(), model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff)
+    return max_batch(r, row.input_len + row.output_len) == 0
+
+
 def _predict(
     row: CalibrationRow, model: ModelSpec, card: Card, units_total: int, units_per_card: int, eff: Efficiency
 ) -> tuple[float, int]:
     par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
-    r = make_replica(load_catalog(), model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff, spec=row.spec)
+    r = _with_limits(row, make_replica(
+        load_catalog(), model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff, spec=row.spec,
+    ))
     replicas = max(1, units_total // par.cards)
     per_replica = max(1, math.ceil(row.batch / replicas))
     context = row.input_len + row.output_len
@@ -283,13 +353,9 @@ def _predict(
             exponential_lengths=row.lengths == "conversation",
         )
     else:
+        # More users than the replica can run (engine cap or KV cache): the others wait for a slot.
         running = max(1, min(per_replica, max_batch(r, context)))
-        perf = evaluate_replica(r, running, row.input_len, row.output_len, arrivals=row.arrivals)
-        if per_replica > running:
-            # More users than the replica can run: the others wait for a slot. By Little's law a
-            # user's cycle is users / rate; the time beyond the running requests' is waiting.
-            extra = (per_replica - running) / perf.requests_per_s
-            perf = dataclasses.replace(perf, ttft_s=perf.ttft_s + extra)
+        perf = evaluate_replica(r, running, row.input_len, row.output_len, arrivals=row.arrivals, users=per_replica)
     return _metric(perf, row.metric, replicas, units_total, units_per_card), perf.batch
 
 

@@ -158,12 +158,15 @@ def fewest_servers(designs: list[Design], cards_per_server: int, available: int,
     return None
 
 
-def size_over_draws(problem: Problem, designs_at: DesignsAt, only_offer: str | None = None) -> Uncertainty:
-    """Cheapest plan under every draw (one offer's own when given); the draw at the scenario's
-    confidence, and the spread of cost and servers."""
+def size_over_draws(
+    problem: Problem, designs_at: DesignsAt, only_offer: str | None = None, offers: frozenset[str] | None = None,
+) -> Uncertainty:
+    """Cheapest plan under every draw (one offer's own when given, or from these offers); the draw
+    at the scenario's confidence, and the spread of cost and servers."""
     scenario = problem.scenario
     maximize = scenario.objective.kind == "max_load"
-    own = (lambda d: d.offer_id == only_offer or problem.terms[d.offer_id].owned) if only_offer else (lambda d: True)
+    keep = {only_offer} if only_offer else offers
+    own = (lambda d: d.offer_id in keep or problem.terms[d.offer_id].owned) if keep else (lambda d: True)
     fast = only_offer is not None and fast_path_applies(problem)
     found = []
     for k in range(problem.errors.draws):

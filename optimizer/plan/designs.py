@@ -8,7 +8,7 @@ batch while latency does too, so the largest SLA-compliant batch dominates the s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from optimizer import units
 from optimizer.calibration.draws import NO_SHOCK, Cell, Shock
@@ -146,14 +146,18 @@ def meets_sla(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> bool:
     return (sla.ttft_ms is None or ttft_ms <= sla.ttft_ms) and (sla.tpot_ms is None or tpot_ms <= sla.tpot_ms)
 
 
+Draws = int | None | Mapping[str, int]   # one draw for every offer, or a draw per offer id (absent: the centre)
+
+
 def enumerate_designs(
-    problem: Problem, *, prune: bool = True, draw: int | None = None, shapes: frozenset[ShapeKey] | None = None,
+    problem: Problem, *, prune: bool = True, draw: Draws = None, shapes: frozenset[ShapeKey] | None = None,
 ) -> tuple[list[Design], dict[str, OfferSummary]]:
-    """SLA-compliant designs of every allowed offer under one draw of the model's error (None: the
-    central estimate); with `prune`, only the non-dominated ones (what the plan model needs);
-    without, every TP/PP/EP split (what a report ranks). `shapes`: only these splits (a draw sizes
-    the shapes that are sensible at the central estimate, nothing else). Replica evaluations are
-    memoised by the problem's evaluator, shared with its variants."""
+    """SLA-compliant designs of every allowed offer under a draw of the model's error (None: the
+    central estimate; a mapping: each offer at its own draw); with `prune`, only the non-dominated
+    ones (what the plan model needs); without, every TP/PP/EP split (what a report ranks).
+    `shapes`: only these splits (a draw sizes the shapes that are sensible at the central
+    estimate, nothing else). Replica evaluations are memoised by the problem's evaluator, shared
+    with its variants."""
     designs: list[Design] = []
     summaries: dict[str, OfferSummary] = {}
     for view in problem.offers:
@@ -162,7 +166,8 @@ def enumerate_designs(
         if view.excluded_by:
             summary.reasons.append(view.excluded_by)
             continue
-        own = _offer_designs(problem, view, summary, draw, shapes)
+        own_draw = draw.get(view.id) if isinstance(draw, Mapping) else draw
+        own = _offer_designs(problem, view, summary, own_draw, shapes)
         if prune:
             own = prune_dominated(own, problem.scenario)
         summary.designs = len(own)

@@ -12,7 +12,7 @@ from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.rank import alternatives, best_per_offer
-from optimizer.plan.result import Design, Diagnosis, OfferOutcome, OfferSummary, Plan, SolveResult, Status
+from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import Problem
 from optimizer.scenario import Scenario
@@ -28,13 +28,18 @@ def solve(problem: Problem) -> SolveResult:
     central_per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
     uncertainty: Uncertainty | None = None
     bid_spreads: dict[str, Uncertainty] = {}
-    bid_designs: dict[str, tuple[Design, ...]] = {}
-    designs_at: DesignsAt | None = None
+    designs_at: DesignsAt = draw_designs(problem, frozenset())
     if scenario.sla.confidence > 0.5 and designs:
-        designs_at = draw_designs(problem, sensible_shapes(designs))
+        # Each bid is sized at its own quantile draw: a purchase from one bid then meets the SLAs in
+        # `confidence` of the draws of its cell. The whole answer's spread is reported beside it.
+        shapes = sensible_shapes(designs)
+        designs_at = draw_designs(problem, shapes)
         uncertainty = size_over_draws(problem, designs_at)
-        candidates, summaries = enumerate_designs(problem, prune=False, draw=uncertainty.chosen_draw)
-        designs = designs_at(uncertainty.chosen_draw)
+        sized = {shape[0] for shape in shapes}
+        bid_spreads = {v.id: size_over_draws(problem, designs_at, only_offer=v.id) for v in problem.offers if v.id in sized}
+        own_draw = {oid: u.chosen_draw for oid, u in bid_spreads.items()}
+        candidates, summaries = enumerate_designs(problem, prune=False, draw=own_draw)
+        designs = prune_dominated([d for d in candidates if d.offer_id in sized and _drawn(d, own_draw)], scenario)
     plans: list[Plan] = []
     status: Status = "infeasible"
     objective: int | None = None
@@ -57,8 +62,10 @@ def solve(problem: Problem) -> SolveResult:
             plans.append(best)
             plans.extend(alternatives(scenario, designs, terms, best))
     per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
-    if designs_at is not None:
-        per_offer, bid_spreads, bid_designs = _bids_at_confidence(problem, designs_at, per_offer, summaries)
+    if uncertainty is not None and plans:  # the spread of what is recommended: the bid(s) it buys from
+        bought = frozenset(o for o, n in plans[0].servers.items() if n and not terms[o].owned)
+        only = next(iter(bought)) if len(bought) == 1 else None
+        uncertainty = bid_spreads[only] if only in bid_spreads else size_over_draws(problem, designs_at, offers=bought)
     if status == "infeasible":  # a proof; a time-out ("unknown") is not diagnosed as infeasible
         diagnosis = diagnose(scenario, designs, terms, summaries)
     return SolveResult(
@@ -66,7 +73,7 @@ def solve(problem: Problem) -> SolveResult:
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
         single_vendor_plan=single, mix_plan=mix, uncertainty=uncertainty,
-        central_per_offer=central_per_offer, bid_spreads=bid_spreads, bid_designs=bid_designs,
+        central_per_offer=central_per_offer, bid_spreads=bid_spreads,
     )
 
 
@@ -90,22 +97,5 @@ def mix_saving_pct(mix: Plan, single: Plan) -> float:
     return 100.0 * (single.cost_rmb - mix.cost_rmb) / single.cost_rmb if single.cost_rmb else 0.0
 
 
-def _bids_at_confidence(
-    problem: Problem, designs_at: DesignsAt, at_chosen: tuple[OfferOutcome, ...], summaries: dict[str, OfferSummary],
-) -> tuple[tuple[OfferOutcome, ...], dict[str, Uncertainty], dict[str, tuple[Design, ...]]]:
-    """Each bid's own plan at the confidence: the bid alone (with hardware already owned) under
-    every draw, and its plan at its own quantile draw (draws are independent between cells, so a
-    bid is not judged at the draw that sized another bid's cell)."""
-    out, spreads, bid_designs = [], {}, {}
-    for row in at_chosen:
-        terms = problem.terms[row.offer_id]
-        if terms.owned or not any(d.offer_id == row.offer_id for d in designs_at(0)):
-            out.append(row)
-            continue
-        spread = size_over_draws(problem, designs_at, only_offer=row.offer_id)
-        spreads[row.offer_id] = spread
-        designs = designs_at(spread.chosen_draw)
-        bid_designs[row.offer_id] = tuple(d for d in designs if d.offer_id == row.offer_id or problem.terms[d.offer_id].owned)
-        own = best_per_offer(problem.scenario, designs, problem.terms, summaries, only=row.offer_id)
-        out.append(own[0])
-    return tuple(out), spreads, bid_designs
+def _drawn(d: Design, own_draw: dict[str, int]) -> bool:
+    return d.draw == own_draw.get(d.offer_id)
