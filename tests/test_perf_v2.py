@@ -74,21 +74,6 @@ def test_cross_validation_never_fits_on_the_rows_it_predicts():
     assert [(p.row.dataset, p.row.index) for p in preds] == [(r.dataset, r.index) for r in rows]
 
 
-def test_band_of_a_thin_cell_is_wider_than_of_a_rich_one():
-    """Same spread of errors in both cells, 40 rows against 2: the thin cell leans on the pooled
-    errors (wider here) and keeps more of the pooled width."""
-    rich = [bands.Residual("fam-a", "eng", "dense", "tpot_ms", e) for e in [-0.1, 0.1] * 20]
-    thin = [bands.Residual("fam-b", "eng", "dense", "tpot_ms", e) for e in (-0.1, 0.1)]
-    wide = [bands.Residual("fam-c", "eng", "dense", "tpot_ms", e) for e in [-0.8, 0.8] * 20]
-    cells = bands.Bands((*rich, *thin, *wide))
-    a = cells.band("fam-a", "eng", "dense", "tpot_ms")
-    b = cells.band("fam-b", "eng", "dense", "tpot_ms")
-    unseen = cells.band("fam-b", "other", "dense", "tpot_ms")
-    assert b.high_factor / b.low_factor > a.high_factor / a.low_factor
-    assert unseen.high_factor / unseen.low_factor > b.high_factor / b.low_factor
-    assert "never measured" in unseen.widened
-
-
 def _stated_factors():
     """Pooled factors set to round values, no family or engine effects: MBU 0.8, decode MFU 0.5,
     expert-stream share 0.5, expert GEMMs at the full MFU, 2 ms per step, 50 us per MoE layer (links: Hopper's 8 us, 80 %)."""

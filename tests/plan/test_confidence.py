@@ -11,7 +11,7 @@ from conftest import resolved
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
 from optimizer.calibration.bands import Bands
-from optimizer.calibration.draws import Cell, ErrorModel, ranks
+from optimizer.calibration.draws import Cell, ErrorModel, Shock, ranks
 from optimizer.calibration.residuals import Residual
 from optimizer.plan import confidence as C
 from optimizer.plan.designs import largest_feasible
@@ -101,13 +101,18 @@ def test_shared_draws_are_narrower_than_independent_worst_cases():
 
 
 def test_draws_are_reproducible_and_centred():
-    """Errors all equal to c: every draw's shock is exp(-c) (latency) and the centre too; ranks are
-    a shuffled stratification of (0, 1), the same on every call."""
-    rows = [Residual("fam", "eng", "dense", m, 0.2) for m in ("output_tok_s", "tpot_ms", "ttft_ms") for _ in range(30)]
+    """Every held-out error 0.2 in magnitude: the centre is the model's own estimate, a draw above
+    the median rank is a good day (latency x exp(-0.2), throughput x exp(0.2)), below it a bad one;
+    ranks are a shuffled stratification of (0, 1), the same on every call, other for another cell."""
+    rows = [Residual("fam", "eng", "dense", m, e) for m in ("output_tok_s", "tpot_ms", "ttft_ms") for e in (0.2, -0.2) * 15]
     errors = ErrorModel(Bands(tuple(rows)), draws=16)
     cell = Cell("fam", "eng", "dense")
-    assert errors.shock(cell, None).tpot == pytest.approx(math.exp(-0.2))
-    assert {round(errors.shock(cell, k).tpot, 12) for k in range(16)} == {round(math.exp(-0.2), 12)}
+    assert errors.shock(cell, None) == Shock()
+    for k, u in enumerate(ranks(cell, 16)):
+        s = errors.shock(cell, k)
+        sign = 1 if u > 0.5 else -1
+        assert s.tpot == pytest.approx(math.exp(-0.2 * sign)) and s.throughput == pytest.approx(math.exp(0.2 * sign))
+        assert s.prefill == s.queue == s.tpot
     assert sorted(ranks(cell, 16)) == [(k + 0.5) / 16 for k in range(16)] and ranks(cell, 16) == ranks(cell, 16)
     assert ranks(cell, 16) != ranks(Cell("other", "eng", "dense"), 16)
 
