@@ -7,6 +7,7 @@ batch while latency does too, so the largest SLA-compliant batch dominates the s
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 
@@ -160,6 +161,7 @@ def enumerate_designs(
     with its variants."""
     designs: list[Design] = []
     summaries: dict[str, OfferSummary] = {}
+    sized: dict[tuple[object, ...], tuple[list[Design], OfferSummary]] = {}
     for view in problem.offers:
         summary = OfferSummary(view.id)
         summaries[view.id] = summary
@@ -167,7 +169,17 @@ def enumerate_designs(
             summary.reasons.append(view.excluded_by)
             continue
         own_draw = draw.get(view.id) if isinstance(draw, Mapping) else draw
-        own = _offer_designs(problem, view, summary, own_draw, shapes)
+        own_shapes = None if shapes is None else frozenset(s[1:] for s in shapes if s[0] == view.id)
+        # Bids of the same card, server size and engine have the same designs: size them once.
+        key = (view.card.id, view.cards_per_server, view.engine_id, own_draw, own_shapes)
+        if key in sized:
+            first, done = sized[key]
+            own = [dataclasses.replace(d, offer_id=view.id) for d in first]
+            summary = summaries[view.id] = dataclasses.replace(
+                done, offer_id=view.id, reasons=list(done.reasons), notes=list(done.notes))
+        else:
+            own = _offer_designs(problem, view, summary, own_draw, shapes)
+            sized[key] = (own, summary)
         if prune:
             own = prune_dominated(own, problem.scenario)
         summary.designs = len(own)
