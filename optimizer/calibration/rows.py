@@ -10,7 +10,12 @@ cards, `batch` concurrent requests split evenly over the replicas. What the free
 - arrivals: synchronized for fixed-length benchmarks (range ratio 1), else random;
 - the engine profile the framework maps to (unmapped: the row is skipped, with the reason);
 - speculative decoding (method, accept length, tokens verified per step);
-- the KV cache format; whether tp/ep count dies of a multi-die package (Ascend 910C).
+- the KV cache format; whether tp/ep count dies of a multi-die package (Ascend 910C);
+- launch flags that override the engine's defaults (--max-num-seqs, --max-running-requests,
+  --max-num-batched-tokens, --chunked-prefill-size) and a client's --request-rate cap;
+- whether the source states the split at all (tp and ep blank: a row whose model one card cannot
+  hold is skipped, its real layout unknown).
+Negations count: "no MTP", "no PD disaggregation", "MTP not stated" mean none.
 """
 
 from __future__ import annotations
@@ -130,7 +135,7 @@ def parse_speculative(framework: str, notes: str) -> Speculative:
         return Speculative()
     if re.search(r"eagle-?3", text, re.I):
         method = "eagle3"
-    elif re.search(r"\bmtp\b|nextn", text, re.I):
+    elif re.search(r"\bmtp\d?\b|nextn", text, re.I):
         method = "mtp"
     elif re.search(r"\beagle\b", text, re.I):
         method = "eagle"
@@ -182,7 +187,7 @@ def parse_kv_precision(precision: str, notes: str) -> str:
 # its per-step token budget (-1: no chunking, --max-prefill-tokens then bounds a prefill batch).
 _PER_RANK_CAP = re.compile(r"max[-_]num[-_]seqs\W{0,3}(\d+)", re.I)
 _TOTAL_CAP = re.compile(r"max[-_]running[-_]requests\W{0,3}(\d+)", re.I)
-_BUDGET = re.compile(r"(?:max[-_]num[-_]batched[-_]tokens|chunked[-_]prefill[-_]size)\W{0,3}(\d+)", re.I)
+_BUDGET = re.compile(r"(?:max[-_]num[-_]batched[-_]tokens|chunked[-_]prefill[-_]size)[ =:]{0,3}(-?\d+)", re.I)
 _PREFILL_TOKENS = re.compile(r"max[-_]prefill[-_]tokens\W{0,3}(\d+)", re.I)
 
 
@@ -194,7 +199,7 @@ def parse_limits(text: str, attention_groups: int) -> tuple[int | None, int | No
     elif m := _TOTAL_CAP.search(text):
         cap = math.ceil(int(m.group(1)) / max(1, attention_groups))
     budget: int | None = None
-    if m := _BUDGET.search(text):
+    if (m := _BUDGET.search(text)) and int(m.group(1)) > 0:
         budget = int(m.group(1))
     elif m := _PREFILL_TOKENS.search(text):
         budget = int(m.group(1))
@@ -208,7 +213,7 @@ def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
     limits = parse_limits(f"{framework} {notes}", max(1, ep // tp))
     return CalibrationRow(
         model_id=r["model_id"].strip(), card_id=r["card_id"].strip(), precision=r["precision"].strip(),
-        cards=_int(r["cards"], 1), tp=_int(r["tp"], 1), pp=_int(r["pp"], 1), ep=_int(r["ep"], 1),
+        cards=_int(r["cards"], 1), tp=tp, pp=_int(r["pp"], 1), ep=ep,
         batch=_int(r["batch"], 1), input_len=_int(r["input_len"], 0), output_len=_int(r["output_len"], 1),
         metric=metric, value=float(r["value"]), framework=framework, source=r["source"], notes=notes,
         dataset=dataset, index=index, mode=parse_mode(framework, notes, metric),
@@ -374,14 +379,17 @@ def _predict_split(row: CalibrationRow, r: Replica, units_total: int, units_per_
     decode_cards = r.par.cards
     decode_replicas = max(1, units_total // decode_cards) if row.mode == "decode-only" else 1
     per_replica = max(1, math.ceil(row.batch / decode_replicas))
-    perf = evaluate_replica(r, per_replica, row.input_len, row.output_len)
+    # The decode instance runs what its cap and KV cache admit; the other users wait for a slot.
+    running = max(1, min(per_replica, max_batch(r, row.input_len + row.output_len)))
+    perf = evaluate_replica(r, running, row.input_len, row.output_len)
     pool = decode_pool(perf)
+    slot_wait = (per_replica - running) / pool.requests_per_s
     if row.metric == "tpot_ms":
         return units.s_to_ms(pool.tpot_s), per_replica
     if row.metric.startswith("output_tok_s"):
         system = pool.requests_per_s * row.output_len * decode_replicas
         return (system / units_total * units_per_card if row.metric == "output_tok_s_per_card" else system), per_replica
-    # TTFT: prompts queue at the prefill instances (all at once in a burst), then the KV moves over.
+    # TTFT: prompts queue at the prefill instances, then the KV moves over.
     prefill_units = max(units_total - decode_cards * decode_replicas, r.server_cards)
     server = r.server_cards
     tp = server if r.model.attention.num_heads % server == 0 else 1
@@ -389,10 +397,34 @@ def _predict_split(row: CalibrationRow, r: Replica, units_total: int, units_per_
     pre = make_replica(load_catalog(), r.model, r.card, r.precision_name, pre_par, row.kv_precision, engine=row.engine, efficiency=eff)
     single = evaluate_replica(pre, 1, row.input_len, 1)
     instances = max(1, prefill_units // pre_par.cards)
-    queued = row.batch / instances
-    wait = (queued - 1) / 2 * single.prefill_occupancy_s
-    ttft = single.prefill_s + wait + kv_transfer_s(pre, row.input_len) + units.ms_to_s(pre.factors.ttft_overhead_ms)
-    return units.s_to_ms(ttft), per_replica
+    occupancy = single.prefill_occupancy_s
+    fixed = single.prefill_s + kv_transfer_s(pre, row.input_len) + units.ms_to_s(pre.factors.ttft_overhead_ms)
+    wait = _prefill_pool_wait(row, instances, occupancy, pool.requests_per_s * decode_replicas, pool.tpot_s)
+    return units.s_to_ms(fixed + wait + slot_wait), per_replica
+
+
+_REQUEST_RATE = re.compile(r"request[-_ ]rate\W{0,3}(\d+(?:\.\d+)?)(?:\s*/\s*s)?", re.I)
+
+
+def _prefill_pool_wait(row: CalibrationRow, instances: int, occupancy: float, decode_rate: float, tpot: float) -> float:
+    """Wait of a prompt at a split system's prefill instances.
+
+    Fixed lengths (synchronized) and no request-rate cap: the decode batch finishes and returns in
+    waves, all of a wave's prompts queued at once, (queued - 1) / 2 prefills each. Otherwise prompts
+    arrive at the rate the closed loop sustains (the decode pool's, or a stated --request-rate cap,
+    which also breaks the waves up): an M/D/1 queue per instance while the prefill pool keeps up;
+    when it cannot (utilisation near 1) the users who are not decoding wait in front of it, and by
+    Little's law a request's cycle users / rate minus its decode time is that wait."""
+    rate_cap = _REQUEST_RATE.search(f"{row.framework} {row.notes}")
+    if rate_cap is None and (row.arrivals == "synchronized" or row.mode == "decode-only"):
+        return max(row.batch / instances - 1, 0.0) / 2 * occupancy
+    rate = min(decode_rate, float(rate_cap.group(1))) if rate_cap else decode_rate
+    capacity = instances / occupancy
+    rho = rate / capacity
+    if rho < 0.95:
+        return rho / (2 * (1 - rho)) * occupancy
+    served = min(rate, capacity)
+    return max(row.batch / served - (row.output_len - 1) * tpot, 0.95 / (2 * 0.05) * occupancy)
 
 
 def predict_all(rows: list[CalibrationRow] | None = None, efficiency: Efficiency | None = None) -> list[Prediction]:
