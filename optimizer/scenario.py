@@ -30,9 +30,9 @@ from optimizer.catalog.records import (
     ModelSpec,
     PrecisionName,
     Strict,
-    problems_of,
     read_yaml,
 )
+from optimizer.catalog.validation import problems_of
 from optimizer.catalog.yaml_io import Lines
 from optimizer.errors import InputError, Problem, one_of
 

@@ -31,8 +31,8 @@ from optimizer.catalog.records import (
     Strict,
     _read_yaml,
     catalog_dir,
-    parse_record,
 )
+from optimizer.catalog.validation import parse_record
 from optimizer.errors import InputError
 
 # Fitted factors and their link functions. Fractions live in (0, 1): logit; times are positive: log.

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from optimizer.catalog.records import ModelSpec, parse_record
+from optimizer.catalog.records import ModelSpec
+from optimizer.catalog.validation import parse_record
 from optimizer.catalog.yaml_io import read_text
 from optimizer.errors import InputError, Problem
 

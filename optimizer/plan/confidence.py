@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from optimizer.plan.designs import ShapeKey, enumerate_designs, prune_dominated, shape_of
-from optimizer.plan.model import capacity_units, headroom_demand, load_demand
-from optimizer.plan.optimize import solve_designs, solve_max_load, status_of
+from optimizer.plan.model import ModelOptions, base_model, capacity_units, headroom_demand, load_demand, minimize_cost
+from optimizer.plan.optimize import restrict_to_offer, run, solve_max_load, status_of
 from optimizer.plan.result import Design, has_plan
 from optimizer.problem import Problem
 
@@ -120,8 +120,11 @@ def cheapest(problem: Problem, designs: list[Design], draw: int, only_offer: str
     if scenario.objective.kind == "max_load":
         _, plan = solve_max_load(scenario, designs, terms, min_served=load_demand(scenario), only_offer=only_offer)
         return none if plan is None else DrawOutcome(draw, plan.cost_rmb, sum(plan.servers.values()), plan.served)
+    designs, terms = restrict_to_offer(designs, terms, only_offer)
     relax = frozenset({"single_vendor"}) if only_offer else frozenset()
-    code, solver, v = solve_designs(scenario, designs, terms, only_offer=only_offer, relax=relax)
+    v = base_model(scenario, designs, terms, ModelOptions(relax=relax))
+    minimize_cost(v, terms)
+    code, solver = run(v)
     if not has_plan(status_of(code)):
         return none
     return DrawOutcome(draw, round(solver.objective_value), sum(int(solver.value(x)) for x in v.servers.values()), 0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from optimizer import units
 from optimizer.plan.model import active_families, build_plan_model
-from optimizer.plan.optimize import extract_plan, new_solver, solve_designs, status_of
+from optimizer.plan.optimize import extract_plan, restrict_to_offer, run, solve_designs, status_of
 from optimizer.plan.result import Design, Diagnosis, OfferSummary, Plan, has_plan
 from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
@@ -24,8 +24,7 @@ def diagnose(
             )
         return Diagnosis(("no design meets memory and the SLAs",), tuple(_sla_relaxations(scenario, summaries)), reasons)
     v = build_plan_model(scenario, designs, terms, with_assumptions=True)
-    solver = new_solver()
-    solver.solve(v.model)
+    _, solver = run(v)
     names = {lit.index: fam for fam, lit in v.enforce.items()}
     binding = tuple(sorted(names[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in names))
     text = relaxation_text(scenario, designs, terms)
@@ -35,17 +34,19 @@ def diagnose(
 def relaxation_text(
     scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], only_offer: str | None = None
 ) -> str:
-    """Smallest single relaxation that makes the scenario feasible, in words."""
+    """Smallest single relaxation that makes the scenario feasible, in words (`only_offer`: for
+    that bid alone, with hardware already owned)."""
+    designs, terms = restrict_to_offer(designs, terms, only_offer)
     options = []
     for family in active_families(scenario):  # relaxing a limit the scenario does not set changes nothing
-        code, solver, v = solve_designs(scenario, designs, terms, relax=frozenset({family}), only_offer=only_offer)
+        code, solver, v = solve_designs(scenario, designs, terms, relax=frozenset({family}))
         if not has_plan(status_of(code)):
             continue
         plan = extract_plan(solver, v, designs, terms, 0)
         options.append(_describe_relaxation(family, plan, scenario, terms))
     if not options:
         relax_all = frozenset(active_families(scenario))
-        code, solver, v = solve_designs(scenario, designs, terms, relax=relax_all, only_offer=only_offer)
+        code, solver, v = solve_designs(scenario, designs, terms, relax=relax_all)
         if has_plan(status_of(code)):
             plan = extract_plan(solver, v, designs, terms, 0)
             need = ", ".join(f"{n} x {o}" for o, n in plan.servers.items())

@@ -1,8 +1,14 @@
 """CP-SAT plan model: how many servers of each offer to buy and how many replicas of each design
 to run on them, at least cost, covering the load within availability, budget and vendor rules.
 
-One `add_<family>()` per constraint family; each returns the constraints it added (enforced by
-the family's assumption literal when the model is built for a diagnosis).
+One base build (`base_model`: the variables and every constraint family the scenario sets), then
+small modifiers that each add one thing: an objective (`minimize_cost`, `maximize_load`, and the
+second stages `prefer_most_load`, `cheapest_at_load`), an excluded purchase (`forbid_purchase`),
+assumption literals for a diagnosis (`switchable_limits`), a solution hint (`hint_solution`). A
+model is built once per solve and changed in place between its stages: CP-SAT's minimize/maximize
+replace the objective, and the cost cap is one constraint whose bound is moved (`cap_cost`).
+
+One `add_<family>()` per constraint family; each returns the constraints it added.
 
 Scaling (the one place floats become integers): load is counted in units of 1/LOAD_SCALE of the
 scenario's load unit; a replica's capacity is rounded down and the demand up, so a plan the model
@@ -12,6 +18,8 @@ accepts never serves less than asked. Money is whole RMB (prices rounded to the 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -25,8 +33,19 @@ LOAD_SCALE = 1000  # integer load units per scenario load unit (a scaling, not a
 # A CP-SAT expression as this module builds it: cp_model.LinearExprT without numpy's integer
 # types, which mypy cannot add to a LinearExpr (an IntVar is a LinearExpr).
 Expr = cp_model.LinearExpr | int
+Constraints = list[cp_model.Constraint]
 
 CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor", "headroom", "n_plus_one")
+NO_CAP = 2**62  # a cost cap that never binds (CP-SAT domains are int64)
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """What shapes the variables and which limits exist; everything else is a modifier."""
+    relax: frozenset[str] = frozenset()  # constraint families left out
+    demand: int | None = None            # load to serve, in model units (None: the scenario's load)
+    beyond_bids: bool = False            # servers may exceed the bids (a diagnosis; implied by relaxing availability)
+    replicas_to_fit: bool = False        # replica bounds: all that fits the servers (max load), not what covers the demand
 
 
 @dataclass
@@ -36,84 +55,91 @@ class PlanVars:
     replicas: dict[int, cp_model.IntVar]          # design index -> replicas run
     server_ub: dict[str, int]                     # offer id -> most servers the model may buy
     served: Expr = 0                              # load served, in 1/LOAD_SCALE load units
-    enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)  # constraint family -> literal
+    enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)  # constraint family -> assumption literal
     constraints: dict[str, list[cp_model.Constraint]] = field(default_factory=dict)  # family -> what add_<family>() added
+    cost_cap: cp_model.Constraint | None = None   # cost <= cap, once cap_cost() has been called
 
 
 def build_plan_model(
     scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *,
-    relax: frozenset[str] = frozenset(), forbid: tuple[dict[str, int], ...] = (),
-    only_offer: str | None = None, with_assumptions: bool = False, maximize_load: bool = False,
-    min_served: int | None = None,
+    relax: frozenset[str] = frozenset(), with_assumptions: bool = False,
 ) -> PlanVars:
-    """The plan model. Default goal: least cost covering the load. With `maximize_load`: most load
-    served (at least `min_served` units) within the limits; the caller then minimises cost at that
-    load (see solve_max_load)."""
+    """The least-cost model; with `with_assumptions`, each limit switchable for a diagnosis."""
+    v = base_model(scenario, designs, terms, ModelOptions(relax=relax, beyond_bids=with_assumptions))
+    if with_assumptions:
+        switchable_limits(v)
+    minimize_cost(v, terms)
+    return v
+
+
+def base_model(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], opts: ModelOptions = ModelOptions()) -> PlanVars:
+    """Variables and every constraint family the scenario sets (but `opts.relax`); no objective."""
     m = cp_model.CpModel()
-    demand = load_demand(scenario) if min_served is None else min_served
+    demand = load_demand(scenario) if opts.demand is None else opts.demand
     target = headroom_demand(scenario, demand)  # what the replicas must cover with the headroom
     spare = scenario.constraints.n_plus_one
+    by_offer = designs_by_offer(designs)
+    beyond_bids = opts.beyond_bids or "availability" in opts.relax
     servers, server_ub = {}, {}
     for oid, t in terms.items():
         ub = t.available_servers
-        if ("availability" in relax or with_assumptions) and not t.owned:  # owned hardware cannot grow
-            ub = max(ub, _servers_bound(designs, oid, t, target) + (1 if spare else 0))
-        if only_offer is not None and oid != only_offer and not t.owned:  # owned hardware stays in every bid's plan
-            ub = 0
+        if beyond_bids and not t.owned:  # owned hardware cannot grow
+            ub = max(ub, _servers_bound([designs[i] for i in by_offer.get(oid, [])], t, target) + (1 if spare else 0))
         server_ub[oid] = ub
         lb = ub if t.owned else 0  # hardware already owned is there whether used or not
         servers[oid] = m.new_int_var(lb, ub, f"servers[{oid}]")
     replicas = {}
     for i, d in enumerate(designs):
         fit = server_ub[d.offer_id] * terms[d.offer_id].cards_per_server // d.cards
-        need = fit if maximize_load else math.ceil(target / max(capacity_units(d), 1)) + (_per_server(d, terms) if spare else 0)
+        need = fit if opts.replicas_to_fit else math.ceil(target / max(capacity_units(d), 1)) + (_per_server(d, terms) if spare else 0)
         replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{d.key}]")
     v = PlanVars(m, servers, replicas, server_ub)
-    v.served = _served(m, designs, replicas)
-    for family in active_families(scenario):
-        if with_assumptions and family not in relax:
-            v.enforce[family] = m.new_bool_var(f"enforce[{family}]")
+    v.served = _served(m, designs, replicas, shared=spare)
     v.constraints["packing"] = add_packing(v, designs, terms)
-    v.constraints["load"] = add_load(v, designs, demand)
-    if "availability" not in relax:
-        v.constraints["availability"] = add_availability(v, terms)
-    if "budget" not in relax:
-        v.constraints["budget"] = add_budget(v, scenario, terms)
-    if "max_servers" not in relax:
-        v.constraints["max_servers"] = add_max_servers(v, scenario)
-    if "power" not in relax:
-        v.constraints["power"] = add_power(v, scenario, terms)
-    if "single_vendor" not in relax:
-        v.constraints["single_vendor"] = add_single_vendor(v, scenario, terms)
-    if "headroom" not in relax:
-        v.constraints["headroom"] = add_headroom(v, scenario, demand)
-    if "n_plus_one" not in relax:
-        v.constraints["n_plus_one"] = add_n_plus_one(v, scenario, designs, terms, demand)
-    for plan in forbid:
-        forbid_purchase(v, plan)
-    if maximize_load:
-        m.maximize(v.served)
-    else:
-        m.minimize(cost_expr(v, terms))
-    if v.enforce:
-        m.add_assumptions(list(v.enforce.values()))
+    v.constraints["load"] = add_load(v, demand)
+    limits: dict[str, Callable[[], Constraints]] = {
+        "availability": lambda: add_availability(v, terms),
+        "budget": lambda: add_budget(v, scenario, terms),
+        "max_servers": lambda: add_max_servers(v, scenario),
+        "power": lambda: add_power(v, scenario, terms),
+        "single_vendor": lambda: add_single_vendor(v, scenario, terms),
+        "headroom": lambda: add_headroom(v, scenario, demand),
+        "n_plus_one": lambda: add_n_plus_one(v, scenario, designs, terms, demand),
+    }
+    for family in CONSTRAINT_FAMILIES:
+        if family not in opts.relax:
+            v.constraints[family] = limits[family]()
     return v
 
 
-def _served(m: cp_model.CpModel, designs: list[Design], replicas: dict[int, cp_model.IntVar]) -> Expr:
+def designs_by_offer(designs: list[Design]) -> dict[str, list[int]]:
+    """Offer id -> indices of its designs: one pass, so per-offer sums do not rescan every design."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(designs):
+        out[d.offer_id].append(i)
+    return out
+
+
+def _served(m: cp_model.CpModel, designs: list[Design], replicas: dict[int, cp_model.IntVar], *, shared: bool) -> Expr:
     """Colocated replicas serve their capacity; prefill and decode replicas serve as much as the
-    weaker pool (PD balance), so with a split the served load is a variable bounded by both."""
+    weaker pool (PD balance), so with a split the served load is a variable bounded by both.
+    `shared`: one constraint per design reads the served load (N+1), so it is a variable too; as
+    a sum, each of those constraints would hold every replica term (designs^2 terms in all)."""
     side: dict[str, list[Expr]] = {"colocated": [], "prefill": [], "decode": []}
     bound = 0
     for i, d in enumerate(designs):
         side[d.role].append(capacity_units(d) * replicas[i])
         bound += capacity_units(d) * upper_bound(replicas[i])
     colocated = sum(side["colocated"])
-    if not side["prefill"] and not side["decode"]:
+    split = bool(side["prefill"] or side["decode"])
+    if not split and not shared:
         return colocated
     served = m.new_int_var(0, bound, "served")
-    m.add(served <= colocated + sum(side["prefill"]))
-    m.add(served <= colocated + sum(side["decode"]))
+    if split:
+        m.add(served <= colocated + sum(side["prefill"]))
+        m.add(served <= colocated + sum(side["decode"]))
+    else:
+        m.add(served == colocated)
     return served
 
 
@@ -132,22 +158,88 @@ def active_families(scenario: Scenario) -> list[str]:
     return [f for f in CONSTRAINT_FAMILIES if given[f]]
 
 
-def _servers_bound(designs: list[Design], oid: str, t: OfferTerms, demand: int) -> int:
+def _servers_bound(own: list[Design], t: OfferTerms, demand: int) -> int:
     """Servers that would cover the whole load with this offer's best design (for relaxations)."""
-    needs = [
-        math.ceil(math.ceil(demand / max(capacity_units(d), 1)) * d.cards / t.cards_per_server)
-        for d in designs if d.offer_id == oid
-    ]
+    needs = [math.ceil(math.ceil(demand / max(capacity_units(d), 1)) * d.cards / t.cards_per_server) for d in own]
     return min(needs, default=0)
 
 
-Constraints = list[cp_model.Constraint]
+# --------------------------------------------------------------------------------------------
+# Modifiers: each adds one thing to a built model
 
 
-def _when(v: PlanVars, family: str, ct: cp_model.Constraint) -> cp_model.Constraint:
-    if family in v.enforce:
-        ct.only_enforce_if(v.enforce[family])
-    return ct
+def minimize_cost(v: PlanVars, terms: dict[str, OfferTerms]) -> None:
+    v.model.minimize(cost_expr(v, terms))
+
+
+def maximize_load(v: PlanVars) -> None:
+    v.model.maximize(v.served)
+
+
+def prefer_most_load(v: PlanVars, terms: dict[str, OfferTerms], cost: int) -> None:
+    """Second stage of the cheapest plan: cost at most `cost`; most load first, then the fewest
+    replicas (the simpler fleet to run), so the same scenario always reports the same plan."""
+    cap_cost(v, terms, cost)
+    fewer_replicas_weight = sum(upper_bound(x) for x in v.replicas.values()) + 1
+    v.model.maximize(fewer_replicas_weight * v.served - sum(v.replicas.values()))
+
+
+def cheapest_at_load(v: PlanVars, terms: dict[str, OfferTerms], load: int) -> None:
+    """Second stage of the most-load plan: serve at least `load`, at least cost."""
+    v.model.add(v.served >= load)
+    minimize_cost(v, terms)
+
+
+def cap_cost(v: PlanVars, terms: dict[str, OfferTerms], cap: int | None) -> None:
+    """Cost at most `cap` (None: no cap). One constraint, added once and then moved, so that a
+    model re-solved for the next ranked plan does not pile up caps. cost_expr has no constant
+    term, so the upper end of the constraint's domain is the cap itself."""
+    bound = NO_CAP if cap is None else cap
+    if v.cost_cap is None:
+        if cap is None:
+            return
+        v.cost_cap = v.model.add(cost_expr(v, terms) <= bound)
+        return
+    domain = v.cost_cap.proto.linear.domain
+    domain[len(domain) - 1] = bound
+
+
+def hint_solution(v: PlanVars, solver: cp_model.CpSolver) -> None:
+    """Start the next solve from the last solution (every variable: CP-SAT prefers full hints)."""
+    v.model.clear_hints()
+    for i in range(len(v.model.proto.variables)):
+        var = v.model.get_int_var_from_proto_index(i)
+        v.model.add_hint(var, solver.value(var))
+
+
+def forbid_purchase(v: PlanVars, plan: dict[str, int]) -> None:
+    """Exclude a purchase and every purchase containing it (the same servers plus more), so the
+    next solve finds a genuinely different fleet, not the last one with extra servers: at least
+    one offer of `plan` must get fewer servers."""
+    fewer = []
+    for oid, n in sorted(plan.items()):
+        if n > 0 and oid in v.servers:
+            lit = v.model.new_bool_var(f"fewer[{oid}<{n}]")
+            v.model.add(v.servers[oid] <= n - 1).only_enforce_if(lit)
+            fewer.append(lit)
+    v.model.add_bool_or(fewer)
+
+
+def switchable_limits(v: PlanVars) -> None:
+    """Each limit family enforced by its own assumption literal, so that an infeasible solve names
+    the families that clash (sufficient_assumptions_for_infeasibility). Availability can only be
+    switched off when the model was built with `beyond_bids` (else the bounds still enforce it)."""
+    for family in CONSTRAINT_FAMILIES:
+        if v.constraints.get(family):
+            lit = v.model.new_bool_var(f"enforce[{family}]")
+            for ct in v.constraints[family]:
+                ct.only_enforce_if(lit)
+            v.enforce[family] = lit
+    v.model.add_assumptions(list(v.enforce.values()))
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint families
 
 
 def add_packing(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms]) -> Constraints:
@@ -155,22 +247,23 @@ def add_packing(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms]
     Replicas are 1, 2, 4, ... cards or whole servers, so counting cards packs exactly (sizes that
     divide each other nest without waste)."""
     out = []
+    by_offer = designs_by_offer(designs)
     for oid, t in terms.items():
-        used = sum(d.cards * v.replicas[i] for i, d in enumerate(designs) if d.offer_id == oid)
+        used = sum(designs[i].cards * v.replicas[i] for i in by_offer.get(oid, []))
         out.append(v.model.add(used <= t.cards_per_server * v.servers[oid]))
         if not t.owned:
-            out.append(v.model.add(t.cards_per_server * (v.servers[oid] - 1) < used).only_enforce_if(v.model.new_constant(1)))
+            out.append(v.model.add(t.cards_per_server * (v.servers[oid] - 1) < used))
     return out
 
 
-def add_load(v: PlanVars, designs: list[Design], demand: int) -> Constraints:
+def add_load(v: PlanVars, demand: int) -> Constraints:
     """The replicas together serve the demand (capacity rounded down, demand up)."""
     return [v.model.add(v.served >= demand)]
 
 
 def add_availability(v: PlanVars, terms: dict[str, OfferTerms]) -> Constraints:
     """A vendor cannot deliver more servers than it bid (owned hardware: what is already there)."""
-    return [_when(v, "availability", v.model.add(v.servers[oid] <= t.available_servers)) for oid, t in terms.items()]
+    return [v.model.add(v.servers[oid] <= t.available_servers) for oid, t in terms.items()]
 
 
 def add_budget(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> Constraints:
@@ -179,7 +272,7 @@ def add_budget(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTerms]) ->
     if cap is None:
         return []
     capex = sum(t.price_rmb_per_server * v.servers[oid] for oid, t in terms.items())
-    return [_when(v, "budget", v.model.add(capex <= math.floor(cap)))]
+    return [v.model.add(capex <= math.floor(cap))]
 
 
 def add_max_servers(v: PlanVars, scenario: Scenario) -> Constraints:
@@ -187,7 +280,7 @@ def add_max_servers(v: PlanVars, scenario: Scenario) -> Constraints:
     cap = scenario.constraints.max_servers
     if cap is None:
         return []
-    return [_when(v, "max_servers", v.model.add(sum(v.servers.values()) <= cap))]
+    return [v.model.add(sum(v.servers.values()) <= cap)]
 
 
 def add_power(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> Constraints:
@@ -199,11 +292,11 @@ def add_power(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> 
     out, total = [], []
     for oid, t in terms.items():
         if t.power_w_per_server is None:
-            out.append(_when(v, "power", v.model.add(v.servers[oid] == 0)))
+            out.append(v.model.add(v.servers[oid] == 0))
         else:
             total.append(round(t.power_w_per_server) * v.servers[oid])
     if total:
-        out.append(_when(v, "power", v.model.add(sum(total) <= round(units.kw_to_w(cap)))))
+        out.append(v.model.add(sum(total) <= round(units.kw_to_w(cap))))
     return out
 
 
@@ -213,8 +306,8 @@ def add_single_vendor(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTer
         return []
     vendors = sorted({t.vendor for t in terms.values()})
     chosen = {vendor: v.model.new_bool_var(f"vendor[{vendor}]") for vendor in vendors}
-    out = [_when(v, "single_vendor", v.model.add(v.servers[oid] <= v.server_ub[oid] * chosen[t.vendor])) for oid, t in terms.items()]
-    out.append(_when(v, "single_vendor", v.model.add(sum(chosen.values()) <= 1)))
+    out = [v.model.add(v.servers[oid] <= v.server_ub[oid] * chosen[t.vendor]) for oid, t in terms.items()]
+    out.append(v.model.add(sum(chosen.values()) <= 1))
     return out
 
 
@@ -222,7 +315,7 @@ def add_headroom(v: PlanVars, scenario: Scenario, demand: int) -> Constraints:
     """Capacity at least the load x (1 + sla.headroom_pct / 100), rounded up."""
     if scenario.sla.headroom_pct <= 0:
         return []
-    return [_when(v, "headroom", v.model.add(v.served >= headroom_demand(scenario, demand)))]
+    return [v.model.add(v.served >= headroom_demand(scenario, demand))]
 
 
 def server_loss_units(d: Design, terms: dict[str, OfferTerms]) -> int:
@@ -249,22 +342,9 @@ def add_n_plus_one(v: PlanVars, scenario: Scenario, designs: list[Design], terms
         if upper_bound(v.replicas[i]) == 0:
             continue
         used = v.model.new_bool_var(f"used[{d.key}]")
-        out.append(_when(v, "n_plus_one", v.model.add(v.replicas[i] <= upper_bound(v.replicas[i]) * used)))
-        out.append(_when(v, "n_plus_one", v.model.add(v.served - server_loss_units(d, terms) >= demand).only_enforce_if(used)))
+        out.append(v.model.add(v.replicas[i] <= upper_bound(v.replicas[i]) * used))
+        out.append(v.model.add(v.served - server_loss_units(d, terms) >= demand).only_enforce_if(used))
     return out
-
-
-def forbid_purchase(v: PlanVars, plan: dict[str, int]) -> None:
-    """Exclude a purchase and every purchase containing it (the same servers plus more), so the
-    next solve finds a genuinely different fleet, not the last one with extra servers: at least
-    one offer of `plan` must get fewer servers."""
-    fewer = []
-    for oid, n in sorted(plan.items()):
-        if n > 0 and oid in v.servers:
-            lit = v.model.new_bool_var(f"fewer[{oid}<{n}]")
-            v.model.add(v.servers[oid] <= n - 1).only_enforce_if(lit)
-            fewer.append(lit)
-    v.model.add_bool_or(fewer)
 
 
 def upper_bound(var: cp_model.IntVar) -> int:

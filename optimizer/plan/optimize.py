@@ -1,6 +1,11 @@
-"""One CP-SAT run of the plan model: the cheapest plan (ties to the most load, then the fewest
+"""CP-SAT runs of the plan model: the cheapest plan (ties to the most load, then the fewest
 replicas), or the most load and then the cheapest plan serving it; the solver status in words and
-the plan read out of a solution."""
+the plan read out of a solution.
+
+Each lexicographic solve builds its model once: the second stage changes the objective of the same
+model (CP-SAT's minimize/maximize replace it), bounds the first stage's objective and starts from
+the first stage's solution as a hint.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,25 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from optimizer.plan.designs import served_by
-from optimizer.plan.model import PlanVars, build_plan_model, cost_expr, upper_bound
+from optimizer.plan.model import (
+    ModelOptions,
+    PlanVars,
+    base_model,
+    build_plan_model,
+    cap_cost,
+    cheapest_at_load,
+    forbid_purchase,
+    hint_solution,
+    maximize_load,
+    minimize_cost,
+    prefer_most_load,
+)
 from optimizer.plan.result import Design, Plan, ReplicaGroup, Status, has_plan
 from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
 
 TIME_LIMIT_S = 20.0
+Outcome = tuple[Status, Plan | None, int | None, int | None]  # status, plan, cost objective, its best bound
 
 
 def new_solver(time_limit_s: float = TIME_LIMIT_S) -> cp_model.CpSolver:
@@ -22,6 +40,9 @@ def new_solver(time_limit_s: float = TIME_LIMIT_S) -> cp_model.CpSolver:
     s.parameters.max_time_in_seconds = time_limit_s
     s.parameters.num_workers = 1      # one worker: the same input gives the same plan, byte for byte
     s.parameters.random_seed = 0
+    # Probing (presolve trying each Boolean both ways) costs more than it saves on these covering
+    # models: 2-3x the solve time on a 300-bid table, for the same plans on every shipped scenario.
+    s.parameters.cp_model_probing_level = 0
     return s
 
 
@@ -48,38 +69,69 @@ def extract_plan(solver: cp_model.CpSolver, v: PlanVars, designs: list[Design], 
     return Plan(rank, cost, capex, servers, groups, served)
 
 
-def solve_designs(
-    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], **kw: Any
-) -> tuple[Any, cp_model.CpSolver, PlanVars]:
-    """Build the plan model (keywords: see build_plan_model) and run CP-SAT once."""
-    v = build_plan_model(scenario, designs, terms, **kw)
+def restrict_to_offer(
+    designs: list[Design], terms: dict[str, OfferTerms], only_offer: str | None
+) -> tuple[list[Design], dict[str, OfferTerms]]:
+    """One bid's own problem: its designs and terms, and hardware already owned (it is there
+    whichever bid wins). Dropping the other bids, rather than fixing them at zero servers, keeps
+    each of many per-bid models as small as the bid."""
+    if only_offer is None:
+        return designs, terms
+    keep = {oid for oid, t in terms.items() if oid == only_offer or t.owned}
+    return [d for d in designs if d.offer_id in keep], {oid: t for oid, t in terms.items() if oid in keep}
+
+
+def run(v: PlanVars) -> tuple[Any, cp_model.CpSolver]:
     solver = new_solver()
-    code = solver.solve(v.model)
+    return solver.solve(v.model), solver
+
+
+def solve_designs(
+    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *,
+    relax: frozenset[str] = frozenset(), forbid: tuple[dict[str, int], ...] = (),
+) -> tuple[Any, cp_model.CpSolver, PlanVars]:
+    """The least-cost model, without `relax` and `forbid`, solved once (no tie-break)."""
+    v = build_plan_model(scenario, designs, terms, relax=relax)
+    for plan in forbid:
+        forbid_purchase(v, plan)
+    code, solver = run(v)
     return code, solver, v
 
 
 def solve_min_cost(
-    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *, rank: int = 1, **kw: Any
-) -> tuple[Status, Plan | None, int | None, int | None]:
-    """Cheapest plan, and among equally cheap ones the one serving the most load (two solves,
-    lexicographic, so the same scenario always reports the same plan). Returns status, plan, cost
-    objective and its best bound."""
+    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *, rank: int = 1,
+    forbid: tuple[dict[str, int], ...] = (), only_offer: str | None = None, relax: frozenset[str] = frozenset(),
+) -> Outcome:
+    """Cheapest plan, and among equally cheap ones the one serving the most load. `forbid`: excluded
+    purchases (and those containing them); `only_offer`: that bid (and owned hardware) alone;
+    `relax`: constraint families left out."""
+    designs, terms = restrict_to_offer(designs, terms, only_offer)
     if not designs:
         return "infeasible", None, None, None
-    code, solver, v = solve_designs(scenario, designs, terms, **kw)
+    v = base_model(scenario, designs, terms, ModelOptions(relax=relax))
+    for plan in forbid:
+        forbid_purchase(v, plan)
+    return cheapest_plan(v, designs, terms, rank)
+
+
+def cheapest_plan(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms], rank: int) -> Outcome:
+    """The cheapest plan of a built model, then among equally cheap ones the most load and fewest
+    replicas (lexicographic, so the same scenario always reports the same plan). The model may
+    have been solved before (ranked plans): its cost cap is lifted first."""
+    cap_cost(v, terms, None)
+    v.model.clear_hints()
+    minimize_cost(v, terms)
+    code, solver = run(v)
     status = status_of(code)
     if not has_plan(status):
         return status, None, None, None
     objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
-    v = build_plan_model(scenario, designs, terms, **kw)
-    v.model.add(cost_expr(v, terms) <= objective)
-    # Most load first; among those, the fewest replicas (the simpler fleet to run).
-    fewer_replicas_weight = sum(upper_bound(x) for x in v.replicas.values()) + 1
-    v.model.maximize(fewer_replicas_weight * v.served - sum(v.replicas.values()))
-    tie = new_solver()
-    if not has_plan(status_of(tie.solve(v.model))):  # cannot happen: stage 1's plan qualifies
-        return status, extract_plan(solver, v, designs, terms, rank), objective, bound
-    return status, extract_plan(tie, v, designs, terms, rank), objective, bound
+    prefer_most_load(v, terms, objective)
+    hint_solution(v, solver)
+    tie_code, tie = run(v)
+    # Same model, so the first stage's solution meets the cap too: it stands if the tie-break times out.
+    final = tie if has_plan(status_of(tie_code)) else solver
+    return status, extract_plan(final, v, designs, terms, rank), objective, bound
 
 
 def solve_max_load(
@@ -87,19 +139,19 @@ def solve_max_load(
     only_offer: str | None = None,
 ) -> tuple[Status, Plan | None]:
     """Most load served within the scenario's limits, then the cheapest plan serving that much
-    (two solves: lexicographic, so the second never trades load for money)."""
+    (lexicographic, so the second stage never trades load for money)."""
+    designs, terms = restrict_to_offer(designs, terms, only_offer)
     if not designs:
         return "infeasible", None
-    code, solver, v = solve_designs(scenario, designs, terms, maximize_load=True, min_served=min_served, only_offer=only_offer)
+    v = base_model(scenario, designs, terms, ModelOptions(demand=min_served, replicas_to_fit=True))
+    maximize_load(v)
+    code, solver = run(v)
     status = status_of(code)
     if not has_plan(status):
         return status, None
-    best = round(solver.objective_value)
-    v = build_plan_model(scenario, designs, terms, maximize_load=True, min_served=min_served, only_offer=only_offer)
-    v.model.add(v.served >= best)
-    v.model.minimize(cost_expr(v, terms))
-    solver = new_solver()
-    code = solver.solve(v.model)
+    cheapest_at_load(v, terms, round(solver.objective_value))
+    hint_solution(v, solver)
+    code, solver = run(v)
     second = status_of(code)
     if not has_plan(second):
         return second, None

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optimizer.catalog.records import Card, ModelSpec, catalog_dir, load_cards, load_models, parse_record
+from optimizer.catalog.records import Card, ModelSpec, catalog_dir, load_cards, load_models
+from optimizer.catalog.validation import parse_record
 from optimizer.errors import InputError
 
 REQUIRED_CARDS = {

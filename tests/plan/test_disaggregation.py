@@ -26,7 +26,7 @@ from optimizer.plan.result import Design
 
 CATALOG = load_catalog()
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from optimizer.errors import InputError
 from optimizer.pipeline import solve
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SMALL_SEARCH = {"tp": [1, 2, 4, 8], "pp": [1], "batches": [16, 64], "ranked_plans": 2}
 
 

@@ -141,8 +141,10 @@ def test_n_plus_one_plan_is_checked_and_a_plain_plan_fails_it(chatbot):
 def test_mix_needs_to_save_more_than_the_threshold():
     """Two vendors whose cheapest plan mixes them: recommended only when it saves more than
     mix_min_saving_pct against the best single-vendor plan; the report shows both."""
+    from optimizer.analysis.facts import solve_facts
     from optimizer.plan.solve import solve
-    from optimizer.report.render import render, to_json
+    from optimizer.report.solve_json import to_json
+    from optimizer.report.solve_md import render
 
     raw = load(CHATBOT).model_dump()
     # H200 servers: few available, so the rest of the load needs another vendor
@@ -153,10 +155,11 @@ def test_mix_needs_to_save_more_than_the_threshold():
     assert result.mix_plan is not None and result.single_vendor_plan is not None
     saving = 100 * (result.single_vendor_plan.cost_rmb - result.mix_plan.cost_rmb) / result.single_vendor_plan.cost_rmb
     assert saving > 0 and result.plans[0].servers == result.mix_plan.servers
-    assert "best single-vendor plan" in render(result)
+    assert "best single-vendor plan" in render(result, facts=solve_facts(result))
     strict = mixed.model_copy(update={"constraints": mixed.constraints.model_copy(update={"mix_min_saving_pct": saving + 1})})
     declined = solve(resolved(strict))
     assert declined.plans[0].servers == declined.single_vendor_plan.servers  # type: ignore[union-attr]
     assert len({declined.terms[o].vendor for o in declined.plans[0].servers}) == 1
-    assert "single-vendor plan is recommended" in render(declined)
-    assert to_json(declined, include_timing=False)["vendor_mix"]["recommended"] == "single_vendor"
+    facts = solve_facts(declined)
+    assert "single-vendor plan is recommended" in render(declined, facts=facts)
+    assert to_json(declined, facts=facts, include_timing=False)["vendor_mix"]["recommended"] == "single_vendor"

@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from optimizer.catalog.hf_import import spec_from_config
-from optimizer.catalog.records import ModelSpec, load_models, parse_record
+from optimizer.catalog.records import ModelSpec, load_models
+from optimizer.catalog.validation import parse_record
 from optimizer.errors import InputError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "hf_configs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hf_configs"
 CONFIGS = sorted(FIXTURES.glob("*.json"))
 ARCH_FIELDS = ("attention", "moe", "hidden_size", "num_layers", "vocab_size", "tie_embeddings")
 

@@ -24,7 +24,7 @@ CATALOG = load_catalog()
 
 
 def _llama8b_p90(ttft_ms: float = 5000, tpot_ms: float = 200) -> Scenario:
-    """tests/test_solve_constraints.py's llama-3.1-8b pair, with a p90 SLA and a p90 prompt 3x the mean."""
+    """tests/plan/test_constraints_and_diagnosis.py's llama-3.1-8b pair, with a p90 SLA and a p90 prompt 3x the mean."""
     return Scenario.model_validate({
         "name": "llama8b-pair-p90",
         "model": "llama-3.1-8b",

@@ -88,7 +88,10 @@ def test_validate_json(procure):
 def test_predict_json_carries_the_10_90_band_of_its_cell(procure):
     """The band is the cross-validated error band of the replica's (family, engine, model class)
     at its concurrency, applied to its own prediction."""
-    from optimizer.perf.bands import band
+    from optimizer.calibration.bands import load_bands
+    from optimizer.catalog.bundle import load_catalog
+
+    band = load_bands(load_catalog()).band
 
     out = json.loads(procure(
         "predict", "--model", "deepseek-r1", "--card", "h200", "--precision", "fp8", "--tp", "8", "--batch", "64",

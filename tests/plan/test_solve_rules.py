@@ -14,7 +14,7 @@ from optimizer.pipeline import solve
 from optimizer.plan.model import build_plan_model
 from optimizer.plan.optimize import solve_designs
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_owned_servers_never_grow_when_availability_is_relaxed():

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "bad_inputs"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
 

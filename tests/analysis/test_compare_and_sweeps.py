@@ -17,7 +17,7 @@ from optimizer.pipeline import solve
 from optimizer.plan.model import capacity_units
 from optimizer.plan.optimize import solve_max_load
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
 
 

@@ -20,7 +20,7 @@ from optimizer.report.solve_md import render as render_md
 from optimizer.report.whatif import render_compare as render_compare_md
 from optimizer.scenario import load_scenario
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 

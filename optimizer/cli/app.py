@@ -1,0 +1,137 @@
+"""The typer app and what every command shares: the error/exit-code runner, option types, and
+checks of output folders, report formats and languages that run before any work.
+
+The commands live in plan_commands, replica_commands and catalog_commands; optimizer/cli/__init__.py
+attaches them to `app` in the order `procure --help` lists them. Engine imports stay inside command
+bodies so that `procure --help` and `procure predict` start without loading the solver.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optimizer.errors import InputError
+
+app = typer.Typer(
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
+    no_args_is_help=True,
+    help="procure: GPU procurement recommender for LLM inference.",
+    epilog="Exit codes: 0 result; 3 diagnosis (infeasible, does not fit); 2 bad input (nothing written); "
+    "1 internal error (rerun with --debug for the traceback).",
+)
+
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+_debug = {"on": False}  # set by the callback, read by run(): the callback runs before every command
+
+Progress = Callable[[int, int], None]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonResultOption = Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")]
+ReportDirOption = Annotated[Path, typer.Option(help="Directory for the report files.")]
+LangOption = Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="Files to write, comma-separated: md, json, csv, xlsx (csv/xlsx: <scenario>_bids and "
+                      "_plans tables; with compare, _compare).")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from optimizer import __version__
+
+        typer.echo(f"procure {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    _debug["on"] = debug
+
+
+def run(action: Callable[[], int | None]) -> None:
+    """Run a command body; turn expected errors into a one-paragraph message and exit 2."""
+    try:
+        code = action()
+    except InputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
+        if _debug["on"]:
+            raise
+        typer.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        raise typer.Exit(1) from None
+    raise typer.Exit(code or 0)
+
+
+def dump(data: object) -> str:
+    """JSON as every command prints and writes it: sorted keys, so output is deterministic."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def check_out(out: Path, option: str = "--out") -> None:
+    """Refuse an --out that cannot become a folder, before any work (nothing is created yet)."""
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "is a file" if p == out else f"is under {p}, which is a file"
+                raise InputError(option, str(out), f"{what}, not a folder", "give a folder path (it is created if missing)")
+            return
+
+
+def make_dir(out: Path, option: str = "--out") -> None:
+    """Create the --out folder (and its parents) when the first report is written."""
+    check_out(out, option)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(option, str(out), f"cannot be created ({exc.strerror or exc})", "give a folder you can write to") from None
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """Parse --format before any work: a comma list of md, json, csv, xlsx."""
+    from optimizer.errors import one_of
+    from optimizer.report.export import FORMATS
+
+    wanted = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise InputError("--format", text, f"{bad[0]!r} is not an output format" if bad else "names no format",
+                         one_of(bad[0] if bad else "", FORMATS) + " (comma-separated, e.g. --format md,csv)")
+    if "xlsx" in wanted:
+        try:
+            import openpyxl  # noqa: F401  (pandas writes .xlsx through it)
+        except ImportError:
+            raise InputError("--format", text, "xlsx needs the openpyxl package", "pip install openpyxl, or use --format csv") from None
+    return wanted
+
+
+def check_lang(lang: str) -> None:
+    if lang not in ("en", "zh"):
+        raise InputError("--lang", lang, "is not a report language", "use --lang en or --lang zh")
+
+
+def progress_for(label: str) -> Progress | None:
+    """A progress line on a terminal; nothing when output is piped (tests, scripts)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r{label}: {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return show

@@ -1,0 +1,110 @@
+"""`procure predict` (one replica) and `procure validate` (published measurements)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from optimizer.cli.app import EXIT_INFEASIBLE, JsonOption, dump, progress_for, run
+
+if TYPE_CHECKING:
+    from optimizer.calibration.rows import CalibrationRow, Prediction
+    from optimizer.catalog.bundle import Catalog
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(predict)
+    app.command()(validate)
+
+
+def predict(
+    model: Annotated[str, typer.Option(help="Model id (e.g. deepseek-r1) or path to a model spec YAML.")],
+    card: Annotated[str, typer.Option(help="Card id (e.g. h200, ascend-910b2).")],
+    precision: Annotated[str, typer.Option(help="Weight precision: bf16, fp16, fp8, int8, int4, fp4.")] = "bf16",
+    kv_precision: Annotated[str, typer.Option(help="KV cache precision: bf16, fp16, fp8, int8.")] = "bf16",
+    tp: Annotated[int, typer.Option(help="Tensor-parallel degree.")] = 1,
+    pp: Annotated[int, typer.Option(help="Pipeline-parallel stages.")] = 1,
+    ep: Annotated[int, typer.Option(help="Expert-parallel degree (MoE); > tp means data-parallel attention.")] = 1,
+    batch: Annotated[str, typer.Option(help="Concurrent sequences of the replica, or 'max' (largest that fits).")] = "1",
+    input_len: Annotated[int, typer.Option(help="Prompt tokens per request.")] = 1024,
+    output_len: Annotated[int, typer.Option(help="Output tokens per request.")] = 256,
+    max_seqs: Annotated[int | None, typer.Option(help="Engine cap on running sequences for --batch max.")] = None,
+    engine: Annotated[str | None, typer.Option(help="Serving engine profile (procure engines in catalog/engines.yaml); "
+                                                "default: the card family's mature 2026 engine.")] = None,
+    spec_method: Annotated[str, typer.Option(help="Speculative decoding: none, mtp, eagle, eagle3, ngram.")] = "none",
+    spec_accept_len: Annotated[float, typer.Option(help="Mean tokens emitted per decode step under speculation.")] = 1.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Predict memory, TTFT, TPOT and throughput of one replica, with 10-90 % bands.
+
+    Example: procure predict --model llama-3.1-70b --card h200 --precision fp8 --tp 4 --batch 32
+    """
+
+    def body() -> int:
+        from optimizer.calibration.bands import load_bands
+        from optimizer.catalog.bundle import load_catalog
+        from optimizer.cli.requests import evaluate_request, predict_request
+        from optimizer.report.predict import predict_json, predict_table
+
+        request = predict_request(
+            model=model, card=card, precision=precision, kv_precision=kv_precision, tp=tp, pp=pp, ep=ep, batch=batch,
+            input_len=input_len, output_len=output_len, max_seqs=max_seqs, engine=engine,
+            spec_method=spec_method, spec_accept_len=spec_accept_len,
+        )
+        catalog = load_catalog()
+        result = evaluate_request(catalog, request)
+        bands = load_bands(catalog)
+        typer.echo(dump(predict_json(result, bands)) if as_json else predict_table(result, request.card, request.model, bands))
+        return 0 if result.fits else EXIT_INFEASIBLE
+
+    run(body)
+
+
+def validate(
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Predict every row of this CSV (calibration format); never fits on it.")] = None,
+    cv: Annotated[bool, typer.Option("--cv", help="Leave-one-source-out: refit without each source, per family x engine x metric.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Predict published measurements (the shipped calibration files, or --csv FILE) and print the errors.
+
+    Example: procure validate --csv my_runs.csv --json
+    """
+
+    def body() -> int:
+        from optimizer.calibration.rows import DATASETS, load_rows, median_abs_error_pct, predict_all
+        from optimizer.catalog.bundle import load_catalog
+        from optimizer.report.predict import validate_table
+
+        rows = load_rows(csv_file) if csv_file is not None else load_rows()
+        if cv:
+            typer.echo(_cv_text(rows, load_catalog(), as_json))
+            return 0
+        preds = predict_all(rows)
+        summaries = {"all": median_abs_error_pct(preds)}
+        if csv_file is None:  # the shipped files: one summary per dataset as well
+            summaries.update({name: median_abs_error_pct(preds, name) for name in DATASETS})
+        typer.echo(_validate_json(preds, summaries, load_catalog()) if as_json else validate_table(preds, summaries))
+        return 0
+
+    run(body)
+
+
+def _validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float]], catalog: Catalog) -> str:
+    """The rows with their 10-90 % bands (only JSON shows them)."""
+    from optimizer.calibration.bands import load_bands, prediction_band
+    from optimizer.report.predict import validate_json
+
+    bands = load_bands(catalog)
+    return dump(validate_json(preds, summaries, [prediction_band(bands, catalog, p) for p in preds]))
+
+
+def _cv_text(rows: list[CalibrationRow], catalog: Catalog, as_json: bool) -> str:
+    from optimizer.calibration.cv_report import cv_report
+    from optimizer.report.predict import cv_table
+
+    report = cv_report(rows, catalog, progress_for("leave-one-source-out"))
+    if as_json:
+        return dump(report.to_json())
+    return cv_table([*report.cells]) + "\n\n" + report.overall_line()  # a new list: cv_table takes list[tuple], not list[CvCell]

@@ -1,0 +1,156 @@
+"""Command-line options turned into typed requests, each built and checked in one function so
+that bad input fails with an InputError (exit 2) before any solve or evaluation.
+
+Error messages name the options as the user typed them, which is why this lives in the CLI.
+The engine is imported inside the functions: `procure --help` should not load the solver.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from optimizer.errors import InputError
+
+if TYPE_CHECKING:
+    from optimizer.catalog.bundle import Catalog
+    from optimizer.catalog.efficiency import Speculative
+    from optimizer.catalog.records import Card, ModelSpec
+    from optimizer.perf.evaluate import ReplicaPerf
+    from optimizer.perf.replica import Parallelism
+    from optimizer.pipeline import SweepRequest
+    from optimizer.scenario import Analysis, Scenario
+
+WHATIF_SWEEP_OPTIONS = ("--budget", "--tpot", "--ttft", "--load")
+SOLVE_SWEEP_OPTIONS = ("--whatif-budget", "--whatif-tpot", "", "")  # solve has no TTFT or load sweep option
+
+
+@dataclass(frozen=True)
+class PredictRequest:
+    """One replica of `procure predict`, every option checked against the catalog."""
+
+    model: ModelSpec
+    card: Card
+    precision: str
+    kv_precision: str
+    parallelism: Parallelism
+    batch: int | None  # None: the largest batch whose KV cache fits (--batch max)
+    input_len: int
+    output_len: int
+    max_seqs: int | None
+    engine: str | None
+    spec: Speculative
+
+
+def predict_request(
+    *, model: str, card: str, precision: str, kv_precision: str, tp: int, pp: int, ep: int, batch: str,
+    input_len: int, output_len: int, max_seqs: int | None, engine: str | None, spec_method: str, spec_accept_len: float,
+) -> PredictRequest:
+    """The request, checks in the order the CLI has always reported them (catalog ids first)."""
+    from optimizer.catalog import records
+    from optimizer.catalog.efficiency import get_engine
+    from optimizer.perf.replica import Parallelism
+
+    m, c = records.get_model(model), records.get_card(card)
+    _check_lengths(m, input_len, output_len, max_seqs)
+    if engine is not None:
+        get_engine(engine)  # an unknown engine is bad input
+    spec = _speculative(spec_method, spec_accept_len)
+    return PredictRequest(
+        model=m, card=c, precision=precision, kv_precision=kv_precision, parallelism=Parallelism(tp=tp, pp=pp, ep=ep),
+        batch=None if batch == "max" else _batch(batch), input_len=input_len, output_len=output_len,
+        max_seqs=max_seqs, engine=engine, spec=spec,
+    )
+
+
+def _check_lengths(model: ModelSpec, input_len: int, output_len: int, max_seqs: int | None) -> None:
+    if max_seqs is not None and max_seqs < 1:
+        raise InputError("--max-seqs", str(max_seqs), "must be at least 1", "give the engine's cap on running sequences")
+    if input_len + output_len > model.max_context:
+        raise InputError(
+            "--input-len/--output-len", f"{input_len}+{output_len}", f"exceeds the {model.max_context}-token context of {model.id}",
+            "shorten the request",
+        )
+    if input_len < 0 or output_len < 1:
+        raise InputError("--input-len/--output-len", f"{input_len}/{output_len}", "must be >= 0 and >= 1", "give token counts")
+
+
+def _speculative(method: str, accept_len: float) -> Speculative:
+    from optimizer.catalog.efficiency import Speculative
+
+    try:
+        return Speculative(method=method, accept_len=accept_len)
+    except ValueError:
+        raise InputError(
+            "--spec-method/--spec-accept-len", f"{method}/{accept_len}", "is not a speculative decoding setting",
+            "use --spec-method none|mtp|eagle|eagle3|ngram and --spec-accept-len between 1 and 16",
+        ) from None
+
+
+def _batch(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError("--batch", text, "is not an integer or 'max'", "use e.g. --batch 32 or --batch max") from None
+
+
+def evaluate_request(catalog: Catalog, request: PredictRequest) -> ReplicaPerf:
+    """The replica evaluated at the requested batch, or at the largest that fits."""
+    from optimizer.perf.evaluate import evaluate, evaluate_max_batch
+
+    r = request
+    if r.batch is None:
+        return evaluate_max_batch(
+            catalog, r.model, r.card, r.precision, r.parallelism, r.input_len, r.output_len, r.kv_precision, r.max_seqs,
+            engine=r.engine, spec=r.spec,
+        )
+    return evaluate(
+        catalog, r.model, r.card, r.precision, r.parallelism, r.batch, r.input_len, r.output_len, r.kv_precision,
+        engine=r.engine, spec=r.spec,
+    )
+
+
+def parse_sweeps(
+    budget: str | None, tpot: str | None, ttft: str | None = None, load: str | None = None,
+    names: tuple[str, str, str, str] = WHATIF_SWEEP_OPTIONS,
+) -> SweepRequest:
+    """The sweep options parsed once, before the scenario is read, so a bad one fails at once."""
+    from optimizer.pipeline import SweepRequest
+    from optimizer.scenario import parse_list, parse_range
+
+    return SweepRequest(
+        budgets=parse_range(budget, names[0], hi=1e13) if budget else None,
+        tpots=parse_list(tpot, names[1], hi=1e7) if tpot else None,
+        ttfts=parse_list(ttft, names[2], hi=1e7) if ttft else None,
+        loads=parse_list(load, names[3], hi=1e9) if load else None,
+    )
+
+
+def with_scenario_sweeps(options: SweepRequest, wanted: Analysis) -> SweepRequest:
+    """`procure solve`: the scenario's `analysis:` sweeps where the command line names none
+    (the scenario's budget range was checked when it was loaded)."""
+    from optimizer.scenario import parse_range
+
+    budgets = options.budgets or (parse_range(wanted.budget_sweep_rmb, "analysis.budget_sweep_rmb") if wanted.budget_sweep_rmb else None)
+    tpots = options.tpots or (list(wanted.tpot_sweep_ms) if wanted.tpot_sweep_ms else None)
+    return dataclasses.replace(options, budgets=budgets, tpots=tpots)
+
+
+def with_price_sweeps(options: SweepRequest, scenario: Scenario, price: list[str] | None) -> SweepRequest:
+    """`procure whatif`: the --price sweeps (OFFER=FROM:TO:STEPS, checked against the scenario's
+    offers) added; at least one sweep must be asked for."""
+    from optimizer.analysis import with_server_price
+    from optimizer.scenario import parse_range
+
+    prices = []
+    for spec in price or []:
+        offer, _, rng = spec.partition("=")
+        if not rng:
+            raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
+        with_server_price(scenario, offer, 1)  # an unknown or owned offer is bad input
+        prices.append((offer, [float(round(v)) for v in parse_range(rng, "--price", hi=1e10)]))  # whole yuan
+    request = dataclasses.replace(options, prices=prices)
+    if not request:
+        raise InputError("procure whatif", "(options)", "no sweep asked for", "give --budget, --tpot, --ttft, --load or --price")
+    return request
