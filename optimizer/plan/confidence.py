@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from optimizer.plan.designs import ShapeKey, enumerate_designs, prune_dominated, shape_of
 from optimizer.plan.model import ModelOptions, base_model, capacity_units, headroom_demand, load_demand, minimize_cost
 from optimizer.plan.optimize import restrict_to_offer, run, solve_max_load, status_of
-from optimizer.plan.result import Design, has_plan
+from optimizer.plan.result import Design, Spread, Uncertainty, has_plan
 from optimizer.problem import Problem
 
 PERCENTILES = (0.1, 0.5, 0.9)
@@ -32,25 +32,6 @@ class DrawOutcome:
     cost_rmb: int | None      # None: no plan under this draw
     servers: int | None
     served: float
-
-
-@dataclass(frozen=True)
-class Spread:
-    """A quantity at the 10, 50 and 90 % quantiles over the draws (None: no plan at that quantile)."""
-
-    p10: int | None
-    p50: int | None
-    p90: int | None
-
-
-@dataclass(frozen=True)
-class Uncertainty:
-    confidence: float
-    draws: int
-    chosen_draw: int
-    cost_rmb: Spread
-    servers: Spread
-    without_plan: int          # draws under which no plan serves the load
 
 
 def rank_at(n: int, q: float) -> int:

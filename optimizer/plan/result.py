@@ -12,7 +12,6 @@ from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
 
 if TYPE_CHECKING:
-    from optimizer.plan.confidence import Uncertainty
     from optimizer.problem import Problem
 
 # optimal / feasible: a plan (proved cheapest, or the best found in the time limit); infeasible:
@@ -104,6 +103,25 @@ class Diagnosis:
     binding: tuple[str, ...]
     relaxations: tuple[str, ...]
     offer_reasons: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A quantity at the 10, 50 and 90 % quantiles over the draws (None: no plan at that quantile)."""
+
+    p10: int | None
+    p50: int | None
+    p90: int | None
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    confidence: float
+    draws: int
+    chosen_draw: int
+    cost_rmb: Spread
+    servers: Spread
+    without_plan: int          # draws under which no plan serves the load
 
 
 @dataclass(frozen=True)

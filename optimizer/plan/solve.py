@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from optimizer.plan.confidence import DesignsAt, Uncertainty, draw_designs, sensible_shapes, size_over_draws
+from optimizer.plan.confidence import DesignsAt, draw_designs, sensible_shapes, size_over_draws
 from optimizer.plan.designs import enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.rank import alternatives, best_per_offer
-from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status
+from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status, Uncertainty
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import Problem
 from optimizer.scenario import Scenario

@@ -113,13 +113,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bids.col.central": ("central estimate (servers)", "中心估计（服务器）"),
     "bids.col.spread": ("cost 10–90 %", "成本 10–90 %"),
     "bids.note.spread": (
-        "The cost is the bid's own plan at the scenario's confidence: the cheapest plan under each of the draws of the "
-        "model's error (one shared error per card family, engine and model class, from published runs held out of the "
-        "fit), taken at that quantile of cost. \"Central estimate\" is the same bid with every error at its median; "
+        "The cost is the bid's own plan at the scenario's confidence: the bid is sized under each of the draws of the "
+        "model's error (one shared error per card family, engine and model class, drawn from the errors the model made "
+        "on published runs held out of its fit) and its plan is the one at that quantile of cost, so the purchase meets "
+        "the SLAs in that share of the draws. \"Central estimate\" is the same bid at the model's own estimate; "
         "\"cost 10–90 %\" the bid's cost at the 10 % and 90 % quantiles of the draws (— where it has no plan).",
-        "成本为该投标在场景置信度下的方案：对模型误差的每次抽样（每个加速卡系列、引擎与模型类别共享一个误差，"
-        "来自拟合时留出的公开测量）求最便宜方案，再取该分位数的成本。“中心估计”为所有误差取中位数时的同一投标；"
-        "“成本 10–90 %”为该投标在抽样 10 % 与 90 % 分位的成本（无方案处为 —）。",
+        "成本为该投标在场景置信度下的方案：在模型误差的每次抽样下（每个加速卡系列、引擎与模型类别共享一个误差，取自模型在拟合时"
+        "留出的公开测量上的误差）为该投标定规模，取该成本分位数处的方案，因此该采购在该比例的抽样中满足 SLA。"
+        "“中心估计”为模型自身估计下的同一投标；“成本 10–90 %”为该投标在抽样 10 % 与 90 % 分位的成本（无方案处为 —）。",
     ),
     "bids.col.capex": ("capex", "资本支出"),
     "bids.col.energy": ("energy ({years} y)", "电费（{years} 年）"),

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.analysis.facts import SolveFacts
-from optimizer.plan.confidence import Uncertainty
-from optimizer.plan.result import Plan, SolveResult
+from optimizer.plan.result import Plan, SolveResult, Uncertainty
 from optimizer.report.bids import rmb_per_million_output_tokens, top_risk
 from optimizer.report.provenance import provenance_line
 
