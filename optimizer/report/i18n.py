@@ -215,11 +215,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " — **{b}受限**；每副本 {rate} 请求/秒",
     ),
     "note.model": (
-        "Performance model: engine profiles {engines}{spec}; designs meet the SLAs at confidence {conf} of the "
-        "leave-one-source-out error band of their card family, engine and model class (a band says where the measured "
-        "value fell in 80 % of held-out published runs).{span}",
-        "性能模型：推理引擎配置 {engines}{spec}；各设计在其卡系列、引擎与模型类别的留一来源误差带的置信度 {conf} 下满足 SLA"
-        "（误差带表示留出的公开测试中 80 % 的实测值所落范围）。{span}",
+        "Performance model: engine profiles {engines}{spec}; each bid is sized under draws of the model's error "
+        "(one shared error per card family, engine and model class, from its errors on published runs held out of "
+        "the fit) and bought at confidence {conf}: that share of the draws needs no more hardware.{span}",
+        "性能模型：推理引擎配置 {engines}{spec}；每个投标在模型误差的多次抽样下定规模（每个卡系列、引擎与模型类别共享一个误差，"
+        "取自拟合时留出的公开测量上的误差），并按置信度 {conf} 采购：该比例的抽样无需更多硬件。{span}",
     ),
     "note.spec": (
         ", {method} speculative decoding at {accept} tokens/step",
