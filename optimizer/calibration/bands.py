@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from optimizer import units
 from optimizer.calibration.residuals import REGIMES, Residual, read_residuals
-from optimizer.calibration.rows import Prediction, concurrency_per_replica
 from optimizer.catalog.bundle import Catalog
 from optimizer.perf.evaluate import ReplicaPerf
 
@@ -151,14 +150,3 @@ def replica_bands(bands: Bands, p: ReplicaPerf) -> dict[str, tuple[float, float]
         key: bands.band(p.family, p.engine, p.model_class, metric_of[key], concurrency=p.batch).apply(value)
         for key, value in values.items()
     }
-
-
-def prediction_band(bands: Bands, catalog: Catalog, p: Prediction) -> tuple[float, float] | None:
-    """10-90 % band of a calibration row's prediction in the row's own metric and units."""
-    if p.predicted is None or p.row.engine is None:
-        return None
-    card, model = catalog.cards[p.row.card_id], catalog.models[p.row.model_id]
-    b = bands.band(card.family, p.row.engine, "moe" if model.moe else "dense", p.row.metric, mode=p.row.mode,
-                   concurrency=concurrency_per_replica(p.row))
-    return b.apply(p.predicted)
-

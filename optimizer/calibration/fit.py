@@ -29,7 +29,8 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.sparse import lil_matrix
 
-from optimizer.calibration.rows import CalibrationRow, Prediction, metric_group, predict_row, source_key
+from optimizer.calibration.predict_rows import Prediction, predict_row
+from optimizer.calibration.rows import CalibrationRow, metric_group, source_key
 from optimizer.catalog.efficiency import FACTORS, Efficiency, FitEffects, GlobalFactors, engine_lineage, from_link, to_link
 from optimizer.catalog.records import load_cards, load_models
 

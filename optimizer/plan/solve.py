@@ -31,15 +31,19 @@ def solve(problem: Problem) -> SolveResult:
     designs_at: DesignsAt = draw_designs(problem, frozenset())
     if scenario.sla.confidence > 0.5 and designs:
         # Each bid is sized at its own quantile draw: a purchase from one bid then meets the SLAs in
-        # `confidence` of the draws of its cell. The whole answer's spread is reported beside it.
+        # `confidence` of the draws of its cell.
         shapes = sensible_shapes(designs)
         designs_at = draw_designs(problem, shapes)
-        uncertainty = size_over_draws(problem, designs_at)
         sized = {shape[0] for shape in shapes}
         bid_spreads = {v.id: size_over_draws(problem, designs_at, only_offer=v.id) for v in problem.offers if v.id in sized}
         own_draw = {oid: u.chosen_draw for oid, u in bid_spreads.items()}
-        candidates, summaries = enumerate_designs(problem, prune=False, draw=own_draw)
-        designs = prune_dominated([d for d in candidates if d.offer_id in sized and _drawn(d, own_draw)], scenario)
+        # A fleet already owned is ranked split by split (every split, at its draw); a purchase needs
+        # only the sensible shapes, and keeps the central estimate's reasons for bids with none.
+        every = scenario.objective.kind == "max_load"
+        drawn, drawn_summaries = enumerate_designs(problem, prune=False, draw=own_draw, shapes=None if every else shapes)
+        summaries = {oid: drawn_summaries[oid] if oid in sized else s for oid, s in summaries.items()}
+        designs = prune_dominated([d for d in drawn if d.offer_id in sized], scenario)
+        candidates = drawn if every else candidates
     plans: list[Plan] = []
     status: Status = "infeasible"
     objective: int | None = None
@@ -62,10 +66,10 @@ def solve(problem: Problem) -> SolveResult:
             plans.append(best)
             plans.extend(alternatives(scenario, designs, terms, best))
     per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
-    if uncertainty is not None and plans:  # the spread of what is recommended: the bid(s) it buys from
-        bought = frozenset(o for o, n in plans[0].servers.items() if n and not terms[o].owned)
+    if bid_spreads:  # the spread of what is recommended (the bid(s) it buys from), else of the best answer
+        bought = frozenset(o for o, n in plans[0].servers.items() if n and not terms[o].owned) if plans else frozenset()
         only = next(iter(bought)) if len(bought) == 1 else None
-        uncertainty = bid_spreads[only] if only in bid_spreads else size_over_draws(problem, designs_at, offers=bought)
+        uncertainty = bid_spreads[only] if only in bid_spreads else size_over_draws(problem, designs_at, offers=bought or None)
     if status == "infeasible":  # a proof; a time-out ("unknown") is not diagnosed as infeasible
         diagnosis = diagnose(scenario, designs, terms, summaries)
     return SolveResult(
@@ -95,7 +99,3 @@ def best_single_vendor(scenario: Scenario, designs: list[Design], terms: dict[st
 def mix_saving_pct(mix: Plan, single: Plan) -> float:
     """What the mix saves against the best single-vendor plan, in % of the latter."""
     return 100.0 * (single.cost_rmb - mix.cost_rmb) / single.cost_rmb if single.cost_rmb else 0.0
-
-
-def _drawn(d: Design, own_draw: dict[str, int]) -> bool:
-    return d.draw == own_draw.get(d.offer_id)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from optimizer.calibration.predict_rows import _prefill_pool_wait
 from optimizer.calibration.rows import (
     CalibrationRow,
-    _prefill_pool_wait,
     load_rows,
     parse_lengths,
     parse_limits,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.calibration.rows import load_rows, median_abs_error_pct, predict_all
+from optimizer.calibration.predict_rows import median_abs_error_pct, predict_all
+from optimizer.calibration.rows import load_rows
 from optimizer.catalog.records import load_cards, load_models
 
 

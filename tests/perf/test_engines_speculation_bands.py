@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from optimizer.calibration import fit
-from optimizer.calibration.rows import load_rows, predict_row, source_key
+from optimizer.calibration.predict_rows import predict_row
+from optimizer.calibration.rows import load_rows, source_key
 from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.efficiency import Speculative, engine_for_framework, load_efficiency
 from optimizer.catalog.records import load_cards, load_models
