@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from optimizer import units
-from optimizer.calibration.bands import Bands
+from optimizer.calibration.draws import Cell, Shock
 from optimizer.perf.disagg import kv_transfer_s
 from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
 from optimizer.perf.replica import Replica, make_replica
@@ -65,16 +65,16 @@ def verify_plan(plan: Plan, problem: Problem) -> list[str]:
             spec=scenario.speculative, cards_per_server=cps,
         )
         fresh = evaluate_replica(replica, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
-        conf = _confidence(problem.bands, scenario, card.family, engine, "moe" if model.moe else "dense", 1 if d.role == "prefill" else p.batch)
+        shock = problem.errors.shock(Cell(card.family, engine, "moe" if model.moe else "dense"), d.draw)
         problems += check_memory(d, fresh)
         problems += check_precision(d, scenario)
         if d.role != "colocated":
-            rate, found = check_pool(d, fresh, replica, conf, scenario)
+            rate, found = check_pool(d, fresh, replica, shock, scenario)
             problems += found
             each = rate if w.load.requests_per_s is not None else rate * w.output_tokens
         else:
-            problems += check_latency(d, replica, fresh, conf, scenario)
-            each = _capacity(fresh, scenario, conf[2])
+            problems += check_latency(d, replica, fresh, shock, scenario)
+            each = _capacity(fresh, scenario, shock.throughput)
         served[d.role] += group.count * each
         units_of.append((d.offer_id, p.parallelism.cards, group.count, each))
         problems += check_placement(d, cps, scenario)
@@ -122,25 +122,29 @@ def _tail_factor(statistic: str) -> float | None:
     return None if p is None else math.log(1 / (1 - p))
 
 
-def check_latency(d: Design, replica: Replica, fresh: ReplicaPerf, conf: tuple[float, float, float], scenario: Scenario) -> list[str]:
-    """A colocated replica meets the SLA at its statistic, recomputed: the mean from the fresh
-    evaluation; a percentile from a fresh evaluation of the p90 prompt (the mean prompt when the
-    workload gives none), its queueing wait scaled by the tail factor, and the TPOT of the longer
-    prompt. The design's stored latencies are not read."""
+def check_latency(d: Design, replica: Replica, fresh: ReplicaPerf, shock: Shock, scenario: Scenario) -> list[str]:
+    """A colocated replica meets the SLA at its statistic under the shock of the draw it was sized
+    for, recomputed: the mean from the fresh evaluation (its prefill and its wait, each with its
+    error); a percentile from a fresh evaluation of the p90 prompt (the mean prompt when the
+    workload gives none), its wait scaled by the tail factor, and the TPOT of the longer prompt.
+    The design's stored latencies are not read."""
     sla, w = scenario.sla, scenario.workload
     factor = _tail_factor(sla.statistic)
+    drawn = "the central estimate" if d.draw is None else f"draw {d.draw + 1}"
     if factor is None:
-        ttft_ms, tpot_ms = units.s_to_ms(fresh.ttft_s) * conf[0], units.s_to_ms(fresh.tpot_s) * conf[1]
-        at = f"at confidence {sla.confidence:g}"
+        wait = max(0.0, fresh.ttft_s - fresh.prefill_s)
+        ttft_ms = units.s_to_ms(fresh.prefill_s * shock.prefill + wait * shock.queue)
+        tpot_ms = units.s_to_ms(fresh.tpot_s) * shock.tpot
+        at = f"at {drawn}"
     else:
         p = d.perf
         tail = fresh if not w.input_tokens_p90 else evaluate_replica(
             replica, p.batch, w.input_tokens_p90, w.output_tokens, context_len=w.context_tokens
         )
         wait = max(0.0, tail.ttft_s - tail.prefill_s)
-        ttft_ms = units.s_to_ms(tail.prefill_s + wait * factor) * conf[0]
-        tpot_ms = units.s_to_ms(max(fresh.tpot_s, tail.tpot_s)) * conf[1]
-        at = f"({sla.statistic}) at confidence {sla.confidence:g}"
+        ttft_ms = units.s_to_ms(tail.prefill_s * shock.prefill + wait * factor * shock.queue)
+        tpot_ms = units.s_to_ms(max(fresh.tpot_s, tail.tpot_s)) * shock.tpot
+        at = f"({sla.statistic}) at {drawn}"
     problems = []
     if sla.ttft_ms is not None and ttft_ms > sla.ttft_ms + TOLERANCE:
         problems.append(f"{d.key}: TTFT {ttft_ms:.1f} ms {at} > {sla.ttft_ms:g} ms")
@@ -325,21 +329,8 @@ def check_budget(plan: Plan, problem: Problem) -> list[str]:
     return []
 
 
-def _confidence(bands: Bands, scenario: Scenario, family: str, engine: str, model_class: str,
-                concurrency: int) -> tuple[float, float, float]:
-    """(TTFT, TPOT, throughput) multipliers at the scenario's confidence, from the error bands.
-    Repeats designs.confidence_factors on purpose: the checker shares no code with the plan model."""
-    q = scenario.sla.confidence
-    quantile_factor = bands.quantile_factor
-    return (
-        max(1.0, quantile_factor(family, engine, model_class, "ttft_ms", q, upper=True, concurrency=concurrency)),
-        max(1.0, quantile_factor(family, engine, model_class, "tpot_ms", q, upper=True, concurrency=concurrency)),
-        min(1.0, quantile_factor(family, engine, model_class, "output_tok_s", q, upper=False, concurrency=concurrency)),
-    )
-
-
 def check_pool(
-    d: Design, fresh: ReplicaPerf, replica: Replica, conf: tuple[float, float, float], scenario: Scenario
+    d: Design, fresh: ReplicaPerf, replica: Replica, shock: Shock, scenario: Scenario
 ) -> tuple[float, list[str]]:
     """A prefill or decode replica: its SLA and its request rate, recomputed. A prefill replica
     runs at most MAX_PREFILL_UTILIZATION busy; its TTFT adds the M/D/1 wait at the utilisation
@@ -347,21 +338,21 @@ def check_pool(
     sla, w = scenario.sla, scenario.workload
     claimed = d.requests_per_s or 0.0
     if d.role == "prefill":
-        rho = claimed / conf[2] * fresh.prefill_occupancy_s
+        rho = claimed / shock.throughput * fresh.prefill_occupancy_s
         transfer = kv_transfer_s(replica, w.input_tokens)
         factor = _tail_factor(sla.statistic) or 1.0
         if rho >= 1:
             return 0.0, [f"{d.key}: prefill replica over-subscribed (utilisation {rho:.2f})"]
         front_end = units.ms_to_s(replica.factors.ttft_overhead_ms)
-        ttft_ms = units.s_to_ms(fresh.prefill_s + factor * rho / (2 * (1 - rho)) * fresh.prefill_occupancy_s + transfer + front_end) * conf[0]
+        ttft_ms = units.s_to_ms(fresh.prefill_s + factor * rho / (2 * (1 - rho)) * fresh.prefill_occupancy_s + transfer + front_end) * shock.prefill
         if sla.ttft_ms is not None and ttft_ms > sla.ttft_ms + TOLERANCE:
             return claimed, [f"{d.key}: TTFT {ttft_ms:.1f} ms > {sla.ttft_ms:g} ms"]
         return claimed, []
-    token_ms = units.s_to_ms(fresh.decode.total_s) / fresh.accept_len * conf[1]
+    token_ms = units.s_to_ms(fresh.decode.total_s) / fresh.accept_len * shock.tpot
     problems = []
     if sla.tpot_ms is not None and token_ms > sla.tpot_ms + TOLERANCE:
         problems.append(f"{d.key}: TPOT {token_ms:.1f} ms > {sla.tpot_ms:g} ms")
-    return fresh.batch * fresh.accept_len / (max(1, w.output_tokens - 1) * fresh.decode.total_s) * conf[2], problems
+    return fresh.batch * fresh.accept_len / (max(1, w.output_tokens - 1) * fresh.decode.total_s) * shock.throughput, problems
 
 
 def _capacity(perf: ReplicaPerf, scenario: Scenario, throughput_factor: float) -> float:

@@ -77,13 +77,15 @@ def sweeps(problem: Problem, request: SweepRequest, result: SolveResult, progres
     """The requested sweeps, in a fixed order (budget, TPOT, TTFT, load, prices). Sweeps whose
     swept value cannot change the designs reuse the result's designs."""
     designs = list(result.designs)
+    # Sweeps keep each bid at the draw the solve sized it under (its own quantile draw).
+    draw = {oid: u.chosen_draw for oid, u in result.bid_spreads.items()} if result.bid_spreads else None
     out = []
     if request.budgets:
         out.append(analysis.budget_sweep(problem, request.budgets, progress_for("budget sweep"), designs))
     if request.tpots:
-        out.append(analysis.sla_sweep(problem, "tpot", request.tpots, progress_for("TPOT sweep")))
+        out.append(analysis.sla_sweep(problem, "tpot", request.tpots, progress_for("TPOT sweep"), draw))
     if request.ttfts:
-        out.append(analysis.sla_sweep(problem, "ttft", request.ttfts, progress_for("TTFT sweep")))
+        out.append(analysis.sla_sweep(problem, "ttft", request.ttfts, progress_for("TTFT sweep"), draw))
     if request.loads:
         out.append(analysis.load_sweep(problem, request.loads, progress_for("load sweep"), designs))
     for offer, values in request.prices:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from optimizer.calibration.bands import Bands, load_bands
+from optimizer.calibration.draws import ErrorModel
 from optimizer.catalog.bundle import Catalog
 from optimizer.catalog.efficiency import EngineProfile
 from optimizer.catalog.records import Card, ModelSpec, Precision
@@ -81,6 +82,7 @@ class Problem:
     offers: tuple[OfferView, ...]          # in the scenario's order
     terms: dict[str, OfferTerms]           # offer id -> the integers the plan model prices with
     bands: Bands
+    errors: ErrorModel                     # the draws of the model's error the plans are sized under
     evaluator: Evaluator = field(compare=False)
 
     @property
@@ -106,7 +108,8 @@ class Problem:
         """The same catalog, model, bands and evaluator under a variant of the scenario (another
         confidence, SLA, load, budget or price): its offers are resolved again, its replica
         evaluations are shared."""
-        return _resolved(scenario, self.catalog, self.model, self.bands, self.evaluator)
+        errors = self.errors if scenario.sla.draws == self.errors.draws else ErrorModel(self.bands, scenario.sla.draws)
+        return _resolved(scenario, self.catalog, self.model, self.bands, errors, self.evaluator)
 
 
 def offer_engine(scenario: Scenario, offer: Offer, catalog: Catalog, family: str) -> str:
@@ -131,11 +134,14 @@ def _view(scenario: Scenario, catalog: Catalog, offer: Offer) -> OfferView:
     )
 
 
-def _resolved(scenario: Scenario, catalog: Catalog, model: ModelSpec, bands: Bands, evaluator: Evaluator) -> Problem:
+def _resolved(scenario: Scenario, catalog: Catalog, model: ModelSpec, bands: Bands, errors: ErrorModel,
+              evaluator: Evaluator) -> Problem:
     views = tuple(_view(scenario, catalog, o) for o in scenario.offers)
-    return Problem(scenario, catalog, model, views, {v.id: v.terms for v in views}, bands, evaluator)
+    return Problem(scenario, catalog, model, views, {v.id: v.terms for v in views}, bands, errors, evaluator)
 
 
 def resolve(scenario: Scenario, catalog: Catalog) -> Problem:
     """The scenario (checked by load_scenario) resolved against the catalog, once."""
-    return _resolved(scenario, catalog, catalog.model(scenario.model, where="model"), load_bands(catalog), Evaluator())
+    bands = load_bands(catalog)
+    model = catalog.model(scenario.model, where="model")
+    return _resolved(scenario, catalog, model, bands, ErrorModel(bands, scenario.sla.draws), Evaluator())

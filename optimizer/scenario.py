@@ -5,7 +5,6 @@ Strict pydantic schema with units in the keys; `procure schema scenario` exports
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,6 +35,7 @@ from optimizer.catalog.validation import problems_of
 from optimizer.catalog.yaml_io import Lines
 from optimizer.errors import InputError, Problem, one_of
 from optimizer.scenario_checks import MAX_OFFERS, Label, check_size, owned_price_problems, speculative_problems
+from optimizer.sweep_ranges import parse_range
 
 KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
@@ -104,8 +104,11 @@ class Sla(Strict):
         "mean", description="mean, or a percentile (TTFT: p90 prompt length and an exponential queue tail)"
     )
     confidence: Annotated[float, Field(ge=0.5, le=0.99)] = Field(
-        0.8, description="designs must meet the SLAs at this quantile of the model's cross-validated error "
-        "(0.5: the central estimate; 0.8: four times in five)",
+        0.8, description="the plan recommended is the cheapest plan at this quantile of its cost over draws of the "
+        "model's cross-validated error (0.5: the central estimate; 0.8: four draws in five need no more)",
+    )
+    draws: Annotated[int, Field(ge=8, le=400)] = Field(
+        24, description="draws of the model's error (one shared shock per card family x engine x model class each)",
     )
     headroom_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = Field(
         0, description="plan capacity at least the load x (1 + headroom_pct / 100): room for growth and peaks",
@@ -264,6 +267,7 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
             vendors.add(offer["vendor"])
         engine_problem(("offers", i, "engine"), offer.get("engine"))
         card = offer.get("card")
+        problems += _engine_card_problems(i, offer, raw.get("engine"), catalog, lines)
         if isinstance(card, str) and card not in cards:
             problems.append(Problem(f"offers.{i}.card", f"{card!r} is not a card in the catalog", one_of(card, cards),
                                     lines.get(("offers", i, "card"))))
@@ -302,6 +306,27 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
             problems.append(Problem("analysis.budget_sweep_rmb", f"{sweep!r} {exc.problem}", exc.fix,
                                     lines.get(("analysis", "budget_sweep_rmb"))))
     return problems
+
+
+def _engine_card_problems(i: int, offer: dict[str, Any], scenario_engine: object, catalog: Catalog,
+                          lines: Lines) -> list[Problem]:
+    """An offer's engine (its own, else the scenario's) must have a backend for the offer's card
+    family: MindIE on an H100 or TensorRT-LLM on an Ascend card is not a plan."""
+    card_id, own = offer.get("card"), offer.get("engine")
+    engine = own if isinstance(own, str) else scenario_engine
+    if not (isinstance(card_id, str) and card_id in catalog.cards and isinstance(engine, str) and engine in catalog.engines):
+        return []
+    family, profile = catalog.cards[card_id].family, catalog.engines[engine]
+    if family in profile.runs_on:
+        return []
+    fits = [eid for eid, p in catalog.engines.items() if family in p.runs_on and not p.superseded]
+    where = ("offers", i, "engine") if isinstance(own, str) else ("engine",)
+    return [Problem(
+        ".".join(map(str, where)),
+        f"offer {offer.get('id', i)!r} ({card_id}, {family}) cannot run {engine!r}: it runs on {', '.join(profile.runs_on)}",
+        f"give this offer an engine that runs on {family} ({', '.join(fits)}), or leave engine out for the family's default",
+        lines.get(where),
+    )]
 
 
 def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], lines: Lines, catalog: Catalog) -> list[Problem]:
@@ -395,39 +420,3 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
 
 def scenario_json_schema() -> dict[str, object]:
     return Scenario.model_json_schema()
-
-
-# --------------------------------------------------------------------------------------------
-# Sweep ranges (scenario analysis fields and CLI options): FROM:TO:STEPS and comma lists
-
-
-MAX_SWEEP_POINTS = 200  # a sweep is read as a table; more points only cost time
-
-
-def parse_range(text: str, what: str, hi: float = 1e13) -> list[float]:
-    """'FROM:TO:STEPS' -> STEPS evenly spaced values (inclusive), each at most `hi`."""
-    try:
-        lo, top, steps = text.split(":")
-        a, b, n = float(lo), float(top), int(steps)
-    except ValueError:
-        raise InputError(what, text, "is not FROM:TO:STEPS", "e.g. 1000000:20000000:20") from None
-    if n < 1 or n > MAX_SWEEP_POINTS or a < 0 or b < a or not (math.isfinite(a) and math.isfinite(b)):
-        raise InputError(
-            what, text, f"needs 0 <= FROM <= TO and 1 <= STEPS <= {MAX_SWEEP_POINTS}", "e.g. 1000000:20000000:20"
-        )
-    if b > hi:
-        raise InputError(what, text, f"TO exceeds {hi:g}, beyond any real procurement", f"give values of at most {hi:g}")
-    return [a] if n == 1 else [a + (b - a) * i / (n - 1) for i in range(n)]
-
-
-def parse_list(text: str, what: str, hi: float = 1e9) -> list[float]:
-    """'30,50,80' -> positive finite numbers, each at most `hi`."""
-    try:
-        values = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise InputError(what, text, "is not a comma-separated list of numbers", "e.g. 30,50,80") from None
-    if not values or len(values) > MAX_SWEEP_POINTS or any(v <= 0 or not math.isfinite(v) for v in values):
-        raise InputError(what, text, f"needs 1 to {MAX_SWEEP_POINTS} positive numbers", "e.g. 30,50,80")
-    if max(values) > hi:
-        raise InputError(what, text, f"has a value above {hi:g}, beyond the physical range", f"give values of at most {hi:g}")
-    return values

@@ -18,7 +18,8 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / PACKAGE
 LAYERS = ("catalog", "perf", "calibration", "plan", "analysis", "pipeline", "report", "cli")
 FOLDERS = ("catalog", "perf", "calibration", "plan", "analysis", "report", "cli")  # a folder is its own layer
 TOP_LEVEL = {  # top-level module -> layer
-    "__init__": "catalog", "units": "catalog", "errors": "catalog", "arch": "catalog", "scenario": "catalog", "scenario_checks": "catalog",
+    "__init__": "catalog", "units": "catalog", "errors": "catalog", "arch": "catalog", "scenario": "catalog",
+    "sweep_ranges": "catalog", "scenario_checks": "catalog",
     "check": "plan", "problem": "plan", "pipeline": "pipeline",
 }
 # The checker re-verifies a plan without the solver: it may see plan.result (and what that

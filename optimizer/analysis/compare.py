@@ -57,7 +57,8 @@ def compare(problem: Problem, progress: Progress | None = None, result: SolveRes
         return (-o.plan.served, o.plan.cost_rmb) if max_load else (o.plan.cost_rmb, -o.plan.served)
 
     winner = min(feasible, key=rank).offer_id if feasible else None
-    target = next((o.plan.cost_rmb for o in feasible if o.offer_id == winner and o.plan is not None), None)
+    target = next((o.plan for o in feasible if o.offer_id == winner), None)
+    order = [o.offer_id for o in result.per_offer]
     rows = []
     for i, o in enumerate(result.per_offer):
         if progress:
@@ -69,7 +70,7 @@ def compare(problem: Problem, progress: Progress | None = None, result: SolveRes
         elif max_load and o.offer_id != winner:
             note = "not a price question: the objective is the most load; compare the load served"
         elif winner is not None and o.offer_id != winner and target is not None:
-            be, note = break_even_price(problem, designs, o.offer_id, target)
+            be, note = break_even_price(problem, designs, o.offer_id, target, order.index(o.offer_id) < order.index(winner))
         rows.append(BidRow(
             offer_id=o.offer_id, vendor=t.vendor, card_id=t.card_id, price_rmb_per_server=t.price_rmb_per_server,
             price_kind=t.price_kind, plan=o.plan, reason=o.reason, break_even_rmb_per_server=be,
@@ -78,28 +79,34 @@ def compare(problem: Problem, progress: Progress | None = None, result: SolveRes
     return Comparison(result, tuple(rows), winner)
 
 
-def standalone_cost(problem: Problem, designs: list[Design], offer_id: str, price_rmb: int) -> int | None:
-    """Cost of this bid's own best plan if its servers cost `price_rmb` each (re-solved)."""
+def standalone_plan(problem: Problem, designs: list[Design], offer_id: str, price_rmb: int) -> Plan | None:
+    """This bid's own best plan if its servers cost `price_rmb` each (re-solved)."""
     priced = with_server_price(problem.scenario, offer_id, price_rmb)
     alone = priced.model_copy(update={"constraints": priced.constraints.model_copy(update={"single_vendor": False})})
-    plan = min_cost(alone, designs, problem.with_scenario(priced).terms, only={offer_id})
-    return None if plan is None else plan.cost_rmb
+    return min_cost(alone, designs, problem.with_scenario(priced).terms, only={offer_id})
 
 
-def break_even_price(problem: Problem, designs: list[Design], offer_id: str, winner_cost: int) -> tuple[int | None, str | None]:
-    """Highest whole-RMB price per server at which this bid's own best plan costs less than the
-    winner's: bisection on the price, re-solving the bid's plan at each step."""
+def break_even_price(
+    problem: Problem, designs: list[Design], offer_id: str, winner: Plan, listed_first: bool = False,
+) -> tuple[int | None, str | None]:
+    """Highest whole-RMB price per server at which this bid wins the comparison: its own best plan
+    costs less than the winner's, or as much while serving more load (or as much, listed first:
+    the comparison's own tie rule). Bisection on the price, re-solving the bid's plan at each step."""
+    def wins(plan: Plan | None) -> bool:
+        if plan is None:
+            return False
+        return (plan.cost_rmb, -plan.served, not listed_first) < (winner.cost_rmb, -winner.served, True)
+
     if not any(d.offer_id == offer_id for d in designs):
         return None, "no price helps: no design of this bid meets memory and the SLAs"
-    if winner_cost <= 0:
+    if winner.cost_rmb <= 0:
         return None, "no price helps: the winner's plan costs nothing (hardware already owned suffices)"
-    if standalone_cost(problem, designs, offer_id, 1) is None:
+    if standalone_plan(problem, designs, offer_id, 1) is None:
         return None, "no price helps: even nearly free, the bid cannot cover the load within the scenario's limits"
-    lo, hi = 0, max(1, winner_cost)  # cost(lo) < winner_cost holds at lo = 0; at hi it cannot
+    lo, hi = 0, max(1, winner.cost_rmb) + 1  # it wins at lo = 0; past the winner's whole cost it cannot
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        cost = standalone_cost(problem, designs, offer_id, mid)
-        if cost is not None and cost < winner_cost:
+        if wins(standalone_plan(problem, designs, offer_id, mid)):
             lo = mid
         else:
             hi = mid

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.analysis.common import Progress, min_cost, restrict, vendors_of, winner_of, with_server_price
-from optimizer.plan.designs import enumerate_designs
+from optimizer.plan.designs import Draws, enumerate_designs
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.result import Design
 from optimizer.plan.terms import OfferTerms
@@ -44,8 +44,8 @@ class Sweep:
 
 
 def _context(problem: Problem, designs: list[Design] | None = None) -> tuple[list[Design], dict[str, OfferTerms]]:
-    """Designs (enumerated unless given: a solve result's designs serve every sweep whose swept value
-    cannot change them) and offer terms."""
+    """Designs (a solve result's, sized at its confidence, serve every sweep whose swept value cannot
+    change them; without them, the designs of the central estimate) and offer terms."""
     if designs is None:
         designs, _ = enumerate_designs(problem)
     return designs, problem.terms
@@ -89,15 +89,19 @@ def _cost_point(scenario: Scenario, value: float, designs: list[Design], terms: 
     )
 
 
-def sla_sweep(problem: Problem, metric: str, targets_ms: list[float], progress: Progress | None = None) -> Sweep:
-    """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario). The SLA
-    decides which designs qualify, not how they perform: the problem's evaluations are reused."""
+def sla_sweep(
+    problem: Problem, metric: str, targets_ms: list[float], progress: Progress | None = None, draw: Draws = None,
+) -> Sweep:
+    """Cheapest plan at each TPOT or TTFT target (the other SLA as in the scenario), with designs
+    sized under `draw` of the model's error (each bid at the draw the solve chose for it; None: the
+    central estimate).
+    The SLA decides which designs qualify, not how they perform: the problem's evaluations are reused."""
     scenario = problem.scenario
     points = []
     for i, target in enumerate(targets_ms):
         scn = scenario.model_copy(update={"sla": scenario.sla.model_copy(update={f"{metric}_ms": target})})
         variant = problem.with_scenario(scn)
-        designs, _ = enumerate_designs(variant)
+        designs, _ = enumerate_designs(variant, draw=draw)
         points.append(_cost_point(scn, target, designs, variant.terms))
         if progress:
             progress(i + 1, len(targets_ms))

@@ -1,16 +1,21 @@
-"""Error bands: how far out of sample the model has been seen to miss, per cell.
+"""Error bands: how far out of sample the model has been seen to miss.
 
 `catalog/fit_residuals.csv` (calibration.residuals) holds each calibration row's leave-one-source-out
-log error ln(predicted / measured) with its cell: card family, engine, model class (dense | moe)
-and metric group. A prediction's band at quantile q is predicted x exp(-Q_{1-q}) .. where Q is the
-quantile of the errors of its cell, shrunk toward the pooled errors of the metric:
+log error e = ln(predicted / measured); the measured value is predicted x exp(-e). The bands are
+read from those errors, pooled over every cell, per metric part and regime:
 
-    cell weight = n / (n + SHRINK_ROWS),
+- throughput and TPOT; TTFT split by the requests a replica held at once, because its error is the
+  prefill's when nothing queues (<= 4), the queue's when much does (> 16), a mix in between;
+- closed loop (what plans are sized for) apart from saturated runs (bursts, prefill/decode
+  instances), whose errors differ;
+- symmetric around the model's own estimate: the quantile u of e is +-Q|e|(|2u - 1|).
 
-and widened where the cell is thin or the prediction extrapolates: an engine never measured on
-that family, a family measured only on dense models predicting an MoE model, a family never
-measured at all. The 10-90 % band is the default; `sla.confidence` picks the quantile designs must
-meet.
+Why pooled and centred (benchmarks/band_coverage.py, each measurement's source left out of the pool
+that judges it): per-cell quantiles, and folding a cell's median error into the estimate, transfer
+badly between sources (coverage of a 10-90 % band 49-53 %, median errors up from 41 % to 47 %);
+pooled symmetric bands cover 78-79 %. A cell's systematic error is the fit's family and engine
+effect, already in the estimate. A card family no published run measured gets the pooled errors
+widened by WIDEN_FAMILY_UNSEEN, an engine never measured on the family by WIDEN_ENGINE_UNSEEN.
 """
 
 from __future__ import annotations
@@ -20,15 +25,16 @@ from dataclasses import dataclass, field
 
 from optimizer import units
 from optimizer.calibration.residuals import REGIMES, Residual, read_residuals
-from optimizer.calibration.rows import Prediction, concurrency_per_replica
 from optimizer.catalog.bundle import Catalog
 from optimizer.perf.evaluate import ReplicaPerf
 
-SHRINK_ROWS = 10
-WIDEN_ENGINE_UNSEEN_ON_FAMILY = 1.4
-WIDEN_CLASS_UNSEEN_ON_FAMILY = 1.5
-WIDEN_FAMILY_UNSEEN = 2.0
-METRIC_GROUPS = ("output_tok_s", "tpot_ms", "ttft_ms")
+QUEUE_FREE_CONCURRENCY = 4   # at most this many requests per replica: TTFT is its prefill
+QUEUED_CONCURRENCY = 16      # more: TTFT is mostly the wait in the queue
+MIN_PART_ROWS = 8            # fewer pooled rows in a TTFT part: use every TTFT row of the regime
+WIDEN_FAMILY_UNSEEN = 1.5
+WIDEN_ENGINE_UNSEEN = 1.2
+NO_RESIDUALS = (math.log(2.0),)   # no residuals shipped: a factor of 2 either way
+PARTS = ("throughput", "tpot", "prefill", "ttft", "queue")
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -40,11 +46,42 @@ def _quantile(values: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
+def part_of(metric: str, concurrency: int) -> str:
+    """The error part a metric at a concurrency per replica is judged on."""
+    if metric == "tpot_ms":
+        return "tpot"
+    if metric == "ttft_ms":
+        if concurrency <= QUEUE_FREE_CONCURRENCY:
+            return "prefill"
+        return "queue" if concurrency > QUEUED_CONCURRENCY else "ttft"
+    return "throughput"  # output tok/s, per card or per system, and prefill tok/s
+
+
+@dataclass(frozen=True)
+class CellErrors:
+    """The error distributions one cell is judged with: |e| per part, sorted, and the widening."""
+
+    magnitudes: dict[str, tuple[float, ...]]
+    widen: float
+    why: str = ""
+
+    def error_at(self, part: str, u: float) -> float:
+        """The u-quantile (0 < u < 1) of the part's log error: symmetric around 0."""
+        mags = self.magnitudes.get(part) or NO_RESIDUALS
+        a = _quantile(list(mags), abs(2 * u - 1)) * self.widen
+        return a if u >= 0.5 else -a
+
+    def factors(self, part: str, coverage: float) -> tuple[float, float]:
+        """(low, high) multipliers on a prediction holding the measured value at this coverage."""
+        a = self.error_at(part, 0.5 + coverage / 2)
+        return math.exp(-a), math.exp(a)
+
+
 @dataclass(frozen=True)
 class Band:
     """Multiplicative band: measured values are expected between predicted x low_factor and
-    predicted x high_factor at the stated coverage; `rows` backs the cell, `widened` says why
-    it was widened."""
+    predicted x high_factor at the stated coverage; `rows` is how many held-out measurements of
+    the family back it, `widened` says why it was widened."""
 
     low_factor: float
     high_factor: float
@@ -55,86 +92,48 @@ class Band:
         return predicted * self.low_factor, predicted * self.high_factor
 
 
-CONCURRENCY_BUCKETS = (4, 16, 64)   # upper edges: 1-4, 5-16, 17-64, above
-MIN_BUCKET_ROWS = 15                # fewer pooled rows in a bucket: use every bucket
-
-
-def _bucket(concurrency: int) -> int:
-    return next((i for i, edge in enumerate(CONCURRENCY_BUCKETS) if concurrency <= edge), len(CONCURRENCY_BUCKETS))
-
-
-def _group(metric: str) -> str:
-    return "output_tok_s" if metric.startswith("output_tok_s") or metric.startswith("prefill") else metric
-
-
-BandKey = tuple[str, str, str, str, float, str, int]
-
-
 @dataclass(frozen=True)
 class Bands:
-    """The cross-validated residuals and what the bands of one catalog need of it (which engine
-    lines are superseded). Bands are memoised on the value: it is frozen, so they cannot go stale."""
+    """The cross-validated residuals and which engine lines are superseded; the pooled error
+    distributions are memoised on the value (it is frozen, so they cannot go stale)."""
 
     residuals: tuple[Residual, ...]
     superseded: frozenset[str] = frozenset()
-    _memo: dict[BandKey, Band] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[tuple[str, str, str], CellErrors] = field(default_factory=dict, compare=False, repr=False)
+
+    def errors(self, family: str, engine: str, regime: str = "closed") -> CellErrors:
+        key = (family, engine, regime)
+        if key not in self._memo:
+            self._memo[key] = self._errors(family, engine, regime)
+        return self._memo[key]
 
     def band(
         self, family: str, engine: str, model_class: str, metric: str, coverage: float = 0.8, mode: str = "closed",
         concurrency: int = 1,
     ) -> Band:
         """Central `coverage` band (0.8 = 10-90 %) for one prediction of `metric` in a run of `mode`
-        (closed loop by default: what plans are sized for) at `concurrency` requests per replica:
-        errors grow with the queue, so closed-loop residuals are pooled within a concurrency bucket."""
-        regime = REGIMES.get(mode, "closed")
-        bucket = _bucket(concurrency) if regime == "closed" else -1
-        key = (family, engine, model_class, _group(metric), round(coverage, 6), regime, bucket)
-        if key not in self._memo:
-            self._memo[key] = self._band(*key)
-        return self._memo[key]
+        (closed loop by default: what plans are sized for) at `concurrency` requests per replica."""
+        errors = self.errors(family, engine, REGIMES.get(mode, "closed"))
+        low, high = errors.factors(part_of(metric, concurrency), coverage)
+        rows = sum(r.family == family and r.model_class == model_class for r in self.residuals)
+        return Band(low, high, rows, errors.why)
 
-    def quantile_factor(
-        self, family: str, engine: str, model_class: str, metric: str, confidence: float, *, upper: bool,
-        concurrency: int = 1,
-    ) -> float:
-        """The factor on a prediction at which the measured value stays below (upper) or above
-        (lower) it with probability `confidence`: a design meets a latency SLA at confidence q when
-        predicted x upper factor is within it. confidence 0.5: the median error."""
-        b = self.band(family, engine, model_class, metric, coverage=max(2 * confidence - 1, 0.0) or 1e-9,
-                      concurrency=concurrency)
-        return b.high_factor if upper else b.low_factor
-
-    def _band(self, family: str, engine: str, model_class: str, metric: str, coverage: float, regime: str,
-              bucket: int) -> Band:
-        own_line_superseded = engine in self.superseded
-        same_metric = [r for r in self.residuals if r.metric == metric and (own_line_superseded or not r.superseded)]
-        residuals = [r for r in same_metric if r.regime == regime] or same_metric
-        in_bucket = [r for r in residuals if bucket < 0 or _bucket(r.concurrency) == bucket]
-        if len(in_bucket) >= MIN_BUCKET_ROWS:
-            residuals = in_bucket
-        if not residuals:
-            return Band(0.5, 2.0, 0, "no cross-validated residuals shipped")
-        q_lo, q_hi = (1 - coverage) / 2, 1 - (1 - coverage) / 2
-        pooled = [r.log_error for r in residuals]
-        cell = [r.log_error for r in residuals if (r.family, r.engine, r.model_class) == (family, engine, model_class)]
-        w = len(cell) / (len(cell) + SHRINK_ROWS)
-        # Errors are ln(predicted / measured): the measured value is predicted x exp(-error).
-        hi = w * (-_quantile(cell, q_lo) if cell else 0.0) + (1 - w) * -_quantile(pooled, q_lo)
-        lo = w * (-_quantile(cell, q_hi) if cell else 0.0) + (1 - w) * -_quantile(pooled, q_hi)
-        widen, why = 1.0, []
-        fam_rows = [r for r in residuals if r.family == family]
-        if not fam_rows:
-            widen, why = WIDEN_FAMILY_UNSEEN, ["card family never measured"]
-        else:
-            if not any(r.engine == engine for r in fam_rows):
-                widen *= WIDEN_ENGINE_UNSEEN_ON_FAMILY
-                why.append(f"{engine} never measured on this family")
-            if not any(r.model_class == model_class for r in fam_rows):
-                widen *= WIDEN_CLASS_UNSEEN_ON_FAMILY
-                why.append(f"family measured on no {model_class} model")
-        centre = (hi + lo) / 2
-        half = (hi - lo) / 2 * widen
-        return Band(math.exp(centre - half), math.exp(centre + half), len(cell), "; ".join(why))
+    def _errors(self, family: str, engine: str, regime: str) -> CellErrors:
+        current = [r for r in self.residuals if r.regime == regime and (engine in self.superseded or not r.superseded)]
+        if not current:
+            current = [r for r in self.residuals if r.regime == regime]
+        parts: dict[str, tuple[float, ...]] = {}
+        for part in PARTS:
+            rows = [abs(r.log_error) for r in current if part_of(r.metric, r.concurrency) == part]
+            if part in ("prefill", "ttft", "queue") and len(rows) < MIN_PART_ROWS:
+                rows = [abs(r.log_error) for r in current if r.metric == "ttft_ms"]
+            parts[part] = tuple(sorted(rows))
+        family_rows = [r for r in self.residuals if r.family == family]
+        if not family_rows:
+            return CellErrors(parts, WIDEN_FAMILY_UNSEEN, "card family never measured")
+        if not any(r.engine == engine for r in family_rows):
+            return CellErrors(parts, WIDEN_ENGINE_UNSEEN, f"{engine} never measured on this family")
+        return CellErrors(parts, 1.0)
 
 
 def load_bands(catalog: Catalog) -> Bands:
@@ -144,21 +143,10 @@ def load_bands(catalog: Catalog) -> Bands:
 
 
 def replica_bands(bands: Bands, p: ReplicaPerf) -> dict[str, tuple[float, float]]:
-    """10-90 % bands of a replica's TTFT, TPOT (ms) and output tokens/s, from the cross-validated
-    errors of its card family, engine and model class at its concurrency."""
+    """10-90 % bands of a replica's TTFT, TPOT (ms) and output tokens/s at its concurrency."""
     values = {"ttft_ms": units.s_to_ms(p.ttft_s), "tpot_ms": units.s_to_ms(p.tpot_s), "output_tokens_per_s": p.output_tokens_per_s}
     metric_of = {"ttft_ms": "ttft_ms", "tpot_ms": "tpot_ms", "output_tokens_per_s": "output_tok_s"}
     return {
         key: bands.band(p.family, p.engine, p.model_class, metric_of[key], concurrency=p.batch).apply(value)
         for key, value in values.items()
     }
-
-
-def prediction_band(bands: Bands, catalog: Catalog, p: Prediction) -> tuple[float, float] | None:
-    """10-90 % band of a calibration row's prediction in the row's own metric and units."""
-    if p.predicted is None or p.row.engine is None:
-        return None
-    card, model = catalog.cards[p.row.card_id], catalog.models[p.row.model_id]
-    b = bands.band(card.family, p.row.engine, "moe" if model.moe else "dense", p.row.metric, mode=p.row.mode,
-                   concurrency=concurrency_per_replica(p.row))
-    return b.apply(p.predicted)

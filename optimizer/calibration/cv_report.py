@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from optimizer.calibration import fit as fit_mod
-from optimizer.calibration.rows import CalibrationRow, Prediction, metric_group, predict_row
+from optimizer.calibration.predict_rows import Prediction, predict_row
+from optimizer.calibration.rows import CalibrationRow, metric_group
 from optimizer.catalog.bundle import Catalog
 
 

@@ -6,7 +6,9 @@ per (card family, factor) and one per (engine, factor). A row's factors are
 inverse link(pooled + family effect + engine effect). The objective is
 
     sum over rows of w_row x soft_l1(log(predicted / measured))   (robust: one odd row cannot drag a cell)
-  + sum over effects of (effect / prior_sd)^2                     (shrinks thin families and engines)
+  + sum over effects of (effect / prior_sd)^2                     (shrinks thin families and engines; the
+                                                                   s.d. may differ between family and engine
+                                                                   effects: prior_sd_family, prior_sd_engine)
   + sum over factors of ((pooled - start) / PRIOR_SD_POOLED)^2     (a weak pull to stated values)
 
 Row weights: a source with n rows weighs n^0.5 in all (w_row = n^-0.25 per row), so one large sweep
@@ -27,7 +29,8 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.sparse import lil_matrix
 
-from optimizer.calibration.rows import CalibrationRow, Prediction, metric_group, predict_row, source_key
+from optimizer.calibration.predict_rows import Prediction, predict_row
+from optimizer.calibration.rows import CalibrationRow, metric_group, source_key
 from optimizer.catalog.efficiency import FACTORS, Efficiency, FitEffects, GlobalFactors, engine_lineage, from_link, to_link
 from optimizer.catalog.records import load_cards, load_models
 
@@ -60,9 +63,11 @@ class Layout:
 
 
 def fit_rows(rows: Iterable[CalibrationRow]) -> list[CalibrationRow]:
-    """Rows the fit can use: model and card in the catalog, an engine profile, a modelled metric."""
+    """Rows the fit can use: model and card in the catalog, an engine profile, a modelled metric, and
+    a split the source states (or one card that holds the model)."""
     cards, models = load_cards(), load_models()
-    return [r for r in rows if r.model_id in models and r.card_id in cards and r.engine is not None and r.value > 0]
+    usable = [r for r in rows if r.model_id in models and r.card_id in cards and r.engine is not None and r.value > 0]
+    return [r for r in usable if r.layout_stated or predict_row(r).predicted is not None]
 
 
 def _layout(rows: list[CalibrationRow]) -> Layout:
@@ -139,8 +144,11 @@ def fit(
         for e in engine_lineage(r.engine):
             counts[e] = counts.get(e, 0) + 1
 
-    prior_sd = np.array([base.prior_sd[name] for name in FACTORS])
     n_effects = len(layout.families) + len(layout.engines)
+    # One s.d. per effect row (families first, then engines, as in the layout) and factor.
+    family_sd = [base.prior_sd_family.get(name, base.prior_sd[name]) for name in FACTORS]
+    engine_sd = [base.prior_sd_engine.get(name, base.prior_sd[name]) for name in FACTORS]
+    prior_sd = np.array([family_sd] * len(layout.families) + [engine_sd] * len(layout.engines)).reshape(n_effects, n_factors)
 
     def residuals(x: np.ndarray) -> np.ndarray:
         eff = efficiency_from_vector(x, layout, base)

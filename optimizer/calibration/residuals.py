@@ -29,6 +29,7 @@ class Residual:
     regime: str = "closed"
     concurrency: int = 1        # requests one replica held at once
     superseded: bool = False    # measured with an engine release line a newer profile replaces
+    source: str = ""            # the publication (leave-one-source-out folds the bands are judged on)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def read_residuals(catalog_root: Path, superseded: frozenset[str]) -> tuple[Resi
         return tuple(
             Residual(r["family"], r["engine"], r["model_class"], r["metric"], float(r["cv_log_error"]),
                      REGIMES.get(r.get("mode", "closed"), "closed"), int(r.get("concurrency") or 1),
-                     r["engine"] in superseded)
+                     r["engine"] in superseded, r.get("source", ""))
             for r in csv.DictReader(fh)
         )
 

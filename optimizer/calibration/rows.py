@@ -10,32 +10,29 @@ cards, `batch` concurrent requests split evenly over the replicas. What the free
 - arrivals: synchronized for fixed-length benchmarks (range ratio 1), else random;
 - the engine profile the framework maps to (unmapped: the row is skipped, with the reason);
 - speculative decoding (method, accept length, tokens verified per step);
-- the KV cache format; whether tp/ep count dies of a multi-die package (Ascend 910C).
+- the KV cache format; whether tp/ep count dies of a multi-die package (Ascend 910C);
+- launch flags that override the engine's defaults (--max-num-seqs, --max-running-requests,
+  --max-num-batched-tokens, --chunked-prefill-size) and a client's --request-rate cap;
+- whether the source states the split at all (tp and ep blank: a row whose model one card cannot
+  hold is skipped, its real layout unknown).
+Negations count: "no MTP", "no PD disaggregation", "MTP not stated" mean none.
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import math
 import re
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from optimizer import units
-from optimizer.catalog.bundle import load_catalog
-from optimizer.catalog.efficiency import NO_SPECULATION, Efficiency, Speculative, engine_for_framework, load_efficiency
-from optimizer.catalog.records import Card, ModelSpec, catalog_dir, load_cards, load_models
+from optimizer.catalog.efficiency import NO_SPECULATION, Speculative, engine_for_framework
+from optimizer.catalog.records import catalog_dir, load_cards
 from optimizer.errors import InputError
-from optimizer.perf.disagg import decode_pool, kv_transfer_s
-from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
-from optimizer.perf.memory import max_batch
-from optimizer.perf.replica import Parallelism, Replica, make_replica
 
-METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms", "ttft_ms", "prefill_tok_s_per_card")
-DATASETS = ("calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found")
+DATASETS = ("calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found", "calibration_2026c",
+            "calibration_2026d")
 Mode = Literal["closed", "burst", "decode-only", "pd", "prefill-only"]
 
 # Per-step acceptance of a draft token when a source gives no accept length: DeepSeek's MTP
@@ -70,6 +67,9 @@ class CalibrationRow:
     kv_precision: str = "bf16"
     spec: Speculative = NO_SPECULATION
     counts_dies: bool = False
+    layout_stated: bool = True     # the source gives tp or ep (blank both: one card assumed)
+    running_cap: int | None = None      # launch flag: running requests per attention group (None: engine default)
+    prefill_budget: int | None = None   # launch flag: tokens per prefill step per attention group
 
     @property
     def saturated(self) -> bool:
@@ -85,9 +85,16 @@ def _int(text: str, default: int) -> int:
 # 0.8 show TTFT growing about linearly with concurrency). How much of the wave wait survives is the
 # fitted factor `wave_share` (perf.serve_closed_loop, arrivals "clustered").
 NARROW_RANGE_RATIO = 0.5
-_FIXED = re.compile(r"fixed[- ]lengths?|fixed[- ]ISL|lengths [\d/]+ fixed|trtllm-bench|llama-bench", re.I)
-_RANGE_RATIO = re.compile(r"range[-_ ]ratio[ =]*([01](?:\.\d+)?)(?!\d)", re.I)
+_FIXED = re.compile(
+    r"fixed[- ]lengths?|fixed[- ]ISL|lengths [\d/]+ fixed|\bfixed \d+/\d+|\b\d+/\d+ fixed|trtllm-bench|llama-bench", re.I
+)
+# A ratio stated a few words after the flag ("--random-range-ratio from the InferenceX config (0.8 ...").
+_RANGE_RATIO = re.compile(r"range[-_ ]ratio(?:[ =]*|[^0-9.;]{1,40}?\()([01](?:\.\d+)?)(?!\d)", re.I)
 _CONVERSATION = re.compile(r"sharegpt|lmsys-chat|conversation dataset", re.I)
+# vLLM's benchmark client samples random lengths in [L (1 - r), L (1 + r)] with r = 0 by default
+# (vllm/benchmarks/datasets.py RandomDataset.DEFAULT_RANGE_RATIO = 0.0): every request the nominal
+# lengths unless a ratio is given. SGLang's bench_serving defaults differ (0.0 there is [1, L]).
+_VLLM_RANDOM = re.compile(r"vllm bench serve\b[^.;]*\brandom\b", re.I)
 
 
 def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversation"]:
@@ -99,7 +106,7 @@ def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversa
         return "fixed"
     if ratio and float(ratio.group(1)) >= NARROW_RANGE_RATIO:
         return "narrow"
-    if _FIXED.search(notes):
+    if _FIXED.search(notes) or (ratio is None and _VLLM_RANDOM.search(notes)):
         return "fixed"
     if _CONVERSATION.search(notes):
         return "conversation"
@@ -107,23 +114,33 @@ def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversa
 _ACCEPT = re.compile(r"accept(?:ance)?(?: length| len)?\s*(?:=|:|of)?\s*(\d+(?:\.\d+)?)", re.I)
 _DRAFT = re.compile(r"draft(?:[- _]tokens)?\s*[=:]?\s*(\d+)", re.I)
 _STEPS = re.compile(r"steps\s*[=:]?\s*(\d+)", re.I)
+# Tokens drafted per step, as launch flags and labels state them: vLLM/ATOM --num-speculative-tokens N,
+# "MTP3", "3 speculative tokens" (N drafted = N + 1 verified).
+_SPEC_TOKENS = re.compile(r"num[-_ ]speculative[-_ ]tokens\W{0,3}(\d+)|\bMTP(\d)\b|(\d+) speculative tokens", re.I)
 
 
 def parse_speculative(framework: str, notes: str) -> Speculative:
     """Speculative decoding as the row states it; 'no speculative decoding' / 'MTP off' win."""
     text = f"{framework} {notes}"
-    if re.search(r"no speculative|mtp off|without (mtp|speculative)", text, re.I):
+    if re.search(r"no speculative|mtp off|without (mtp|speculative)|\bno (mtp|nextn|eagle)\b|non-MTP|MTP not stated", text, re.I):
         return Speculative()
     if re.search(r"eagle-?3", text, re.I):
         method = "eagle3"
-    elif re.search(r"\bmtp\b|nextn", text, re.I):
+    elif re.search(r"\bmtp\d?\b|nextn", text, re.I):
         method = "mtp"
     elif re.search(r"\beagle\b", text, re.I):
         method = "eagle"
     else:
         return Speculative()
-    draft_match, steps_match = _DRAFT.search(text), _STEPS.search(text)
-    draft = int(draft_match.group(1)) if draft_match else (int(steps_match.group(1)) + 1 if steps_match else 2)
+    draft_match, steps_match, tokens_match = _DRAFT.search(text), _STEPS.search(text), _SPEC_TOKENS.search(text)
+    if draft_match:
+        draft = int(draft_match.group(1))
+    elif steps_match:
+        draft = int(steps_match.group(1)) + 1
+    elif tokens_match:
+        draft = int(next(g for g in tokens_match.groups() if g)) + 1
+    else:
+        draft = 2
     accept_match = _ACCEPT.search(text)
     if accept_match:
         accept = float(accept_match.group(1))
@@ -140,7 +157,7 @@ def parse_mode(framework: str, notes: str, metric: str) -> Mode:
         return "prefill-only"
     if re.search(r"decode-only|decode instance measured alone", text, re.I):
         return "decode-only"
-    if re.search(r"PD disaggregation|PD SEPARATION", text):
+    if re.search(r"(?<!no )PD disaggregation|PD SEPARATION", text):
         return "pd"
     if "OFFLINE-MAX" in notes or "BURST" in notes:
         return "burst"
@@ -155,12 +172,39 @@ def parse_kv_precision(precision: str, notes: str) -> str:
     return "bf16"
 
 
+# Launch flags that override an engine's scheduling defaults. vLLM and its plugins (vLLM-Ascend,
+# OmniInfer) and ATOM apply --max-num-seqs / --max-num-batched-tokens per data-parallel rank; SGLang's
+# --max-running-requests is the server's total (split over its DP ranks) and --chunked-prefill-size
+# its per-step token budget (-1: no chunking, --max-prefill-tokens then bounds a prefill batch).
+_PER_RANK_CAP = re.compile(r"max[-_]num[-_]seqs\W{0,3}(\d+)", re.I)
+_TOTAL_CAP = re.compile(r"max[-_]running[-_]requests\W{0,3}(\d+)", re.I)
+_BUDGET = re.compile(r"(?:max[-_]num[-_]batched[-_]tokens|chunked[-_]prefill[-_]size)[ =:]{0,3}(-?\d+)", re.I)
+_PREFILL_TOKENS = re.compile(r"max[-_]prefill[-_]tokens\W{0,3}(\d+)", re.I)
+
+
+def parse_limits(text: str, attention_groups: int) -> tuple[int | None, int | None]:
+    """(running requests per attention group, prefill tokens per step) the launch flags state."""
+    cap: int | None = None
+    if m := _PER_RANK_CAP.search(text):
+        cap = int(m.group(1))
+    elif m := _TOTAL_CAP.search(text):
+        cap = math.ceil(int(m.group(1)) / max(1, attention_groups))
+    budget: int | None = None
+    if (m := _BUDGET.search(text)) and int(m.group(1)) > 0:
+        budget = int(m.group(1))
+    elif m := _PREFILL_TOKENS.search(text):
+        budget = int(m.group(1))
+    return cap, budget
+
+
 def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
     framework, notes, metric = r["framework"], r.get("notes", "") or "", r["metric"]
     lengths = parse_lengths(notes)
+    tp, ep = _int(r["tp"], 1), _int(r["ep"], 1)
+    limits = parse_limits(f"{framework} {notes}", max(1, ep // tp))
     return CalibrationRow(
         model_id=r["model_id"].strip(), card_id=r["card_id"].strip(), precision=r["precision"].strip(),
-        cards=_int(r["cards"], 1), tp=_int(r["tp"], 1), pp=_int(r["pp"], 1), ep=_int(r["ep"], 1),
+        cards=_int(r["cards"], 1), tp=tp, pp=_int(r["pp"], 1), ep=ep,
         batch=_int(r["batch"], 1), input_len=_int(r["input_len"], 0), output_len=_int(r["output_len"], 1),
         metric=metric, value=float(r["value"]), framework=framework, source=r["source"], notes=notes,
         dataset=dataset, index=index, mode=parse_mode(framework, notes, metric),
@@ -168,6 +212,8 @@ def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
         engine=engine_for_framework(framework), kv_precision=parse_kv_precision(r["precision"], notes),
         spec=parse_speculative(framework, notes),
         counts_dies=bool(re.search(r"\bdies\b|\bdie\b", notes, re.I) and "PACKAGE" in notes.upper()),
+        layout_stated=bool(r["tp"].strip() or (r.get("ep") or "").strip()),
+        running_cap=limits[0], prefill_budget=limits[1],
     )
 
 
@@ -194,41 +240,9 @@ def load_rows(path: Path | None = None) -> list[CalibrationRow]:
     return rows
 
 
-@dataclass(frozen=True)
-class Prediction:
-    row: CalibrationRow
-    predicted: float | None
-    skipped: str | None = None
-    batch_used: int | None = None
-
-    @property
-    def error_pct(self) -> float | None:
-        if self.predicted is None:
-            return None
-        return 100.0 * (self.predicted - self.row.value) / self.row.value
-
-    @property
-    def log_error(self) -> float | None:
-        if self.predicted is None or self.predicted <= 0:
-            return None
-        return math.log(self.predicted / self.row.value)
-
-
 def metric_group(metric: str) -> str:
     """Throughput metrics pooled (per system and per card are the same quantity)."""
     return "output_tok_s" if metric.startswith("output_tok_s") else metric
-
-
-def _die_card(card: Card) -> Card:
-    """One die of a multi-die package, for rows whose tp/ep count dies: memory, bandwidth and
-    peaks split evenly; a server holds dies_per_package x as many."""
-    n = card.dies_per_package
-    return card.model_copy(update={
-        "mem_gb": card.mem_gb / n, "mem_bw_gbs": card.mem_bw_gbs / n,
-        "dense_tflops": {k: v / n for k, v in card.dense_tflops.items()},
-        "cards_per_server": card.cards_per_server * n, "nic_gbps_per_card": card.nic_gbps_per_card / n,
-        "dies_per_package": 1,
-    })
 
 
 def concurrency_per_replica(row: CalibrationRow) -> int:
@@ -239,108 +253,6 @@ def concurrency_per_replica(row: CalibrationRow) -> int:
     replica = max(row.tp, row.ep) * row.pp
     replicas = max(1, row.cards * units_per_card // replica)
     return max(1, math.ceil(row.batch / replicas))
-
-
-def predict_row(row: CalibrationRow, efficiency: Efficiency | None = None) -> Prediction:
-    cards, models = load_cards(), load_models()
-    if row.model_id not in models:
-        return Prediction(row, None, skipped=f"model {row.model_id} not in catalog")
-    if row.card_id not in cards:
-        return Prediction(row, None, skipped=f"card {row.card_id} not in catalog")
-    if row.metric not in METRICS:
-        return Prediction(row, None, skipped=f"metric {row.metric} not modelled")
-    if row.engine is None:
-        return Prediction(row, None, skipped=f"framework {row.framework!r} maps to no engine profile")
-    model, card = models[row.model_id], cards[row.card_id]
-    units_per_card = 1
-    if row.counts_dies and card.dies_per_package > 1:
-        units_per_card, card = card.dies_per_package, _die_card(card)
-    try:
-        value, batch = _predict(row, model, card, row.cards * units_per_card, units_per_card, efficiency or load_efficiency())
-    except InputError as exc:
-        return Prediction(row, None, skipped=f"cannot run: {exc.problem}")
-    return Prediction(row, value, batch_used=batch)
-
-
-def _predict(
-    row: CalibrationRow, model: ModelSpec, card: Card, units_total: int, units_per_card: int, eff: Efficiency
-) -> tuple[float, int]:
-    par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
-    r = make_replica(load_catalog(), model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff, spec=row.spec)
-    replicas = max(1, units_total // par.cards)
-    per_replica = max(1, math.ceil(row.batch / replicas))
-    context = row.input_len + row.output_len
-    if row.mode == "prefill-only":
-        perf = evaluate_replica(r, 1, row.input_len, 1)
-        return row.input_len / perf.prefill_occupancy_s * replicas / units_total * units_per_card, 1
-    if row.mode in ("decode-only", "pd"):
-        return _predict_split(row, r, units_total, units_per_card, eff)
-    if row.mode == "burst":
-        running = max(1, min(per_replica, max_batch(r, context)))
-        perf = evaluate_replica(
-            r, running, row.input_len, row.output_len, burst_requests=per_replica,
-            exponential_lengths=row.lengths == "conversation",
-        )
-    else:
-        running = max(1, min(per_replica, max_batch(r, context)))
-        perf = evaluate_replica(r, running, row.input_len, row.output_len, arrivals=row.arrivals)
-        if per_replica > running:
-            # More users than the replica can run: the others wait for a slot. By Little's law a
-            # user's cycle is users / rate; the time beyond the running requests' is waiting.
-            extra = (per_replica - running) / perf.requests_per_s
-            perf = dataclasses.replace(perf, ttft_s=perf.ttft_s + extra)
-    return _metric(perf, row.metric, replicas, units_total, units_per_card), perf.batch
-
-
-def _metric(perf: ReplicaPerf, metric: str, replicas: int, units_total: int, units_per_card: int) -> float:
-    if metric == "tpot_ms":
-        return units.s_to_ms(perf.tpot_s)
-    if metric == "ttft_ms":
-        return units.s_to_ms(perf.ttft_s)
-    system = perf.output_tokens_per_s * replicas
-    return system / units_total * units_per_card if metric == "output_tok_s_per_card" else system
-
-
-def _predict_split(row: CalibrationRow, r: Replica, units_total: int, units_per_card: int, eff: Efficiency) -> tuple[float, int]:
-    """A prefill/decode split: one decode instance of the row's tp/ep at its share of the batch;
-    the cards beyond it (if any) are prefill instances of one server each."""
-    decode_cards = r.par.cards
-    decode_replicas = max(1, units_total // decode_cards) if row.mode == "decode-only" else 1
-    per_replica = max(1, math.ceil(row.batch / decode_replicas))
-    perf = evaluate_replica(r, per_replica, row.input_len, row.output_len)
-    pool = decode_pool(perf)
-    if row.metric == "tpot_ms":
-        return units.s_to_ms(pool.tpot_s), per_replica
-    if row.metric.startswith("output_tok_s"):
-        system = pool.requests_per_s * row.output_len * decode_replicas
-        return (system / units_total * units_per_card if row.metric == "output_tok_s_per_card" else system), per_replica
-    # TTFT: prompts queue at the prefill instances (all at once in a burst), then the KV moves over.
-    prefill_units = max(units_total - decode_cards * decode_replicas, r.server_cards)
-    server = r.server_cards
-    tp = server if r.model.attention.num_heads % server == 0 else 1
-    pre_par = Parallelism(tp=tp, ep=server if r.model.moe and r.model.moe.num_routed_experts % server == 0 else 1)
-    pre = make_replica(load_catalog(), r.model, r.card, r.precision_name, pre_par, row.kv_precision, engine=row.engine, efficiency=eff)
-    single = evaluate_replica(pre, 1, row.input_len, 1)
-    instances = max(1, prefill_units // pre_par.cards)
-    queued = row.batch / instances
-    wait = (queued - 1) / 2 * single.prefill_occupancy_s
-    ttft = single.prefill_s + wait + kv_transfer_s(pre, row.input_len) + units.ms_to_s(pre.factors.ttft_overhead_ms)
-    return units.s_to_ms(ttft), per_replica
-
-
-def predict_all(rows: list[CalibrationRow] | None = None, efficiency: Efficiency | None = None) -> list[Prediction]:
-    return [predict_row(r, efficiency) for r in (rows if rows is not None else load_rows())]
-
-
-def median_abs_error_pct(predictions: list[Prediction], dataset: str | None = None) -> dict[str, float]:
-    """Median absolute percentage error per metric (throughput metrics pooled), over one dataset
-    or all."""
-    groups: dict[str, list[float]] = {}
-    for p in predictions:
-        if p.error_pct is None or (dataset is not None and p.row.dataset != dataset):
-            continue
-        groups.setdefault(metric_group(p.row.metric), []).append(abs(p.error_pct))
-    return {k: statistics.median(v) for k, v in sorted(groups.items())}
 
 
 def source_key(row: CalibrationRow) -> str:

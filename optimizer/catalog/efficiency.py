@@ -145,6 +145,13 @@ class Efficiency(Strict):
     defaults: ServingDefaults
     links: dict[str, LinkFactors]
     prior_sd: dict[str, PositiveFinite] = Field(description="link-space s.d. of a family or engine effect")
+    prior_sd_family: dict[str, PositiveFinite] = Field(
+        default_factory=dict, description="per factor, the s.d. of a card family's effect where it differs from prior_sd "
+        "(the per-step overhead: the family keeps only what is hardware, the engine the rest)",
+    )
+    prior_sd_engine: dict[str, PositiveFinite] = Field(
+        default_factory=dict, description="per factor, the s.d. of an engine's effect where it differs from prior_sd",
+    )
     prior_pooled: GlobalFactors = Field(description="stated values the pooled factors are weakly pulled toward")
     pooled: GlobalFactors
     families: dict[str, FitEffects]
@@ -222,6 +229,7 @@ class EngineProfile(Strict):
     graph_capture: bool
     features: list[str]
     default_for: list[str]
+    runs_on: list[str] = Field(min_length=1, description="card families the engine has a backend for")
     provenance: Provenance
 
     def limits_for(self, mem_gb: float, family: str) -> tuple[int, int]:

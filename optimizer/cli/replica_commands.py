@@ -10,7 +10,8 @@ import typer
 from optimizer.cli.app import EXIT_INFEASIBLE, JsonOption, dump, progress_for, run
 
 if TYPE_CHECKING:
-    from optimizer.calibration.rows import CalibrationRow, Prediction
+    from optimizer.calibration.predict_rows import Prediction
+    from optimizer.calibration.rows import CalibrationRow
     from optimizer.catalog.bundle import Catalog
 
 
@@ -74,7 +75,8 @@ def validate(
 
     def body() -> int:
         from optimizer.calibration.csv_checks import checked_rows
-        from optimizer.calibration.rows import DATASETS, load_rows, median_abs_error_pct, predict_all
+        from optimizer.calibration.predict_rows import median_abs_error_pct, predict_all
+        from optimizer.calibration.rows import DATASETS, load_rows
         from optimizer.catalog.bundle import load_catalog
         from optimizer.report.predict import validate_table
 
@@ -104,7 +106,8 @@ def _validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float
                    rejected: list[dict[str, object]]) -> str:
     """The rows with their 10-90 % bands (only JSON shows them), and the rows of a --csv file that
     were not read (`rejected`: row, line, column, value, problem, fix)."""
-    from optimizer.calibration.bands import load_bands, prediction_band
+    from optimizer.calibration.bands import load_bands
+    from optimizer.calibration.predict_rows import prediction_band
     from optimizer.report.predict import validate_json
 
     bands = load_bands(catalog)

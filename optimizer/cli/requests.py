@@ -145,7 +145,7 @@ def parse_sweeps(
 ) -> SweepRequest:
     """The sweep options parsed once, before the scenario is read, so a bad one fails at once."""
     from optimizer.pipeline import SweepRequest
-    from optimizer.scenario import parse_list, parse_range
+    from optimizer.sweep_ranges import parse_list, parse_range
 
     return SweepRequest(
         budgets=parse_range(budget, names[0], hi=1e13) if budget else None,
@@ -158,7 +158,7 @@ def parse_sweeps(
 def with_scenario_sweeps(options: SweepRequest, wanted: Analysis) -> SweepRequest:
     """`procure solve`: the scenario's `analysis:` sweeps where the command line names none
     (the scenario's budget range was checked when it was loaded)."""
-    from optimizer.scenario import parse_range
+    from optimizer.sweep_ranges import parse_range
 
     budgets = options.budgets or (parse_range(wanted.budget_sweep_rmb, "analysis.budget_sweep_rmb") if wanted.budget_sweep_rmb else None)
     tpots = options.tpots or (list(wanted.tpot_sweep_ms) if wanted.tpot_sweep_ms else None)
@@ -169,7 +169,7 @@ def with_price_sweeps(options: SweepRequest, scenario: Scenario, price: list[str
     """`procure whatif`: the --price sweeps (OFFER=FROM:TO:STEPS, checked against the scenario's
     offers) added; at least one sweep must be asked for."""
     from optimizer.analysis import with_server_price
-    from optimizer.scenario import parse_range
+    from optimizer.sweep_ranges import parse_range
 
     prices = []
     for spec in price or []:

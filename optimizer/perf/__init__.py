@@ -13,8 +13,13 @@ dense GEMMs (attention projections, dense FFNs, shared experts, LM head), groupe
 (the distinct experts a batch touches; with few tokens per expert their weights stream at an
 achieved bandwidth `mbu x expert_bw`, with many they run at the GEMM MFU), attention (KV read:
 MLA's latent or GQA heads; score FLOPs), then TP all-reduces and EP all-to-alls, and fixed costs
-(per step, per MoE layer). The factors come from `efficiency.Efficiency.resolve(family, engine)`.
-Speculative decoding verifies `draft_tokens` per sequence per step and emits `accept_len`.
+(per step, per MoE layer). An all-to-all wider than one server sends the share of its bytes bound
+for the card's own server over the scale-up link and the rest over the card's NIC, both at once
+(EP32 on four 8-card servers: 7/32 over HCCS, 3/4 over RoCE). The factors come from
+`efficiency.Efficiency.resolve(family, engine)`; the per-step fixed cost is mostly the engine's
+(its scheduler and graph mode), the card family's effect on it held small.
+Speculative decoding verifies `draft_tokens` per sequence per step and emits `accept_len`; each
+draft pass is a forward pass of its own and pays the per-step fixed cost again.
 
 Everything is decimal SI (see units.py) and every time is in seconds unless the name says `_ms`.
 """

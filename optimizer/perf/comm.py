@@ -15,9 +15,19 @@ def link(r: Replica, group: int, *, collective: str) -> tuple[float, float]:
     group of g cards can use only its g-1 links to one another; PCIe cards go through the host.
     Beyond the scale-up domain (the offer's server, or a wider NVLink domain) the NIC carries it.
     """
-    f, card = r.factors, r.card
     if group > r.scaleup_cards:
-        return units.gbps_to_bytes_per_s(card.nic_gbps_per_card) * f.link_efficiency, units.us_to_s(r.defaults.nic_latency_us)
+        return nic_link(r)
+    return scaleup_link(r, group, collective=collective)
+
+
+def nic_link(r: Replica) -> tuple[float, float]:
+    """(bytes/s per card, latency s) of the card's own NIC port (scale-out: RoCE, InfiniBand)."""
+    return units.gbps_to_bytes_per_s(r.card.nic_gbps_per_card) * r.factors.link_efficiency, units.us_to_s(r.defaults.nic_latency_us)
+
+
+def scaleup_link(r: Replica, group: int, *, collective: str) -> tuple[float, float]:
+    """(bytes/s per card, latency s) among `group` cards of one scale-up domain (see link)."""
+    f, card = r.factors, r.card
     s = card.scaleup
     if s.topology == "mesh":
         gbs = s.unidir_gbs_per_pair * min(group - 1, s.mesh_links or 1)
@@ -39,10 +49,25 @@ def allreduce_s(r: Replica, group: int, message_bytes: float) -> float:
 
 
 def alltoall_s(r: Replica, group: int, send_bytes: float) -> float:
+    """One all-to-all in which each of `group` cards sends `send_bytes` spread evenly over the
+    group (1/group of it to each card, its own share staying put).
+
+    Within one scale-up domain the (group - 1)/group that leaves goes over the scale-up link. A
+    group wider than the domain is `group / domain` servers: of a card's bytes, (domain - 1)/group
+    go to peers in its own server over the scale-up link and (group - domain)/group to the other
+    servers over its NIC (EP32 on 4 x 8-card servers: 7/32 over HCCS, 24/32 = 3/4 over RoCE). The
+    two paths are separate hardware and run at once, so the slower one sets the time, plus its
+    latency."""
     if group <= 1:
         return 0.0
-    bw, lat = link(r, group, collective="alltoall")
-    return send_bytes * (group - 1) / group / bw + lat
+    local = min(group, r.scaleup_cards)
+    bw, lat = scaleup_link(r, local, collective="alltoall") if local > 1 else (1.0, 0.0)
+    local_s = send_bytes * (local - 1) / group / bw + lat if local > 1 else 0.0
+    if group <= local:
+        return local_s
+    nic_bw, nic_lat = nic_link(r)
+    remote_s = send_bytes * (group - local) / group / nic_bw + nic_lat
+    return max(local_s, remote_s)
 
 
 def p2p_s(r: Replica, crosses_server: bool, message_bytes: float) -> float:

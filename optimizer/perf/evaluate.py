@@ -91,7 +91,10 @@ def evaluate(
 def evaluate_replica(
     r: Replica, batch: int, input_len: int, output_len: int, context_len: int | None = None,
     arrivals: str = "random", burst_requests: int | None = None, exponential_lengths: bool = False,
+    users: int | None = None,
 ) -> ReplicaPerf:
+    """`batch` requests run at once; `users` (default `batch`) is the closed loop's concurrency: users
+    beyond the running batch wait for a slot (serve_closed_loop)."""
     context = context_len or input_len + output_len
     mem = memory_breakdown(r, batch, context)
     pre = prefill_step(r, input_len)
@@ -103,14 +106,15 @@ def evaluate_replica(
         context_avg = input_len + output_len / 2
         serving = serve_burst(
             pre.total_s, occupancy, dec.total_s, burst_requests, batch, output_len,
-            tokens_per_step=emitted, front_end_s=front_end,
+            tokens_per_step=emitted, front_end_s=front_end, wave_pack=wave_shape(r, batch, input_len)[1],
             step_at=(lambda b: decode_step(r, b, context_avg).total_s) if exponential_lengths else None,
         )
     else:
-        mixed = math.ceil(max(1, input_len) / r.prefill_budget) if r.engine.prefill_mode == "mixed" else 0
+        mixed, pack, wave_steps = wave_shape(r, batch, input_len)
         serving = serve_closed_loop(
             pre.total_s, occupancy, dec.total_s, batch, output_len, arrivals,
             tokens_per_step=emitted, front_end_s=front_end, mixed_prefill_steps=mixed, wave_share=r.factors.wave_share,
+            users=users, wave_pack=pack, wave_steps=wave_steps,
         )
     return ReplicaPerf(
         model_id=r.model.id,
@@ -138,6 +142,21 @@ def evaluate_replica(
         model_class="moe" if r.model.moe else "dense",
         factors=r.factors,
     )
+
+
+def wave_shape(r: Replica, batch: int, input_len: int) -> tuple[int, int, int]:
+    """How an engine takes a wave of `batch` prompts: (decode steps a mixed engine's prompt is chunked
+    over, prompts that finish together in one prefill step, steps a mixed engine spreads the wave
+    over). Each attention group (data-parallel rank) has its own token budget and prefills its share
+    of the wave at the same time as the others, so a prefill-first step finishes budget / prompt
+    prompts in every group at once; a mixed engine carries budget tokens of prompts per step and
+    group alongside its decodes."""
+    prompt = max(1, input_len)
+    groups = r.par.attention_dp
+    per_group = math.ceil(batch / groups)
+    if r.engine.prefill_mode == "mixed":
+        return math.ceil(prompt / r.prefill_budget), groups, math.ceil(per_group * prompt / r.prefill_budget)
+    return 0, max(1, r.prefill_budget // prompt) * groups, 0
 
 
 def evaluate_max_batch(

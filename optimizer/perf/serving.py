@@ -47,8 +47,10 @@ class ServingEstimate:
 def serve_closed_loop(
     prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int, arrivals: str = "random",
     *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, mixed_prefill_steps: int = 0, wave_share: float = 1.0,
+    users: int | None = None, wave_pack: int = 1, wave_steps: int = 0,
 ) -> ServingEstimate:
-    """Steady state of `batch` concurrent requests on one replica with continuous batching.
+    """Steady state of a closed loop of `users` (default `batch`) on one replica with continuous
+    batching that runs at most `batch` requests at once (the engine's running cap or the KV cache).
 
     Per request the replica spends `occupancy_s` of whole-replica time on its prefill (less than
     `prefill_s` when prompts in different pipeline stages or attention groups overlap; see
@@ -62,15 +64,25 @@ def serve_closed_loop(
     what is not TTFT is spread over its O - 1 later tokens, which is the TPOT a user sees with
     prefills interleaved. At batch 1 TTFT = prefill + front end and TPOT = step / tokens_per_step.
 
+    Users beyond the running cap wait for a slot: the replica stays full, so the rate is the
+    running batch's, and by Little's law the users - batch waiting spend (users - batch) / rate
+    each before their prefill starts (added to TTFT, not TPOT).
+
     `arrivals="synchronized"`: every request has the same prompt and output length (a fixed-length
     benchmark), so a closed loop moves in waves: the batch's requests finish together and their
-    successors arrive together, and a request waits on average for (batch - 1) / 2 prefills.
+    successors arrive together, and a request waits on average for (batch - 1) / 2 prefills. An
+    engine packs up to `wave_pack` queued prompts into one prefill step (its token budget over the
+    prompt length) and a prompt's first token comes when its whole step ends: (pack - 1) / 2
+    prefills more. A mixed engine (`wave_steps` > 0) spreads the wave's prompts over `wave_steps`
+    steps, each also carrying a decode step of the running batch: a prompt waits for half of them.
     `arrivals="clustered"` (lengths within a narrow random range): a share `wave_share` of that wave
     wait, the rest the random-arrival wait (a fitted factor: how far the waves survive the spread).
     """
+    users = max(users or batch, batch)
     decode_steps = max(output_len - 1, 0) / tokens_per_step
     per_request = occupancy_s + decode_steps * step_s / batch
-    wave_wait = (batch - 1) / 2 * occupancy_s
+    pack = max(1, min(wave_pack, batch))
+    wave_wait = ((batch - 1) + (pack - 1)) / 2 * occupancy_s + max(wave_steps - 1, 0) / 2 * step_s
     rho = min(occupancy_s * (batch - 1) / batch / per_request, 0.999)
     random_wait = step_s / 2 + rho / (2 * (1 - rho)) * occupancy_s
     if batch <= 1:
@@ -86,17 +98,21 @@ def serve_closed_loop(
     lifetime = batch * per_request
     tpot = max(step_s / tokens_per_step, (lifetime - engine_ttft) / max(output_len - 1, 1)) if decode_steps else step_s
     rate = batch / (lifetime + front_end_s)
-    return ServingEstimate(engine_ttft + front_end_s, tpot, rate * output_len, rate)
+    slot_wait = (users - batch) / rate
+    return ServingEstimate(engine_ttft + front_end_s + slot_wait, tpot, rate * output_len, rate)
 
 
 def serve_burst(
     prefill_s: float, occupancy_s: float, step_s: float, requests: int, running: int, output_len: int,
     *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, step_at: Callable[[int], float] | None = None,
+    wave_pack: int = 1,
 ) -> ServingEstimate:
     """All `requests` issued at once to one replica that runs at most `running` at a time (the
     engine's cap, or what the KV cache holds). They are served in waves of `running`: a wave's
     prompts are prefilled one after another, then decode together; the next wave starts when the
     slots free. Mean TTFT counts the waves waited; throughput is output tokens over the makespan.
+    Prompts packed `wave_pack` to a prefill step (budget / prompt length, per attention group) get
+    their first token when their step ends (serve_closed_loop).
 
     `step_at` (given for conversation datasets such as ShareGPT, whose output lengths are roughly
     exponential with mean O): the last wave's batch thins as requests finish, k e^(-t/O) left after
@@ -114,7 +130,8 @@ def serve_burst(
             levels.append(max(1, levels[-1] // 2))
         tail_tokens = sum(math.log(a / b) * step_at(a) for a, b in itertools.pairwise(levels)) + 0.5772 * step_at(1)
         last_wave_s = running * occupancy_s + decode_steps * tail_tokens
-    in_wave_wait = (running - 1) / 2 * occupancy_s
+    pack = max(1, min(wave_pack, running))
+    in_wave_wait = ((running - 1) + (pack - 1)) / 2 * occupancy_s
     ttft = front_end_s + prefill_s + in_wave_wait + (waves - 1) / 2 * wave_s
     makespan = (waves - 1) * wave_s + last_wave_s + prefill_s - occupancy_s
     tokens = max(output_len - 1, 1)

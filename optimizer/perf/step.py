@@ -90,7 +90,9 @@ def decode_step(r: Replica, batch: int, context_avg: float) -> StepBreakdown:
     stages, so the step is pp x the stage time (PP adds capacity, not speed). With speculative
     decoding the step verifies `draft_tokens` tokens per sequence (weights read once, KV read once,
     compute and messages per token) after `draft_tokens - 1` draft passes, each costing about one
-    layer of the model plus the LM head."""
+    layer of the model plus the LM head, and each a forward pass of its own: it pays the engine's
+    per-pass fixed cost again (graph launch, sampling, host sync: the step overhead, plus one MoE
+    layer's set-up when the draft module is an MoE layer, as DeepSeek's MTP module is)."""
     par = r.par
     st = r.stage
     micro = max(1.0, batch / par.pp)
@@ -100,15 +102,18 @@ def decode_step(r: Replica, batch: int, context_avg: float) -> StepBreakdown:
     compute_s = sum(o.compute_s for o in ops)
     busy_s = sum(o.time_s for o in ops)
     comm_s = stage_comm_s(r, st, micro / par.attention_dp * verify, micro * verify)
+    draft_fixed = 0.0
     if verify > 1:
         draft = _draft_pass_s(r, st, micro, context_avg) * (verify - 1)
         busy_s += draft
         memory_s += draft
+        moe_draft = units.us_to_s(r.factors.moe_layer_us) if st.moe_layers else 0.0
+        draft_fixed = (verify - 1) * (units.ms_to_s(r.factors.step_overhead_ms) + moe_draft)
     return StepBreakdown(
         memory_s=memory_s * par.pp,
         compute_s=compute_s * par.pp,
         communication_s=comm_s * par.pp + pp_handoff_s(r, micro * verify),
-        overhead_s=_fixed_step_s(r, st) * par.pp,
+        overhead_s=_fixed_step_s(r, st) * par.pp + draft_fixed,
         busy_s=busy_s * par.pp,
     )
 

@@ -7,19 +7,19 @@ batch while latency does too, so the largest SLA-compliant batch dominates the s
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 
 from optimizer import units
+from optimizer.calibration.draws import NO_SHOCK, Cell, Shock
 from optimizer.catalog.records import ModelSpec
 from optimizer.errors import InputError
 from optimizer.perf.disagg import decode_pool, kv_transfer_s, prefill_pool
 from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.perf.memory import max_batch
 from optimizer.perf.replica import Parallelism, Replica, check_parallelism, compute_precision_for
-from optimizer.plan.result import Design, OfferSummary
+from optimizer.plan.result import ROLES, Design, OfferSummary
 from optimizer.problem import OfferView, Problem
 from optimizer.scenario import Scenario
 
@@ -67,43 +67,31 @@ def _placement_problem(par: Parallelism, cps: int, scenario: Scenario) -> str | 
     return None
 
 
-def latency_at_statistic(perf: ReplicaPerf, perf_tail: ReplicaPerf | None, statistic: str) -> tuple[float, float]:
-    """(TTFT ms, TPOT ms) at the SLA's statistic.
+def latency_at_statistic(perf: ReplicaPerf, perf_tail: ReplicaPerf | None, statistic: str,
+                         shock: Shock = NO_SHOCK) -> tuple[float, float]:
+    """(TTFT ms, TPOT ms) at the SLA's statistic, under a model-error shock.
 
-    Mean: the model's means. Percentile p: the prompt is the p90 prompt (perf_tail) and the queueing
-    wait, taken as exponentially distributed, is scaled by ln(1 / (1 - p)); TPOT is that of the
-    longer prompt (its decode shares steps with the same interference)."""
+    TTFT is its prefill part plus its queueing wait (everything after the prefill), each with its
+    own error multiplier. Mean: the model's means. Percentile p: the prompt is the p90 prompt
+    (perf_tail) and the wait, taken as exponentially distributed, is scaled by ln(1 / (1 - p)); TPOT
+    is that of the longer prompt (its decode shares steps with the same interference)."""
     tail = PERCENTILE_TAIL[statistic]
-    if tail is None:
-        return units.s_to_ms(perf.ttft_s), units.s_to_ms(perf.tpot_s)
-    p = perf_tail or perf
-    wait = max(0.0, p.ttft_s - p.prefill_s)
-    ttft = p.prefill_s + wait * math.log(1 / (1 - tail))
-    return units.s_to_ms(ttft), units.s_to_ms(max(perf.tpot_s, p.tpot_s))
+    p = perf if tail is None else perf_tail or perf
+    wait = max(0.0, p.ttft_s - p.prefill_s) * (1.0 if tail is None else math.log(1 / (1 - tail)))
+    ttft = p.prefill_s * shock.prefill + wait * shock.queue
+    tpot = perf.tpot_s if tail is None else max(perf.tpot_s, p.tpot_s)
+    return units.s_to_ms(ttft), units.s_to_ms(tpot * shock.tpot)
 
 
-@dataclass(frozen=True)
-class ConfidenceFactors:
-    """Multipliers on the model's central predictions at the scenario's `sla.confidence`: latencies
-    up (the upper quantile of the cross-validated error of the design's cell), throughput down."""
-
-    ttft: float
-    tpot: float
-    throughput: float
+ShapeKey = tuple[str, str, Parallelism, str]   # offer id, precision, split, role
 
 
-def confidence_factors(problem: Problem, view: OfferView, concurrency: int) -> ConfidenceFactors:
-    """At `concurrency` requests per replica: the band's errors grow with the queue."""
-    q = problem.scenario.sla.confidence
-    kind, family, engine, factor = problem.model_class, view.family, view.engine_id, problem.bands.quantile_factor
-    return ConfidenceFactors(
-        ttft=max(1.0, factor(family, engine, kind, "ttft_ms", q, upper=True, concurrency=concurrency)),
-        tpot=max(1.0, factor(family, engine, kind, "tpot_ms", q, upper=True, concurrency=concurrency)),
-        throughput=min(1.0, factor(family, engine, kind, "output_tok_s", q, upper=False, concurrency=concurrency)),
-    )
+def shape_of(d: Design) -> ShapeKey:
+    return d.offer_id, d.perf.precision, d.perf.parallelism, d.role
 
 
-ConfidenceAt = Callable[[int], ConfidenceFactors]
+def cell_of(problem: Problem, view: OfferView) -> Cell:
+    return Cell(view.family, view.engine_id, problem.model_class)
 
 
 def capacity_of(perf: ReplicaPerf, scenario: Scenario, throughput_factor: float = 1.0) -> float:
@@ -115,24 +103,83 @@ def capacity_of(perf: ReplicaPerf, scenario: Scenario, throughput_factor: float 
     return perf.output_tokens_per_s * throughput_factor
 
 
+def sla_slack(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> float:
+    """How far the tighter SLA is exceeded, as a fraction of it (<= 0: both met; -1: no SLA)."""
+    sla = scenario.sla
+    ratios = [x / t for x, t in ((ttft_ms, sla.ttft_ms), (tpot_ms, sla.tpot_ms)) if t is not None]
+    return max(ratios) - 1 if ratios else -1.0
+
+
+def largest_feasible(lo: int, hi: int, slack: Callable[[int], float], slack_lo: float, slack_hi: float | None) -> int:
+    """The largest whole batch in [lo, hi) whose slack is <= 0, given slack(lo) <= 0 and hi
+    infeasible (slack_hi None: hi cannot even be evaluated, e.g. beyond the memory cap). Latency is
+    close to affine in the batch between two grid points, so a secant guess usually lands next to
+    the boundary; the guess and its neighbour settle it, and steps alternate with bisection so the
+    search always halves."""
+    secant = True
+    while hi - lo > 1:
+        if secant and slack_hi is not None and slack_hi > slack_lo:
+            guess = lo + int((hi - lo) * -slack_lo / (slack_hi - slack_lo))
+        else:
+            guess = (lo + hi) // 2
+        guess = min(max(guess, lo + 1), hi - 1)
+        s = slack(guess)
+        if s <= 0:
+            lo, slack_lo = guess, s
+            if secant and guess + 1 < hi:
+                s1 = slack(guess + 1)
+                if s1 > 0:
+                    return guess
+                lo, slack_lo = guess + 1, s1
+        else:
+            hi, slack_hi = guess, s
+            if secant and guess - 1 > lo:
+                s0 = slack(guess - 1)
+                if s0 <= 0:
+                    return guess - 1
+                hi, slack_hi = guess - 1, s0
+        secant = not secant
+    return lo
+
+
 def meets_sla(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> bool:
     sla = scenario.sla
     return (sla.ttft_ms is None or ttft_ms <= sla.ttft_ms) and (sla.tpot_ms is None or tpot_ms <= sla.tpot_ms)
 
 
-def enumerate_designs(problem: Problem, *, prune: bool = True) -> tuple[list[Design], dict[str, OfferSummary]]:
-    """SLA-compliant designs of every allowed offer; with `prune`, only the non-dominated ones
-    (what the plan model needs); without, every TP/PP/EP split (what a report ranks). Replica
-    evaluations are memoised by the problem's evaluator, shared with its variants."""
+Draws = int | None | Mapping[str, int]   # one draw for every offer, or a draw per offer id (absent: the centre)
+
+
+def enumerate_designs(
+    problem: Problem, *, prune: bool = True, draw: Draws = None, shapes: frozenset[ShapeKey] | None = None,
+) -> tuple[list[Design], dict[str, OfferSummary]]:
+    """SLA-compliant designs of every allowed offer under a draw of the model's error (None: the
+    central estimate; a mapping: each offer at its own draw); with `prune`, only the non-dominated
+    ones (what the plan model needs); without, every TP/PP/EP split (what a report ranks).
+    `shapes`: only these splits (a draw sizes the shapes that are sensible at the central
+    estimate, nothing else). Replica evaluations are memoised by the problem's evaluator, shared
+    with its variants."""
     designs: list[Design] = []
     summaries: dict[str, OfferSummary] = {}
+    sized: dict[tuple[object, ...], tuple[list[Design], OfferSummary]] = {}
     for view in problem.offers:
         summary = OfferSummary(view.id)
         summaries[view.id] = summary
         if view.excluded_by:
             summary.reasons.append(view.excluded_by)
             continue
-        own = _offer_designs(problem, view, summary)
+        own_draw = draw.get(view.id) if isinstance(draw, Mapping) else draw
+        own_shapes = None if shapes is None else frozenset(s[1:] for s in shapes if s[0] == view.id)
+        # Bids of the same card, server size and engine have the same designs: size them once.
+        key = (view.card.id, view.cards_per_server, view.engine_id, own_draw, own_shapes)
+        if key in sized:
+            first, done = sized[key]
+            own = [dataclasses.replace(d, offer_id=view.id) for d in first]
+            summary = summaries[view.id] = dataclasses.replace(
+                done, offer_id=view.id, reasons=list(done.reasons), notes=list(done.notes))
+        else:
+            own = _offer_designs(problem, view, summary, own_draw, shapes)
+            sized[key] = (own, summary)
         if prune:
             own = prune_dominated(own, problem.scenario)
         summary.designs = len(own)
@@ -147,7 +194,7 @@ def prune_dominated(designs: list[Design], scenario: Scenario) -> list[Design]:
     the lower TPOT, then the lower TTFT: at equal cost and load, the faster design."""
     order: dict[str, int] = {p: i for i, p in enumerate(scenario.precisions)}
     ranked = sorted(
-        designs, key=lambda d: (d.offer_id, d.role, d.cards, -d.capacity, order[d.perf.precision], d.tpot_ms, d.ttft_ms, d.key)
+        designs, key=lambda d: (d.offer_id, d.role, d.cards, -d.capacity, order[d.perf.precision], d.tpot_ms or 0.0, d.ttft_ms or 0.0, d.key)
     )
     kept: list[Design] = []
     best: dict[tuple[str, str, int], float] = {}
@@ -159,16 +206,18 @@ def prune_dominated(designs: list[Design], scenario: Scenario) -> list[Design]:
     return sorted(kept, key=lambda d: (order_in[d.offer_id], d.role != "colocated", d.cards, d.key))
 
 
-def _offer_designs(problem: Problem, view: OfferView, summary: OfferSummary) -> list[Design]:
+def _splits(problem: Problem, view: OfferView, summary: OfferSummary) -> list[tuple[str, Parallelism]]:
+    """Every (precision, split) this offer can run and place, in search order; a precision the card
+    cannot compute is noted on the summary."""
     scenario, model, card, cps = problem.scenario, problem.model, view.card, view.cards_per_server
-    conf = functools.partial(confidence_factors, problem, view)
-    out: list[Design] = []
+    out: list[tuple[str, Parallelism]] = []
     for precision_name in scenario.precisions:
         try:
             compute_precision_for(card, precision_name, problem.precision(precision_name))
         except InputError as exc:
-            summary.reasons.append(f"{precision_name}: {exc.fix}")
+            summary.notes.append(f"{precision_name}: {exc.fix}")
             continue
+        summary.precisions_run += 1
         for tp in scenario.search.tp:
             for pp in scenario.search.pp:
                 for ep in _ep_options(model, tp, cps):
@@ -177,21 +226,41 @@ def _offer_designs(problem: Problem, view: OfferView, summary: OfferSummary) -> 
                         check_parallelism(model, par)
                     except InputError:
                         continue
-                    if _placement_problem(par, cps, scenario):
-                        continue
-                    r = problem.replica(view, precision_name, par)
-                    best = _best_batch(problem, r, conf, summary)
-                    if best is not None:
-                        out.append(Design(view.id, *best))
-                    if scenario.disaggregation:
-                        out.extend(_pd_designs(problem, r, conf, view.id))
-    if not out and not summary.reasons:
+                    if not _placement_problem(par, cps, scenario):
+                        out.append((precision_name, par))
+    return out
+
+
+def _offer_designs(
+    problem: Problem, view: OfferView, summary: OfferSummary, draw: int | None, shapes: frozenset[ShapeKey] | None,
+) -> list[Design]:
+    scenario = problem.scenario
+    shock = problem.errors.shock(cell_of(problem, view), draw)
+    out: list[Design] = []
+    if shapes is None:
+        splits = _splits(problem, view, summary)
+    else:  # a draw sizes the shapes it is given, in a fixed order
+        order: dict[str, int] = {p: i for i, p in enumerate(scenario.precisions)}
+        splits = sorted({(p, par) for oid, p, par, _ in shapes if oid == view.id},
+                        key=lambda sp: (order[sp[0]], sp[1].tp, sp[1].pp, sp[1].ep))
+    for precision_name, par in splits:
+        wanted = {role for role in ROLES if shapes is None or (view.id, precision_name, par, role) in shapes}
+        r = problem.replica(view, precision_name, par)
+        best = _best_batch(problem, r, shock, summary) if "colocated" in wanted else None
+        if best is not None:
+            out.append(Design(view.id, *best, draw=draw))
+        if scenario.disaggregation and wanted - {"colocated"}:
+            out.extend(d for d in _pd_designs(problem, r, shock, view.id, draw) if d.role in wanted)
+    if not out:
+        tried = [p for p in scenario.precisions if not any(n.startswith(f"{p}:") for n in summary.notes)]
         summary.reasons.append(_no_design_reason(summary, scenario))
+        if summary.notes and tried:
+            summary.reasons.append(f"note: {'; '.join(summary.notes)} ({', '.join(tried)} tried)")
     return out
 
 
 def _best_batch(
-    problem: Problem, r: Replica, conf: ConfidenceAt, summary: OfferSummary,
+    problem: Problem, r: Replica, shock: Shock, summary: OfferSummary,
 ) -> tuple[ReplicaPerf, float, float, float] | None:
     scenario = problem.scenario
     w = scenario.workload
@@ -206,16 +275,16 @@ def _best_batch(
     def at(batch: int) -> tuple[ReplicaPerf, float, float]:
         perf = problem.run(r, batch, w.input_tokens)
         tail = problem.run(r, batch, w.input_tokens_p90) if scenario.sla.statistic != "mean" and w.input_tokens_p90 else None
-        ttft, tpot = latency_at_statistic(perf, tail, scenario.sla.statistic)
-        factors = conf(batch)
-        return perf, ttft * factors.ttft, tpot * factors.tpot
+        ttft, tpot = latency_at_statistic(perf, tail, scenario.sla.statistic, shock)
+        return perf, ttft, tpot
 
     first = at(batches[0])
     summary.best_ttft_ms = first[1] if summary.best_ttft_ms is None else min(summary.best_ttft_ms, first[1])
     summary.best_tpot_ms = first[2] if summary.best_tpot_ms is None else min(summary.best_tpot_ms, first[2])
     if not meets_sla(first[1], first[2], scenario):
         return None
-    # Latency grows with batch, so the SLA-compliant batches are a prefix: bisect for its end.
+    # Latency grows with batch, so the SLA-compliant batches are a prefix: bisect the grid for its
+    # end, then the whole batches between that grid point and the next (or the memory/engine cap).
     best, lo, hi = first, 0, len(batches)
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -224,14 +293,22 @@ def _best_batch(
             best, lo = trial, mid
         else:
             hi = mid
-    perf, ttft, tpot = best
-    return perf, ttft, tpot, capacity_of(perf, scenario, conf(perf.batch).throughput)
+    def slack(b: int) -> float:
+        trial = at(b)
+        return sla_slack(trial[1], trial[2], scenario)
+
+    top = batches[lo + 1] if lo + 1 < len(batches) else b_max + 1
+    batch = largest_feasible(batches[lo], top, slack, sla_slack(best[1], best[2], scenario),
+                             None if top > b_max else slack(top))
+    perf, ttft, tpot = at(batch)
+    return perf, ttft, tpot, capacity_of(perf, scenario, shock.throughput)
 
 
-def _pd_designs(problem: Problem, r: Replica, conf: ConfidenceAt, offer_id: str) -> list[Design]:
+def _pd_designs(problem: Problem, r: Replica, shock: Shock, offer_id: str, draw: int | None) -> list[Design]:
     """A prefill replica (one prompt at a time, utilisation chosen so TTFT with queueing and the KV
     hand-over meets the SLA) and a decode replica (the largest batch whose step meets the TPOT SLA),
-    both at the scenario's confidence."""
+    both under the draw's shock. A prefill replica's wait is counted in its own prefill occupancy,
+    so the prefill error scales its whole TTFT."""
     scenario = problem.scenario
     w, sla = scenario.workload, scenario.sla
     b_max = max_batch(r, w.context_tokens)
@@ -242,30 +319,34 @@ def _pd_designs(problem: Problem, r: Replica, conf: ConfidenceAt, offer_id: str)
     transfer = kv_transfer_s(r, w.input_tokens)
     tail = PERCENTILE_TAIL[sla.statistic]
     wait_factor = 1.0 if tail is None else math.log(1 / (1 - tail))
-    one = conf(1)  # a prefill replica runs one prompt at a time
-    budget = None if sla.ttft_ms is None else units.ms_to_s(sla.ttft_ms) / one.ttft
+    budget = None if sla.ttft_ms is None else units.ms_to_s(sla.ttft_ms) / shock.prefill
     pool = prefill_pool(single, transfer, budget, wait_factor)
     if pool is not None:
-        out.append(Design(offer_id, single, units.s_to_ms(pool.ttft_s) * one.ttft, 0.0,
-                          _pool_capacity(pool.requests_per_s * one.throughput, scenario), "prefill",
-                          pool.requests_per_s * one.throughput))
+        rate = pool.requests_per_s * shock.throughput
+        out.append(Design(offer_id, single, units.s_to_ms(pool.ttft_s) * shock.prefill, None,
+                          _pool_capacity(rate, scenario), "prefill", rate, draw))
     batches = sorted(b for b in set(scenario.search.batches) if b <= b_max)
 
-    def meets(b: int) -> bool:
-        tpot_ms = units.s_to_ms(decode_pool(problem.run(r, b, w.input_tokens)).tpot_s) * conf(b).tpot
-        return sla.tpot_ms is None or tpot_ms <= sla.tpot_ms
+    def slack(b: int) -> float:
+        tpot_ms = units.s_to_ms(decode_pool(problem.run(r, b, w.input_tokens)).tpot_s) * shock.tpot
+        return -1.0 if sla.tpot_ms is None else tpot_ms / sla.tpot_ms - 1
 
-    # The decode step grows with the batch: bisect for the largest batch meeting TPOT.
+    def meets(b: int) -> bool:
+        return slack(b) <= 0
+
+    # The decode step grows with the batch: bisect the grid, then the whole batches up to the next
+    # grid point (or the cap), for the largest batch meeting TPOT.
     lo, hi = -1, len(batches)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if meets(batches[mid]) else (lo, mid)
     if lo >= 0:
-        perf = problem.run(r, batches[lo], w.input_tokens)
-        dec, at = decode_pool(perf), conf(perf.batch)
-        out.append(Design(offer_id, perf, 0.0, units.s_to_ms(dec.tpot_s) * at.tpot,
-                          _pool_capacity(dec.requests_per_s * at.throughput, scenario), "decode",
-                          dec.requests_per_s * at.throughput))
+        top = batches[lo + 1] if lo + 1 < len(batches) else b_max + 1
+        lo_b = largest_feasible(batches[lo], top, slack, slack(batches[lo]), None if top > b_max else slack(top))
+        dec = decode_pool(problem.run(r, lo_b, w.input_tokens))
+        rate = dec.requests_per_s * shock.throughput
+        out.append(Design(offer_id, problem.run(r, lo_b, w.input_tokens), None, units.s_to_ms(dec.tpot_s) * shock.tpot,
+                          _pool_capacity(rate, scenario), "decode", rate, draw))
     return out
 
 
@@ -276,6 +357,8 @@ def _pool_capacity(requests_per_s: float, scenario: Scenario) -> float:
 
 
 def _no_design_reason(summary: OfferSummary, scenario: Scenario) -> str:
+    if summary.precisions_run == 0:
+        return "no listed precision runs on this card: " + "; ".join(summary.notes)
     if summary.fitting_shapes == 0:
         return "the model does not fit in memory in any allowed TP/PP/EP split and precision"
     parts = []

@@ -26,7 +26,7 @@ def alternatives(scenario: Scenario, designs: list[Design], terms: dict[str, Off
 
 
 def best_per_offer(
-    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], summaries: dict[str, OfferSummary]
+    scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], summaries: dict[str, OfferSummary],
 ) -> list[OfferOutcome]:
     """Each bid's own best plan. Hardware already owned is part of every bid's plan (it is there
     whichever bid wins), so owned offers get no row of their own."""

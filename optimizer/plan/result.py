@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 # proved to have none; unknown: the solver ran out of time before finding a plan or proving there
 # is none (never diagnosed as infeasible).
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+Role = Literal["colocated", "prefill", "decode"]   # prefill/decode: the pools of a disaggregated fleet
+ROLES: tuple[Role, ...] = ("colocated", "prefill", "decode")
 STATUSES: tuple[Status, ...] = ("optimal", "feasible", "infeasible", "unknown")
 
 
@@ -29,11 +31,12 @@ def has_plan(status: Status) -> bool:
 class Design:
     offer_id: str
     perf: ReplicaPerf
-    ttft_ms: float          # at the SLA statistic (mean or percentile)
-    tpot_ms: float
+    ttft_ms: float | None   # at the SLA statistic (mean or percentile); None: a decode replica has no TTFT
+    tpot_ms: float | None   # None: a prefill replica emits no tokens after the first
     capacity: float         # load this replica serves, in the scenario's load unit
-    role: str = "colocated"  # colocated | prefill | decode (prefill/decode disaggregation)
+    role: Role = "colocated"
     requests_per_s: float | None = None  # prefill/decode replicas: their pool rate (colocated: perf's)
+    draw: int | None = None  # the draw of the model's error it was sized under; None: the central estimate
 
     @property
     def cards(self) -> int:
@@ -60,7 +63,9 @@ class OfferSummary:
 
     offer_id: str
     designs: int = 0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)   # why it has no design, the binding reason first
+    notes: list[str] = field(default_factory=list)     # precisions skipped on this card: beside the reason, never it
+    precisions_run: int = 0                            # listed precisions the card can run
     best_ttft_ms: float | None = None       # fastest any fitting design reaches (batch 1)
     best_tpot_ms: float | None = None
     fitting_shapes: int = 0
@@ -101,6 +106,25 @@ class Diagnosis:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """A quantity at the 10, 50 and 90 % quantiles over the draws (None: no plan at that quantile)."""
+
+    p10: int | None
+    p50: int | None
+    p90: int | None
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    confidence: float
+    draws: int
+    chosen_draw: int
+    cost_rmb: Spread
+    servers: Spread
+    without_plan: int          # draws under which no plan serves the load
+
+
+@dataclass(frozen=True)
 class SolveResult:
     problem: Problem                  # what was solved: the scenario resolved against the catalog
     scenario: Scenario
@@ -119,3 +143,6 @@ class SolveResult:
     single_vendor_plan: Plan | None = None  # best one-vendor plan when the cheapest plan mixes vendors
     mix_plan: Plan | None = None            # that cheapest vendor mix (recommended only if it saves enough)
     central_plan: Plan | None = None  # the plan at the central estimate (confidence 0.5), for the headline range: set by the pipeline
+    uncertainty: Uncertainty | None = None            # the whole answer's spread over draws (None at confidence 0.5)
+    central_per_offer: tuple[OfferOutcome, ...] = ()  # each bid's own plan at the central estimate
+    bid_spreads: dict[str, Uncertainty] = field(default_factory=dict)  # each bid's own spread; its designs sit at its chosen draw

@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from optimizer.plan.confidence import DesignsAt, draw_designs, sensible_shapes, size_over_draws
 from optimizer.plan.designs import enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.rank import alternatives, best_per_offer
-from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status
+from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status, Uncertainty
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import Problem
 from optimizer.scenario import Scenario
@@ -24,6 +25,25 @@ def solve(problem: Problem) -> SolveResult:
     scenario, model, terms = problem.scenario, problem.model, problem.terms
     candidates, summaries = enumerate_designs(problem, prune=False)
     designs = prune_dominated(candidates, scenario)
+    central_per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
+    uncertainty: Uncertainty | None = None
+    bid_spreads: dict[str, Uncertainty] = {}
+    designs_at: DesignsAt = draw_designs(problem, frozenset())
+    if scenario.sla.confidence > 0.5 and designs:
+        # Each bid is sized at its own quantile draw: a purchase from one bid then meets the SLAs in
+        # `confidence` of the draws of its cell.
+        shapes = sensible_shapes(designs)
+        designs_at = draw_designs(problem, shapes)
+        sized = {shape[0] for shape in shapes}
+        bid_spreads = {v.id: size_over_draws(problem, designs_at, only_offer=v.id) for v in problem.offers if v.id in sized}
+        own_draw = {oid: u.chosen_draw for oid, u in bid_spreads.items()}
+        # A fleet already owned is ranked split by split (every split, at its draw); a purchase needs
+        # only the sensible shapes, and keeps the central estimate's reasons for bids with none.
+        every = scenario.objective.kind == "max_load"
+        drawn, drawn_summaries = enumerate_designs(problem, prune=False, draw=own_draw, shapes=None if every else shapes)
+        summaries = {oid: drawn_summaries[oid] if oid in sized else s for oid, s in summaries.items()}
+        designs = prune_dominated([d for d in drawn if d.offer_id in sized], scenario)
+        candidates = drawn if every else candidates
     plans: list[Plan] = []
     status: Status = "infeasible"
     objective: int | None = None
@@ -46,13 +66,18 @@ def solve(problem: Problem) -> SolveResult:
             plans.append(best)
             plans.extend(alternatives(scenario, designs, terms, best))
     per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
+    if bid_spreads:  # the spread of what is recommended (the bid(s) it buys from), else of the best answer
+        bought = frozenset(o for o, n in plans[0].servers.items() if n and not terms[o].owned) if plans else frozenset()
+        only = next(iter(bought)) if len(bought) == 1 else None
+        uncertainty = bid_spreads[only] if only in bid_spreads else size_over_draws(problem, designs_at, offers=bought or None)
     if status == "infeasible":  # a proof; a time-out ("unknown") is not diagnosed as infeasible
         diagnosis = diagnose(scenario, designs, terms, summaries)
     return SolveResult(
         problem=problem, scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
-        single_vendor_plan=single, mix_plan=mix,
+        single_vendor_plan=single, mix_plan=mix, uncertainty=uncertainty,
+        central_per_offer=central_per_offer, bid_spreads=bid_spreads,
     )
 
 

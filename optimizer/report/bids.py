@@ -78,6 +78,10 @@ def bid_table(result: SolveResult, lang: str = "en", comparison: Comparison | No
         align += "r"
     head.append(tr(lang, "bids.col.per_mtok"))
     align += "r"
+    ranged = result.uncertainty is not None
+    if ranged:  # the same bid at the central estimate, and its cost over the draws of the model's error
+        head += [tr(lang, "bids.col.central"), tr(lang, "bids.col.spread")]
+        align += "rr"
     compared = {r.offer_id for r in comparison.rows} if comparison is not None else set()
     if comparison is not None:
         head.append(tr(lang, "bids.col.break_even"))
@@ -98,11 +102,29 @@ def bid_table(result: SolveResult, lang: str = "en", comparison: Comparison | No
             else:
                 row.append(money(o.plan.cost_rmb, lang))
             row.append(unit_price(rmb_per_million_output_tokens(o.plan), lang))
+        if ranged:
+            row += [_central_cell(result, o.offer_id, lang), _spread_cell(result, o.offer_id, lang)]
         if comparison is not None:
             row.append(break_even_cell(comparison, o.offer_id, lang) if o.offer_id in compared else DASH)
         row.append(top_risk(facts.offer(o.offer_id).risks, lang))
         rows.append(row)
     return table(head, align, rows)
+
+
+def _central_cell(result: SolveResult, offer_id: str, lang: str) -> str:
+    row = next((o for o in result.central_per_offer if o.offer_id == offer_id), None)
+    if row is None or row.plan is None:
+        return DASH
+    return f"{money(row.plan.cost_rmb, lang)} ({sum(row.plan.servers.values())})"
+
+
+def _spread_cell(result: SolveResult, offer_id: str, lang: str) -> str:
+    """The bid's own cost at the 10 % and 90 % quantiles of the draws ('—' where it has no plan)."""
+    u = result.bid_spreads.get(offer_id)
+    if u is None:
+        return DASH
+    low, high = u.cost_rmb.p10, u.cost_rmb.p90
+    return f"{DASH if low is None else money(low, lang)} – {DASH if high is None else money(high, lang)}"
 
 
 def break_even_cell(comparison: Comparison, offer_id: str, lang: str = "en") -> str:
@@ -116,8 +138,10 @@ def break_even_cell(comparison: Comparison, offer_id: str, lang: str = "en") -> 
     return row.break_even_note or DASH
 
 
-def bid_notes(lang: str = "en", with_break_even: bool = False) -> list[str]:
+def bid_notes(lang: str = "en", with_break_even: bool = False, ranged: bool = False) -> list[str]:
     notes = [tr(lang, "bids.note.per_mtok")]
+    if ranged:
+        notes += ["", tr(lang, "bids.note.spread")]
     if with_break_even:
         notes += ["", tr(lang, "bids.note.break_even")]
     return notes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from optimizer.analysis.facts import SolveFacts
 from optimizer.plan.result import Plan, SolveResult
-from optimizer.report.format import money, pct
+from optimizer.report.format import DASH, money, pct
 from optimizer.report.i18n import tr, word
 from optimizer.report.shapes import design_label
 
@@ -32,8 +32,8 @@ def decision(result: SolveResult, lang: str = "en") -> str:
     bought, kept = fleet(False), fleet(True)
     sep = tr(lang, "list_sep")
     buy = sep.join(x for x in (bought, tr(lang, "rec.owned", kept=kept) if kept else "") if x)
-    worst_ttft = max(g.design.ttft_ms for g in p.groups)
-    worst_tpot = max(g.design.tpot_ms for g in p.groups)
+    worst_ttft = max(g.design.ttft_ms or 0.0 for g in p.groups)
+    worst_tpot = max(g.design.tpot_ms or 0.0 for g in p.groups)
     heads: list[str] = []
     if s.sla.ttft_ms:
         heads.append(tr(lang, "rec.ttft", x=f"{worst_ttft:,.0f}", t=f"{s.sla.ttft_ms:g}", h=pct(1 - worst_ttft / s.sla.ttft_ms)))
@@ -83,9 +83,17 @@ def range_sentence(result: SolveResult, lang: str = "en") -> str:
             lang, "rec.range_central_only", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
             conf=f"{result.scenario.sla.confidence:.0%}",
         )
+    u = result.uncertainty
+    if u is None:
+        return ""
+    spread = {"conf": f"{u.confidence:.0%}", "draws": u.draws,
+              "low": DASH if u.cost_rmb.p10 is None else money(u.cost_rmb.p10, lang),
+              "high": DASH if u.cost_rmb.p90 is None else money(u.cost_rmb.p90, lang)}
+    if central.servers == best.servers:
+        return tr(lang, "rec.range_same", **spread)
     return tr(
         lang, "rec.range", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
-        n_best=sum(best.servers.values()), cost_best=money(best.cost_rmb, lang), conf=f"{result.scenario.sla.confidence:.0%}",
+        n_best=sum(best.servers.values()), cost_best=money(best.cost_rmb, lang), **spread,
     )
 
 

@@ -21,9 +21,9 @@ def candidates_table(result: SolveResult, lang: str = "en") -> list[str]:
         replicas = t.available_servers * t.cards_per_server // d.cards
         if replicas:
             found.append((replicas * d.capacity, d, replicas))
-    found.sort(key=lambda r: (-r[0], r[1].tpot_ms, r[1].ttft_ms, r[1].key))
+    found.sort(key=lambda r: (-r[0], r[1].tpot_ms or 0.0, r[1].ttft_ms or 0.0, r[1].key))
     rows = [
-        [design_label(d), d.cards, replicas, f"{served:,.1f}", f"{d.ttft_ms:,.0f}", f"{d.tpot_ms:.1f}", d.perf.bottleneck]
+        [design_label(d), d.cards, replicas, f"{served:,.1f}", ms(d.ttft_ms, 0), _plain(d.tpot_ms, 1), d.perf.bottleneck]
         for served, d, replicas in found
     ]
     return table(columns(lang, "splits.cols", unit=unit), "lrrrrrl", rows)
@@ -69,7 +69,7 @@ def breakdown(plan: Plan, lang: str = "en") -> list[str]:
             _memory_line(g.design, lang),
             tr(lang, "bd.decode", s=f"{units.s_to_ms(d.total_s):.1f}", m=f"{units.s_to_ms(d.memory_s):.1f}", c=f"{units.s_to_ms(d.compute_s):.1f}",
                x=f"{units.s_to_ms(d.communication_s):.1f}", o=f"{units.s_to_ms(d.overhead_s):.1f}", b=word(lang, "bn", p.bottleneck)),
-            tr(lang, "bd.prefill", p=f"{units.s_to_ms(p.prefill_s):.0f}", ttft=f"{g.design.ttft_ms:.0f}", tpot=f"{g.design.tpot_ms:.1f}",
+            tr(lang, "bd.prefill", p=f"{units.s_to_ms(p.prefill_s):.0f}", ttft=_plain(g.design.ttft_ms, 0), tpot=_plain(g.design.tpot_ms, 1),
                tok=f"{p.output_tokens_per_s:,.0f}"),
             "",
         ]
@@ -85,10 +85,15 @@ def _pool_breakdown(design: Design, count: int, lang: str = "en") -> list[str]:
     if design.role == "prefill":
         busy = rate * p.prefill_occupancy_s
         what = tr(lang, "bd.pool_prefill", p=f"{units.s_to_ms(p.prefill_s):.0f}", b=word(lang, "bn", p.prefill.bottleneck), busy=f"{busy:.0%}",
-                  ttft=f"{design.ttft_ms:,.0f}", rate=f"{rate:.2f}")
+                  ttft=ms(design.ttft_ms, 0), rate=f"{rate:.2f}")
     else:
         d = p.decode
         what = tr(lang, "bd.pool_decode", batch=p.batch, s=f"{units.s_to_ms(d.total_s):.1f}", m=f"{units.s_to_ms(d.memory_s):.1f}",
                   c=f"{units.s_to_ms(d.compute_s):.1f}", x=f"{units.s_to_ms(d.communication_s):.1f}", o=f"{units.s_to_ms(d.overhead_s):.1f}",
                   b=word(lang, "bn", p.bottleneck), rate=f"{rate:.2f}")
     return [head, "", _memory_line(design, lang), what, ""]
+
+
+def _plain(value: float | None, digits: int) -> str:
+    """A latency without thousands separators (as these tables print it); '—' when there is none."""
+    return DASH if value is None else f"{value:.{digits}f}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from optimizer import units
 from optimizer.calibration.bands import Bands, replica_bands
-from optimizer.calibration.rows import Prediction
+from optimizer.calibration.predict_rows import Prediction
 from optimizer.catalog.records import Card, ModelSpec
 from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.perf.step import StepBreakdown

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.analysis.facts import SolveFacts
-from optimizer.plan.result import Plan, SolveResult
+from optimizer.plan.result import Plan, SolveResult, Uncertainty
 from optimizer.report.bids import rmb_per_million_output_tokens, top_risk
 from optimizer.report.provenance import provenance_line
 
@@ -29,8 +29,8 @@ def plan_rows(plan: Plan) -> list[dict[str, Any]]:
             "cards_per_replica": par.cards,
             "batch": p.batch,
             "predicted": {
-                "ttft_ms": None if g.design.role == "decode" else round(g.design.ttft_ms, 1),
-                "tpot_ms": None if g.design.role == "prefill" else round(g.design.tpot_ms, 2),
+                "ttft_ms": None if g.design.ttft_ms is None else round(g.design.ttft_ms, 1),
+                "tpot_ms": None if g.design.tpot_ms is None else round(g.design.tpot_ms, 2),
                 "output_tokens_per_s": round(g.design.output_tokens_per_s * g.count, 1),
                 "requests_per_s": round((g.design.requests_per_s or p.requests_per_s) * g.count, 3),
             },
@@ -86,10 +86,13 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
                 "cost_rmb": o.plan.cost_rmb if o.plan else None,
                 "plan": plan_json(o.plan, result) if o.plan else None,
                 "reason": o.reason,
+                "central": _central_bid(result, o.offer_id),
+                "spread": _spread_json(result.bid_spreads.get(o.offer_id)),
                 "top_risk": top_risk(facts.offer(o.offer_id).risks),
             }
             for o in result.per_offer
         ],
+        "uncertainty": _spread_json(result.uncertainty),
         "diagnosis": None,
         "confidence": s.sla.confidence,
         "engines": facts.engines,
@@ -117,3 +120,22 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
     if include_timing:
         out["solve_seconds"] = round(result.solve_seconds, 3)
     return out
+
+
+def _spread_json(u: Uncertainty | None) -> dict[str, Any] | None:
+    """The 10/50/90 % quantiles of cost and servers over the draws of the model's error."""
+    if u is None:
+        return None
+    return {
+        "confidence": u.confidence, "draws": u.draws, "draws_without_plan": u.without_plan,
+        "cost_rmb": {"p10": u.cost_rmb.p10, "p50": u.cost_rmb.p50, "p90": u.cost_rmb.p90},
+        "servers": {"p10": u.servers.p10, "p50": u.servers.p50, "p90": u.servers.p90},
+    }
+
+
+def _central_bid(result: SolveResult, offer_id: str) -> dict[str, Any] | None:
+    """A bid's own plan at the central estimate (None when it has none there either)."""
+    row = next((o for o in result.central_per_offer if o.offer_id == offer_id), None)
+    if row is None or row.plan is None:
+        return None if row is None else {"servers": None, "cost_rmb": None, "reason": row.reason}
+    return {"servers": sum(row.plan.servers.values()), "cost_rmb": row.plan.cost_rmb, "reason": None}

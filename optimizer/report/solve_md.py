@@ -69,7 +69,7 @@ def _page_one(result: SolveResult, facts: SolveFacts, lang: str, comparison: Com
     if mix:
         lines += [mix, ""]
     lines += [f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(result, lang, comparison, facts=facts), ""]
-    return [*lines, *bid_notes(lang, comparison is not None), ""]
+    return [*lines, *bid_notes(lang, comparison is not None, ranged=result.uncertainty is not None), ""]
 
 
 def _plans(result: SolveResult, lang: str) -> list[str]:

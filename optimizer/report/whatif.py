@@ -41,8 +41,8 @@ def _rmb(x: float | None) -> str:
 def _plan_numbers(plan: Plan) -> dict[str, float]:
     return {
         "tok_s": output_tokens_per_s_of([(g.design, g.count) for g in plan.groups]),
-        "ttft_ms": max(g.design.ttft_ms for g in plan.groups),
-        "tpot_ms": max(g.design.tpot_ms for g in plan.groups),
+        "ttft_ms": max(g.design.ttft_ms or 0.0 for g in plan.groups),
+        "tpot_ms": max(g.design.tpot_ms or 0.0 for g in plan.groups),
     }
 
 

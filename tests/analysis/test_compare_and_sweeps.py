@@ -105,7 +105,8 @@ def test_load_sweep_cost_never_falls_as_demand_grows(bids):
 def test_price_sweep_changes_the_winner(bids, comparison):
     loser = next(r for r in comparison.rows if r.offer_id != comparison.winner and r.break_even_rmb_per_server)
     be = loser.break_even_rmb_per_server
-    sweep = whatif.price_sweep(resolved(bids), loser.offer_id, [be, be + 1, 3 * be])
+    # The sweep prices the designs the comparison sized (each bid at its own confidence draw), as the pipeline does.
+    sweep = whatif.price_sweep(resolved(bids), loser.offer_id, [be, be + 1, 3 * be], designs=list(comparison.result.designs))
     # Per vendor, each alone: at the break-even price the loser's own plan is the cheaper one.
     vendor = {o.id: o.vendor for o in bids.offers}
     lose, win = vendor[loser.offer_id], vendor[comparison.winner]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.calibration.rows import load_rows, median_abs_error_pct, predict_all
+from optimizer.calibration.predict_rows import median_abs_error_pct, predict_all
+from optimizer.calibration.rows import load_rows
 from optimizer.catalog.records import load_cards, load_models
 
 
@@ -18,13 +19,18 @@ def test_calibration_file_has_rows():
 
 
 def test_every_shipped_row_is_predicted(predictions):
+    """Every row on a catalog card and model is predicted, except those whose source states no
+    split (tp and ep blank) for a model one card cannot hold: their real layout is unknown."""
     cards, models = load_cards(), load_models()
     missed = [
         f"{p.row.model_id}/{p.row.card_id}/{p.row.metric}: {p.skipped}"
         for p in predictions
         if p.row.card_id in cards and p.row.model_id in models and p.predicted is None
+        and not (not p.row.layout_stated and p.skipped and p.skipped.startswith("parallel layout not stated"))
     ]
     assert missed == []
+    unstated = [p for p in predictions if p.predicted is None and not p.row.layout_stated]
+    assert all(p.row.dataset == "calibration_2026d" for p in unstated) and len(unstated) == 4
 
 
 def test_skipped_rows_name_the_reason(predictions):
@@ -58,6 +64,9 @@ def test_reference_file_is_the_copy_received():
     calibration_added.csv, so each row's provenance stays clear."""
     rows = load_rows()
     datasets = {r.dataset for r in rows}
-    assert datasets == {"calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found"}
+    assert datasets == {
+        "calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found",
+        "calibration_2026c", "calibration_2026d",
+    }
     added = [r for r in rows if r.dataset == "calibration_added"]
     assert added and all(r.source.startswith("https://") and len(r.notes) > 40 for r in added)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.calibration import bands, fit
-from optimizer.calibration.rows import load_rows, predict_row, source_key
+from optimizer.calibration import fit
+from optimizer.calibration.predict_rows import predict_row
+from optimizer.calibration.rows import load_rows, source_key
 from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.efficiency import Speculative, engine_for_framework, load_efficiency
 from optimizer.catalog.records import load_cards, load_models
@@ -74,21 +75,6 @@ def test_cross_validation_never_fits_on_the_rows_it_predicts():
     assert [(p.row.dataset, p.row.index) for p in preds] == [(r.dataset, r.index) for r in rows]
 
 
-def test_band_of_a_thin_cell_is_wider_than_of_a_rich_one():
-    """Same spread of errors in both cells, 40 rows against 2: the thin cell leans on the pooled
-    errors (wider here) and keeps more of the pooled width."""
-    rich = [bands.Residual("fam-a", "eng", "dense", "tpot_ms", e) for e in [-0.1, 0.1] * 20]
-    thin = [bands.Residual("fam-b", "eng", "dense", "tpot_ms", e) for e in (-0.1, 0.1)]
-    wide = [bands.Residual("fam-c", "eng", "dense", "tpot_ms", e) for e in [-0.8, 0.8] * 20]
-    cells = bands.Bands((*rich, *thin, *wide))
-    a = cells.band("fam-a", "eng", "dense", "tpot_ms")
-    b = cells.band("fam-b", "eng", "dense", "tpot_ms")
-    unseen = cells.band("fam-b", "other", "dense", "tpot_ms")
-    assert b.high_factor / b.low_factor > a.high_factor / a.low_factor
-    assert unseen.high_factor / unseen.low_factor > b.high_factor / b.low_factor
-    assert "never measured" in unseen.widened
-
-
 def _stated_factors():
     """Pooled factors set to round values, no family or engine effects: MBU 0.8, decode MFU 0.5,
     expert-stream share 0.5, expert GEMMs at the full MFU, 2 ms per step, 50 us per MoE layer (links: Hopper's 8 us, 80 %)."""
@@ -138,8 +124,9 @@ def test_speculative_tpot_at_accept_len_2_by_hand():
     KV 1,152 x 131,072 B / 2.68e12 = 0.0563 ms; compute for 2 tokens (2 x 7.5e9 x 2 / (989e12 x 0.5)
     = 0.0607 ms) stays under the weight read. Fixed 2 ms. One draft pass = one of 32 layers of
     the verify-free step (5.6007 + 0.0563) / 32 = 0.1768 ms plus the LM head 525,336,576 x 2 B /
-    2.68e12 = 0.3921 ms. Step = 5.6007 + 0.0563 + 0.1768 + 0.3921 + 2 = 8.226 ms; decode-only
-    TPOT = step / 2 = 4.113 ms."""
+    2.68e12 = 0.3921 ms, and a forward pass of its own: another 2 ms of fixed cost (v3; v2 charged
+    the draft pass no fixed cost and gave 8.226 / 4.113 ms). Step = 5.6007 + 0.0563 + 0.1768 + 0.3921
+    + 2 + 2 = 10.226 ms; decode-only TPOT = step / 2 = 5.113 ms."""
     from optimizer.arch import count_params
 
     l8, h100 = MODELS["llama-3.1-8b"], CARDS["h100-sxm"]
@@ -151,10 +138,10 @@ def test_speculative_tpot_at_accept_len_2_by_hand():
     weights = (p.total - p.embedding) * 2 / bw
     kv = 1152 * 131_072 / bw
     draft = (weights + kv) / 32 + p.lm_head * 2 / bw
-    step = weights + kv + draft + 2e-3
+    step = weights + kv + draft + 2e-3 + 2e-3
     assert perf.decode.total_s == pytest.approx(step, rel=1e-6)
     assert decode_pool(perf).tpot_s == pytest.approx(step / 2, rel=1e-6)
-    assert decode_pool(perf).tpot_s * 1e3 == pytest.approx(4.113, rel=2e-3)
+    assert decode_pool(perf).tpot_s * 1e3 == pytest.approx(5.113, rel=2e-3)
 
 
 def test_a_copy_with_other_factors_resolves_its_own():

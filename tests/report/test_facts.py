@@ -159,6 +159,6 @@ def test_facts_are_frozen(compared):
     _, _, facts = compared
     with pytest.raises(dataclasses.FrozenInstanceError):
         facts.offers[0].engine = "vllm"
-    assert facts.engines == {"h200-8x": "sglang", "atlas-910b2-8x": "sglang-ascend", "mi300x-8x": "sglang"}
+    assert facts.engines == {"h200-8x": "sglang", "atlas-910b2-8x": "sglang-ascend", "mi300x-8x": "atom"}
     assert facts.offer("mi300x-8x").calibration.family_rows > 0
     assert re.fullmatch(r"[0-9a-f]{12}", facts.provenance.scenario_sha) and facts.provenance.catalog_files > 0

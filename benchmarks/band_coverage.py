@@ -1,0 +1,31 @@
+"""Bands judged on held-out sources: coverage of the 10-90 % band, its median width (high / low) and
+the median error of the model's estimate with and without the cell's median error folded in, per
+metric and regime, each measurement's own source left out of the pool its band comes from.
+
+    python benchmarks/band_coverage.py [path/to/fit_residuals.csv]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from optimizer.calibration.heldout import held_out, score
+from optimizer.calibration.residuals import read_residuals
+from optimizer.catalog.bundle import load_catalog
+
+
+def main() -> None:
+    catalog = load_catalog()
+    root = Path(sys.argv[1]).parent if len(sys.argv) > 1 else catalog.root
+    residuals = read_residuals(root, catalog.superseded_engines)
+    for regime in ("closed", "saturated"):
+        rows = tuple(r for r in residuals if r.regime == regime)
+        print(f"{regime} regime ({len(rows)} measurements from {len({r.source for r in rows})} sources)")
+        print(f"  {'metric':<14} {'rows':>5} {'10-90 % cover':>14} {'median width':>13} {'raw MdAPE':>10} {'centred MdAPE':>14}")
+        for metric, s in score(held_out(rows, catalog.superseded_engines)).items():
+            print(f"  {metric:<14} {s.rows:>5} {s.coverage:>13.1%} {s.median_width:>12.2f}x {s.raw_median_ape:>9.1%} {s.centred_median_ape:>13.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""How the bands and the centred estimate do on sources they have not seen.
+
+Each residual is a published measurement's leave-one-source-out log error e = ln(predicted /
+measured). Its band is built from every other source's residuals (the row's own source left out of
+the pool too), exactly as the draws build a cell's errors: the measurement lies inside the 10-90 %
+band when Q(0.1) <= e <= Q(0.9), the band's width is exp(Q(0.9) - Q(0.1)) (high / low), and the
+centred estimate's error is e - Q(0.5) (the bands' median folded into the prediction: 0 for the
+symmetric bands, kept so that a centring can be judged here).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from optimizer.calibration.bands import Bands, part_of
+from optimizer.calibration.residuals import Residual
+
+LOW, HIGH = 0.1, 0.9
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    metric: str
+    inside: bool
+    width: float            # high / low of the 10-90 % band
+    raw_ape: float          # |predicted / measured - 1| of the model's own estimate
+    centred_ape: float      # the same with the cell's median error (other sources) folded in
+
+
+def held_out(residuals: tuple[Residual, ...], superseded: frozenset[str] = frozenset()) -> list[HeldOut]:
+    """One judgement per residual, its source left out of the pool its band is built from."""
+    out = []
+    by_source: dict[str, Bands] = {}
+    for r in residuals:
+        if r.source not in by_source:
+            by_source[r.source] = Bands(tuple(x for x in residuals if x.source != r.source), superseded)
+        errors = by_source[r.source].errors(r.family, r.engine, r.regime)
+        lo, mid, hi = (errors.error_at(part_of(r.metric, r.concurrency), u) for u in (LOW, 0.5, HIGH))
+        out.append(HeldOut(r.metric, lo <= r.log_error <= hi, math.exp(hi - lo),
+                           abs(math.exp(r.log_error) - 1), abs(math.exp(r.log_error - mid) - 1)))
+    return out
+
+
+@dataclass(frozen=True)
+class Score:
+    rows: int
+    coverage: float
+    median_width: float
+    raw_median_ape: float
+    centred_median_ape: float
+
+
+def score(judged: Iterable[HeldOut]) -> dict[str, Score]:
+    """Per metric and over all: coverage of the 10-90 % band, its median width, median errors."""
+    groups: dict[str, list[HeldOut]] = {}
+    for j in judged:
+        groups.setdefault(j.metric, []).append(j)
+        groups.setdefault("all", []).append(j)
+    return {
+        metric: Score(len(js), sum(j.inside for j in js) / len(js), statistics.median(j.width for j in js),
+                      statistics.median(j.raw_ape for j in js), statistics.median(j.centred_ape for j in js))
+        for metric, js in sorted(groups.items())
+    }

@@ -1,0 +1,168 @@
+"""Sizing at a confidence as a quantile of the whole answer.
+
+Under each draw of the model's error (one shock per card family x engine x model class, shared by
+every design of the cell: calibration.draws) the designs are sized again and the cheapest plan is
+found; the plan recommended at confidence q is the plan of the draw at the q-quantile of cost (four
+draws in five need no more at q = 0.8), with the 10/50/90 % quantiles of cost and servers beside it.
+Draws size only the shapes (offer, precision, split, role) that are sensible at the central
+estimate, so no draw buys a design an engineer would not run.
+
+Quantiles are nearest-rank over the draws sorted by (cost, servers, draw): the value at position
+ceil(q x K) of K, a draw with no plan counting as infinitely expensive.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from optimizer.plan.designs import ShapeKey, enumerate_designs, prune_dominated, shape_of
+from optimizer.plan.model import ModelOptions, base_model, capacity_units, headroom_demand, load_demand, minimize_cost
+from optimizer.plan.optimize import restrict_to_offer, run, solve_max_load, status_of
+from optimizer.plan.result import Design, Spread, Uncertainty, has_plan
+from optimizer.problem import Problem
+
+PERCENTILES = (0.1, 0.5, 0.9)
+
+
+@dataclass(frozen=True)
+class DrawOutcome:
+    draw: int
+    cost_rmb: int | None      # None: no plan under this draw
+    servers: int | None
+    served: float
+
+
+def rank_at(n: int, q: float) -> int:
+    """0-based nearest-rank position of the q-quantile among n sorted values."""
+    return min(n - 1, max(0, math.ceil(q * n) - 1))
+
+
+def _order(outcomes: Sequence[DrawOutcome], maximize_load: bool) -> list[DrawOutcome]:
+    """Best first: cheapest (then fewest servers) or, for a most-load objective, most load served."""
+    if maximize_load:
+        return sorted(outcomes, key=lambda o: (-o.served, o.cost_rmb if o.cost_rmb is not None else math.inf, o.draw))
+    return sorted(outcomes, key=lambda o: (o.cost_rmb if o.cost_rmb is not None else math.inf,
+                                           o.servers if o.servers is not None else math.inf, o.draw))
+
+
+def at_quantile(outcomes: Sequence[DrawOutcome], q: float, *, maximize_load: bool = False) -> DrawOutcome:
+    """The draw whose answer sits at the q-quantile (q of the draws need no more)."""
+    ordered = _order(outcomes, maximize_load)
+    return ordered[rank_at(len(ordered), q)]
+
+
+def spread(outcomes: Sequence[DrawOutcome], *, maximize_load: bool = False) -> tuple[Spread, Spread]:
+    ordered = _order(outcomes, maximize_load)
+    picks = [ordered[rank_at(len(ordered), p)] for p in PERCENTILES]
+    return Spread(*(o.cost_rmb for o in picks)), Spread(*(o.servers for o in picks))
+
+
+DesignsAt = Callable[[int], list[Design]]
+SHAPES_PER_OFFER = 4   # per offer and role: the splits serving the most per card at the central estimate
+
+
+def sensible_shapes(central: list[Design], keep: int = SHAPES_PER_OFFER) -> frozenset[ShapeKey]:
+    """The shapes draws may size: per offer and role, the `keep` splits that serve the most load per
+    card at the central estimate (ties: fewer cards, then the design's key)."""
+    ranked = sorted(central, key=lambda d: (d.offer_id, d.role, -d.capacity / d.cards, d.cards, d.key))
+    kept: dict[tuple[str, str], int] = {}
+    out = set()
+    for d in ranked:
+        n = kept.get((d.offer_id, d.role), 0)
+        if n < keep:
+            kept[(d.offer_id, d.role)] = n + 1
+            out.add(shape_of(d))
+    return frozenset(out)
+
+
+def draw_designs(problem: Problem, shapes: frozenset[ShapeKey]) -> DesignsAt:
+    """The pruned designs of the central estimate's shapes, sized under draw k (memoised)."""
+    memo: dict[int, list[Design]] = {}
+
+    def at(k: int) -> list[Design]:
+        if k not in memo:
+            found, _ = enumerate_designs(problem, prune=False, draw=k, shapes=shapes)
+            memo[k] = prune_dominated(found, problem.scenario)
+        return memo[k]
+
+    return at
+
+
+def cheapest(problem: Problem, designs: list[Design], draw: int, only_offer: str | None = None) -> DrawOutcome:
+    """The cost and servers of the cheapest plan over these designs (one offer's own, when
+    `only_offer` is given): one CP-SAT run, without the tie-break the recommended plan gets (ties
+    in cost cannot move a quantile of cost). A most-load objective keeps both of its stages."""
+    none = DrawOutcome(draw, None, None, 0.0)
+    if not designs:
+        return none
+    scenario, terms = problem.scenario, problem.terms
+    if scenario.objective.kind == "max_load":
+        _, plan = solve_max_load(scenario, designs, terms, min_served=load_demand(scenario), only_offer=only_offer)
+        return none if plan is None else DrawOutcome(draw, plan.cost_rmb, sum(plan.servers.values()), plan.served)
+    designs, terms = restrict_to_offer(designs, terms, only_offer)
+    relax = frozenset({"single_vendor"}) if only_offer else frozenset()
+    v = base_model(scenario, designs, terms, ModelOptions(relax=relax))
+    minimize_cost(v, terms)
+    code, solver = run(v)
+    if not has_plan(status_of(code)):
+        return none
+    return DrawOutcome(draw, round(solver.objective_value), sum(int(solver.value(x)) for x in v.servers.values()), 0.0)
+
+
+def fast_path_applies(problem: Problem) -> bool:
+    """One offer alone can be sized without CP-SAT when nothing couples its servers but the load:
+    least cost, no hardware already owned, no budget, power or server cap, no spare server."""
+    s, c = problem.scenario, problem.scenario.constraints
+    return (s.objective.kind != "max_load" and not any(t.owned for t in problem.terms.values())
+            and c.budget_rmb is None and c.power_cap_kw is None and c.max_servers is None and not c.n_plus_one)
+
+
+def fewest_servers(designs: list[Design], cards_per_server: int, available: int, target: int) -> int | None:
+    """The fewest servers of one offer whose cards hold replicas serving `target` load units, or
+    None beyond `available`. Colocated designs only. Replicas pack by cards (as the plan model packs
+    them): a design of c <= server cards fills a server with server/c replicas; a larger one takes
+    c/server whole servers; the best value of n servers is an unbounded knapsack over those sizes."""
+    items: dict[int, int] = {}   # servers an item takes -> most load units it serves
+    for d in designs:
+        if d.cards <= cards_per_server:
+            size, units = 1, cards_per_server // d.cards * capacity_units(d)
+        else:
+            size, units = d.cards // cards_per_server, capacity_units(d)
+        items[size] = max(items.get(size, 0), units)
+    if not items or target <= 0:
+        return None if not items else 0
+    best = [0]
+    for n in range(1, available + 1):
+        best.append(max(best[n - size] + units if size <= n else best[n - 1] for size, units in items.items()))
+        best[n] = max(best[n], best[n - 1])
+        if best[n] >= target:
+            return n
+    return None
+
+
+def size_over_draws(
+    problem: Problem, designs_at: DesignsAt, only_offer: str | None = None, offers: frozenset[str] | None = None,
+) -> Uncertainty:
+    """Cheapest plan under every draw (one offer's own when given, or from these offers); the draw
+    at the scenario's confidence, and the spread of cost and servers."""
+    scenario = problem.scenario
+    maximize = scenario.objective.kind == "max_load"
+    keep = {only_offer} if only_offer else offers
+    own = (lambda d: d.offer_id in keep or problem.terms[d.offer_id].owned) if keep else (lambda d: True)
+    fast = only_offer is not None and fast_path_applies(problem)
+    found = []
+    for k in range(problem.errors.draws):
+        designs = [d for d in designs_at(k) if own(d)]
+        if fast and only_offer is not None and all(d.role == "colocated" for d in designs):
+            t = problem.terms[only_offer]
+            n = fewest_servers(designs, t.cards_per_server, t.available_servers,
+                               headroom_demand(scenario, load_demand(scenario)))
+            found.append(DrawOutcome(k, None if n is None else n * t.cost_rmb_per_server, n, 0.0))
+        else:
+            found.append(cheapest(problem, designs, k, only_offer))
+    chosen = at_quantile(found, scenario.sla.confidence, maximize_load=maximize)
+    cost, servers = spread(found, maximize_load=maximize)
+    return Uncertainty(scenario.sla.confidence, len(found), chosen.draw, cost, servers,
+                       sum(o.cost_rmb is None for o in found))

@@ -1,0 +1,86 @@
+"""What a published run's free text says, parsed into typed fields (optimizer/calibration/rows.py):
+negations, benchmark clients' default lengths, launch-flag limits, draft tokens; and the wait at a
+split system's prefill instances."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer.calibration.predict_rows import _prefill_pool_wait
+from optimizer.calibration.rows import (
+    CalibrationRow,
+    load_rows,
+    parse_lengths,
+    parse_limits,
+    parse_mode,
+    parse_speculative,
+)
+
+
+def test_negated_speculation_and_pd_are_none():
+    """'no MTP', 'non-MTP', 'MTP not stated' and 'no PD disaggregation' mean what they say (v2 read the
+    word MTP or PD disaggregation and turned 69 plain runs into MTP runs, 12 bursts into PD splits)."""
+    assert not parse_speculative("ATOM nightly", "-tp 8 (FP8 KV cache, TP8, no EP, no MTP).").active
+    assert not parse_speculative("SGLang v0.5.12", "no speculative decoding (non-MTP family dsr1)").active
+    assert not parse_speculative("MindIE", "tp/ep = decode instance. MTP not stated.").active
+    assert not parse_speculative("OmniInfer", "OMNI_PD_HYBRID=1; no MTP/speculative decoding.").active
+    notes = "PD-hybrid: prefill and decode alternated, no PD disaggregation), BURST of 1024 requests"
+    assert parse_mode("OmniInfer", notes, "ttft_ms") == "burst"
+    assert parse_mode("SGLang; PD disaggregation", "decode over 2 nodes", "tpot_ms") == "pd"
+
+
+def test_draft_tokens_from_launch_flags():
+    """--num-speculative-tokens 3 (vLLM, ATOM) or 'MTP3' drafts 3 and verifies 4 tokens per step;
+    with no stated acceptance DeepSeek's MTP accepts 0.8 per draft: 1 + 0.8 + 0.64 + 0.512 = 2.952."""
+    spec = parse_speculative("ATOM main; MTP3", "--method mtp --num-speculative-tokens 3")
+    assert (spec.method, spec.draft_tokens) == ("mtp", 4)
+    assert spec.accept_len == pytest.approx(2.952)
+    assert parse_speculative("ATOM main (April 2026); MTP3", "").draft_tokens == 4
+
+
+def test_benchmark_clients_default_lengths():
+    """vLLM's client samples random lengths in [L (1 - r), L (1 + r)] with r = 0 by default: fixed
+    lengths unless a ratio is given; a ratio stated a few words after the flag is read; SGLang's
+    bench_serving default (0.0 there is [1, L]) stays uniform."""
+    assert parse_lengths("Bench: vllm bench serve random 3584/1536 --ignore-eos.") == "fixed"
+    assert parse_lengths("vllm bench serve random dataset --random-range-ratio 0.8") == "narrow"
+    assert parse_lengths("--random-range-ratio from the InferenceX config (0.8 in this harness)") == "narrow"
+    assert parse_lengths("sglang.bench_serving random dataset") == "uniform"
+    assert parse_lengths("312 prompts at max-concurrency 78; fixed 3500/1500 per token totals") == "fixed"
+
+
+def test_launch_flags_override_the_engine_limits():
+    """vLLM-family --max-num-seqs / --max-num-batched-tokens are per data-parallel rank; SGLang's
+    --max-running-requests is the server's total, split over its DP ranks (272 over 16: 17 each)."""
+    assert parse_limits("--max-num-seqs 32 --max-model-len 4096 --max-num-batched-tokens 4096", 32) == (32, 4096)
+    assert parse_limits("the server caps --max-running-requests 272", 16) == (17, None)
+    assert parse_limits("--chunked-prefill-size -1 --max-prefill-tokens 49152", 1) == (None, 49152)
+    assert parse_limits("defaults", 1) == (None, None)
+
+
+def _pd_row(arrivals: str, notes: str, batch: int = 400) -> CalibrationRow:
+    return CalibrationRow(
+        model_id="deepseek-r1", card_id="ascend-910c", precision="int8", cards=16, tp=1, pp=1, ep=16, batch=batch,
+        input_len=2048, output_len=2048, metric="ttft_ms", value=1.0, framework="SGLang; PD disaggregation",
+        source="x", notes=notes, mode="pd", arrivals=arrivals,
+    )
+
+
+def test_prefill_pool_wait_by_hand():
+    """2 prefill instances, 0.5 s of occupancy per prompt, decode pool serving 3 requests/s:
+    - fixed lengths, no rate cap: waves of 400 prompts, 200 per instance, (200 - 1) / 2 x 0.5 = 49.75 s;
+    - a --request-rate 2 cap (or random lengths): arrivals at min(3, 2) = 2/s against a capacity of
+      2 / 0.5 = 4/s, rho 0.5, M/D/1 wait 0.5 / (2 x 0.5) x 0.5 = 0.25 s;
+    - 10/s demanded of 4/s capacity: the pool saturates; users queue in front of it: 400 / 4 -
+      2,047 x 0.04 s of decode = 18.12 s."""
+    assert _prefill_pool_wait(_pd_row("synchronized", ""), 2, 0.5, 3.0, 0.04) == pytest.approx(49.75)
+    assert _prefill_pool_wait(_pd_row("synchronized", "request rate 2/s cap"), 2, 0.5, 3.0, 0.04) == pytest.approx(0.25)
+    assert _prefill_pool_wait(_pd_row("random", ""), 2, 0.5, 2.0, 0.04) == pytest.approx(0.25)
+    assert _prefill_pool_wait(_pd_row("random", ""), 2, 0.5, 10.0, 0.04) == pytest.approx(400 / 4 - 2047 * 0.04)
+
+
+def test_unstated_layouts_are_flagged():
+    """Rows whose source gives neither tp nor ep (MindIE and vLLM-Ascend on A2 in calibration_2026d)
+    carry layout_stated False; every other row states its split."""
+    unstated = [r for r in load_rows() if not r.layout_stated]
+    assert {(r.dataset, r.index) for r in unstated} == {("calibration_2026d", i) for i in (9, 10, 11, 12)}

@@ -1,0 +1,31 @@
+"""A bid that cannot serve says the reason that binds first; skipped precisions are a note beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import load, resolved
+
+from optimizer.pipeline import solve
+
+CHATBOT = Path(__file__).resolve().parents[2] / "scenarios" / "r1_chatbot.yaml"
+
+
+def test_a_bid_infeasible_for_tpot_with_fp8_listed_reports_the_tpot_reason():
+    """The Atlas bid cannot compute FP8 (precisions fp8, int8, bf16) and no INT8/BF16 design meets
+    a 5 ms TPOT: the reason is the TPOT, and FP8 appears only as a note after it."""
+    scn = load(CHATBOT)
+    tight = scn.model_copy(update={"sla": scn.sla.model_copy(update={"tpot_ms": 5.0, "confidence": 0.5})})
+    result = solve(resolved(tight))
+    row = next(o for o in result.per_offer if o.offer_id == "atlas-910b2-8x")
+    assert row.plan is None and row.reason is not None
+    assert row.reason.startswith("TPOT ≤ 5 ms is unreachable"), row.reason
+    assert "note: fp8:" in row.reason and "(int8, bf16 tried)" in row.reason
+    assert row.reason.index("TPOT") < row.reason.index("fp8")
+
+
+def test_a_card_that_runs_no_listed_precision_says_so():
+    scn = load(CHATBOT)
+    fp8_only = scn.model_copy(update={"precisions": ["fp8"], "sla": scn.sla.model_copy(update={"confidence": 0.5})})
+    row = next(o for o in solve(resolved(fp8_only)).per_offer if o.offer_id == "atlas-910b2-8x")
+    assert row.reason is not None and row.reason.startswith("no listed precision runs on this card: fp8:"), row.reason

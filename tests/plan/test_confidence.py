@@ -1,0 +1,126 @@
+"""Sizing at a confidence as a quantile of the whole answer (plan.confidence), the largest whole
+batch (designs.largest_feasible) and one offer sized without CP-SAT (confidence.fewest_servers)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from conftest import resolved
+from plan_factories import plan_scenario, stand_in_design, terms_of
+
+from optimizer.calibration.bands import Bands
+from optimizer.calibration.draws import Cell, ErrorModel, Shock, ranks
+from optimizer.calibration.residuals import Residual
+from optimizer.plan import confidence as C
+from optimizer.plan.designs import largest_feasible
+from optimizer.plan.model import capacity_units
+
+
+def test_largest_feasible_equals_a_scan():
+    """Every bracket of 40 convex, concave and stepped slack curves: the secant-and-bisect search
+    returns what a scan from the top returns."""
+    curves = [lambda b, k=k: (b / k) ** 2 - 1 for k in (3, 7, 20)]
+    curves += [lambda b, k=k: math.sqrt(b / k) - 1 for k in (5, 11)]
+    curves += [lambda b, k=k: (b > k) - 0.5 for k in (4, 9, 30)]
+    for f, (lo, hi) in itertools.product(curves, [(1, 2), (1, 40), (2, 17), (8, 64)]):
+        if f(lo) > 0:
+            continue
+        scan = max(b for b in range(lo, hi) if f(b) <= 0)
+        if f(hi) > 0:  # hi known infeasible: the secant may use it
+            assert largest_feasible(lo, hi, f, f(lo), f(hi)) == scan, (lo, hi)
+        assert largest_feasible(lo, hi, f, f(lo), None) == scan, (lo, hi)  # hi beyond what can be evaluated
+
+
+def test_fewest_servers_equals_brute_force():
+    """One offer of 8-card servers with a 2-card, an 8-card and a 16-card design: the fewest
+    servers reaching each target equals the smallest server count any replica mix reaches it with."""
+    designs = [stand_in_design("o", 2, 3.1), stand_in_design("o", 8, 13.7, batch=2), stand_in_design("o", 16, 30.2, batch=3)]
+    units = [capacity_units(d) for d in designs]
+    for target in range(0, 160_000, 7_919):
+        found = C.fewest_servers(designs, 8, 12, target)
+        brute = None
+        for counts in itertools.product(range(49), range(13), range(7)):
+            cards = counts[0] * 2 + counts[1] * 8 + counts[2] * 16
+            if sum(n * u for n, u in zip(counts, units, strict=True)) >= target:
+                s = -(-cards // 8)
+                brute = s if brute is None else min(brute, s)
+        assert found == (brute if brute is not None and brute <= 12 else None), target
+
+
+def _scaled(base: list, factor: float) -> list:
+    return [stand_in_design(d.offer_id, d.cards, d.capacity * factor, batch=d.perf.batch) for d in base]
+
+
+def test_the_plan_is_the_hand_computed_quantile_of_servers():
+    """Under draw k the one design serves 10 x m_k users per 8-card server, m_k = 0.5 + k / 20
+    (k = 0..19), and the load is 100 users: draw k needs ceil(10 / m_k) servers. Sorted, those
+    are 7 x 1 ... ; the nearest-rank 0.8-quantile of 20 draws is the 16th cheapest."""
+    terms = {"o": terms_of("o", available=40)}
+    problem = resolved(plan_scenario(terms, 100))
+    base = [stand_in_design("o", 8, 10.0)]
+    mults = [0.5 + k / 20 for k in range(20)]
+    problem = _with_draws(problem, 20)
+    designs_at = lambda k: _scaled(base, mults[k])  # noqa: E731
+    needs = sorted(math.ceil(100 / (10 * m) - 1e-9) for m in mults)
+    for q in (0.5, 0.8, 0.9):
+        p = _with_confidence(problem, q)
+        u = C.size_over_draws(p, designs_at)
+        assert u.servers.p50 == needs[9] and u.servers.p10 == needs[1] and u.servers.p90 == needs[17]
+        chosen = mults[u.chosen_draw]
+        assert math.ceil(100 / (10 * chosen) - 1e-9) == needs[math.ceil(q * 20) - 1]
+        alone = C.size_over_draws(p, designs_at, only_offer="o")  # the fast path agrees with CP-SAT
+        assert alone.cost_rmb == u.cost_rmb and alone.chosen_draw == u.chosen_draw
+
+
+def test_a_higher_confidence_never_costs_less():
+    terms = {"a": terms_of("a", available=40, price_rmb=900_000), "b": terms_of("b", vendor="v-b", available=40)}
+    problem = _with_draws(resolved(plan_scenario(terms, 120)), 24)
+    base = [stand_in_design("a", 8, 9.0), stand_in_design("b", 8, 11.0)]
+    mult = {k: (0.6 + 0.03 * ((7 * k) % 24), 0.6 + 0.03 * ((11 * k) % 24)) for k in range(24)}
+    designs_at = lambda k: [*_scaled(base[:1], mult[k][0]), *_scaled(base[1:], mult[k][1])]  # noqa: E731
+    costs = [C.size_over_draws(_with_confidence(problem, q), designs_at) for q in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)]
+    chosen = [u.chosen_draw for u in costs]
+    paid = [C.cheapest(problem, designs_at(k), k).cost_rmb for k in chosen]
+    assert paid == sorted(paid), paid
+
+
+def test_shared_draws_are_narrower_than_independent_worst_cases():
+    """Two bids, each with its own cell: 'multiply each by its own 0.9 worst case' sizes each bid at
+    its worst decile and buys the cheaper; the draws take the 0.9-quantile of the cheaper of the two
+    under each draw, which can only be lower (the two are rarely bad together)."""
+    terms = {"a": terms_of("a", available=60), "b": terms_of("b", vendor="v-b", available=60)}
+    problem = _with_confidence(_with_draws(resolved(plan_scenario(terms, 200)), 40), 0.9)
+    us_a, us_b = ranks(Cell("a", "e", "dense"), 40), ranks(Cell("b", "e", "dense"), 40)
+    base = [stand_in_design("a", 8, 10.0), stand_in_design("b", 8, 10.0)]
+    designs_at = lambda k: [*_scaled(base[:1], 0.5 + us_a[k]), *_scaled(base[1:], 0.5 + us_b[k])]  # noqa: E731
+    shared = C.size_over_draws(problem, designs_at)
+    worst = min(math.ceil(200 / (10 * (0.5 + sorted(us)[3]))) for us in (us_a, us_b))  # each at its own 10 % worst
+    assert shared.servers.p90 is not None and shared.servers.p90 < worst
+
+
+def test_draws_are_reproducible_and_centred():
+    """Every held-out error 0.2 in magnitude: the centre is the model's own estimate, a draw above
+    the median rank is a good day (latency x exp(-0.2), throughput x exp(0.2)), below it a bad one;
+    ranks are a shuffled stratification of (0, 1), the same on every call, other for another cell."""
+    rows = [Residual("fam", "eng", "dense", m, e) for m in ("output_tok_s", "tpot_ms", "ttft_ms") for e in (0.2, -0.2) * 15]
+    errors = ErrorModel(Bands(tuple(rows)), draws=16)
+    cell = Cell("fam", "eng", "dense")
+    assert errors.shock(cell, None) == Shock()
+    for k, u in enumerate(ranks(cell, 16)):
+        s = errors.shock(cell, k)
+        sign = 1 if u > 0.5 else -1
+        assert s.tpot == pytest.approx(math.exp(-0.2 * sign)) and s.throughput == pytest.approx(math.exp(0.2 * sign))
+        assert s.prefill == s.queue == s.tpot
+    assert sorted(ranks(cell, 16)) == [(k + 0.5) / 16 for k in range(16)] and ranks(cell, 16) == ranks(cell, 16)
+    assert ranks(cell, 16) != ranks(Cell("other", "eng", "dense"), 16)
+
+
+def _with_draws(problem, draws):  # type: ignore[no-untyped-def]
+    scenario = problem.scenario.model_copy(update={"sla": problem.scenario.sla.model_copy(update={"draws": draws})})
+    return problem.with_scenario(scenario)
+
+
+def _with_confidence(problem, q):  # type: ignore[no-untyped-def]
+    return problem.with_scenario(problem.scenario.model_copy(update={"sla": problem.scenario.sla.model_copy(update={"confidence": q})}))
