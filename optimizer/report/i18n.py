@@ -139,9 +139,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "实际机群达不到满负荷，真实单位成本更高；此数用于比较投标，并非报价。",
     ),
     "bids.note.break_even": (
-        "² The highest price per server at which the bid's own plan would cost less than the winner's, found by "
-        "re-solving at each price (bisection).",
-        "² 该投标自身方案成本低于中标方案时的最高单台价格，在每个价格下重新求解（二分法）得到。",
+        "² The highest price per server at which the bid would win: its own plan costs less than the winner's (or "
+        "as much while serving more), found by re-solving at each price (bisection).",
+        "² 该投标能够中标的最高单台价格：其自身方案成本低于中标方案（或成本相同而服务更多负载），在每个价格下重新求解（二分法）得到。",
     ),
     # risks
     "risk.export": ("export control: {text}", "出口管制：{text}"),
