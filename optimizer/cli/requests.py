@@ -55,7 +55,10 @@ def predict_request(
     m, c = records.get_model(model), records.get_card(card)
     _check_lengths(m, input_len, output_len, max_seqs)
     if engine is not None:
-        get_engine(engine)  # an unknown engine is bad input
+        profile = get_engine(engine)  # an unknown engine is bad input
+        if c.family not in profile.runs_on:  # so is one without a backend for the card's family
+            raise InputError("--engine", engine, f"does not run on {c.id} ({c.family}): it runs on {', '.join(profile.runs_on)}",
+                             f"use an engine whose runs_on lists {c.family} (procure engines list), or leave --engine out")
     spec = _speculative(spec_method, spec_accept_len)
     _check_speculative_support(spec, m, engine, default_engine(c.family))
     batch_size = None if batch == "max" else _batch(batch)

@@ -96,8 +96,8 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec, replica_band: Ba
         f"output throughput            {p.output_tokens_per_s:9.1f} tokens/s   ({p.requests_per_s:.3f} requests/s; 10-90 %: "
         f"{bands['output_tokens_per_s'][0]:,.0f} - {bands['output_tokens_per_s'][1]:,.0f})",
         f"engine profile               {p.engine}" + (f", speculative decoding at {p.accept_len:g} tokens/step" if p.accept_len > 1 else ""),
-        "bands: where the measured value fell in 80 % of held-out published runs of this card family, engine and "
-        "model class (leave-one-source-out)",
+        "bands: where the measured value fell in 80 % of published runs held out of the fit (leave-one-source-out, "
+        "pooled over cards and engines; wider for a card family or engine no published run measured)",
     ]
     return "\n".join(lines)
 

@@ -254,6 +254,8 @@ case("predict_card_typo", ["predict", "--model", "llama-3.1-70b", "--card", "h1O
 case("predict_model_typo", ["predict", "--model", "llama-3.1-7b", "--card", "h100-sxm"], "did you mean")
 case("predict_batch_word", ["predict", "--model", "llama-3.1-8b", "--card", "h100-sxm", "--batch", "lots"], "--batch")
 case("predict_engine_typo", ["predict", "--model", "llama-3.1-8b", "--card", "h100-sxm", "--engine", "vlm"], "vllm")
+case("predict_engine_on_other_family", ["predict", "--model", "llama-3.1-8b", "--card", "h100-sxm", "--engine", "mindie"],
+     "does not run on h100-sxm (nvidia-hopper)")
 case("predict_model_file_missing", ["predict", "--model", "{dir}/none.yaml", "--card", "h100-sxm"], "does not exist")
 case("predict_does_not_fit", ["predict", "--model", "deepseek-r1", "--card", "h200", "--precision", "bf16"], "NOT FIT", code=3)
 case("schema_unknown", ["schema", "cards"], "scenario")
