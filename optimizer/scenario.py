@@ -34,7 +34,7 @@ from optimizer.catalog.records import (
 from optimizer.catalog.validation import problems_of
 from optimizer.catalog.yaml_io import Lines
 from optimizer.errors import InputError, Problem, one_of
-from optimizer.scenario_checks import MAX_OFFERS, Label, check_size, owned_price_problems, speculative_problems
+from optimizer.scenario_checks import MAX_OFFERS, Label, check_size, engine_card_problems, owned_price_problems, speculative_problems
 from optimizer.sweep_ranges import parse_range
 
 KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
@@ -267,7 +267,7 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
             vendors.add(offer["vendor"])
         engine_problem(("offers", i, "engine"), offer.get("engine"))
         card = offer.get("card")
-        problems += _engine_card_problems(i, offer, raw.get("engine"), catalog, lines)
+        problems += engine_card_problems(i, offer, raw.get("engine"), catalog, lines)
         if isinstance(card, str) and card not in cards:
             problems.append(Problem(f"offers.{i}.card", f"{card!r} is not a card in the catalog", one_of(card, cards),
                                     lines.get(("offers", i, "card"))))
@@ -306,27 +306,6 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
             problems.append(Problem("analysis.budget_sweep_rmb", f"{sweep!r} {exc.problem}", exc.fix,
                                     lines.get(("analysis", "budget_sweep_rmb"))))
     return problems
-
-
-def _engine_card_problems(i: int, offer: dict[str, Any], scenario_engine: object, catalog: Catalog,
-                          lines: Lines) -> list[Problem]:
-    """An offer's engine (its own, else the scenario's) must have a backend for the offer's card
-    family: MindIE on an H100 or TensorRT-LLM on an Ascend card is not a plan."""
-    card_id, own = offer.get("card"), offer.get("engine")
-    engine = own if isinstance(own, str) else scenario_engine
-    if not (isinstance(card_id, str) and card_id in catalog.cards and isinstance(engine, str) and engine in catalog.engines):
-        return []
-    family, profile = catalog.cards[card_id].family, catalog.engines[engine]
-    if family in profile.runs_on:
-        return []
-    fits = [eid for eid, p in catalog.engines.items() if family in p.runs_on and not p.superseded]
-    where = ("offers", i, "engine") if isinstance(own, str) else ("engine",)
-    return [Problem(
-        ".".join(map(str, where)),
-        f"offer {offer.get('id', i)!r} ({card_id}, {family}) cannot run {engine!r}: it runs on {', '.join(profile.runs_on)}",
-        f"give this offer an engine that runs on {family} ({', '.join(fits)}), or leave engine out for the family's default",
-        lines.get(where),
-    )]
 
 
 def _model_problems(scenario: Scenario, model: ModelSpec, raw: dict[str, Any], lines: Lines, catalog: Catalog) -> list[Problem]:

@@ -141,3 +141,29 @@ def speculative_problems(spec: Speculative, engine: str | None, offers: Sequence
         seen.add((field, runs))
         problems.append(Problem(field, *unsupported_by_engine(spec.method, whose, profile, catalog.engines), lines.get(loc)))
     return problems
+
+
+def engines_running_on(family: str, engines: Mapping[str, EngineProfile]) -> list[str]:
+    """Current engine profiles with a backend for a card family (the fix an off-family engine gets)."""
+    return [eid for eid, p in engines.items() if family in p.runs_on and not p.superseded]
+
+
+def engine_card_problems(i: int, offer: dict[str, Any], scenario_engine: object, catalog: Catalog,
+                         lines: Lines) -> list[Problem]:
+    """An offer's engine (its own, else the scenario's) must have a backend for the offer's card
+    family: MindIE on an H100 or TensorRT-LLM on an Ascend card is not a plan."""
+    card_id, own = offer.get("card"), offer.get("engine")
+    engine = own if isinstance(own, str) else scenario_engine
+    if not (isinstance(card_id, str) and card_id in catalog.cards and isinstance(engine, str) and engine in catalog.engines):
+        return []
+    family, profile = catalog.cards[card_id].family, catalog.engines[engine]
+    if family in profile.runs_on:
+        return []
+    where = ("offers", i, "engine") if isinstance(own, str) else ("engine",)
+    return [Problem(
+        ".".join(map(str, where)),
+        f"offer {offer.get('id', i)!r} ({card_id}, {family}) cannot run {engine!r}: it runs on {', '.join(profile.runs_on)}",
+        f"give this offer an engine that runs on {family} ({', '.join(engines_running_on(family, catalog.engines))}), "
+        "or leave engine out for the family's default",
+        lines.get(where),
+    )]

@@ -65,7 +65,7 @@ class Catalog:
         """A catalog model id, or a model spec file (relative to `base_dir`, the scenario's folder)."""
         if model_ref in self.models:
             return self.models[model_ref]
-        path = model_path(model_ref, base_dir)
+        path = self.model_file(model_ref, base_dir)
         if path is not None:
             return load_model_file(path)
         if Path(model_ref).suffix in (".yaml", ".yml"):

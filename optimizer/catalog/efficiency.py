@@ -309,18 +309,3 @@ def engine_for_framework(framework: str) -> str | None:
         if any(re.search(pattern, text) for pattern in profile.match):
             return engine_id
     return None
-
-
-def default_engine(family: str) -> str:
-    """The mature 2026 engine of a card family (vLLM where no profile claims the family)."""
-    for engine_id, profile in load_engines().items():
-        if family in profile.default_for:
-            return engine_id
-    return "vllm"
-
-
-def get_engine(engine_id: str, where: str = "--engine") -> EngineProfile:
-    engines = load_engines()
-    if engine_id not in engines:
-        raise InputError(where, engine_id, "is not an engine profile", f"use one of: {', '.join(engines)}")
-    return engines[engine_id]

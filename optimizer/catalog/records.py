@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from optimizer.catalog import yaml_io
 from optimizer.catalog.validation import RecordT, parse_record, problems_of
 from optimizer.catalog.yaml_io import Lines
-from optimizer.errors import InputError, Problem, one_of
+from optimizer.errors import InputError, Problem
 
 PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFinite = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -349,49 +349,13 @@ def load_model_file(path: Path) -> ModelSpec:
     return parse_record(ModelSpec, data, str(path), lines)
 
 
-def get_card(card_id: str, where: str = "--card") -> Card:
-    cards = load_cards()
-    if card_id not in cards:
-        raise InputError(where, card_id, "is not a card in the catalog", one_of(card_id, cards))
-    return cards[card_id]
-
-
 def model_path(model_ref: str, base_dir: Path | None = None) -> Path | None:
     """The model spec file a reference names (relative to `base_dir`, the scenario's folder), or
-    None when it is a catalog id or names no file."""
-    if model_ref in load_models():
-        return None
+    None when it names no file (a catalog id is the caller's to check first)."""
     path = Path(model_ref).expanduser()
     if base_dir is not None and not path.is_absolute():
         path = base_dir / path
     return path if path.suffix in (".yaml", ".yml") and path.is_file() else None
-
-
-def get_model(model_ref: str, where: str = "--model", base_dir: Path | None = None) -> ModelSpec:
-    """A model id from catalog/models/, or a path to a model spec YAML (relative to `base_dir`)."""
-    models = load_models()
-    if model_ref in models:
-        return models[model_ref]
-    path = model_path(model_ref, base_dir)
-    if path is not None:
-        return load_model_file(path)
-    if Path(model_ref).suffix in (".yaml", ".yml"):
-        shown = f" ({base_dir / model_ref})" if base_dir is not None and not Path(model_ref).is_absolute() else ""
-        raise InputError(
-            where, model_ref, f"names a model spec file that does not exist{shown}",
-            "check the path (a scenario's model path is relative to the scenario file)",
-        )
-    raise InputError(
-        where, model_ref, "is neither a catalog model nor a model spec file",
-        f"{one_of(model_ref, models)}, or a path to a .yaml made by `procure model import`",
-    )
-
-
-def get_precision(name: str, where: str = "--precision") -> Precision:
-    precisions = load_precisions()
-    if name not in precisions:
-        raise InputError(where, name, "is not a known precision", one_of(name, precisions))
-    return precisions[name]
 
 
 @lru_cache(maxsize=1)

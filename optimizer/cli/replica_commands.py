@@ -49,12 +49,12 @@ def predict(
         from optimizer.cli.requests import evaluate_request, predict_request
         from optimizer.report.predict import predict_json, predict_table
 
+        catalog = load_catalog()
         request = predict_request(
-            model=model, card=card, precision=precision, kv_precision=kv_precision, tp=tp, pp=pp, ep=ep, batch=batch,
+            catalog, model=model, card=card, precision=precision, kv_precision=kv_precision, tp=tp, pp=pp, ep=ep, batch=batch,
             input_len=input_len, output_len=output_len, max_seqs=max_seqs, engine=engine,
             spec_method=spec_method, spec_accept_len=spec_accept_len,
         )
-        catalog = load_catalog()
         result = evaluate_request(catalog, request)
         bands = load_bands(catalog)
         typer.echo(dump(predict_json(result, bands)) if as_json else predict_table(result, request.card, request.model, bands))

@@ -44,23 +44,23 @@ class PredictRequest:
 
 
 def predict_request(
-    *, model: str, card: str, precision: str, kv_precision: str, tp: int, pp: int, ep: int, batch: str,
+    catalog: Catalog, *, model: str, card: str, precision: str, kv_precision: str, tp: int, pp: int, ep: int, batch: str,
     input_len: int, output_len: int, max_seqs: int | None, engine: str | None, spec_method: str, spec_accept_len: float,
 ) -> PredictRequest:
     """The request, checks in the order the CLI has always reported them (catalog ids first)."""
-    from optimizer.catalog import records
-    from optimizer.catalog.efficiency import default_engine, get_engine
     from optimizer.perf.replica import Parallelism
+    from optimizer.scenario_checks import engines_running_on
 
-    m, c = records.get_model(model), records.get_card(card)
+    m, c = catalog.model(model), catalog.card(card)
     _check_lengths(m, input_len, output_len, max_seqs)
     if engine is not None:
-        profile = get_engine(engine)  # an unknown engine is bad input
+        profile = catalog.engine(engine)  # an unknown engine is bad input
         if c.family not in profile.runs_on:  # so is one without a backend for the card's family
             raise InputError("--engine", engine, f"does not run on {c.id} ({c.family}): it runs on {', '.join(profile.runs_on)}",
-                             f"use an engine whose runs_on lists {c.family} (procure engines list), or leave --engine out")
+                             f"use an engine that runs on {c.family} ({', '.join(engines_running_on(c.family, catalog.engines))}), "
+                             "or leave --engine out")
     spec = _speculative(spec_method, spec_accept_len)
-    _check_speculative_support(spec, m, engine, default_engine(c.family))
+    _check_speculative_support(spec, m, engine, catalog.default_engine(c.family), catalog)
     batch_size = None if batch == "max" else _batch(batch)
     if max_seqs is not None and batch_size is not None and max_seqs < batch_size:
         raise InputError("--max-seqs", str(max_seqs), f"is below --batch {batch_size}: the engine would never run that many sequences",
@@ -72,19 +72,18 @@ def predict_request(
     )
 
 
-def _check_speculative_support(spec: Speculative, model: ModelSpec, engine: str | None, default: str) -> None:
+def _check_speculative_support(spec: Speculative, model: ModelSpec, engine: str | None, default: str, catalog: Catalog) -> None:
     """The scenario's rules (optimizer.scenario_checks) for the options: MTP needs MTP modules, and
     the engine (--engine, else the card family's default) must list the method."""
-    from optimizer.catalog.efficiency import load_engines
     from optimizer.scenario_checks import engine_lacks, lacks_mtp, no_mtp, unsupported_by_engine
 
     if lacks_mtp(spec.method, model):
         raise InputError("--spec-method", spec.method, *no_mtp(model.id))
-    profile = load_engines()[engine or default]
+    profile = catalog.engines[engine or default]
     if engine_lacks(spec.method, profile):
         whose = f"engine {engine}" if engine else f"{default}, the card's default engine (--engine),"
         raise InputError("--engine" if engine else "--spec-method", engine or spec.method,
-                         *unsupported_by_engine(spec.method, whose, profile, load_engines()))
+                         *unsupported_by_engine(spec.method, whose, profile, catalog.engines))
 
 
 def _check_lengths(model: ModelSpec, input_len: int, output_len: int, max_seqs: int | None) -> None:

@@ -116,12 +116,12 @@ def test_a_model_path_resolves_against_the_scenario_file(tmp_path: Path, monkeyp
 
 
 def test_internal_errors_exit_1_with_the_traceback_under_debug(monkeypatch: pytest.MonkeyPatch):
-    import optimizer.catalog.records as specs
+    from optimizer.catalog.bundle import Catalog
 
     def boom(*a, **k):  # type: ignore[no-untyped-def]
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(specs, "get_card", boom)
+    monkeypatch.setattr(Catalog, "card", boom)
     plain = CliRunner().invoke(app, ["predict", "--model", "llama-3.1-8b", "--card", "h100-sxm"])
     assert plain.exit_code == 1 and "internal error" in plain.output and "--debug" in plain.output
     debug = CliRunner().invoke(app, ["--debug", "predict", "--model", "llama-3.1-8b", "--card", "h100-sxm"])

@@ -157,13 +157,12 @@ def test_a_copy_with_other_factors_resolves_its_own():
 def test_vllm_lowers_its_limits_below_70_gib_and_on_a100():
     """vLLM V1 `vllm serve`: 1,024 sequences and 8,192 tokens per step on >= 70 GiB cards other than
     A100, else 256 and 2,048 (engines.yaml, from vllm/engine/arg_utils.py get_batch_defaults)."""
-    from optimizer.catalog.efficiency import get_engine
 
-    vllm = get_engine("vllm")
+    vllm = CATALOG.engine("vllm")
     assert vllm.limits_for(80.0, "nvidia-hopper") == (1024, 8192)
     assert vllm.limits_for(48.0, "nvidia-ada") == (256, 2048)
     assert vllm.limits_for(80.0, "nvidia-ampere") == (256, 2048)
-    assert get_engine("sglang").limits_for(48.0, "nvidia-ada") == (2048, 8192)
+    assert CATALOG.engine("sglang").limits_for(48.0, "nvidia-ada") == (2048, 8192)
 
 
 def test_pp_over_one_card_servers_hands_off_over_the_nic():

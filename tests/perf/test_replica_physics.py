@@ -249,17 +249,16 @@ def test_prefill_occupancy_spreads_over_all_cards_but_never_exceeds_one_prompt()
     groups): prompts overlap, but each still needs its routed-expert FLOPs on the shared experts,
     so the occupancy is at least the prompt's total FLOPs spread over the 8 cards:
     2 x (37.55e9 - 2 x 0.927e9) params x 3200 tokens / (8 x 1979e12 x MFU)."""
-    from optimizer.catalog.records import get_card, get_model
     from optimizer.perf.replica import make_replica
     from optimizer.perf.serving import prefill_occupancy
     from optimizer.perf.step import prefill_step
 
-    l8, h100 = get_model("llama-3.1-8b"), get_card("h100-sxm")
+    l8, h100 = CATALOG.model("llama-3.1-8b"), CATALOG.card("h100-sxm")
     r = make_replica(CATALOG, l8, h100, "bf16", Parallelism())
     single = prefill_step(r, 2000)
     assert prefill_occupancy(r, 2000, single) == pytest.approx(single.total_s)
 
-    r1, h200 = get_model("deepseek-r1"), get_card("h200")
+    r1, h200 = CATALOG.model("deepseek-r1"), CATALOG.card("h200")
     r = make_replica(CATALOG, r1, h200, "fp8", Parallelism(tp=1, ep=8))
     single = prefill_step(r, 3200)
     occ = prefill_occupancy(r, 3200, single)

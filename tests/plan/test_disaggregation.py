@@ -13,7 +13,6 @@ from plan_factories import plan_scenario, stand_in_design, terms_of
 
 from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.efficiency import load_efficiency
-from optimizer.catalog.records import get_card, get_model
 from optimizer.check import verify_plan
 from optimizer.perf.disagg import decode_pool, kv_transfer_s, prefill_pool
 from optimizer.perf.evaluate import evaluate
@@ -31,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def r1_h200():
-    return get_model("deepseek-r1"), get_card("h200")
+    return CATALOG.model("deepseek-r1"), CATALOG.card("h200")
 
 
 def test_kv_transfer_of_one_prompt(r1_h200):
