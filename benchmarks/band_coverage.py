@@ -1,6 +1,6 @@
 """Bands judged on held-out sources: coverage of the 10-90 % band, its median width (high / low) and
-the median error of the model's estimate with and without the cell's median error folded in, per
-metric and regime, each measurement's own source left out of the pool its band comes from.
+the median error of the model's estimate, per metric and regime, each measurement's own source left
+out of the pool its band comes from.
 
     python benchmarks/band_coverage.py [path/to/fit_residuals.csv]
 """
@@ -22,9 +22,9 @@ def main() -> None:
     for regime in ("closed", "saturated"):
         rows = tuple(r for r in residuals if r.regime == regime)
         print(f"{regime} regime ({len(rows)} measurements from {len({r.source for r in rows})} sources)")
-        print(f"  {'metric':<14} {'rows':>5} {'10-90 % cover':>14} {'median width':>13} {'raw MdAPE':>10} {'centred MdAPE':>14}")
+        print(f"  {'metric':<14} {'rows':>5} {'10-90 % cover':>14} {'median width':>13} {'MdAPE':>10}")
         for metric, s in score(held_out(rows, catalog.superseded_engines)).items():
-            print(f"  {metric:<14} {s.rows:>5} {s.coverage:>13.1%} {s.median_width:>12.2f}x {s.raw_median_ape:>9.1%} {s.centred_median_ape:>13.1%}")
+            print(f"  {metric:<14} {s.rows:>5} {s.coverage:>13.1%} {s.median_width:>12.2f}x {s.median_ape:>9.1%}")
 
 
 if __name__ == "__main__":

@@ -370,7 +370,9 @@ def assert_plan_valid(plan: Plan, problem: Problem) -> None:
 
 
 def check_result(result: SolveResult) -> None:
-    """Every plan a solve returns (ranked plans and each bid's own plan) passes the check."""
-    extra = [p for p in (result.single_vendor_plan, result.mix_plan) if p is not None]
-    for plan in [*result.plans, *(o.plan for o in result.per_offer if o.plan is not None), *extra]:
+    """Every plan a solve returns passes the check: ranked plans, each bid's own plan at the
+    confidence and at the central estimate, the vendor-mix pair and the central estimate's plan."""
+    extra = [p for p in (result.single_vendor_plan, result.mix_plan, result.central_plan) if p is not None]
+    bids = [o.plan for o in (*result.per_offer, *result.central_per_offer) if o.plan is not None]
+    for plan in [*result.plans, *bids, *extra]:
         assert_plan_valid(plan, result.problem)

@@ -7,18 +7,14 @@ The CLI parses options, calls run() (or one of its steps) and renders what comes
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from optimizer import analysis
 from optimizer.analysis import Comparison, Progress, Sweep
-from optimizer.check import assert_plan_valid, check_result
+from optimizer.check import check_result
 from optimizer.plan import solve as plan_solve
-from optimizer.plan.designs import enumerate_designs
-from optimizer.plan.model import load_demand
-from optimizer.plan.optimize import solve_max_load, solve_min_cost
-from optimizer.plan.result import Plan, SolveResult
+from optimizer.plan.result import SolveResult
 from optimizer.problem import Problem
 
 ProgressFor = Callable[[str], Progress | None]  # a progress callback for a labelled step, or None
@@ -29,29 +25,12 @@ def _no_progress(label: str) -> Progress | None:
 
 
 def solve(problem: Problem) -> SolveResult:
-    """The problem solved, every plan it returns checked independently (a plan failing the check
-    raises PlanCheckError: a bug), and the central-estimate companion attached."""
+    """The problem solved with its plan at the central estimate beside the one at the confidence,
+    every plan it returns checked independently (a plan failing the check raises PlanCheckError:
+    a bug)."""
     result = plan_solve.solve(problem)
     check_result(result)
-    return dataclasses.replace(result, central_plan=central_companion(problem))
-
-
-def central_companion(problem: Problem) -> Plan | None:
-    """The cheapest plan when designs need only meet the SLAs at the model's central estimate
-    (confidence 0.5), checked: with the plan at the scenario's confidence it brackets the answer.
-    It shares the problem's evaluator: no replica is evaluated again."""
-    scenario = problem.scenario
-    if scenario.sla.confidence == 0.5:
-        return None
-    central = problem.with_scenario(scenario.model_copy(update={"sla": scenario.sla.model_copy(update={"confidence": 0.5})}))
-    designs, _ = enumerate_designs(central)
-    if scenario.objective.kind == "max_load":
-        _, plan = solve_max_load(central.scenario, designs, central.terms, min_served=load_demand(central.scenario))
-    else:
-        _, plan, _, _ = solve_min_cost(central.scenario, designs, central.terms)
-    if plan is not None:
-        assert_plan_valid(plan, central)
-    return plan
+    return result
 
 
 def compare(problem: Problem, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:

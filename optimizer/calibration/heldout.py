@@ -3,9 +3,7 @@
 Each residual is a published measurement's leave-one-source-out log error e = ln(predicted /
 measured). Its band is built from every other source's residuals (the row's own source left out of
 the pool too), exactly as the draws build a cell's errors: the measurement lies inside the 10-90 %
-band when Q(0.1) <= e <= Q(0.9), the band's width is exp(Q(0.9) - Q(0.1)) (high / low), and the
-centred estimate's error is e - Q(0.5) (the bands' median folded into the prediction: 0 for the
-symmetric bands, kept so that a centring can be judged here).
+band when Q(0.1) <= e <= Q(0.9), and the band's width is exp(Q(0.9) - Q(0.1)) (high / low).
 """
 
 from __future__ import annotations
@@ -26,8 +24,7 @@ class HeldOut:
     metric: str
     inside: bool
     width: float            # high / low of the 10-90 % band
-    raw_ape: float          # |predicted / measured - 1| of the model's own estimate
-    centred_ape: float      # the same with the cell's median error (other sources) folded in
+    ape: float              # |predicted / measured - 1| of the model's own estimate
 
 
 def held_out(residuals: tuple[Residual, ...], superseded: frozenset[str] = frozenset()) -> list[HeldOut]:
@@ -38,9 +35,8 @@ def held_out(residuals: tuple[Residual, ...], superseded: frozenset[str] = froze
         if r.source not in by_source:
             by_source[r.source] = Bands(tuple(x for x in residuals if x.source != r.source), superseded)
         errors = by_source[r.source].errors(r.family, r.engine, r.regime)
-        lo, mid, hi = (errors.error_at(part_of(r.metric, r.concurrency), u) for u in (LOW, 0.5, HIGH))
-        out.append(HeldOut(r.metric, lo <= r.log_error <= hi, math.exp(hi - lo),
-                           abs(math.exp(r.log_error) - 1), abs(math.exp(r.log_error - mid) - 1)))
+        lo, hi = (errors.error_at(part_of(r.metric, r.concurrency), u) for u in (LOW, HIGH))
+        out.append(HeldOut(r.metric, lo <= r.log_error <= hi, math.exp(hi - lo), abs(math.exp(r.log_error) - 1)))
     return out
 
 
@@ -49,8 +45,7 @@ class Score:
     rows: int
     coverage: float
     median_width: float
-    raw_median_ape: float
-    centred_median_ape: float
+    median_ape: float
 
 
 def score(judged: Iterable[HeldOut]) -> dict[str, Score]:
@@ -61,6 +56,6 @@ def score(judged: Iterable[HeldOut]) -> dict[str, Score]:
         groups.setdefault("all", []).append(j)
     return {
         metric: Score(len(js), sum(j.inside for j in js) / len(js), statistics.median(j.width for j in js),
-                      statistics.median(j.raw_ape for j in js), statistics.median(j.centred_ape for j in js))
+                      statistics.median(j.ape for j in js))
         for metric, js in sorted(groups.items())
     }

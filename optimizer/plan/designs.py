@@ -142,11 +142,6 @@ def largest_feasible(lo: int, hi: int, slack: Callable[[int], float], slack_lo: 
     return lo
 
 
-def meets_sla(ttft_ms: float, tpot_ms: float, scenario: Scenario) -> bool:
-    sla = scenario.sla
-    return (sla.ttft_ms is None or ttft_ms <= sla.ttft_ms) and (sla.tpot_ms is None or tpot_ms <= sla.tpot_ms)
-
-
 Draws = int | None | Mapping[str, int]   # one draw for every offer, or a draw per offer id (absent: the centre)
 
 
@@ -281,7 +276,7 @@ def _best_batch(
     first = at(batches[0])
     summary.best_ttft_ms = first[1] if summary.best_ttft_ms is None else min(summary.best_ttft_ms, first[1])
     summary.best_tpot_ms = first[2] if summary.best_tpot_ms is None else min(summary.best_tpot_ms, first[2])
-    if not meets_sla(first[1], first[2], scenario):
+    if sla_slack(first[1], first[2], scenario) > 0:
         return None
     # Latency grows with batch, so the SLA-compliant batches are a prefix: bisect the grid for its
     # end, then the whole batches between that grid point and the next (or the memory/engine cap).
@@ -289,7 +284,7 @@ def _best_batch(
     while hi - lo > 1:
         mid = (lo + hi) // 2
         trial = at(batches[mid])
-        if meets_sla(trial[1], trial[2], scenario):
+        if sla_slack(trial[1], trial[2], scenario) <= 0:
             best, lo = trial, mid
         else:
             hi = mid

@@ -142,7 +142,7 @@ class SolveResult:
     summaries: dict[str, OfferSummary]
     single_vendor_plan: Plan | None = None  # best one-vendor plan when the cheapest plan mixes vendors
     mix_plan: Plan | None = None            # that cheapest vendor mix (recommended only if it saves enough)
-    central_plan: Plan | None = None  # the plan at the central estimate (confidence 0.5), for the headline range: set by the pipeline
+    central_plan: Plan | None = None  # the plan at the central estimate, for the headline range (None at confidence 0.5)
     uncertainty: Uncertainty | None = None            # the whole answer's spread over draws (None at confidence 0.5)
     central_per_offer: tuple[OfferOutcome, ...] = ()  # each bid's own plan at the central estimate
     bid_spreads: dict[str, Uncertainty] = field(default_factory=dict)  # each bid's own spread; its designs sit at its chosen draw

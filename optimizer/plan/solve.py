@@ -7,12 +7,12 @@ import dataclasses
 import time
 
 from optimizer.plan.confidence import DesignsAt, draw_designs, sensible_shapes, size_over_draws
-from optimizer.plan.designs import enumerate_designs, prune_dominated
+from optimizer.plan.designs import ShapeKey, enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
 from optimizer.plan.rank import alternatives, best_per_offer
-from optimizer.plan.result import Design, Diagnosis, Plan, SolveResult, Status, Uncertainty
+from optimizer.plan.result import Design, Diagnosis, OfferSummary, Plan, SolveResult, Status, Uncertainty
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import Problem
 from optimizer.scenario import Scenario
@@ -26,24 +26,14 @@ def solve(problem: Problem) -> SolveResult:
     candidates, summaries = enumerate_designs(problem, prune=False)
     designs = prune_dominated(candidates, scenario)
     central_per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
+    central_plan = _cheapest(scenario, designs, terms) if scenario.sla.confidence > 0.5 else None
     uncertainty: Uncertainty | None = None
     bid_spreads: dict[str, Uncertainty] = {}
-    designs_at: DesignsAt = draw_designs(problem, frozenset())
+    designs_at: DesignsAt | None = None
     if scenario.sla.confidence > 0.5 and designs:
-        # Each bid is sized at its own quantile draw: a purchase from one bid then meets the SLAs in
-        # `confidence` of the draws of its cell.
         shapes = sensible_shapes(designs)
         designs_at = draw_designs(problem, shapes)
-        sized = {shape[0] for shape in shapes}
-        bid_spreads = {v.id: size_over_draws(problem, designs_at, only_offer=v.id) for v in problem.offers if v.id in sized}
-        own_draw = {oid: u.chosen_draw for oid, u in bid_spreads.items()}
-        # A fleet already owned is ranked split by split (every split, at its draw); a purchase needs
-        # only the sensible shapes, and keeps the central estimate's reasons for bids with none.
-        every = scenario.objective.kind == "max_load"
-        drawn, drawn_summaries = enumerate_designs(problem, prune=False, draw=own_draw, shapes=None if every else shapes)
-        summaries = {oid: drawn_summaries[oid] if oid in sized else s for oid, s in summaries.items()}
-        designs = prune_dominated([d for d in drawn if d.offer_id in sized], scenario)
-        candidates = drawn if every else candidates
+        designs, summaries, candidates, bid_spreads = _at_confidence(problem, designs_at, shapes, summaries, candidates)
     plans: list[Plan] = []
     status: Status = "infeasible"
     objective: int | None = None
@@ -65,8 +55,8 @@ def solve(problem: Problem) -> SolveResult:
                 best = dataclasses.replace(single, rank=1)  # a mix must earn its second contract
             plans.append(best)
             plans.extend(alternatives(scenario, designs, terms, best))
-    per_offer = tuple(best_per_offer(scenario, designs, terms, summaries))
-    if bid_spreads:  # the spread of what is recommended (the bid(s) it buys from), else of the best answer
+    per_offer = central_per_offer if designs_at is None else tuple(best_per_offer(scenario, designs, terms, summaries))
+    if designs_at is not None:  # the spread of what is recommended (the bid(s) it buys from), else of the best answer
         bought = frozenset(o for o, n in plans[0].servers.items() if n and not terms[o].owned) if plans else frozenset()
         only = next(iter(bought)) if len(bought) == 1 else None
         uncertainty = bid_spreads[only] if only in bid_spreads else size_over_draws(problem, designs_at, offers=bought or None)
@@ -76,7 +66,7 @@ def solve(problem: Problem) -> SolveResult:
         problem=problem, scenario=scenario, model=model, status=status, objective_rmb=objective, best_bound_rmb=bound,
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
-        single_vendor_plan=single, mix_plan=mix, uncertainty=uncertainty,
+        single_vendor_plan=single, mix_plan=mix, uncertainty=uncertainty, central_plan=central_plan,
         central_per_offer=central_per_offer, bid_spreads=bid_spreads,
     )
 
@@ -99,3 +89,31 @@ def best_single_vendor(scenario: Scenario, designs: list[Design], terms: dict[st
 def mix_saving_pct(mix: Plan, single: Plan) -> float:
     """What the mix saves against the best single-vendor plan, in % of the latter."""
     return 100.0 * (single.cost_rmb - mix.cost_rmb) / single.cost_rmb if single.cost_rmb else 0.0
+
+
+def _cheapest(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms]) -> Plan | None:
+    """The plan of these designs under the scenario's objective (the central estimate's, beside the
+    plan at the confidence: together they bracket the answer)."""
+    if scenario.objective.kind == "max_load":
+        return solve_max_load(scenario, designs, terms, min_served=load_demand(scenario))[1]
+    return solve_min_cost(scenario, designs, terms)[1]
+
+
+def _at_confidence(
+    problem: Problem, designs_at: DesignsAt, shapes: frozenset[ShapeKey], summaries: dict[str, OfferSummary],
+    candidates: list[Design],
+) -> tuple[list[Design], dict[str, OfferSummary], list[Design], dict[str, Uncertainty]]:
+    """Each bid sized at its own quantile draw (a purchase from one bid then meets the SLAs in
+    `confidence` of its cell's draws): the designs the plan model gets, the summaries, the
+    candidates a report ranks, and each bid's spread. A fleet already owned is ranked split by
+    split (every split, at its draw); a purchase needs only the sensible shapes, and bids without
+    any keep the central estimate's reasons."""
+    scenario = problem.scenario
+    sized = {shape[0] for shape in shapes}
+    spreads = {v.id: size_over_draws(problem, designs_at, only_offer=v.id) for v in problem.offers if v.id in sized}
+    own_draw = {oid: u.chosen_draw for oid, u in spreads.items()}
+    every = scenario.objective.kind == "max_load"
+    drawn, drawn_summaries = enumerate_designs(problem, prune=False, draw=own_draw, shapes=None if every else shapes)
+    summaries = {oid: drawn_summaries[oid] if oid in sized else s for oid, s in summaries.items()}
+    designs = prune_dominated([d for d in drawn if d.offer_id in sized], scenario)
+    return designs, summaries, drawn if every else candidates, spreads
