@@ -3,7 +3,7 @@ or given twice; wrong types; empty lists; values scaled), each end as a checked 
 exit 0), a diagnosis (exit 3) or a clean InputError (exit 2), never another exception (a defect).
 
 No shipped scenario sets the keys added since the first round (speculative decoding, engines per
-scenario and per offer, headroom, N+1, owned offers, confidence), so two bases built here from the
+scenario and per offer, headroom, N+1, owned offers, confidence, draws), so two bases built here from the
 shipped ones carry them all, and half the mutants start from them.
 
 The engine runs in-process (load_scenario + solve, what `procure solve` does before writing) with a
@@ -41,7 +41,7 @@ def _shipped() -> dict[str, Any]:
     return docs
 
 
-NEW_KEYS = ("speculative", "engine", "headroom_pct", "n_plus_one", "owned", "confidence")
+NEW_KEYS = ("speculative", "engine", "headroom_pct", "n_plus_one", "owned", "confidence", "draws")
 
 
 def _with_new_keys(shipped: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def _with_new_keys(shipped: dict[str, Any]) -> dict[str, Any]:
     chat = yaml.safe_load(yaml.safe_dump(shipped["r1_chatbot"]))  # DeepSeek-R1 (MTP modules), three vendors
     chat["name"] = "fuzz_r1_new_keys"
     chat["speculative"] = {"method": "mtp", "accept_len": 1.8, "draft_tokens": 2}
-    chat["sla"].update(headroom_pct=20, confidence=0.9)
+    chat["sla"].update(headroom_pct=20, confidence=0.9, draws=16)
     chat["constraints"].update(n_plus_one=True, mix_min_saving_pct=5)
     chat["offers"][0]["engine"] = "sglang"
     chat["offers"][1]["engine"] = "sglang-ascend"
@@ -58,7 +58,7 @@ def _with_new_keys(shipped: dict[str, Any]) -> dict[str, Any]:
         "name": "fuzz_llama70b_new_keys", "model": "llama-3.1-70b", "precisions": ["fp8", "bf16"], "engine": "vllm",
         "speculative": {"method": "eagle3", "accept_len": 2.2, "draft_tokens": 4},
         "workload": {"input_tokens": 2000, "output_tokens": 500, "load": {"concurrent_users": 100}},
-        "sla": {"ttft_ms": 2000, "tpot_ms": 50, "confidence": 0.5, "headroom_pct": 10},
+        "sla": {"ttft_ms": 2000, "tpot_ms": 50, "confidence": 0.5, "headroom_pct": 10, "draws": 12},
         "offers": [
             {"id": "h100-8x", "vendor": "NVIDIA partner", "card": "h100-sxm", "price_rmb_per_server": 1200000, "available_servers": 8},
             {"id": "l40s-8x", "vendor": "Other partner", "card": "l40s", "price_rmb_per_card": 60000, "server_base_rmb": 150000,
