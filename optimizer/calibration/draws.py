@@ -85,6 +85,12 @@ class ErrorModel:
             self._cells[cell] = (self.bands.errors(cell.family, cell.engine), ranks(cell, self.draws, self.seed))
         return self._cells[cell]
 
+    def worse_order(self, cell: Cell) -> list[int]:
+        """The cell's draws from its best day to its worst (rank u falling: every latency multiplier
+        rises and the throughput multiplier falls along it)."""
+        _, us = self._cell(cell)
+        return sorted(range(len(us)), key=lambda k: -us[k])
+
     def shock(self, cell: Cell, draw: int | None) -> Shock:
         """Draw number `draw` (0-based) of the cell; None: the centre (the model's own estimate)."""
         if draw is None:

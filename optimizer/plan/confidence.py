@@ -5,7 +5,10 @@ every design of the cell: calibration.draws) the designs are sized again and the
 found; the plan recommended at confidence q is the plan of the draw at the q-quantile of cost (four
 draws in five need no more at q = 0.8), with the 10/50/90 % quantiles of cost and servers beside it.
 Draws size only the shapes (offer, precision, split, role) that are sensible at the central
-estimate, so no draw buys a design an engineer would not run.
+estimate (per replica size, the splits serving the most there), so no draw buys a design an
+engineer would not run. One bid's designs share one cell, so its answer worsens along the cell's
+draws ordered from best day to worst: it is sized at the quantile draws only (and a bisection for
+where plans run out), not at all of them.
 
 Quantiles are nearest-rank over the draws sorted by (cost, servers, draw): the value at position
 ceil(q x K) of K, a draw with no plan counting as infinitely expensive.
@@ -60,19 +63,22 @@ def spread(outcomes: Sequence[DrawOutcome], *, maximize_load: bool = False) -> t
 
 
 DesignsAt = Callable[[int], list[Design]]
-SHAPES_PER_OFFER = 4   # per offer and role: the splits serving the most per card at the central estimate
+SHAPES_PER_SIZE = 2   # per offer, role and replica size: the splits serving the most at the central estimate
 
 
-def sensible_shapes(central: list[Design], keep: int = SHAPES_PER_OFFER) -> frozenset[ShapeKey]:
-    """The shapes draws may size: per offer and role, the `keep` splits that serve the most load per
-    card at the central estimate (ties: fewer cards, then the design's key)."""
-    ranked = sorted(central, key=lambda d: (d.offer_id, d.role, -d.capacity / d.cards, d.cards, d.key))
-    kept: dict[tuple[str, str], int] = {}
+def sensible_shapes(central: list[Design], keep: int = SHAPES_PER_SIZE) -> frozenset[ShapeKey]:
+    """The shapes draws may size: per offer, role and replica size (cards), the `keep` splits that
+    serve the most load at the central estimate (ties: the design's key). More than the one split
+    per size the central plan needs, because the split that serves most at the centre is often the
+    one that loses most under a slower draw (a wide data-parallel attention split whose per-step
+    fixed cost leaves no TPOT slack), while a runner-up with slack keeps serving."""
+    ranked = sorted(central, key=lambda d: (d.offer_id, d.role, d.cards, -d.capacity, d.key))
+    kept: dict[tuple[str, str, int], int] = {}
     out = set()
     for d in ranked:
-        n = kept.get((d.offer_id, d.role), 0)
+        n = kept.get((d.offer_id, d.role, d.cards), 0)
         if n < keep:
-            kept[(d.offer_id, d.role)] = n + 1
+            kept[(d.offer_id, d.role, d.cards)] = n + 1
             out.add(shape_of(d))
     return frozenset(out)
 
@@ -144,25 +150,66 @@ def fewest_servers(designs: list[Design], cards_per_server: int, available: int,
 
 def size_over_draws(
     problem: Problem, designs_at: DesignsAt, only_offer: str | None = None, offers: frozenset[str] | None = None,
+    worse_order: Sequence[int] | None = None,
 ) -> Uncertainty:
     """Cheapest plan under every draw (one offer's own when given, or from these offers); the draw
-    at the scenario's confidence, and the spread of cost and servers."""
+    at the scenario's confidence, and the spread of cost and servers.
+
+    `worse_order`: the draws from the best day to the worst, when the answer is known to worsen along
+    it (one offer, whose designs share one cell: every latency multiplier rises and the throughput
+    multiplier falls with the draw's rank, so no design serves more on a worse day and no plan costs
+    less). Then only the draws at the quantiles are sized, and a bisection finds where plans run
+    out, instead of all of them."""
     scenario = problem.scenario
     maximize = scenario.objective.kind == "max_load"
     keep = {only_offer} if only_offer else offers
     own = (lambda d: d.offer_id in keep or problem.terms[d.offer_id].owned) if keep else (lambda d: True)
     fast = only_offer is not None and fast_path_applies(problem)
-    found = []
-    for k in range(problem.errors.draws):
+
+    def outcome(k: int) -> DrawOutcome:
         designs = [d for d in designs_at(k) if own(d)]
         if fast and only_offer is not None and all(d.role == "colocated" for d in designs):
             t = problem.terms[only_offer]
             n = fewest_servers(designs, t.cards_per_server, t.available_servers,
                                headroom_demand(scenario, load_demand(scenario)))
-            found.append(DrawOutcome(k, None if n is None else n * t.cost_rmb_per_server, n, 0.0))
-        else:
-            found.append(cheapest(problem, designs, k, only_offer))
-    chosen = at_quantile(found, scenario.sla.confidence, maximize_load=maximize)
+            return DrawOutcome(k, None if n is None else n * t.cost_rmb_per_server, n, 0.0)
+        return cheapest(problem, designs, k, only_offer)
+
+    q = scenario.sla.confidence
+    if worse_order is not None:
+        return _along(outcome, list(worse_order), q)
+    found = [outcome(k) for k in range(problem.errors.draws)]
+    chosen = at_quantile(found, q, maximize_load=maximize)
     cost, servers = spread(found, maximize_load=maximize)
-    return Uncertainty(scenario.sla.confidence, len(found), chosen.draw, cost, servers,
-                       sum(o.cost_rmb is None for o in found))
+    return Uncertainty(q, len(found), chosen.draw, cost, servers, sum(o.cost_rmb is None for o in found))
+
+
+def _along(outcome: Callable[[int], DrawOutcome], order: list[int], q: float) -> Uncertainty:
+    """size_over_draws when the answer worsens along `order`: position j of it is the j-th best
+    answer, so the q-quantile is the draw at position rank_at(n, q); draws without a plan are a
+    suffix of the order, found by bisection."""
+    n = len(order)
+    sized: dict[int, DrawOutcome] = {}
+
+    def at(j: int) -> DrawOutcome:
+        if j not in sized:
+            sized[j] = outcome(order[j])
+        return sized[j]
+
+    picks = [at(rank_at(n, p)) for p in PERCENTILES]
+    chosen = at(rank_at(n, q))
+    lo, hi = -1, n   # positions: the last known with a plan, the first known without
+    for j, o in sized.items():
+        if o.cost_rmb is None:
+            hi = min(hi, j)
+        else:
+            lo = max(lo, j)
+    if hi == n and lo < n - 1:
+        if at(n - 1).cost_rmb is None:
+            hi = n - 1
+        else:
+            lo = n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if at(mid).cost_rmb is None else (mid, hi)
+    return Uncertainty(q, n, chosen.draw, Spread(*(o.cost_rmb for o in picks)), Spread(*(o.servers for o in picks)), n - hi)

@@ -24,6 +24,11 @@ from optimizer.problem import OfferView, Problem
 from optimizer.scenario import Scenario
 
 PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
+# Expert parallelism is searched up to this many servers: DeepSeek's own decode instances span 18
+# nodes (EP144; deepseek-ai/open-infra-index, "Day 6", 2025-03-01) and SGLang's 96 x H100 deployment
+# decodes across 9 nodes (LMSYS blog 2025-05-05 "large-scale EP"); 8 servers reach EP64, the width
+# at which an 8-card server holds 4 of DeepSeek's 256 experts per layer.
+MAX_EP_SERVERS = 8
 
 
 def served_by(groups: list[tuple[Design, int]]) -> float:
@@ -47,7 +52,7 @@ def _ep_options(model: ModelSpec, tp: int, cps: int) -> list[int]:
         return [1]
     options = [1]
     ep = tp
-    while ep <= 4 * cps and ep <= model.moe.num_routed_experts:
+    while ep <= MAX_EP_SERVERS * cps and ep <= model.moe.num_routed_experts:
         if ep > 1 and model.moe.num_routed_experts % ep == 0:
             options.append(ep)
         ep *= 2

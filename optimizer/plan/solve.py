@@ -7,7 +7,7 @@ import dataclasses
 import time
 
 from optimizer.plan.confidence import DesignsAt, draw_designs, sensible_shapes, size_over_draws
-from optimizer.plan.designs import ShapeKey, enumerate_designs, prune_dominated
+from optimizer.plan.designs import ShapeKey, cell_of, enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
@@ -31,7 +31,7 @@ def solve(problem: Problem) -> SolveResult:
     bid_spreads: dict[str, Uncertainty] = {}
     designs_at: DesignsAt | None = None
     if scenario.sla.confidence > 0.5 and designs:
-        shapes = sensible_shapes(designs)
+        shapes = sensible_shapes(candidates)
         designs_at = draw_designs(problem, shapes)
         designs, summaries, candidates, bid_spreads = _at_confidence(problem, designs_at, shapes, summaries, candidates)
     plans: list[Plan] = []
@@ -110,7 +110,11 @@ def _at_confidence(
     any keep the central estimate's reasons."""
     scenario = problem.scenario
     sized = {shape[0] for shape in shapes}
-    spreads = {v.id: size_over_draws(problem, designs_at, only_offer=v.id) for v in problem.offers if v.id in sized}
+    spreads = {
+        v.id: size_over_draws(problem, draw_designs(problem, frozenset(s for s in shapes if s[0] == v.id)), only_offer=v.id,
+                              worse_order=problem.errors.worse_order(cell_of(problem, v)))
+        for v in problem.offers if v.id in sized
+    }
     own_draw = {oid: u.chosen_draw for oid, u in spreads.items()}
     every = scenario.objective.kind == "max_load"
     drawn, drawn_summaries = enumerate_designs(problem, prune=False, draw=own_draw, shapes=None if every else shapes)

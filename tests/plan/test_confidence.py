@@ -3,18 +3,20 @@ batch (designs.largest_feasible) and one offer sized without CP-SAT (confidence.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
+from types import SimpleNamespace
 
 import pytest
-from conftest import resolved
+from conftest import REPO_ROOT, load, resolved
 from plan_factories import plan_scenario, stand_in_design, terms_of
 
 from optimizer.calibration.bands import Bands
 from optimizer.calibration.draws import Cell, ErrorModel, Shock, ranks
 from optimizer.calibration.residuals import Residual
 from optimizer.plan import confidence as C
-from optimizer.plan.designs import largest_feasible
+from optimizer.plan.designs import largest_feasible, shape_of
 from optimizer.plan.model import capacity_units
 
 
@@ -115,6 +117,76 @@ def test_draws_are_reproducible_and_centred():
         assert s.prefill == s.queue == s.tpot
     assert sorted(ranks(cell, 16)) == [(k + 0.5) / 16 for k in range(16)] and ranks(cell, 16) == ranks(cell, 16)
     assert ranks(cell, 16) != ranks(Cell("other", "eng", "dense"), 16)
+
+
+def test_sizing_along_the_worse_order_equals_sizing_every_draw():
+    """One offer whose designs serve 10 x m users per server under a draw of multiplier m, with the
+    multipliers falling along a shuffled order (the worse days) and the last ones too weak to serve
+    within the stock of 12 servers (m < 10 / 12 from position 13 on: 11 draws): the quantile draws
+    and a bisection give the same cost and server spread, the same cost at the confidence and the
+    same count of draws without a plan as sizing all 24."""
+    terms = {"o": terms_of("o", available=12)}
+    problem = _with_draws(resolved(plan_scenario(terms, 100)), 24)
+    order = ranks(Cell("o", "e", "dense"), 24)
+    worse = sorted(range(24), key=lambda k: -order[k])       # draw indices, best day first
+    mult = {k: 1.6 - 0.06 * pos for pos, k in enumerate(worse)}  # 1.6 ... 0.22
+    base = [stand_in_design("o", 8, 10.0)]
+    designs_at = lambda k: _scaled(base, mult[k])  # noqa: E731
+    for q in (0.5, 0.8, 0.9):
+        p = _with_confidence(problem, q)
+        full = C.size_over_draws(p, designs_at, only_offer="o")
+        along = C.size_over_draws(p, designs_at, only_offer="o", worse_order=worse)
+        assert (along.cost_rmb, along.servers, along.without_plan) == (full.cost_rmb, full.servers, full.without_plan)
+        assert C.cheapest(p, designs_at(along.chosen_draw), 0).cost_rmb == C.cheapest(p, designs_at(full.chosen_draw), 0).cost_rmb
+    assert full.without_plan == sum(math.ceil(100 / (10 * m) - 1e-9) > 12 for m in mult.values()) == 11
+
+
+def test_a_real_bid_sized_along_its_worse_order_equals_every_draw():
+    """The 910B2 bid of r1_chatbot: its designs share one cell, so the answer worsens along the
+    cell's order and the shortcut the solve takes agrees with sizing all 24 draws."""
+    from optimizer.plan.designs import cell_of, enumerate_designs
+
+    problem = resolved(load(REPO_ROOT / "scenarios" / "r1_chatbot.yaml"))
+    central, _ = enumerate_designs(problem, prune=False)
+    view = next(v for v in problem.offers if v.id == "atlas-910b2-8x")
+    shapes = frozenset(s for s in C.sensible_shapes(central) if s[0] == view.id)
+    designs_at = C.draw_designs(problem, shapes)
+    full = C.size_over_draws(problem, designs_at, only_offer=view.id)
+    along = C.size_over_draws(problem, designs_at, only_offer=view.id, worse_order=problem.errors.worse_order(cell_of(problem, view)))
+    assert (along.cost_rmb, along.servers, along.without_plan) == (full.cost_rmb, full.servers, full.without_plan)
+
+
+def test_the_worse_order_worsens_every_part():
+    """Along ErrorModel.worse_order every latency multiplier rises and the throughput one falls
+    (what lets one offer be sized at its quantile draws only)."""
+    rows = [Residual("fam", "eng", "dense", m, e) for m in ("output_tok_s", "tpot_ms", "ttft_ms") for e in (0.1, -0.3, 0.5, -0.7) * 5]
+    errors = ErrorModel(Bands(tuple(rows)), draws=16)
+    cell = Cell("fam", "eng", "dense")
+    shocks = [errors.shock(cell, k) for k in errors.worse_order(cell)]
+    for a, b in itertools.pairwise(shocks):
+        assert a.tpot <= b.tpot and a.prefill <= b.prefill and a.queue <= b.queue and a.throughput >= b.throughput
+    assert shocks[0].tpot < 1 < shocks[-1].tpot
+
+
+def test_expert_parallel_splits_reach_eight_servers():
+    """DeepSeek-R1's 256 experts on 8-card servers: EP from the TP up to 64 (8 servers), doubling."""
+    from optimizer.plan.designs import _ep_options
+
+    model = resolved(load(REPO_ROOT / "scenarios" / "r1_chatbot.yaml")).model
+    assert _ep_options(model, 1, 8) == [1, 2, 4, 8, 16, 32, 64] and _ep_options(model, 8, 8) == [1, 8, 16, 32, 64]
+    assert max(_ep_options(model, 4, 4)) == 32
+
+
+def test_sensible_shapes_keep_runners_up_per_replica_size():
+    """Three 8-card splits and one 16-card split of one offer: the two serving most of each size
+    are kept (the runner-up is what a slower draw may need), the third 8-card one is not."""
+    designs = [_in_precision(stand_in_design("o", 8, c), p) for p, c in (("fp8", 9.0), ("int8", 7.0), ("bf16", 5.0))]
+    designs.append(stand_in_design("o", 16, 20.0))
+    assert C.sensible_shapes(designs, keep=2) == {shape_of(d) for d in (designs[0], designs[1], designs[3])}
+
+
+def _in_precision(d, precision):  # type: ignore[no-untyped-def]
+    return dataclasses.replace(d, perf=SimpleNamespace(**{**vars(d.perf), "precision": precision}))
 
 
 def _with_draws(problem, draws):  # type: ignore[no-untyped-def]
