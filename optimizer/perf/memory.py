@@ -45,9 +45,9 @@ def kv_bytes_per_token_per_card(model: ModelSpec, kv_bytes: float, par: Parallel
     return 2 * layers * heads_per_rank * a.head_dim * kv_bytes
 
 
-def _weights_per_card_bytes(st: Stage, par: Parallelism, bytes_per_param: float) -> float:
+def _weights_per_card_bytes(st: Stage, par: Parallelism, bytes_per_param: float, num_experts: int) -> float:
     return (
-        st.nonrouted_params / par.tp + st.routed_params / par.stage_width + st.head_params / par.tp
+        st.nonrouted_params / par.tp + st.routed_params * par.routed_share(num_experts) + st.head_params / par.tp
     ) * bytes_per_param
 
 
@@ -67,7 +67,7 @@ def memory_breakdown(r: Replica, batch: int, context_len: int) -> MemoryBreakdow
     """Memory of one card of the heaviest stage with `batch` sequences of `context_len` tokens."""
     model, par, d = r.model, r.par, r.defaults
     st = r.stage
-    weights = _weights_per_card_bytes(st, par, r.precision.bytes_per_param)
+    weights = _weights_per_card_bytes(st, par, r.precision.bytes_per_param, r.params.routed_experts)
     seqs_per_group = math.ceil(batch / par.attention_dp)
     kv = seqs_per_group * context_len * kv_bytes_per_token_per_card(model, r.kv_bytes, par)
     activations = _activation_bytes(model, par, d, seqs_per_group)

@@ -45,6 +45,16 @@ class Parallelism:
         """Data-parallel attention groups per stage (1 unless ep > tp)."""
         return max(1, self.ep // self.tp)
 
+    def routed_share(self, num_experts: int) -> float:
+        """Share of the routed experts' weights one card of a stage holds (and reads when every
+        expert is touched): ceil(E / ep) expert slots per EP rank, each TP-sliced when ep < tp. An EP
+        width that does not divide the experts holds redundant copies in the spare slots (SGLang
+        --ep-num-redundant-experts, vLLM --num-redundant-experts: EPLB), e.g. EP24 for 256 experts
+        has 11 slots per card, 264 in all; a dividing width is 1 / stage width exactly."""
+        if num_experts <= 0:
+            return 1.0 / self.stage_width
+        return math.ceil(num_experts / self.ep) / num_experts * self.ep / self.stage_width
+
 
 @dataclass(frozen=True)
 class Replica:
@@ -143,10 +153,10 @@ def check_parallelism(model: ModelSpec, par: Parallelism) -> None:
     if par.ep > 1:
         if model.moe is None:
             raise InvalidParallelism("--ep", str(par.ep), f"{model.id} is dense (no experts)", "use --ep 1")
-        if model.moe.num_routed_experts % par.ep:
+        if par.ep > model.moe.num_routed_experts:
             raise InvalidParallelism(
-                "--ep", str(par.ep), f"does not divide the {model.moe.num_routed_experts} routed experts",
-                "use an EP that divides the expert count",
+                "--ep", str(par.ep), f"exceeds the {model.moe.num_routed_experts} routed experts",
+                "use an EP of at most the expert count",
             )
         if par.ep % par.tp and par.tp % par.ep:
             raise InvalidParallelism(

@@ -68,7 +68,7 @@ def _decode_ops(r: Replica, st: Stage, seqs_stage: float, context_avg: float, to
     ops = [dense]
     if st.moe_layers:
         touched = distinct_experts(p.routed_experts, p.experts_per_token, tokens_stage)
-        expert_bytes = st.moe_layers * touched * p.expert / par.stage_width * bpp
+        expert_bytes = st.moe_layers * touched * p.expert * par.routed_share(p.routed_experts) * bpp
         expert_flops = 2 * st.moe_layers * p.experts_per_token * p.expert * tokens_stage / par.stage_width
         ops.append(_Op(expert_bytes / (bw * f.mbu * f.expert_bw), expert_flops / (peak * f.mfu_decode * f.expert_mfu)))
     share = st.layers / model.num_layers
@@ -153,7 +153,7 @@ def prefill_step(r: Replica, input_len: int) -> StepBreakdown:
     ops = [dense]
     if st.moe_layers:
         touched = distinct_experts(p.routed_experts, p.experts_per_token, min(tokens, chunk))
-        expert_bytes = chunks * st.moe_layers * touched * p.expert / par.stage_width * bpp
+        expert_bytes = chunks * st.moe_layers * touched * p.expert * par.routed_share(p.routed_experts) * bpp
         expert_flops = 2 * st.moe_layers * p.experts_per_token * p.expert * tokens / par.stage_width
         ops.append(_Op(expert_bytes / (r.mem_bw * f.mbu * f.expert_bw), expert_flops / (peak * f.expert_mfu)))
     attn_flops = attention_flops_per_token(model, tokens / 2, prefill=True) * share * tokens / par.tp

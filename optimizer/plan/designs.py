@@ -47,16 +47,24 @@ def output_tokens_per_s_of(groups: list[tuple[Design, int]]) -> float:
     return total["colocated"] + min(total["prefill"], total["decode"])
 
 
-def _ep_options(model: ModelSpec, tp: int, cps: int) -> list[int]:
+def _ep_options(model: ModelSpec, tp: int, cps: int, pp: int = 1) -> list[int]:
+    """EP widths to search at this TP: 1, the TP doubled while it divides the experts, and, for a
+    replica of one pipeline stage, every whole number of servers up to MAX_EP_SERVERS (a width that
+    does not divide the experts holds redundant copies in its spare slots: Parallelism.routed_share),
+    each a multiple of the TP. Pipelined replicas keep the doubling widths: the search stays small,
+    and a wide EP group already spans servers without a pipeline."""
     if model.moe is None:
         return [1]
-    options = [1]
+    experts = model.moe.num_routed_experts
+    options = {1}
     ep = tp
-    while ep <= MAX_EP_SERVERS * cps and ep <= model.moe.num_routed_experts:
-        if ep > 1 and model.moe.num_routed_experts % ep == 0:
-            options.append(ep)
+    while ep <= MAX_EP_SERVERS * cps and ep <= experts:
+        if ep > 1 and experts % ep == 0:
+            options.add(ep)
         ep *= 2
-    return options
+    if pp == 1:
+        options.update(k * cps for k in range(1, MAX_EP_SERVERS + 1) if k * cps >= tp and (k * cps) % tp == 0 and k * cps <= experts)
+    return sorted(options)
 
 
 def _placement_problem(par: Parallelism, cps: int, scenario: Scenario) -> str | None:
@@ -220,7 +228,7 @@ def _splits(problem: Problem, view: OfferView, summary: OfferSummary) -> list[tu
         summary.precisions_run += 1
         for tp in scenario.search.tp:
             for pp in scenario.search.pp:
-                for ep in _ep_options(model, tp, cps):
+                for ep in _ep_options(model, tp, cps, pp):
                     par = Parallelism(tp=tp, pp=pp, ep=ep)
                     try:
                         check_parallelism(model, par)

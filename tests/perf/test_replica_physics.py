@@ -265,3 +265,23 @@ def test_prefill_occupancy_spreads_over_all_cards_but_never_exceeds_one_prompt()
     floor = 2 * (37.55e9 - 2 * 0.927e9) * 3200 / (8 * 1979e12 * r.factors.mfu_prefill)
     assert floor * 0.98 <= occ <= single.total_s
     assert occ > single.total_s / 8  # not simply divided by the eight attention groups
+
+
+def test_an_expert_parallel_width_that_does_not_divide_the_experts_holds_redundant_slots():
+    """DeepSeek-R1 (256 routed experts, 58 MoE layers of 44,040,192 params each) at EP24 on three
+    8-card servers: ceil(256 / 24) = 11 expert slots per card (264 in all, 8 of them redundant
+    copies), so a card holds 11/256 of the routed params, 58 x 11 x 44,040,192 = 28.10e9, where EP32
+    holds exactly 1/32 (8 slots) and TP8 x EP16 (data-parallel attention) 16 slots, 1/16. At TP8 x
+    EP2 the two groups of 128 experts are each TP-sliced over 4 cards: 128/256 / 4 = 1/8. An EP
+    wider than the expert count is refused."""
+    from optimizer.perf.replica import Parallelism, check_parallelism
+
+    assert Parallelism(tp=1, ep=24).routed_share(256) == pytest.approx(11 / 256)
+    assert Parallelism(tp=1, ep=32).routed_share(256) == pytest.approx(1 / 32)
+    assert Parallelism(tp=8, ep=16).routed_share(256) == pytest.approx(1 / 16)
+    assert Parallelism(tp=8, ep=2).routed_share(256) == pytest.approx(1 / 8)
+    assert 58 * 11 * 44_040_192 == pytest.approx(28.10e9, rel=1e-3)
+    model = load_catalog().model("deepseek-r1")
+    check_parallelism(model, Parallelism(tp=1, ep=24))
+    with pytest.raises(InvalidParallelism):
+        check_parallelism(model, Parallelism(tp=1, ep=512))

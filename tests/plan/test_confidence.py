@@ -169,12 +169,15 @@ def test_the_worse_order_worsens_every_part():
 
 
 def test_expert_parallel_splits_reach_eight_servers():
-    """DeepSeek-R1's 256 experts on 8-card servers: EP from the TP up to 64 (8 servers), doubling."""
+    """DeepSeek-R1's 256 experts on 8-card servers: EP from the TP doubling up to 64 (8 servers), and
+    for one pipeline stage every whole number of servers (24, 40, 48, 56: redundant expert slots);
+    a pipelined replica keeps the doubling widths only."""
     from optimizer.plan.designs import _ep_options
 
     model = resolved(load(REPO_ROOT / "scenarios" / "r1_chatbot.yaml")).model
-    assert _ep_options(model, 1, 8) == [1, 2, 4, 8, 16, 32, 64] and _ep_options(model, 8, 8) == [1, 8, 16, 32, 64]
-    assert max(_ep_options(model, 4, 4)) == 32
+    assert _ep_options(model, 1, 8) == [1, 2, 4, 8, 16, 24, 32, 40, 48, 56, 64]
+    assert _ep_options(model, 8, 8, pp=2) == [1, 8, 16, 32, 64]
+    assert _ep_options(model, 16, 8) == [1, 16, 32, 48, 64] and max(_ep_options(model, 4, 4)) == 32
 
 
 def test_sensible_shapes_keep_runners_up_per_replica_size():
