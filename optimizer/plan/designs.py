@@ -251,6 +251,7 @@ def _offer_designs(
         order: dict[str, int] = {p: i for i, p in enumerate(scenario.precisions)}
         splits = sorted({(p, par) for oid, p, par, _ in shapes if oid == view.id},
                         key=lambda sp: (order[sp[0]], sp[1].tp, sp[1].pp, sp[1].ep))
+        summary.precisions_run = len({p for p, _ in splits})   # each ran at the central estimate
     for precision_name, par in splits:
         wanted = {role for role in ROLES if shapes is None or (view.id, precision_name, par, role) in shapes}
         r = problem.replica(view, precision_name, par)
@@ -261,7 +262,9 @@ def _offer_designs(
             out.extend(d for d in _pd_designs(problem, r, shock, view.id, draw) if d.role in wanted)
     if not out:
         tried = [p for p in scenario.precisions if not any(n.startswith(f"{p}:") for n in summary.notes)]
-        summary.reasons.append(_no_design_reason(summary, scenario))
+        reason = _no_design_reason(summary, scenario)
+        # A draw's reason is the confidence's, not the central estimate's: say so.
+        summary.reasons.append(reason if draw is None else f"at confidence {scenario.sla.confidence:.0%}: {reason}")
         if summary.notes and tried:
             summary.reasons.append(f"note: {'; '.join(summary.notes)} ({', '.join(tried)} tried)")
     return out
