@@ -16,6 +16,7 @@ from optimizer.catalog.records import (
     IntMax1_000_000,
     IntMax1_000_000_000,
     IntMax10_000_000_000,
+    IntMax64,
     IntMax100,
     IntMax100_000,
     IntMax100_000_000,
@@ -187,6 +188,12 @@ class Search(Strict):
         [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512], min_length=1, max_length=256
     )
     ranked_plans: IntMax100 = 5
+    # Default 8: DeepSeek's own decode instances span 18 nodes (EP144; deepseek-ai/open-infra-index,
+    # "Day 6", 2025-03-01) and SGLang's 96 x H100 deployment decodes across 9 nodes (LMSYS blog
+    # 2025-05-05, large-scale EP); 8 servers reach EP64, 4 of DeepSeek's 256 experts per card.
+    max_ep_servers: IntMax64 = Field(
+        8, description="Widest expert-parallel group, in servers (MoE models; 8 = EP64 on 8-card servers)",
+    )
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Search:

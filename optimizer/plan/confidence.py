@@ -83,17 +83,33 @@ def sensible_shapes(central: list[Design], keep: int = SHAPES_PER_SIZE) -> froze
     return frozenset(out)
 
 
-def draw_designs(problem: Problem, shapes: frozenset[ShapeKey]) -> DesignsAt:
-    """The pruned designs of the central estimate's shapes, sized under draw k (memoised)."""
-    memo: dict[int, list[Design]] = {}
+class DrawDesigns:
+    """The pruned designs of the central estimate's shapes under draw k, sized offer by offer and
+    memoised per (offer, draw): a bid sized alone (`offer`) and a purchase from several bids (the
+    instance called with k) share them."""
 
-    def at(k: int) -> list[Design]:
-        if k not in memo:
-            found, _ = enumerate_designs(problem, prune=False, draw=k, shapes=shapes)
-            memo[k] = prune_dominated(found, problem.scenario)
-        return memo[k]
+    def __init__(self, problem: Problem, shapes: frozenset[ShapeKey]) -> None:
+        self._problem, self._shapes = problem, shapes
+        self._offers = [v.id for v in problem.offers if any(s[0] == v.id for s in shapes)]
+        self._memo: dict[tuple[str, int], list[Design]] = {}
 
-    return at
+    def _of(self, offer_id: str, k: int) -> list[Design]:
+        if (offer_id, k) not in self._memo:
+            own = frozenset(s for s in self._shapes if s[0] == offer_id)
+            found, _ = enumerate_designs(self._problem, prune=False, draw=k, shapes=own)
+            self._memo[(offer_id, k)] = prune_dominated([d for d in found if d.offer_id == offer_id], self._problem.scenario)
+        return self._memo[(offer_id, k)]
+
+    def offer(self, offer_id: str) -> DesignsAt:
+        return lambda k: self._of(offer_id, k)
+
+    def __call__(self, k: int) -> list[Design]:
+        return prune_dominated([d for o in self._offers for d in self._of(o, k)], self._problem.scenario)
+
+
+def draw_designs(problem: Problem, shapes: frozenset[ShapeKey]) -> DrawDesigns:
+    """The central estimate's shapes, sized under any draw (DrawDesigns)."""
+    return DrawDesigns(problem, shapes)
 
 
 def cheapest(problem: Problem, designs: list[Design], draw: int, only_offer: str | None = None) -> DrawOutcome:

@@ -24,11 +24,6 @@ from optimizer.problem import OfferView, Problem
 from optimizer.scenario import Scenario
 
 PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
-# Expert parallelism is searched up to this many servers: DeepSeek's own decode instances span 18
-# nodes (EP144; deepseek-ai/open-infra-index, "Day 6", 2025-03-01) and SGLang's 96 x H100 deployment
-# decodes across 9 nodes (LMSYS blog 2025-05-05 "large-scale EP"); 8 servers reach EP64, the width
-# at which an 8-card server holds 4 of DeepSeek's 256 experts per layer.
-MAX_EP_SERVERS = 8
 
 
 def served_by(groups: list[tuple[Design, int]]) -> float:
@@ -47,9 +42,9 @@ def output_tokens_per_s_of(groups: list[tuple[Design, int]]) -> float:
     return total["colocated"] + min(total["prefill"], total["decode"])
 
 
-def _ep_options(model: ModelSpec, tp: int, cps: int, pp: int = 1) -> list[int]:
+def _ep_options(model: ModelSpec, tp: int, cps: int, pp: int = 1, max_servers: int = 8) -> list[int]:
     """EP widths to search at this TP: 1, the TP doubled while it divides the experts, and, for a
-    replica of one pipeline stage, every whole number of servers up to MAX_EP_SERVERS (a width that
+    replica of one pipeline stage, every whole number of servers up to max_servers (a width that
     does not divide the experts holds redundant copies in its spare slots: Parallelism.routed_share),
     each a multiple of the TP. Pipelined replicas keep the doubling widths: the search stays small,
     and a wide EP group already spans servers without a pipeline."""
@@ -58,12 +53,12 @@ def _ep_options(model: ModelSpec, tp: int, cps: int, pp: int = 1) -> list[int]:
     experts = model.moe.num_routed_experts
     options = {1}
     ep = tp
-    while ep <= MAX_EP_SERVERS * cps and ep <= experts:
+    while ep <= max_servers * cps and ep <= experts:
         if ep > 1 and experts % ep == 0:
             options.add(ep)
         ep *= 2
     if pp == 1:
-        options.update(k * cps for k in range(1, MAX_EP_SERVERS + 1) if k * cps >= tp and (k * cps) % tp == 0 and k * cps <= experts)
+        options.update(k * cps for k in range(1, max_servers + 1) if k * cps >= tp and (k * cps) % tp == 0 and k * cps <= experts)
     return sorted(options)
 
 
@@ -228,7 +223,7 @@ def _splits(problem: Problem, view: OfferView, summary: OfferSummary) -> list[tu
         summary.precisions_run += 1
         for tp in scenario.search.tp:
             for pp in scenario.search.pp:
-                for ep in _ep_options(model, tp, cps, pp):
+                for ep in _ep_options(model, tp, cps, pp, scenario.search.max_ep_servers):
                     par = Parallelism(tp=tp, pp=pp, ep=ep)
                     try:
                         check_parallelism(model, par)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from optimizer.plan.confidence import DesignsAt, draw_designs, sensible_shapes, size_over_draws
+from optimizer.plan.confidence import DesignsAt, DrawDesigns, draw_designs, sensible_shapes, size_over_draws
 from optimizer.plan.designs import ShapeKey, cell_of, enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
@@ -100,7 +100,7 @@ def _cheapest(scenario: Scenario, designs: list[Design], terms: dict[str, OfferT
 
 
 def _at_confidence(
-    problem: Problem, designs_at: DesignsAt, shapes: frozenset[ShapeKey], summaries: dict[str, OfferSummary],
+    problem: Problem, designs_at: DrawDesigns, shapes: frozenset[ShapeKey], summaries: dict[str, OfferSummary],
     candidates: list[Design],
 ) -> tuple[list[Design], dict[str, OfferSummary], list[Design], dict[str, Uncertainty]]:
     """Each bid sized at its own quantile draw (a purchase from one bid then meets the SLAs in
@@ -111,7 +111,7 @@ def _at_confidence(
     scenario = problem.scenario
     sized = {shape[0] for shape in shapes}
     spreads = {
-        v.id: size_over_draws(problem, draw_designs(problem, frozenset(s for s in shapes if s[0] == v.id)), only_offer=v.id,
+        v.id: size_over_draws(problem, designs_at.offer(v.id), only_offer=v.id,
                               worse_order=problem.errors.worse_order(cell_of(problem, v)))
         for v in problem.offers if v.id in sized
     }

@@ -149,6 +149,9 @@ chat("search_batches_empty", "search.batches", append="search:\n  batches: []\n"
 chat("search_pp_zero", "search.pp", append="search:\n  pp: [0]\n")
 chat("search_tp_beyond_server", "tp_across_servers", append="search:\n  tp: [32]\n")
 chat("search_batches_repeated", "more than once", append="search:\n  batches: [8, 8]\n")
+chat("search_max_ep_servers_zero", "search.max_ep_servers", append="search:\n  max_ep_servers: 0\n")
+chat("search_max_ep_servers_huge", "search.max_ep_servers", append="search:\n  max_ep_servers: 65\n")
+chat("search_max_ep_servers_word", "search.max_ep_servers", append="search:\n  max_ep_servers: wide\n")
 chat("p90_below_mean", "input_tokens_p90", ("  input_tokens: 2000", "  input_tokens: 2000\n  input_tokens_p90: 100"))
 chat("context_too_short", "max_context_tokens", ("max_context_tokens: 4096", "max_context_tokens: 100"))
 chat("context_beyond_model", "handles", ("  input_tokens: 2000", "  input_tokens: 200000"),

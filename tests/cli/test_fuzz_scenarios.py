@@ -29,7 +29,7 @@ from optimizer.errors import InputError
 from optimizer.pipeline import solve
 
 REPO = Path(__file__).resolve().parents[2]
-SMALL_SEARCH = {"tp": [1, 2, 4, 8], "pp": [1], "batches": [16, 64], "ranked_plans": 2}
+SMALL_SEARCH = {"tp": [1, 2, 4, 8], "pp": [1], "batches": [16, 64], "ranked_plans": 2, "max_ep_servers": 4}
 
 
 def _shipped() -> dict[str, Any]:

@@ -178,6 +178,7 @@ def test_expert_parallel_splits_reach_eight_servers():
     assert _ep_options(model, 1, 8) == [1, 2, 4, 8, 16, 24, 32, 40, 48, 56, 64]
     assert _ep_options(model, 8, 8, pp=2) == [1, 8, 16, 32, 64]
     assert _ep_options(model, 16, 8) == [1, 16, 32, 48, 64] and max(_ep_options(model, 4, 4)) == 32
+    assert _ep_options(model, 1, 8, max_servers=4) == [1, 2, 4, 8, 16, 24, 32]   # search.max_ep_servers: 4
 
 
 def test_sensible_shapes_keep_runners_up_per_replica_size():
