@@ -143,8 +143,15 @@ def _write_tables(tables: Callable[[], dict[str, DataFrame]], stage: Staging, st
 
 
 def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
+    """The terminal's answer, wrapped to the terminal's width (COLUMNS; 100 when unknown): the
+    recommendation, the model note, any diagnosis, and each bid at the confidence beside its central
+    estimate."""
+    import shutil
+    import textwrap
+
     from optimizer.report.decision import model_note, recommendation
 
+    width = min(max(shutil.get_terminal_size((100, 24)).columns, 60), 160)
     lines = [recommendation(result).replace("**", "")]
     note = model_note(result, facts=facts)
     if note:
@@ -153,11 +160,20 @@ def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
         lines += [f"  binding: {', '.join(result.diagnosis.binding)}"]
         lines += [f"  - {r}" for r in result.diagnosis.relaxations]
         lines += [f"  - {oid}: {r}" for oid, r in sorted(result.diagnosis.offer_reasons.items())]
+    central = {o.offer_id: o.plan for o in result.central_per_offer}
     for o in result.per_offer:
         status = f"RMB {o.plan.cost_rmb:,}" if o.plan else f"cannot serve: {o.reason}"
+        centre = central.get(o.offer_id)
+        if result.central_plan is not None and centre is not None and (o.plan is None or centre.cost_rmb != o.plan.cost_rmb):
+            status += f" (central estimate RMB {centre.cost_rmb:,})"
         lines.append(f"  bid {o.offer_id}: {status}")
     lines.append(f"  {len(result.designs)} designs, solved in {result.solve_seconds:.2f} s; report: {md_path}")
-    return "\n".join(lines)
+    wrapped = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip(" ")))
+        wrapped += textwrap.wrap(line, width, subsequent_indent=indent + "  ", break_on_hyphens=False,
+                                 break_long_words=False) or [line]
+    return "\n".join(wrapped)
 
 
 def _write_compare(stem: str, stage: Staging, comparison: Comparison, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:

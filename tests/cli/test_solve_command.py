@@ -175,3 +175,14 @@ def test_unknown_report_language_is_bad_input_and_writes_nothing(procure, tmp_pa
     result = procure("solve", "scenarios/llama3_70b_single_user.yaml", "--out", str(tmp_path / "x"), "--lang", "fr", expect=2)
     assert "--lang" in result.stdout + result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_the_terminal_answer_fits_the_terminal_and_gives_each_bid_its_central_estimate(procure, tmp_path, monkeypatch):
+    """At 80 columns no line of the summary is wider (a path longer than a line stays whole), and
+    every bid whose plan at the confidence costs more than at the central estimate says both."""
+    monkeypatch.setenv("COLUMNS", "80")
+    out = procure("solve", "scenarios/r1_chatbot.yaml", "--out", str(tmp_path), expect=EXIT_OK).stdout
+    lines = out.splitlines()
+    assert len(lines) > 5 and all(len(line) <= 80 or " " not in line.strip() for line in lines), out
+    bids = [line for line in lines if line.startswith("  bid ")]
+    assert len(bids) == 3 and all("(central estimate RMB " in line for line in bids), out
