@@ -252,7 +252,8 @@ def _offer_designs(
         r = problem.replica(view, precision_name, par)
         best = _best_batch(problem, r, shock, summary) if "colocated" in wanted else None
         if best is not None:
-            out.append(Design(view.id, *best, draw=draw))
+            perf, ttft, tpot, capacity, centre = best
+            out.append(Design(view.id, perf, ttft, tpot, capacity, draw=draw, central_ttft_ms=centre[0], central_tpot_ms=centre[1]))
         if scenario.disaggregation and wanted - {"colocated"}:
             out.extend(d for d in _pd_designs(problem, r, shock, view.id, draw) if d.role in wanted)
     if not out:
@@ -267,7 +268,9 @@ def _offer_designs(
 
 def _best_batch(
     problem: Problem, r: Replica, shock: Shock, summary: OfferSummary,
-) -> tuple[ReplicaPerf, float, float, float] | None:
+) -> tuple[ReplicaPerf, float, float, float, tuple[float, float]] | None:
+    """The largest batch meeting the SLAs under the shock: its perf, TTFT and TPOT (shocked), its
+    capacity, and (TTFT, TPOT) of the same replica at the model's own estimate."""
     scenario = problem.scenario
     w = scenario.workload
     b_max = max_batch(r, w.context_tokens)
@@ -307,7 +310,8 @@ def _best_batch(
     batch = largest_feasible(batches[lo], top, slack, sla_slack(best[1], best[2], scenario),
                              None if top > b_max else slack(top))
     perf, ttft, tpot = at(batch)
-    return perf, ttft, tpot, capacity_of(perf, scenario, shock.throughput)
+    tail = problem.run(r, batch, w.input_tokens_p90) if scenario.sla.statistic != "mean" and w.input_tokens_p90 else None
+    return perf, ttft, tpot, capacity_of(perf, scenario, shock.throughput), latency_at_statistic(perf, tail, scenario.sla.statistic)
 
 
 def _pd_designs(problem: Problem, r: Replica, shock: Shock, offer_id: str, draw: int | None) -> list[Design]:
@@ -330,7 +334,7 @@ def _pd_designs(problem: Problem, r: Replica, shock: Shock, offer_id: str, draw:
     if pool is not None:
         rate = pool.requests_per_s * shock.throughput
         out.append(Design(offer_id, single, units.s_to_ms(pool.ttft_s) * shock.prefill, None,
-                          _pool_capacity(rate, scenario), "prefill", rate, draw))
+                          _pool_capacity(rate, scenario), "prefill", rate, draw, central_ttft_ms=units.s_to_ms(pool.ttft_s)))
     batches = sorted(b for b in set(scenario.search.batches) if b <= b_max)
 
     def slack(b: int) -> float:
@@ -352,7 +356,7 @@ def _pd_designs(problem: Problem, r: Replica, shock: Shock, offer_id: str, draw:
         dec = decode_pool(problem.run(r, lo_b, w.input_tokens))
         rate = dec.requests_per_s * shock.throughput
         out.append(Design(offer_id, problem.run(r, lo_b, w.input_tokens), None, units.s_to_ms(dec.tpot_s) * shock.tpot,
-                          _pool_capacity(rate, scenario), "decode", rate, draw))
+                          _pool_capacity(rate, scenario), "decode", rate, draw, central_tpot_ms=units.s_to_ms(dec.tpot_s)))
     return out
 
 

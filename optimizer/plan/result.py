@@ -37,6 +37,16 @@ class Design:
     role: Role = "colocated"
     requests_per_s: float | None = None  # prefill/decode replicas: their pool rate (colocated: perf's)
     draw: int | None = None  # the draw of the model's error it was sized under; None: the central estimate
+    central_ttft_ms: float | None = None  # the same replica at the model's own estimate (None: as ttft_ms)
+    central_tpot_ms: float | None = None
+
+    @property
+    def ttft_at_centre_ms(self) -> float | None:
+        return self.ttft_ms if self.central_ttft_ms is None else self.central_ttft_ms
+
+    @property
+    def tpot_at_centre_ms(self) -> float | None:
+        return self.tpot_ms if self.central_tpot_ms is None else self.central_tpot_ms
 
     @property
     def cards(self) -> int:

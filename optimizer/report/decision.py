@@ -53,7 +53,34 @@ def decision(result: SolveResult, lang: str = "en") -> str:
     else:
         verb = tr(lang, "rec.keep_only", kept=kept)
     return tr(lang, "rec.sentence", verb=verb, cost=money(p.cost_rmb, lang), status=status, heads=sep.join(heads),
-              stat=stat, conf=f"{s.sla.confidence:g}")
+              stat=stat, conf=f"{s.sla.confidence:g}") + centre_margin(result, lang)
+
+
+THIN_MARGIN = 0.05   # headroom to an SLA at the central estimate below which page one warns
+
+
+def centre_margin(result: SolveResult, lang: str = "en") -> str:
+    """The recommended plan at the model's own estimate: its latencies when it was sized under a
+    draw of the model's error, and a warning when its headroom to an SLA there is under 5 %."""
+    if not result.plans:
+        return ""
+    s, p = result.scenario, result.plans[0]
+    sep = tr(lang, "list_sep")
+    ttft = max((g.design.ttft_at_centre_ms or 0.0 for g in p.groups), default=0.0)
+    tpot = max((g.design.tpot_at_centre_ms or 0.0 for g in p.groups), default=0.0)
+    margins = {name: 1 - x / t for name, x, t in (("TTFT", ttft, s.sla.ttft_ms), ("TPOT", tpot, s.sla.tpot_ms)) if t and x}
+    out = ""
+    if any(g.design.draw is not None for g in p.groups) and margins:
+        heads = []
+        if "TTFT" in margins:
+            heads.append(tr(lang, "rec.centre_ttft", x=f"{ttft:,.0f}", h=pct(margins["TTFT"])))
+        if "TPOT" in margins:
+            heads.append(tr(lang, "rec.centre_tpot", x=f"{tpot:.1f}", h=pct(margins["TPOT"])))
+        out += tr(lang, "rec.centre", heads=sep.join(heads))
+    thin = [name for name, m in margins.items() if m < THIN_MARGIN]
+    if thin:
+        out += tr(lang, "rec.thin_margin", what=sep.join(thin))
+    return out
 
 
 def vendor_mix_sentence(result: SolveResult, lang: str = "en") -> str:

@@ -250,3 +250,24 @@ def test_an_infeasible_answer_states_what_the_central_estimate_would_buy():
     text = recommendation(result)
     assert "No plan meets" in text and "central estimate" in text
     assert f"RMB {result.central_plan.cost_rmb:,}" in text
+
+
+def test_page_one_gives_the_plan_at_the_central_estimate_and_warns_on_a_thin_margin():
+    """r1_chatbot at confidence 0.8 buys replicas sized under a slower draw: page one also gives
+    their latencies at the model's own estimate, which are the central perf of the same replica
+    (mean statistic: TPOT = perf.tpot_s in ms) and leave more than 5 % headroom, so no warning.
+    At confidence 0.5 the plan is sized at the central estimate to the TPOT limit: page one warns."""
+    from optimizer.report.decision import decision
+
+    chat = REPO / "scenarios" / "r1_chatbot.yaml"
+    sized = _solve(chat)
+    plan = sized.plans[0]
+    tpot_centre = max(g.design.perf.tpot_s * 1000 for g in plan.groups)
+    assert all(g.design.draw is not None for g in plan.groups)
+    text = decision(sized)
+    assert "the same replicas run at TTFT" in text and f"TPOT {tpot_centre:.1f} ms" in text and "Warning" not in text
+    assert tpot_centre < 0.95 * sized.scenario.sla.tpot_ms
+    central = _solve(chat, sla=sized.scenario.sla.model_copy(update={"confidence": 0.5}))
+    text = decision(central)
+    assert "Warning: under 5 % headroom on TPOT" in text and "the same replicas run at" not in text
+    assert "警告" in decision(central, "zh")
