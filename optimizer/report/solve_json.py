@@ -34,6 +34,10 @@ def plan_rows(plan: Plan) -> list[dict[str, Any]]:
                 "output_tokens_per_s": round(g.design.output_tokens_per_s * g.count, 1),
                 "requests_per_s": round((g.design.requests_per_s or p.requests_per_s) * g.count, 3),
             },
+            "at_central_estimate": {   # the same replicas with no model error drawn
+                "ttft_ms": None if g.design.ttft_at_centre_ms is None else round(g.design.ttft_at_centre_ms, 1),
+                "tpot_ms": None if g.design.tpot_at_centre_ms is None else round(g.design.tpot_at_centre_ms, 2),
+            },
             "memory_gb_per_card": {
                 "weights": round(p.memory.weights_gb, 2),
                 "kv_cache": round(p.memory.kv_cache_gb, 2),

@@ -77,9 +77,9 @@ def test_scenario_solves_with_the_expected_exit_and_json(solve_into, path):
             expected = {"colocated": ("ttft_ms", "tpot_ms"), "prefill": ("ttft_ms",), "decode": ("tpot_ms",)}[row["role"]]
             for key in ("ttft_ms", "tpot_ms"):
                 if key in expected:
-                    assert row["predicted"][key] > 0, (key, row)
+                    assert row["predicted"][key] > 0 and row["at_central_estimate"][key] > 0, (key, row)
                 else:
-                    assert row["predicted"][key] is None, (key, row)
+                    assert row["predicted"][key] is None and row["at_central_estimate"][key] is None, (key, row)
             assert row["predicted"]["output_tokens_per_s"] > 0, row
 
 
