@@ -16,6 +16,7 @@ ceil(q x K) of K, a draw with no plan counting as infinitely expensive.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -92,16 +93,31 @@ class DrawDesigns:
         self._problem, self._shapes = problem, shapes
         self._offers = [v.id for v in problem.offers if any(s[0] == v.id for s in shapes)]
         self._memo: dict[tuple[str, int], list[Design]] = {}
+        self._twins: dict[tuple[object, ...], list[Design]] = {}
 
     def _of(self, offer_id: str, k: int) -> list[Design]:
         if (offer_id, k) not in self._memo:
             own = frozenset(s for s in self._shapes if s[0] == offer_id)
-            found, _ = enumerate_designs(self._problem, prune=False, draw=k, shapes=own)
-            self._memo[(offer_id, k)] = prune_dominated([d for d in found if d.offer_id == offer_id], self._problem.scenario)
+            # Bids of the same card, server size and engine share a cell and its draws: size them once.
+            view = next(v for v in self._problem.offers if v.id == offer_id)
+            twin = (view.card.id, view.cards_per_server, view.engine_id, k, frozenset(s[1:] for s in own))
+            if twin in self._twins:
+                designs = [dataclasses.replace(d, offer_id=offer_id) for d in self._twins[twin]]
+            else:
+                found, _ = enumerate_designs(self._problem, prune=False, draw=k, shapes=own)
+                designs = prune_dominated([d for d in found if d.offer_id == offer_id], self._problem.scenario)
+                self._twins[twin] = designs
+            self._memo[(offer_id, k)] = designs
         return self._memo[(offer_id, k)]
 
     def offer(self, offer_id: str) -> DesignsAt:
         return lambda k: self._of(offer_id, k)
+
+    def only(self, offer_ids: frozenset[str]) -> DesignsAt:
+        """The designs of these offers (and of hardware already owned) under draw k: a purchase
+        from several bids is sized without sizing the bids it does not buy from."""
+        keep = [o for o in self._offers if o in offer_ids or self._problem.terms[o].owned]
+        return lambda k: prune_dominated([d for o in keep for d in self._of(o, k)], self._problem.scenario)
 
     def __call__(self, k: int) -> list[Design]:
         return prune_dominated([d for o in self._offers for d in self._of(o, k)], self._problem.scenario)

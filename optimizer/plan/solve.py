@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from optimizer.plan.confidence import DesignsAt, DrawDesigns, draw_designs, sensible_shapes, size_over_draws
+from optimizer.plan.confidence import DrawDesigns, draw_designs, sensible_shapes, size_over_draws
 from optimizer.plan.designs import ShapeKey, cell_of, enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
@@ -29,7 +29,7 @@ def solve(problem: Problem) -> SolveResult:
     central_plan = _cheapest(scenario, designs, terms) if scenario.sla.confidence > 0.5 else None
     uncertainty: Uncertainty | None = None
     bid_spreads: dict[str, Uncertainty] = {}
-    designs_at: DesignsAt | None = None
+    designs_at: DrawDesigns | None = None
     if scenario.sla.confidence > 0.5 and designs:
         shapes = sensible_shapes(candidates)
         designs_at = draw_designs(problem, shapes)
@@ -59,7 +59,10 @@ def solve(problem: Problem) -> SolveResult:
     if designs_at is not None:  # the spread of what is recommended (the bid(s) it buys from), else of the best answer
         bought = frozenset(o for o, n in plans[0].servers.items() if n and not terms[o].owned) if plans else frozenset()
         only = next(iter(bought)) if len(bought) == 1 else None
-        uncertainty = bid_spreads[only] if only in bid_spreads else size_over_draws(problem, designs_at, offers=bought or None)
+        if only in bid_spreads:
+            uncertainty = bid_spreads[only]
+        else:
+            uncertainty = size_over_draws(problem, designs_at.only(bought) if bought else designs_at, offers=bought or None)
     if status == "infeasible":  # a proof; a time-out ("unknown") is not diagnosed as infeasible
         diagnosis = diagnose(scenario, designs, terms, summaries)
     return SolveResult(
