@@ -192,7 +192,7 @@ class Search(Strict):
     # "Day 6", 2025-03-01) and SGLang's 96 x H100 deployment decodes across 9 nodes (LMSYS blog
     # 2025-05-05, large-scale EP); 8 servers reach EP64, 4 of DeepSeek's 256 experts per card.
     max_ep_servers: IntMax64 = Field(
-        8, description="Widest expert-parallel group, in servers (MoE models; 8 = EP64 on 8-card servers)",
+        8, description="Largest expert-parallel replica, in servers, all its pipeline stages included (MoE models; 8 = EP64 on 8-card servers)",
     )
 
     @model_validator(mode="after")

@@ -229,6 +229,8 @@ def _splits(problem: Problem, view: OfferView, summary: OfferSummary) -> list[tu
                         check_parallelism(model, par)
                     except InputError:
                         continue
+                    if par.ep > 1 and par.cards > scenario.search.max_ep_servers * cps:
+                        continue  # an expert-parallel replica on more servers than search.max_ep_servers
                     if not _placement_problem(par, cps, scenario):
                         out.append((precision_name, par))
     return out

@@ -181,6 +181,17 @@ def test_expert_parallel_splits_reach_eight_servers():
     assert _ep_options(model, 1, 8, max_servers=4) == [1, 2, 4, 8, 16, 24, 32]   # search.max_ep_servers: 4
 
 
+def test_no_expert_parallel_replica_spans_more_servers_than_the_search_allows():
+    """r1_chatbot's central designs: every expert-parallel replica, pipeline stages included, fits
+    on search.max_ep_servers = 8 eight-card servers (a PP4 x EP64 replica of 32 servers is not
+    searched), and EP64 itself (8 servers) is."""
+    from optimizer.plan.designs import enumerate_designs
+
+    designs, _ = enumerate_designs(resolved(load(REPO_ROOT / "scenarios" / "r1_chatbot.yaml")), prune=False)
+    wide = [d for d in designs if d.perf.parallelism.ep > 1]
+    assert wide and max(d.cards for d in wide) == 64 and any(d.perf.parallelism.ep == 64 for d in wide)
+
+
 def test_sensible_shapes_keep_runners_up_per_replica_size():
     """Three 8-card splits and one 16-card split of one offer: the two serving most of each size
     are kept (the runner-up is what a slower draw may need), the third 8-card one is not."""
