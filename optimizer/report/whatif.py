@@ -205,9 +205,20 @@ def sweep_table(sweep: Sweep) -> list[str]:
     return table(head, "rrrll" + "r" * len(vendors), rows)
 
 
-def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = None) -> None:
+def plot_context(result: SolveResult) -> str:
+    """The line under a plot's title: model, load and SLAs, so a printed plot says what it is of."""
+    s = result.scenario
+    load = s.workload.load
+    slas = [f"{name} ≤ {v:g} ms" for name, v in (("TTFT", s.sla.ttft_ms), ("TPOT", s.sla.tpot_ms)) if v]
+    return ", ".join([result.model.name, f"{load.amount:g} {load.unit}", *slas, f"{s.sla.statistic}, confidence {s.sla.confidence:g}"])
+
+
+def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = None, context: str = "",
+               demand: float | None = None) -> None:
     """One line per vendor (served load for a budget sweep, cost otherwise), the overall best as a
-    thicker line, and the scenario's chosen plan marked with a star."""
+    thicker line, and the scenario's chosen plan marked with a star. A budget sweep is a step
+    function of the budget (a plan changes only when another server becomes affordable), drawn as
+    steps, with the load the scenario asks for as a dashed line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -219,15 +230,18 @@ def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = No
     for vendor in (sweep.points[0].per_vendor if sweep.points else {}):
         ys = [p.per_vendor[vendor] for p in sweep.points]
         ys_plot = [(y if y is not None else float("nan")) if budget else (units.to_millions(y) if y is not None else float("nan")) for y in ys]
-        ax.plot(xs, ys_plot, marker="o", linewidth=1.2, label=f"{vendor} alone")
+        ax.plot(xs, ys_plot, marker="o", linewidth=1.2, label=f"{vendor} alone", drawstyle="steps-post" if budget else "default")
     best = [p.served if budget else (units.to_millions(p.cost_rmb) if p.cost_rmb is not None else float("nan")) for p in sweep.points]
-    ax.plot(xs, best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)")
+    ax.plot(xs, best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)",
+            drawstyle="steps-post" if budget else "default")
+    if budget and demand is not None:
+        ax.axhline(demand, color="grey", linestyle="--", linewidth=1.0, label=f"demand ({demand:g} {sweep.served_unit})")
     if chosen is not None:
         cx = units.to_millions(chosen[0]) if sweep.kind in ("budget", "price") else chosen[0]
         ax.plot([cx], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label="chosen plan")
     ax.set_xlabel(sweep.value_label.replace("(RMB", "(million RMB"))
     ax.set_ylabel(f"served ({sweep.served_unit})" if budget else "cost (million RMB)")
-    ax.set_title(f"{sweep.kind} sweep")
+    ax.set_title(f"{sweep.kind} sweep" + (f"\n{context}" if context else ""), fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -235,7 +249,7 @@ def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = No
     plt.close(fig)
 
 
-def plot_pareto(sweep: Sweep, path: Path) -> None:
+def plot_pareto(sweep: Sweep, path: Path, context: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -250,7 +264,7 @@ def plot_pareto(sweep: Sweep, path: Path) -> None:
         ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("plan cost (million RMB)")
     ax.set_ylabel(f"served ({sweep.served_unit})")
-    ax.set_title("Pareto front: cost vs served load")
+    ax.set_title("Pareto front: cost vs served load" + (f"\n{context}" if context else ""), fontsize=10)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, metadata=PNG_METADATA)
@@ -266,10 +280,10 @@ def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult
     for sweep in sweeps:
         stem = unique(f"{name}_whatif_{sweep.kind}" + (f"_{safe_part(sweep.offer_id)}" if sweep.offer_id else ""), used)
         mark = _chosen_point(sweep, result)
-        plot_sweep(sweep, out / f"{stem}.png", mark)
+        plot_sweep(sweep, out / f"{stem}.png", mark, plot_context(result), result.scenario.workload.load.amount)
         lines += [f"## {sweep.kind} sweep", "", *sweep_table(sweep), "", f"![{sweep.kind} sweep]({stem}.png)", ""]
         if sweep.kind == "budget":
-            plot_pareto(sweep, out / f"{stem}_pareto.png")
+            plot_pareto(sweep, out / f"{stem}_pareto.png", plot_context(result))
             front = pareto_front(sweep.points)
             lines += [
                 "### Pareto front (plans not beaten on both cost and served load)", "",

@@ -271,3 +271,11 @@ def test_page_one_gives_the_plan_at_the_central_estimate_and_warns_on_a_thin_mar
     text = decision(central)
     assert "Warning: under 5 % headroom on TPOT" in text and "the same replicas run at" not in text
     assert "警告" in decision(central, "zh")
+
+
+def test_plot_titles_name_model_load_and_slas():
+    """A printed sweep plot says what it is of: the bid scenario's model, its 200 users and both SLAs."""
+    from optimizer.report.whatif import plot_context
+
+    text = plot_context(_solve(BIDS))
+    assert text.startswith("DeepSeek-R1, 200 concurrent users") and "TTFT ≤ 3000 ms" in text and "TPOT ≤ 60 ms" in text
