@@ -16,12 +16,11 @@ ceil(q x K) of K, a draw with no plan counting as infinitely expensive.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from optimizer.plan.designs import ShapeKey, enumerate_designs, prune_dominated, shape_of
+from optimizer.plan.designs import ShapeKey, Sized, enumerate_designs, prune_dominated, shape_of
 from optimizer.plan.model import ModelOptions, base_model, capacity_units, headroom_demand, load_demand, minimize_cost
 from optimizer.plan.optimize import restrict_to_offer, run, solve_max_load, status_of
 from optimizer.plan.result import Design, Spread, Uncertainty, has_plan
@@ -86,28 +85,22 @@ def sensible_shapes(central: list[Design], keep: int = SHAPES_PER_SIZE) -> froze
 
 class DrawDesigns:
     """The pruned designs of the central estimate's shapes under draw k, sized offer by offer and
-    memoised per (offer, draw): a bid sized alone (`offer`) and a purchase from several bids (the
-    instance called with k) share them."""
+    memoised per (offer, draw): a bid sized alone (`offer`) and a purchase from several bids
+    (`only`, or the instance called with k for all of them) share them, and bids of the same card,
+    server size and engine are sized once (enumerate_designs' `sized`)."""
 
     def __init__(self, problem: Problem, shapes: frozenset[ShapeKey]) -> None:
         self._problem, self._shapes = problem, shapes
         self._offers = [v.id for v in problem.offers if any(s[0] == v.id for s in shapes)]
         self._memo: dict[tuple[str, int], list[Design]] = {}
-        self._twins: dict[tuple[object, ...], list[Design]] = {}
+        self._sized: Sized = {}
 
     def _of(self, offer_id: str, k: int) -> list[Design]:
         if (offer_id, k) not in self._memo:
             own = frozenset(s for s in self._shapes if s[0] == offer_id)
-            # Bids of the same card, server size and engine share a cell and its draws: size them once.
-            view = next(v for v in self._problem.offers if v.id == offer_id)
-            twin = (view.card.id, view.cards_per_server, view.engine_id, k, frozenset(s[1:] for s in own))
-            if twin in self._twins:
-                designs = [dataclasses.replace(d, offer_id=offer_id) for d in self._twins[twin]]
-            else:
-                found, _ = enumerate_designs(self._problem, prune=False, draw=k, shapes=own)
-                designs = prune_dominated([d for d in found if d.offer_id == offer_id], self._problem.scenario)
-                self._twins[twin] = designs
-            self._memo[(offer_id, k)] = designs
+            found, _ = enumerate_designs(self._problem, prune=False, draw=k, shapes=own, only=frozenset({offer_id}),
+                                         sized=self._sized)
+            self._memo[(offer_id, k)] = prune_dominated(found, self._problem.scenario)
         return self._memo[(offer_id, k)]
 
     def offer(self, offer_id: str) -> DesignsAt:
@@ -120,12 +113,7 @@ class DrawDesigns:
         return lambda k: prune_dominated([d for o in keep for d in self._of(o, k)], self._problem.scenario)
 
     def __call__(self, k: int) -> list[Design]:
-        return prune_dominated([d for o in self._offers for d in self._of(o, k)], self._problem.scenario)
-
-
-def draw_designs(problem: Problem, shapes: frozenset[ShapeKey]) -> DrawDesigns:
-    """The central estimate's shapes, sized under any draw (DrawDesigns)."""
-    return DrawDesigns(problem, shapes)
+        return self.only(frozenset(self._offers))(k)
 
 
 def cheapest(problem: Problem, designs: list[Design], draw: int, only_offer: str | None = None) -> DrawOutcome:

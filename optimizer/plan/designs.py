@@ -153,19 +153,26 @@ def largest_feasible(lo: int, hi: int, slack: Callable[[int], float], slack_lo: 
 Draws = int | None | Mapping[str, int]   # one draw for every offer, or a draw per offer id (absent: the centre)
 
 
+Sized = dict[tuple[object, ...], tuple[list[Design], OfferSummary]]   # by card, server size, engine, draw, shapes
+
+
 def enumerate_designs(
     problem: Problem, *, prune: bool = True, draw: Draws = None, shapes: frozenset[ShapeKey] | None = None,
+    only: frozenset[str] | None = None, sized: Sized | None = None,
 ) -> tuple[list[Design], dict[str, OfferSummary]]:
     """SLA-compliant designs of every allowed offer under a draw of the model's error (None: the
     central estimate; a mapping: each offer at its own draw); with `prune`, only the non-dominated
     ones (what the plan model needs); without, every TP/PP/EP split (what a report ranks).
     `shapes`: only these splits (a draw sizes the shapes that are sensible at the central
-    estimate, nothing else). Replica evaluations are memoised by the problem's evaluator, shared
-    with its variants."""
+    estimate, nothing else). `only`: these offers alone. `sized`: bids already sized, shared by
+    the calls given the same dict. Replica evaluations are memoised by the problem's evaluator,
+    shared with its variants."""
     designs: list[Design] = []
     summaries: dict[str, OfferSummary] = {}
-    sized: dict[tuple[object, ...], tuple[list[Design], OfferSummary]] = {}
+    sized = {} if sized is None else sized
     for view in problem.offers:
+        if only is not None and view.id not in only:
+            continue
         summary = OfferSummary(view.id)
         summaries[view.id] = summary
         if view.excluded_by:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from optimizer.plan.confidence import DrawDesigns, draw_designs, sensible_shapes, size_over_draws
+from optimizer.plan.confidence import DrawDesigns, sensible_shapes, size_over_draws
 from optimizer.plan.designs import ShapeKey, cell_of, enumerate_designs, prune_dominated
 from optimizer.plan.diagnose import diagnose
 from optimizer.plan.model import load_demand
@@ -32,7 +32,7 @@ def solve(problem: Problem) -> SolveResult:
     designs_at: DrawDesigns | None = None
     if scenario.sla.confidence > 0.5 and designs:
         shapes = sensible_shapes(candidates)
-        designs_at = draw_designs(problem, shapes)
+        designs_at = DrawDesigns(problem, shapes)
         designs, summaries, candidates, bid_spreads = _at_confidence(problem, designs_at, shapes, summaries, candidates)
     plans: list[Plan] = []
     status: Status = "infeasible"

@@ -73,9 +73,9 @@ def centre_margin(result: SolveResult, lang: str = "en") -> str:
     if any(g.design.draw is not None for g in p.groups) and margins:
         heads = []
         if "TTFT" in margins:
-            heads.append(tr(lang, "rec.centre_ttft", x=f"{ttft:,.0f}", h=pct(margins["TTFT"])))
+            heads.append(tr(lang, "rec.ttft", x=f"{ttft:,.0f}", t=f"{s.sla.ttft_ms:g}", h=pct(margins["TTFT"])))
         if "TPOT" in margins:
-            heads.append(tr(lang, "rec.centre_tpot", x=f"{tpot:.1f}", h=pct(margins["TPOT"])))
+            heads.append(tr(lang, "rec.tpot", x=f"{tpot:.1f}", t=f"{s.sla.tpot_ms:g}", h=pct(margins["TPOT"])))
         out += tr(lang, "rec.centre", heads=sep.join(heads))
     thin = [name for name, m in margins.items() if m < THIN_MARGIN]
     if thin:

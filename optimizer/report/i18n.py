@@ -69,13 +69,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "**在 {buy} 上运行 {shape}：服务 {served} {unit}，为该机群在 SLA 内的最大负载**（{status}；成本 {cost}）。"
         "{heads}（{stat}时延）。",
     ),
-    "rec.centre": (" At the model's central estimate the same replicas run at {heads}.", " 按模型中心估计，同一组副本的时延为 {heads}。"),
-    "rec.centre_ttft": ("TTFT {x} ms ({h} headroom)", "TTFT {x} ms（余量 {h}）"),
-    "rec.centre_tpot": ("TPOT {x} ms ({h} headroom)", "TPOT {x} ms（余量 {h}）"),
+    "rec.centre": (" At the model's central estimate the same replicas run at {heads}.", "按模型中心估计，同一组副本的时延为 {heads}。"),
     "rec.thin_margin": (
         " Warning: under 5 % headroom on {what} at the model's central estimate, so a model error that small breaks the "
         "SLA; sla.confidence or sla.headroom_pct buys a margin.",
-        " 警告：按模型中心估计，{what} 的余量不足 5%，很小的模型误差即会违反 SLA；可通过 sla.confidence 或 sla.headroom_pct 留出余量。",
+        "警告：按模型中心估计，{what} 的余量不足 5%，很小的模型误差即会违反 SLA；可通过 sla.confidence 或 sla.headroom_pct 留出余量。",
     ),
     "rec.buy": ("Buy {bought}", "购买 {bought}"),
     "rec.buy_and_keep": ("Buy {bought} and use the {kept} already owned", "购买 {bought}，并沿用已有的 {kept}"),

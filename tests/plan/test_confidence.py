@@ -150,7 +150,7 @@ def test_a_real_bid_sized_along_its_worse_order_equals_every_draw():
     central, _ = enumerate_designs(problem, prune=False)
     view = next(v for v in problem.offers if v.id == "atlas-910b2-8x")
     shapes = frozenset(s for s in C.sensible_shapes(central) if s[0] == view.id)
-    designs_at = C.draw_designs(problem, shapes)
+    designs_at = C.DrawDesigns(problem, shapes)
     full = C.size_over_draws(problem, designs_at, only_offer=view.id)
     along = C.size_over_draws(problem, designs_at, only_offer=view.id, worse_order=problem.errors.worse_order(cell_of(problem, view)))
     assert (along.cost_rmb, along.servers, along.without_plan) == (full.cost_rmb, full.servers, full.without_plan)
