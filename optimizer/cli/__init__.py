@@ -8,17 +8,17 @@ error (a bug), with the traceback under `procure --debug ...`.
 
 Modules: app (the typer app, the error/exit-code runner, shared options and checks), requests
 (options turned into typed requests), replica_commands (predict, validate), plan_commands (solve,
-compare, whatif), catalog_commands (cards, models, engines, schema, init, model import).
+compare, whatif), export_commands (export: launch files of a solved plan), catalog_commands (cards, models, engines, schema, init, model import).
 """
 
 from __future__ import annotations
 
-from optimizer.cli import catalog_commands, plan_commands, replica_commands
+from optimizer.cli import catalog_commands, export_commands, plan_commands, replica_commands
 from optimizer.cli.app import app
 
 # Registered here, not by decorators at import time, so the order of `procure --help` does not
 # depend on the order imports happen to be sorted in.
-for _commands in (replica_commands, plan_commands, catalog_commands):
+for _commands in (replica_commands, plan_commands, export_commands, catalog_commands):
     _commands.register(app)
 
 __all__ = ["app", "main"]

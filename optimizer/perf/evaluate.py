@@ -41,6 +41,9 @@ class ReplicaPerf:
     engine: str = ""
     accept_len: float = 1.0
     family: str = ""            # the card's efficiency family, for the error band
+    prefill_budget: int = 0     # the engine's chunked-prefill token budget on this card (its launch flag)
+    spec: Speculative = field(default_factory=Speculative, compare=False)  # speculative decoding, as launched
+    cards_per_server: int = 0   # the offer's server size the replica was placed on
     model_class: str = "dense"  # dense | moe, for the error band
     factors: Factors | None = field(default=None, compare=False)
 
@@ -139,6 +142,9 @@ def evaluate_replica(
         engine=r.engine_id,
         accept_len=emitted,
         family=r.card.family,
+        prefill_budget=r.prefill_budget,
+        spec=r.spec,
+        cards_per_server=r.server_cards,
         model_class="moe" if r.model.moe else "dense",
         factors=r.factors,
     )

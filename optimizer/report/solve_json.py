@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.analysis.facts import SolveFacts
+from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.plan.result import Plan, SolveResult, Uncertainty
 from optimizer.report.bids import rmb_per_million_output_tokens, top_risk
 from optimizer.report.provenance import provenance_line
 
 
-def plan_rows(plan: Plan) -> list[dict[str, Any]]:
-    """One entry per replica group: its split, batch, predicted latencies and memory per card."""
+def plan_rows(plan: Plan, context_tokens: int | None = None, checkpoint_precision: str | None = None) -> list[dict[str, Any]]:
+    """One entry per replica group: its split, batch, predicted latencies, memory per card, and how
+    its engine is launched (`serving`: what `procure export` turns into launch commands)."""
     rows = []
     for g in plan.groups:
         p = g.design.perf
@@ -47,8 +49,31 @@ def plan_rows(plan: Plan) -> list[dict[str, Any]]:
                 "capacity": round(p.memory.capacity_gb, 2),
             },
             "bottleneck": p.bottleneck,
+            "serving": _serving(p, context_tokens, checkpoint_precision),
         })
     return rows
+
+
+def _serving(p: ReplicaPerf, context_tokens: int | None, checkpoint_precision: str | None) -> dict[str, Any]:
+    """The engine settings the prediction assumed: the running-request cap is the planned batch, the
+    chunked-prefill budget the engine's on this card, the context the workload's longest request, and
+    the format the model's own checkpoint is published in (weights in another format need a
+    quantised checkpoint or the engine's online quantisation)."""
+    spec = p.spec
+    return {
+        "engine": p.engine,
+        "kv_precision": p.kv_precision,
+        "checkpoint_precision": checkpoint_precision,
+        "max_running_requests": p.batch,
+        "chunked_prefill_tokens": p.prefill_budget or None,
+        "context_tokens": context_tokens,
+        "attention_dp": p.parallelism.attention_dp,
+        "servers_spanned": p.servers_spanned,
+        "cards_per_server": p.cards_per_server or None,
+        "speculative": None if spec.method == "none" else {
+            "method": spec.method, "draft_tokens": spec.verify_tokens, "accept_len": spec.accept_len,
+        },
+    }
 
 
 def plan_json(plan: Plan, result: SolveResult) -> dict[str, Any]:
@@ -65,7 +90,7 @@ def plan_json(plan: Plan, result: SolveResult) -> dict[str, Any]:
         "served": round(plan.served, 3),
         "served_unit": result.scenario.workload.load.unit,
         "rmb_per_million_output_tokens": None if per_mtok is None else round(per_mtok, 4),
-        "replicas": plan_rows(plan),
+        "replicas": plan_rows(plan, result.scenario.workload.context_tokens, result.model.checkpoint_precision),
     }
 
 

@@ -1,0 +1,57 @@
+"""`procure export`: the real command on shipped solve reports, and its refusals (exit 2, one
+paragraph naming the file and the field, nothing written)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from conftest import REPO_ROOT
+
+REPORTS = REPO_ROOT / "reports"
+
+
+def test_export_of_the_split_plan_writes_both_roles_and_the_router(procure, tmp_path):
+    out = tmp_path / "launch"
+    result = procure("export", str(REPORTS / "r1_pd_split.json"), "--out", str(out), expect=0)
+    doc = json.loads((REPORTS / "r1_pd_split.json").read_text(encoding="utf-8"))
+    roles = [r["role"] for r in doc["plans"][0]["replicas"]]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([f"{i:02d}_h200-8x_{role}.sh" for i, role in enumerate(roles, 1)] + ["README.md", "router.sh"])
+    assert all(os.access(out / n, os.X_OK) for n in names if n.endswith(".sh"))
+    assert result.stderr.count("wrote ") == len(names)
+    assert "--disaggregation-mode prefill" in (out / names[0]).read_text(encoding="utf-8")
+
+
+def test_export_twice_gives_the_same_bytes(procure, tmp_path):
+    for d in ("a", "b"):
+        procure("export", str(REPORTS / "r1_chatbot.json"), "--out", str(tmp_path / d), expect=0)
+    a = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    assert a == {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()}
+
+
+def test_export_refuses_an_infeasible_report(procure, tmp_path):
+    result = procure("export", str(REPORTS / "r1_tight_sla_infeasible.json"), "--out", str(tmp_path / "x"), expect=2)
+    assert "plans" in result.stderr and "no plan to launch" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_export_refuses_a_comparison_and_non_json(procure, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = procure("export", str(bad), "--out", str(tmp_path / "x"), expect=2)
+    assert str(bad) in result.stderr and "is not JSON" in result.stderr
+    compare = next(REPORTS.glob("*_compare.json"), None)
+    if compare is not None:
+        result = procure("export", str(compare), "--out", str(tmp_path / "x"), expect=2)
+        assert "not a solve report" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_export_refuses_a_report_from_before_the_serving_block(procure, tmp_path):
+    doc = json.loads((REPORTS / "r1_chatbot.json").read_text(encoding="utf-8"))
+    del doc["plans"][0]["replicas"][0]["serving"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc), encoding="utf-8")
+    result = procure("export", str(old), "--out", str(tmp_path / "x"), expect=2)
+    assert "plans[0].replicas[0].serving" in result.stderr and "solve the scenario again" in result.stderr
