@@ -41,7 +41,7 @@ KINDS: dict[str, Kind] = {
     "break_even_price_rmb_per_server": "money", "power_kw": "decimal",
 }
 _FORMATS: dict[Kind, str] = {"int": "#,##0", "yuan": "#,##0.00", "decimal": "#,##0.0"}
-MAX_WIDTH = 60  # a long sentence (a reason, a risk) is cut off at this width rather than stretching its column
+MAX_WIDTH = 60  # a long sentence (a reason, a risk) is clipped at this width rather than stretching its column
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a ZIP entry can hold
 FIXED_DATE = datetime.datetime(*_EPOCH)
 CORE_XML = "docProps/core.xml"
@@ -89,7 +89,7 @@ def sheet_rows(frame: pd.DataFrame, lang: str) -> list[list[object]]:
     kinds = [KINDS[name] for name in frame.columns]
     rows: list[list[object]] = [[header(name, lang) for name in frame.columns]]
     for record in frame.itertuples(index=False, name=None):
-        rows.append([cell_value(v.item() if hasattr(v, "item") else v, k, lang) for v, k in zip(record, kinds)])
+        rows.append([cell_value(v, k, lang) for v, k in zip(record, kinds)])
     return rows
 
 
