@@ -37,8 +37,8 @@ JsonResultOption = Annotated[bool, typer.Option("--json", help="Print the JSON r
 ReportDirOption = Annotated[str, typer.Option(help="Directory for the report files (created if missing).")]
 LangOption = Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")]
 FormatOption = Annotated[
-    str, typer.Option("--format", help="Files to write, comma-separated: md, json, csv, xlsx (csv/xlsx: <scenario>_bids and "
-                      "_plans tables; with compare, _compare).")
+    str, typer.Option("--format", help="Files to write, comma-separated: md, json, csv, xlsx (csv: <scenario>_bids and "
+                      "_plans tables; with compare, _compare; xlsx: one workbook with a sheet per table).")
 ]
 
 
@@ -97,7 +97,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
                          one_of(bad[0] if bad else "", FORMATS) + " (comma-separated, e.g. --format md,csv)")
     if "xlsx" in wanted:
         try:
-            import openpyxl  # noqa: F401  (pandas writes .xlsx through it)
+            import openpyxl  # noqa: F401  (the workbook is written with it)
         except ImportError:
             raise InputError("--format", text, "xlsx needs the openpyxl package", "pip install openpyxl, or use --format csv") from None
     return wanted

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from optimizer.plan.result import SolveResult
 
 
+Tables = Callable[[], "dict[str, DataFrame]"]  # built only when a csv or xlsx file is asked for
+
+
 def register(app: typer.Typer) -> None:
     app.command()(solve)
     app.command()(compare)
@@ -104,8 +107,9 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     result = outcome.result
     stem = _stem(scenario)
     links: list[tuple[str, str]] = []
+    compare_tables: Tables = lambda: {}  # noqa: E731  (no comparison: no sheet)
     if outcome.comparison is not None:
-        compare_md = _write_compare(stem, stage, outcome.comparison, facts, lang, formats)
+        compare_md, compare_tables = _write_compare(stem, stage, outcome.comparison, facts, lang, formats, own_tables=False)
         links.append(("Bid comparison with break-even prices", compare_md.name))
     if outcome.sweeps:
         whatif_md = _write_whatif(stem, stage, outcome.sweeps, result)
@@ -121,25 +125,29 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     def tables() -> dict[str, DataFrame]:
         from optimizer.report.export import bids_frame, plans_frame
 
-        return {"bids": bids_frame(doc), "plans": plans_frame(doc)}
+        return {"bids": bids_frame(doc), "plans": plans_frame(doc), **compare_tables()}
 
-    _write_tables(tables, stage, stem, formats)
+    _write_tables(tables, stage, stem, formats, lang, book=stem)
     if "md" in formats:
         return stage.final(md_path)
     return stage.final(json_path) if "json" in formats else stage.out
 
 
-def _write_tables(tables: Callable[[], dict[str, DataFrame]], stage: Staging, stem: str, formats: tuple[str, ...]) -> list[Path]:
-    """The csv / xlsx tables asked for (pandas is imported only then); each path is announced."""
-    written = []
-    for table_fmt in ("csv", "xlsx"):
-        if table_fmt in formats:
-            from optimizer.report.export import write_tables
+def _write_tables(tables: Tables, stage: Staging, stem: str, formats: tuple[str, ...], lang: str, book: str) -> list[Path]:
+    """The tables asked for (pandas is imported only then): one <stem>_<table>.csv each, and one
+    workbook <book>.xlsx with a sheet each; each path is announced."""
+    written: list[Path] = []
+    if "csv" in formats:
+        from optimizer.report.export import write_csv
 
-            for path in write_tables(tables(), stage.dir, stem, table_fmt):
-                typer.echo(f"wrote {stage.final(path)}", err=True)
-                written.append(stage.final(path))
-    return written
+        written += write_csv(tables(), stage.dir, stem)
+    if "xlsx" in formats:
+        from optimizer.report.workbook import write_workbook
+
+        written.append(write_workbook(tables(), stage.dir / f"{book}.xlsx", lang))
+    for path in written:
+        typer.echo(f"wrote {stage.final(path)}", err=True)
+    return [stage.final(path) for path in written]
 
 
 def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
@@ -176,10 +184,14 @@ def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
     return "\n".join(wrapped)
 
 
-def _write_compare(stem: str, stage: Staging, comparison: Comparison, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:
-    """The comparison in each format asked for; the path of its Markdown (or first file written).
-    `facts`: those of the comparison's result. Its plots are linked by the file names `procure
-    solve` gives them (from the scenario file's stem, not its `name`)."""
+def _write_compare(
+    stem: str, stage: Staging, comparison: Comparison, facts: SolveFacts, lang: str, formats: tuple[str, ...], *, own_tables: bool = True,
+) -> tuple[Path, Tables]:
+    """The comparison in each format asked for; the path of its Markdown (or first file written)
+    and its table. `own_tables`: write the table too (csv, and its own workbook <stem>_compare.xlsx);
+    `procure solve` puts it in its workbook instead. `facts`: those of the comparison's result. Its
+    plots are linked by the file names `procure solve` gives them (from the scenario file's stem, not
+    its `name`)."""
     from optimizer.report.solve_md import default_plots
     from optimizer.report.whatif import compare_json, render_compare
 
@@ -200,8 +212,9 @@ def _write_compare(stem: str, stage: Staging, comparison: Comparison, facts: Sol
 
         return {"compare": bids_frame(doc)}
 
-    written += _write_tables(tables, stage, stem, formats)
-    return written[0] if written else stage.final(md)
+    if own_tables:
+        written += _write_tables(tables, stage, stem, formats, lang, book=f"{stem}_compare")
+    return (written[0] if written else stage.final(md)), tables
 
 
 def compare(
@@ -233,7 +246,7 @@ def compare(
         comparison = pipeline.compare(resolve(load_scenario(scenario, catalog), catalog), progress_for("break-even prices"))
         facts = solve_facts(comparison.result)
         with staged(out_dir) as stage:
-            md = _write_compare(_stem(scenario), stage, comparison, facts, lang, formats)
+            md, _ = _write_compare(_stem(scenario), stage, comparison, facts, lang, formats)
         if as_json:
             typer.echo(dump(compare_json(comparison, facts=facts)))
         else:

@@ -1,6 +1,6 @@
 """Flat tables of a solve or a comparison (one row per bid, one row per ranked plan) for
-spreadsheets: CSV and Excel through pandas. Built from the JSON documents the reports write, so the
-numbers are the report's numbers."""
+spreadsheets: CSV through pandas here, Excel in optimizer.report.workbook. Built from the JSON
+documents the reports write, so the numbers are the report's numbers."""
 
 from __future__ import annotations
 
@@ -62,16 +62,12 @@ def plans_frame(doc: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rank", "gap_to_best_rmb", *_plan_columns(None)])
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out: Path, stem: str, fmt: str) -> list[Path]:
-    """Write each table as <stem>_<name>.csv or .xlsx; the paths written."""
+def write_csv(tables: dict[str, pd.DataFrame], out: Path, stem: str) -> list[Path]:
+    """Write each table as <stem>_<name>.csv; the paths written. (Excel: optimizer.report.workbook,
+    one file with a sheet per table.)"""
     written = []
     for name, frame in tables.items():
-        path = out / f"{stem}_{name}.{fmt}"
-        if fmt == "csv":
-            frame.to_csv(path, index=False, lineterminator="\n")
-        elif fmt == "xlsx":
-            frame.to_excel(path, index=False, sheet_name=name[:31])
-        else:  # pragma: no cover - callers pass csv or xlsx
-            raise ValueError(fmt)
+        path = out / f"{stem}_{name}.csv"
+        frame.to_csv(path, index=False, lineterminator="\n")
         written.append(path)
     return written

@@ -1,5 +1,6 @@
 """`--format md|json|csv|xlsx` on solve and compare: only the files asked for, CSV tables that carry
-the report's numbers, deterministic CSV, and an .xlsx that pandas reads back."""
+the report's numbers, deterministic CSV, and one workbook per report that carries the JSON's numbers
+(integer counts, localised headers, the same bytes twice)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from conftest import REPO_ROOT
 
 CHATBOT = str(REPO_ROOT / "scenarios" / "r1_chatbot.yaml")
 BIDS = str(REPO_ROOT / "scenarios" / "r1_bids_h200_910b_mi300x.yaml")
+NEEDS_OPENPYXL = pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl not installed")
+RAG = str(REPO_ROOT / "scenarios" / "qwen72b_rag.yaml")  # three of its four bids cannot serve: gaps in every column
+
+
+def _column(ws, title: str) -> list:
+    headers = [c.value for c in ws[1]]
+    return [row[headers.index(title)].value for row in ws.iter_rows(min_row=2)]
 
 
 def test_solve_csv_only_writes_the_tables(procure, tmp_path):
@@ -42,16 +50,59 @@ def test_compare_csv_has_break_even(procure, tmp_path):
     assert "break_even_price_rmb_per_server" in rows.columns and len(rows) == 3
 
 
+@NEEDS_OPENPYXL
+def test_compare_xlsx_is_its_own_workbook(procure, tmp_path):
+    import openpyxl
+
+    procure("compare", BIDS, "--out", str(tmp_path), "--format", "json,xlsx", expect=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r1_bids_h200_910b_mi300x_compare.json", "r1_bids_h200_910b_mi300x_compare.xlsx"]
+    doc = json.loads((tmp_path / "r1_bids_h200_910b_mi300x_compare.json").read_text(encoding="utf-8"))
+    wb = openpyxl.load_workbook(tmp_path / "r1_bids_h200_910b_mi300x_compare.xlsx")
+    assert wb.sheetnames == ["Bid comparison"]
+    assert _column(wb.active, "Break-even price per server (RMB)") == [b.get("break_even_price_rmb_per_server") for b in doc["bids"]]
+
+
 def test_bad_format_is_rejected_before_any_work(procure, tmp_path):
     r = procure("solve", CHATBOT, "--out", str(tmp_path / "x"), "--format", "pdf", expect=2)
     assert "--format" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl not installed")
-def test_xlsx_export_reads_back(procure, tmp_path):
-    procure("solve", CHATBOT, "--out", str(tmp_path), "--format", "xlsx", expect=0)
-    bids = pd.read_excel(tmp_path / "r1_chatbot_bids.xlsx")
-    csv_dir = tmp_path / "csv"
-    procure("solve", CHATBOT, "--out", str(csv_dir), "--format", "csv", expect=0)
-    assert list(bids["offer"]) == list(pd.read_csv(csv_dir / "r1_chatbot_bids.csv")["offer"])
+@NEEDS_OPENPYXL
+def test_solve_xlsx_is_one_workbook_with_the_json_numbers(procure, tmp_path):
+    import openpyxl
+
+    r = procure("solve", RAG, "--out", str(tmp_path), "--format", "json,xlsx", expect=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qwen72b_rag.json", "qwen72b_rag.xlsx"]
+    assert f"wrote {tmp_path / 'qwen72b_rag.xlsx'}" in r.stderr
+    doc = json.loads((tmp_path / "qwen72b_rag.json").read_text(encoding="utf-8"))
+    wb = openpyxl.load_workbook(tmp_path / "qwen72b_rag.xlsx")
+    assert wb.sheetnames == ["Bids", "Ranked plans"]
+    bids, plans = wb["Bids"], wb["Ranked plans"]
+    assert _column(bids, "Bid") == [b["offer"] for b in doc["bids"]]
+    cards = _column(bids, "Cards")
+    assert cards == [(b.get("plan") or {}).get("cards") for b in doc["bids"]] and {type(c) for c in cards if c is not None} == {int}
+    assert _column(bids, "Cost (RMB)") == [b["cost_rmb"] for b in doc["bids"]]
+    assert _column(plans, "Cards") == [p["cards"] for p in doc["plans"]]
+    headers = [c.value for c in plans[1]]
+    assert {plans.cell(2, headers.index(h) + 1).number_format for h in ("Cost (RMB)", "Gap to best (RMB)")} == {"#,##0"}
+    assert bids.freeze_panes == plans.freeze_panes == "A2"
+
+    again = tmp_path / "again"
+    procure("solve", RAG, "--out", str(again), "--format", "xlsx", expect=0)
+    assert (again / "qwen72b_rag.xlsx").read_bytes() == (tmp_path / "qwen72b_rag.xlsx").read_bytes()
+
+
+@NEEDS_OPENPYXL
+def test_solve_xlsx_in_chinese_holds_the_comparison_in_wan(procure, tmp_path):
+    import openpyxl
+
+    procure("solve", BIDS, "--compare", "--lang", "zh", "--out", str(tmp_path), "--format", "json,xlsx", expect=0)
+    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["r1_bids_h200_910b_mi300x.xlsx"]
+    compared = json.loads((tmp_path / "r1_bids_h200_910b_mi300x_compare.json").read_text(encoding="utf-8"))
+    wb = openpyxl.load_workbook(tmp_path / "r1_bids_h200_910b_mi300x.xlsx")
+    assert wb.sheetnames == ["投标", "方案排序", "投标比较"]
+    ws = wb["投标比较"]
+    assert _column(ws, "成本（万元）") == [b["plan"]["cost_rmb"] / 10_000 for b in compared["bids"]]
+    assert _column(ws, "能否满足") == ["是" if b["feasible"] else "否" for b in compared["bids"]]
+    assert _column(ws, "卡数") == [b["plan"]["cards"] for b in compared["bids"]]
