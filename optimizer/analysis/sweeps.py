@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from optimizer.analysis.common import Progress, min_cost, restrict, vendors_of, winner_of, with_server_price
 from optimizer.plan.designs import Draws, enumerate_designs
 from optimizer.plan.optimize import solve_max_load, solve_min_cost
-from optimizer.plan.result import Design
+from optimizer.plan.result import Design, Plan
+from optimizer.plan.solve import vendor_rule
+from optimizer.plan.solve import vendors_of as plan_vendors
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import Problem
 from optimizer.scenario import Scenario
@@ -80,9 +82,14 @@ def budget_sweep(
 def _cost_point(scenario: Scenario, value: float, designs: list[Design], terms: dict[str, OfferTerms]) -> SweepPoint:
     status, plan, _, _ = solve_min_cost(scenario, designs, terms)  # a time-out stays "unknown", never "infeasible"
     per_vendor: dict[str, float | None] = {}
+    singles: list[Plan] = []
     for vendor, offers in vendors_of(scenario).items():
         vplan = min_cost(scenario, designs, terms, only=offers)
         per_vendor[vendor] = float(vplan.cost_rmb) if vplan else None
+        singles += [vplan] if vplan else []
+    if plan is not None and len(plan_vendors(plan, terms)) > 1 and singles:
+        # the point's winner under the rule solve applies: a mix must save more than mix_min_saving_pct
+        plan = vendor_rule(scenario, plan, min(singles, key=lambda p: p.cost_rmb))
     return SweepPoint(
         value=value, served=plan.served if plan else 0.0, cost_rmb=plan.cost_rmb if plan else None,
         winner=winner_of(plan, terms), status=status, per_vendor=per_vendor,

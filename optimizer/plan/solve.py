@@ -51,8 +51,7 @@ def solve(problem: Problem) -> SolveResult:
         if best is not None:
             single = best_single_vendor(scenario, designs, terms, best)
             mix = best if single is not None else None
-            if single is not None and mix_saving_pct(best, single) <= scenario.constraints.mix_min_saving_pct:
-                best = dataclasses.replace(single, rank=1)  # a mix must earn its second contract
+            best = vendor_rule(scenario, best, single)
             plans.append(best)
             plans.extend(alternatives(scenario, designs, terms, best))
     per_offer = central_per_offer if designs_at is None else tuple(best_per_offer(scenario, designs, terms, summaries))
@@ -89,17 +88,29 @@ def best_single_vendor(scenario: Scenario, designs: list[Design], terms: dict[st
     return plan
 
 
+def vendor_rule(scenario: Scenario, best: Plan, single: Plan | None) -> Plan:
+    """The plan to recommend: a mix of vendors must earn its second contract by saving more than
+    constraints.mix_min_saving_pct against the best single-vendor plan."""
+    if single is not None and mix_saving_pct(best, single) <= scenario.constraints.mix_min_saving_pct:
+        return dataclasses.replace(single, rank=1)
+    return best
+
+
 def mix_saving_pct(mix: Plan, single: Plan) -> float:
     """What the mix saves against the best single-vendor plan, in % of the latter."""
     return 100.0 * (single.cost_rmb - mix.cost_rmb) / single.cost_rmb if single.cost_rmb else 0.0
 
 
 def _cheapest(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms]) -> Plan | None:
-    """The plan of these designs under the scenario's objective (the central estimate's, beside the
-    plan at the confidence: together they bracket the answer)."""
+    """The plan of these designs under the scenario's objective and its vendor rule (the central
+    estimate's, beside the plan at the confidence: together they bracket the answer, so both ends
+    follow the same rule)."""
     if scenario.objective.kind == "max_load":
         return solve_max_load(scenario, designs, terms, min_served=load_demand(scenario))[1]
-    return solve_min_cost(scenario, designs, terms)[1]
+    best = solve_min_cost(scenario, designs, terms)[1]
+    if best is None:
+        return None
+    return vendor_rule(scenario, best, best_single_vendor(scenario, designs, terms, best))
 
 
 def _at_confidence(

@@ -53,7 +53,20 @@ def decision(result: SolveResult, lang: str = "en") -> str:
     else:
         verb = tr(lang, "rec.keep_only", kept=kept)
     return tr(lang, "rec.sentence", verb=verb, cost=money(p.cost_rmb, lang), status=status, heads=sep.join(heads),
-              stat=stat, conf=f"{s.sla.confidence:g}") + centre_margin(result, lang)
+              stat=stat, conf=f"{s.sla.confidence:g}") + sizing_policy(result, lang) + centre_margin(result, lang)
+
+
+def sizing_policy(result: SolveResult, lang: str = "en") -> str:
+    """What the plan was sized to beyond the load itself: a capacity margin and a spare server, said
+    in the decision so nobody adds them a second time ('' when the scenario asks for neither)."""
+    s = result.scenario
+    parts = []
+    if s.sla.headroom_pct:
+        parts.append(tr(lang, "rec.policy_headroom", h=f"{s.sla.headroom_pct:g}",
+                        need=f"{s.workload.load.amount * (1 + s.sla.headroom_pct / 100):,.1f}"))
+    if s.constraints.n_plus_one:
+        parts.append(tr(lang, "rec.policy_spare"))
+    return tr(lang, "rec.policy", parts=tr(lang, "list_sep").join(parts)) if parts else ""
 
 
 THIN_MARGIN = 0.05   # headroom to an SLA at the central estimate below which page one warns

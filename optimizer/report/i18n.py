@@ -70,6 +70,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{heads}（{stat}时延）。",
     ),
     "rec.centre": (" At the model's central estimate the same replicas run at {heads}.", "按模型中心估计，同一组副本的时延为 {heads}。"),
+    "rec.policy": (" Sizing policy: this plan includes {parts}.", "选型策略：本方案已包含{parts}。"),
+    "rec.policy_headroom": ("a {h} % capacity margin (sized for {need} instead of the stated load)",
+                            "{h}% 的容量余量（按 {need} 而非标称负载选型）"),
+    "rec.policy_spare": ("one spare server (the load is still served with any one server down)",
+                         "一台冗余服务器（任一服务器宕机时仍能承载负载）"),
     "rec.thin_margin": (
         " Warning: under 5 % headroom on {what} at the model's central estimate, so a model error that small breaks the "
         "SLA; sla.confidence or sla.headroom_pct buys a margin.",

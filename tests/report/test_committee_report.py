@@ -279,3 +279,19 @@ def test_plot_titles_name_model_load_and_slas():
 
     text = plot_context(_solve(BIDS))
     assert text.startswith("DeepSeek-R1, 200 concurrent users") and "TTFT ≤ 3000 ms" in text and "TPOT ≤ 60 ms" in text
+
+
+def test_decision_states_the_sizing_policy_when_the_scenario_asks_for_margin_or_a_spare(result):
+    """A 20 % capacity margin sizes for the load x 1.2 and N+1 adds a spare server:
+    page one says both, so no one adds them again; without them the sentence says nothing of it."""
+    from optimizer.report.decision import decision
+
+    assert "Sizing policy" not in decision(result)
+    s = result.scenario
+    padded = _solve(BIDS, sla=s.sla.model_copy(update={"headroom_pct": 20.0}),
+                    constraints=s.constraints.model_copy(update={"n_plus_one": True}))
+    text = decision(padded)
+    need = s.workload.load.amount * 1.2
+    assert f"a 20 % capacity margin (sized for {need:,.1f} instead of the stated load)" in text
+    assert "one spare server" in text
+    assert "选型策略" in decision(padded, "zh")
