@@ -40,7 +40,7 @@ def compare(problem: Problem, progress: Progress | None = None, result: SolveRes
 
 @dataclass(frozen=True)
 class SweepRequest:
-    """The sweeps asked for, already parsed (the CLI parses FROM:TO:STEPS and lists)."""
+    """The sweeps asked for, already parsed (the CLI parses FROM:TO:POINTS and lists)."""
 
     budgets: list[float] | None = None
     tpots: list[float] | None = None

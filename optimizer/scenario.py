@@ -208,7 +208,7 @@ class Analysis(Strict):
     """Reports `procure solve` also writes and links (the same as its --compare / --whatif-* options)."""
 
     compare: bool = False
-    budget_sweep_rmb: str | None = Field(None, description="FROM:TO:STEPS in RMB")
+    budget_sweep_rmb: str | None = Field(None, description="FROM:TO:POINTS in RMB")
     tpot_sweep_ms: list[Millis] | None = Field(None, min_length=1, max_length=200)
 
 

@@ -1,4 +1,4 @@
-"""The sweep syntax of scenario `analysis:` fields and CLI options: FROM:TO:STEPS ranges and comma
+"""The sweep syntax of scenario `analysis:` fields and CLI options: FROM:TO:POINTS ranges and comma
 lists, bounded so a sweep stays a table a person reads."""
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ MAX_SWEEP_POINTS = 200  # a sweep is read as a table; more points only cost time
 
 
 def parse_range(text: str, what: str, hi: float = 1e13) -> list[float]:
-    """'FROM:TO:STEPS' -> STEPS evenly spaced values (inclusive), each at most `hi`."""
+    """'FROM:TO:POINTS' -> POINTS evenly spaced values (inclusive), each at most `hi`."""
     try:
         lo, top, steps = text.split(":")
         a, b, n = float(lo), float(top), int(steps)
     except ValueError:
-        raise InputError(what, text, "is not FROM:TO:STEPS", "e.g. 1000000:20000000:20") from None
+        raise InputError(what, text, "is not FROM:TO:POINTS", "e.g. 1000000:20000000:20") from None
     if n < 1 or n > MAX_SWEEP_POINTS or a < 0 or b < a or not (math.isfinite(a) and math.isfinite(b)):
         raise InputError(
-            what, text, f"needs 0 <= FROM <= TO and 1 <= STEPS <= {MAX_SWEEP_POINTS}", "e.g. 1000000:20000000:20"
+            what, text, f"needs 0 <= FROM <= TO and 1 <= POINTS <= {MAX_SWEEP_POINTS}", "e.g. 1000000:20000000:20"
         )
     if b > hi:
         raise InputError(what, text, f"TO exceeds {hi:g}, beyond any real procurement", f"give values of at most {hi:g}")

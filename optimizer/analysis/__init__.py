@@ -5,7 +5,7 @@ from optimizer.analysis.common import Progress, winner_of, with_server_price
 from optimizer.analysis.compare import BidRow, Comparison, break_even_price, compare, standalone_plan
 from optimizer.analysis.facts import Risk, SolveFacts, bid_risks, solve_facts
 from optimizer.analysis.sweeps import Sweep, SweepPoint, budget_sweep, load_sweep, pareto_front, price_sweep, sla_sweep
-from optimizer.sweep_ranges import parse_list, parse_range  # the FROM:TO:STEPS and list syntax of the sweeps
+from optimizer.sweep_ranges import parse_list, parse_range  # the FROM:TO:POINTS and list syntax of the sweeps
 
 __all__ = [
     "BidRow", "Comparison", "Progress", "Risk", "SolveFacts", "Sweep", "SweepPoint", "bid_risks", "break_even_price",

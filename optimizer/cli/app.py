@@ -113,9 +113,23 @@ def progress_for(label: str) -> Progress | None:
     if not sys.stderr.isatty():
         return None
 
+    import time
+
+    started = time.monotonic()
+
     def show(done: int, total: int) -> None:
         end = "\n" if done == total else ""
-        sys.stderr.write(f"\r{label}: {done}/{total}{end}")
+        eta = eta_text(time.monotonic() - started, done, total)
+        sys.stderr.write(f"\r{label}: {done}/{total}{eta}\x1b[K{end}")  # \x1b[K: clear what a longer line left
         sys.stderr.flush()
 
     return show
+
+
+def eta_text(elapsed_s: float, done: int, total: int) -> str:
+    """', about 3 min 20 s left' from the pace so far ('' before the first step and at the end)."""
+    if done <= 0 or done >= total:
+        return ""
+    left = round(elapsed_s / done * (total - done))
+    minutes, seconds = divmod(left, 60)
+    return f", about {minutes} min {seconds:02d} s left" if minutes else f", about {seconds} s left"

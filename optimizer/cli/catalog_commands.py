@@ -114,7 +114,7 @@ def _print_show(kind: str, record_id: str, as_json: bool) -> int:
 def cards_list(
     vendor: Annotated[str | None, typer.Option(help="Only cards whose vendor contains this (case-insensitive), e.g. huawei.")] = None,
     min_mem_gb: Annotated[float | None, typer.Option("--min-mem-gb", help="Only cards with at least this memory (GB).")] = None,
-    fp8: Annotated[bool, typer.Option("--fp8", help="Only cards with FP8 units.")] = False,
+    fp8: Annotated[bool, typer.Option("--fp8", metavar="", help="Only cards with FP8 units.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Cards with memory, bandwidth, BF16 TFLOPS, FP8, TDP and the calibration rows that back each.
@@ -175,7 +175,7 @@ def model_import(
     config: Annotated[Path, typer.Argument(help="A Hugging Face config.json.")],
     model_id: Annotated[str, typer.Option("--id", help="Id for the new spec (lower-case).")],
     source: Annotated[str | None, typer.Option(help="Where the config comes from (URL).")] = None,
-    date: Annotated[str, typer.Option(help="Date of the source, YYYY-MM-DD.")] = "unknown",
+    date: Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="Date of the source (required: every spec is dated).")] = "unknown",
     published_params_b: Annotated[float | None, typer.Option(help="Published total parameters (billions).")] = None,
     out: Annotated[str | None, typer.Option(help="Write the spec here instead of stdout.")] = None,
 ) -> None:

@@ -46,11 +46,11 @@ def solve(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML (see scenarios/).")],
     out: ReportDirOption = "reports",
     as_json: JsonResultOption = False,
-    with_compare: Annotated[bool, typer.Option("--compare", help="Also write the bid comparison and link it.")] = False,
+    with_compare: Annotated[bool, typer.Option("--compare", metavar="", help="Also write the bid comparison and link it.")] = False,
     whatif_budget: Annotated[
-        str | None, typer.Option("--whatif-budget", help="Also run a budget sweep FROM:TO:STEPS (RMB) and link it.")
+        str | None, typer.Option("--whatif-budget", metavar="FROM:TO:POINTS", help="Also run a budget sweep FROM:TO:POINTS (RMB) and link it.")
     ] = None,
-    whatif_tpot: Annotated[str | None, typer.Option("--whatif-tpot", help="Also run a TPOT sweep (ms list) and link it.")] = None,
+    whatif_tpot: Annotated[str | None, typer.Option("--whatif-tpot", metavar="MS,MS,...", help="Also run a TPOT sweep (ms list) and link it.")] = None,
     lang: LangOption = "en",
     fmt: FormatOption = "md,json",
 ) -> None:
@@ -266,13 +266,13 @@ def _write_whatif(stem: str, stage: Staging, sweeps: list[Sweep], result: SolveR
 
 def whatif(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML.")],
-    budget: Annotated[str | None, typer.Option(help="Budget sweep FROM:TO:STEPS in RMB: most load served at each budget.")] = None,
+    budget: Annotated[str | None, typer.Option(help="Budget sweep FROM:TO:POINTS in RMB: most load served at each budget.")] = None,
     tpot: Annotated[str | None, typer.Option(help="TPOT targets in ms, e.g. 30,50,80: cheapest plan at each.")] = None,
     ttft: Annotated[str | None, typer.Option(help="TTFT targets in ms, e.g. 500,1000,2000.")] = None,
     load: Annotated[str | None, typer.Option(help="Loads in the scenario's unit, e.g. 100,200,400: cost curve per vendor.")] = None,
-    price: Annotated[list[str] | None, typer.Option(help="OFFER=FROM:TO:STEPS: the winner as that bid's server price moves.")] = None,
+    price: Annotated[list[str] | None, typer.Option(help="OFFER=FROM:TO:POINTS: the winner as that bid's server price moves.")] = None,
     out: Annotated[str, typer.Option(help="Directory for the Markdown and PNG files (created if missing).")] = "reports",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: one sweep object, or a list for several.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print JSON: one sweep object, or a list for several.")] = False,
 ) -> None:
     """Budget, SLA, load and price sweeps with tables, Markdown and PNG plots (reports/<scenario>_whatif.md).
 

@@ -65,8 +65,12 @@ def predict(
 
 def validate(
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Predict every row of this CSV (calibration format); never fits on it.")] = None,
-    cv: Annotated[bool, typer.Option("--cv", help="Leave-one-source-out: refit without each source, per family x engine x metric.")] = False,
+    cv: Annotated[bool, typer.Option("--cv", metavar="", help="Leave-one-source-out: refit without each source, per family x engine x metric.")] = False,
     as_json: JsonOption = False,
+    card: Annotated[str | None, typer.Option("--card", metavar="ID", help="Only rows measured on this card (with --cv: the "
+                                             "cells of its family; the fit still uses every source).")] = None,
+    family: Annotated[str | None, typer.Option("--family", metavar="FAMILY", help="Only rows of this card family, e.g. "
+                                               "huawei-ascend (with --cv: its cells).")] = None,
 ) -> None:
     """Predict published measurements (the shipped calibration files, or --csv FILE) and print the errors.
 
@@ -80,16 +84,20 @@ def validate(
         from optimizer.catalog.bundle import load_catalog
         from optimizer.report.predict import validate_table
 
+        catalog = load_catalog()
+        families = _families_asked(catalog, card, family)
         rows, rejected = checked_rows(csv_file) if csv_file is not None else (load_rows(), [])
         for r in rejected:
             typer.echo(f"warning: {r.render(str(csv_file))}", err=True)
         if cv:
-            typer.echo(_cv_text(rows, load_catalog(), as_json))
+            typer.echo(_cv_text(rows, catalog, as_json, families))
             return 0
+        rows = [r for r in rows if (card is None or r.card_id == card) and
+                (families is None or (r.card_id in catalog.cards and catalog.cards[r.card_id].family in families))]
         preds = predict_all(rows)
         summaries = {"all": median_abs_error_pct(preds)}
         if csv_file is None:  # the shipped files: one summary per dataset as well
-            summaries.update({name: median_abs_error_pct(preds, name) for name in DATASETS})
+            summaries.update({name: median_abs_error_pct(preds, name) for name in DATASETS if any(p.row.dataset == name for p in preds)})
         if as_json:
             typer.echo(_validate_json(preds, summaries, load_catalog(), [r.to_json() for r in rejected]))
         else:
@@ -117,11 +125,30 @@ def _validate_json(preds: list[Prediction], summaries: dict[str, dict[str, float
     return dump(doc)
 
 
-def _cv_text(rows: list[CalibrationRow], catalog: Catalog, as_json: bool) -> str:
+def _families_asked(catalog: Catalog, card: str | None, family: str | None) -> set[str] | None:
+    """The card families --card / --family select (None: all), or exit 2 naming an unknown one."""
+    from optimizer.errors import InputError, one_of
+
+    if card is not None and card not in catalog.cards:
+        raise InputError("--card", card, "is not a card in the catalog", one_of(card, catalog.cards))
+    known = sorted({c.family for c in catalog.cards.values()})
+    if family is not None and family not in known:
+        raise InputError("--family", family, "is not a card family", one_of(family, known))
+    picked = {catalog.cards[card].family} if card is not None else None
+    if family is not None:
+        picked = {family} if picked is None else picked & {family}
+    return picked
+
+
+def _cv_text(rows: list[CalibrationRow], catalog: Catalog, as_json: bool, families: set[str] | None = None) -> str:
+    import dataclasses
+
     from optimizer.calibration.cv_report import cv_report
     from optimizer.report.predict import cv_table
 
     report = cv_report(rows, catalog, progress_for("leave-one-source-out"))
+    if families is not None:
+        report = dataclasses.replace(report, cells=[c for c in report.cells if c.family in families])
     if as_json:
         return dump(report.to_json())
     return cv_table([*report.cells]) + "\n\n" + report.overall_line()  # a new list: cv_table takes list[tuple], not list[CvCell]

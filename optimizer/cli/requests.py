@@ -168,7 +168,7 @@ def with_scenario_sweeps(options: SweepRequest, wanted: Analysis) -> SweepReques
 
 
 def with_price_sweeps(options: SweepRequest, scenario: Scenario, price: list[str] | None) -> SweepRequest:
-    """`procure whatif`: the --price sweeps (OFFER=FROM:TO:STEPS, checked against the scenario's
+    """`procure whatif`: the --price sweeps (OFFER=FROM:TO:POINTS, checked against the scenario's
     offers) added; at least one sweep must be asked for."""
     from optimizer.analysis import with_server_price
     from optimizer.sweep_ranges import parse_range
@@ -177,7 +177,7 @@ def with_price_sweeps(options: SweepRequest, scenario: Scenario, price: list[str
     for spec in price or []:
         offer, _, rng = spec.partition("=")
         if not rng:
-            raise InputError("--price", spec, "is not OFFER=FROM:TO:STEPS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
+            raise InputError("--price", spec, "is not OFFER=FROM:TO:POINTS", "e.g. --price atlas-910b2-8x=500000:1500000:11")
         if not offer.strip():
             raise InputError("--price", spec, "names no offer before '='", f"give one of: {', '.join(o.id for o in scenario.offers)}")
         with_server_price(scenario, offer, 1)  # an unknown or owned offer is bad input

@@ -102,3 +102,29 @@ def test_predict_json_carries_the_10_90_band_of_its_cell(procure):
     lo, hi = band("nvidia-hopper", "sglang", "moe", "tpot_ms", concurrency=64).apply(out["tpot_ms"])
     assert (tpot["low"], tpot["high"]) == (pytest.approx(lo, abs=1e-3), pytest.approx(hi, abs=1e-3))
     assert all(b["low"] < b["high"] for b in out["band_10_90"].values())
+
+
+def test_validate_filters_by_card_family_and_names_an_unknown_card(procure):
+    """--family keeps the rows of that family's cards only; --card one card; a misspelt card is exit 2
+    with the nearest id."""
+    from optimizer.catalog.records import load_cards
+
+    cards = load_cards()
+    every = json.loads(procure("validate", "--json", expect=0).stdout)["rows"]
+    ascend = json.loads(procure("validate", "--json", "--family", "huawei-ascend", expect=0).stdout)["rows"]
+    assert ascend and len(ascend) < len(every)
+    assert {r["card_id"] for r in ascend} <= {c for c, spec in cards.items() if spec.family == "huawei-ascend"}
+    h200 = json.loads(procure("validate", "--json", "--card", "h200", expect=0).stdout)["rows"]
+    assert h200 and {r["card_id"] for r in h200} == {"h200"}
+    assert len(h200) == sum(1 for r in every if r["card_id"] == "h200")
+    bad = procure("validate", "--card", "h2000", expect=2)
+    assert "--card" in bad.stderr and "did you mean 'h200'" in bad.stderr
+
+
+def test_progress_eta_from_the_pace_so_far():
+    """3 of 12 steps in 45 s: 15 s a step, 9 left = 135 s = 2 min 15 s."""
+    from optimizer.cli.app import eta_text
+
+    assert eta_text(45.0, 3, 12) == ", about 2 min 15 s left"
+    assert eta_text(10.0, 1, 3) == ", about 20 s left"
+    assert eta_text(5.0, 0, 3) == "" and eta_text(5.0, 3, 3) == ""
