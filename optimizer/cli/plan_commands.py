@@ -50,7 +50,8 @@ def solve(
     whatif_budget: Annotated[
         str | None, typer.Option("--whatif-budget", metavar="FROM:TO:POINTS", help="Also run a budget sweep FROM:TO:POINTS (RMB) and link it.")
     ] = None,
-    whatif_tpot: Annotated[str | None, typer.Option("--whatif-tpot", metavar="MS,MS,...", help="Also run a TPOT sweep (ms list) and link it.")] = None,
+    whatif_tpot: Annotated[str | None, typer.Option("--whatif-tpot", metavar="MS,MS,...",
+                                 help="Also run a TPOT sweep (ms list) and link it.")] = None,
     lang: LangOption = "en",
     fmt: FormatOption = "md,json",
 ) -> None:

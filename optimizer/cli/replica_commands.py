@@ -65,7 +65,8 @@ def predict(
 
 def validate(
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Predict every row of this CSV (calibration format); never fits on it.")] = None,
-    cv: Annotated[bool, typer.Option("--cv", metavar="", help="Leave-one-source-out: refit without each source, per family x engine x metric.")] = False,
+    cv: Annotated[bool, typer.Option(
+        "--cv", metavar="", help="Leave-one-source-out: refit without each source, per family x engine x metric.")] = False,
     as_json: JsonOption = False,
     card: Annotated[str | None, typer.Option("--card", metavar="ID", help="Only rows measured on this card (with --cv: the "
                                              "cells of its family; the fit still uses every source).")] = None,
