@@ -254,17 +254,26 @@ def check_packing(plan: Plan, problem: Problem, used_cards: dict[str, int]) -> l
 
 
 def _power_w(plan: Plan, problem: Problem) -> tuple[float, list[str]]:
-    offers = {o.id: o for o in problem.scenario.offers}
     total, unknown = 0.0, []
     for oid, n in plan.servers.items():
-        card = problem.catalog.cards[offers[oid].card]
         if not n:
             continue
-        if card.tdp_w is None:
+        watts = _server_watts(problem, oid)
+        if watts is None:
             unknown.append(oid)
         else:
-            total += n * _cards_per_server(problem, oid) * card.tdp_w
+            total += n * watts
     return total, unknown
+
+
+def _server_watts(problem: Problem, oid: str) -> float | None:
+    """A server's power from the scenario: its stated wall power, else cards x TDP plus the host overhead."""
+    offer = next(o for o in problem.scenario.offers if o.id == oid)
+    if offer.server_power_w is not None:
+        return offer.server_power_w
+    tdp = problem.catalog.cards[offer.card].tdp_w
+    overhead = problem.scenario.objective.host_overhead_pct
+    return None if tdp is None else tdp * _cards_per_server(problem, oid) * (1 + overhead / 100)
 
 
 def check_power(plan: Plan, problem: Problem) -> list[str]:
@@ -306,16 +315,15 @@ def check_cost(plan: Plan, problem: Problem) -> list[str]:
     """The plan's cost from the scenario's prices (plus energy in a TCO objective). Repeats the
     solver's price and energy formulas (plan.terms) on purpose: the checker shares no code with it."""
     scenario = problem.scenario
-    offers = {o.id: o for o in scenario.offers}
     cost = 0.0
     for oid, n in plan.servers.items():
         cost += n * offer_price_rmb(problem, oid)
-        card = problem.catalog.cards[offers[oid].card]
-        if scenario.objective.kind == "tco" and card.tdp_w is not None:
+        watts = _server_watts(problem, oid)
+        if scenario.objective.kind == "tco" and watts is not None:
             o = scenario.objective
             assert o.years is not None and o.rmb_per_kwh is not None
-            kw = units.w_to_kw(card.tdp_w * _cards_per_server(problem, oid))
-            cost += n * round(kw * o.pue * units.HOURS_PER_YEAR * o.years * o.rmb_per_kwh)
+            hours = units.HOURS_PER_YEAR * o.years * o.duty_cycle
+            cost += n * round(units.w_to_kw(watts) * o.pue * hours * o.rmb_per_kwh)
     if abs(round(cost) - plan.cost_rmb) > len(plan.servers):  # prices are rounded to the yuan per offer
         return [f"cost adds up to RMB {cost:,.0f}, the plan says {plan.cost_rmb:,}"]
     return []

@@ -137,6 +137,10 @@ class Offer(Strict):
     available_servers: Servers
     owned: bool = Field(False, description="already bought: costs nothing, quantity fixed to available_servers")
     engine: str | None = Field(None, description="serving engine on this offer (catalog/engines.yaml); default: the scenario's")
+    server_power_w: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)] | None = Field(
+        None, description="the server's wall power at full load, W (vendor spec sheet: cards, CPUs, NICs, fans); "
+        "default: cards x card TDP x (1 + objective.host_overhead_pct / 100)",
+    )
 
     @model_validator(mode="after")
     def _one_price(self) -> Offer:
@@ -171,6 +175,13 @@ class Objective(Strict):
     years: Max50 | None = None
     rmb_per_kwh: Max1000 | None = None
     pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)] = 1.3
+    host_overhead_pct: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] = Field(
+        0, description="what a server draws beyond its cards' TDP, in % of it (CPUs, memory, NICs, fans), for offers "
+        "without server_power_w; 0: card TDP only",
+    )
+    duty_cycle: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        1.0, description="share of the hours the fleet draws that power, for the energy of a tco objective (1: always at full load)",
+    )
 
     @model_validator(mode="after")
     def _tco_inputs(self) -> Objective:
@@ -291,11 +302,12 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
     ) if on]
     for i, offer in enumerate(offers):
         card = offer.get("card") if isinstance(offer, dict) else None
-        if needs_power and isinstance(card, str) and card in cards and cards[card].tdp_w is None:
+        stated = isinstance(offer, dict) and offer.get("server_power_w") is not None
+        if needs_power and not stated and isinstance(card, str) and card in cards and cards[card].tdp_w is None:
             problems.append(Problem(
                 f"offers.{i}.card", f"{card} has no published TDP (tdp_w: null in the catalog) and {' and '.join(needs_power)}",
-                "drop this offer, or use objective kind capex without constraints.power_cap_kw, or add the TDP "
-                "from a datasheet to the card's catalog entry", lines.get(("offers", i, "card")),
+                "give the offer's server_power_w from the vendor's spec sheet, drop this offer, or use objective kind capex "
+                "without constraints.power_cap_kw", lines.get(("offers", i, "card")),
             ))
     for key in ("vendors_allowed", "vendors_excluded"):
         listed = constraints.get(key)

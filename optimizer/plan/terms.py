@@ -23,7 +23,7 @@ class OfferTerms:
     cards_per_server: int
     price_rmb_per_server: int
     energy_rmb_per_server: int      # TCO only: energy over the horizon at TDP x PUE
-    power_w_per_server: float | None  # cards x TDP (card power only); None = TDP unknown
+    power_w_per_server: float | None  # the offer's wall power, else cards x TDP x (1 + host overhead); None = unknown
     available_servers: int
     owned: bool
     price_kind: str
@@ -35,13 +35,14 @@ class OfferTerms:
 
 def offer_terms(offer: Offer, card: Card, objective: Objective) -> OfferTerms:
     """One offer's terms: its price per server (0 when owned), the energy a TCO objective counts
-    over the horizon at TDP x PUE, card power, availability."""
+    over the horizon (server power x PUE x duty cycle), server power, availability."""
     cps = offer_cards_per_server(offer, card)
-    power = card.tdp_w * cps if card.tdp_w is not None else None
+    power = server_power_w(offer, card, cps, objective)
     energy = 0
     if objective.kind == "tco" and power is not None:
         assert objective.years is not None and objective.rmb_per_kwh is not None
-        energy = round(units.w_to_kw(power) * objective.pue * HOURS_PER_YEAR * objective.years * objective.rmb_per_kwh)
+        hours = HOURS_PER_YEAR * objective.years * objective.duty_cycle
+        energy = round(units.w_to_kw(power) * objective.pue * hours * objective.rmb_per_kwh)
     return OfferTerms(
         offer_id=offer.id, vendor=offer.vendor, card_id=offer.card, cards_per_server=cps,
         price_rmb_per_server=0 if offer.owned else round(server_price_rmb(offer, card.price_rmb_per_card, cps)),
@@ -49,6 +50,16 @@ def offer_terms(offer: Offer, card: Card, objective: Objective) -> OfferTerms:
         available_servers=offer.available_servers, owned=offer.owned,
         price_kind="catalog" if offer.use_catalog_price else offer.price_kind,
     )
+
+
+def server_power_w(offer: Offer, card: Card, cps: int, objective: Objective) -> float | None:
+    """A server's power at full load: the offer's stated wall power, else its cards' TDP plus the
+    objective's host overhead; None when neither is known."""
+    if offer.server_power_w is not None:
+        return offer.server_power_w
+    if card.tdp_w is None:
+        return None
+    return card.tdp_w * cps * (1 + objective.host_overhead_pct / 100)
 
 
 def server_price_rmb(offer: Offer, catalog_price: PriceRange | None, cps: int) -> float:

@@ -137,6 +137,29 @@ def range_sentence(result: SolveResult, lang: str = "en") -> str:
     )
 
 
+def power_basis(result: SolveResult, offer_ids: list[str], lang: str = "en") -> str:
+    """One sentence: the power per server each figure uses (stated wall power, or card TDP plus the
+    host overhead) and, under a TCO objective, the duty cycle and PUE of its energy."""
+    s, cards = result.scenario, result.problem.catalog.cards
+    offers = {o.id: o for o in s.offers}
+    parts = []
+    for oid in offer_ids:
+        o, t = offers[oid], result.terms[oid]
+        if t.power_w_per_server is None:
+            parts.append(tr(lang, "power.unknown", oid=oid))
+        elif o.server_power_w is not None:
+            parts.append(tr(lang, "power.stated", oid=oid, kw=f"{t.power_w_per_server / 1000:,.1f}"))
+        else:
+            parts.append(tr(lang, "power.cards", oid=oid, kw=f"{t.power_w_per_server / 1000:,.1f}", n=t.cards_per_server,
+                            tdp=f"{cards[o.card].tdp_w:g}", h=f"{s.objective.host_overhead_pct:g}"))
+    text = tr(lang, "power.sentence", parts=tr(lang, "list_sep").join(parts))
+    if any(offers[oid].server_power_w is None for oid in offer_ids) and not s.objective.host_overhead_pct:
+        text += tr(lang, "power.card_only")
+    if s.objective.kind == "tco":
+        text += tr(lang, "power.duty", duty=f"{s.objective.duty_cycle:.0%}", pue=f"{s.objective.pue:g}")
+    return text
+
+
 def tco_split(result: SolveResult, plan: Plan, lang: str = "en") -> str:
     """Capex and energy of a plan under a TCO objective ('' otherwise)."""
     obj = result.scenario.objective

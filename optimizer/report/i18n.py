@@ -70,6 +70,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{heads}（{stat}时延）。",
     ),
     "rec.centre": (" At the model's central estimate the same replicas run at {heads}.", "按模型中心估计，同一组副本的时延为 {heads}。"),
+    "power.sentence": ("Power per server: {parts}.", "每台服务器功耗：{parts}。"),
+    "power.stated": ("{oid} {kw} kW (the offer's stated wall power)", "{oid} {kw} kW（报价给出的整机功耗）"),
+    "power.cards": ("{oid} {kw} kW ({n} × {tdp} W card TDP + {h} % host overhead)",
+                    "{oid} {kw} kW（{n} × {tdp} W 卡 TDP + {h}% 主机开销）"),
+    "power.unknown": ("{oid} unknown (no TDP in the catalog, no server_power_w)", "{oid} 未知（目录无 TDP，报价无 server_power_w）"),
+    "power.card_only": (
+        " Card power only: a server draws more (CPUs, memory, NICs, fans); give offers[].server_power_w from the spec "
+        "sheet or objective.host_overhead_pct.",
+        " 仅计卡功耗：整机功耗更高（CPU、内存、网卡、风扇）；可在报价中给出 server_power_w 或设置 objective.host_overhead_pct。",
+    ),
+    "power.duty": (" Energy at {duty} duty and PUE {pue}.", " 能耗按 {duty} 负载时间占比、PUE {pue} 计。"),
     "rec.policy": (" Sizing policy: this plan includes {parts}.", "选型策略：本方案已包含{parts}。"),
     "rec.policy_headroom": ("a {h} % capacity margin (sized for {need} instead of the stated load)",
                             "{h}% 的容量余量（按 {need} 而非标称负载选型）"),

@@ -17,7 +17,7 @@ from optimizer.analysis.sweeps import Sweep, SweepPoint, pareto_front
 from optimizer.plan.designs import output_tokens_per_s_of
 from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.bids import bid_notes, bid_table, risk_text, risks_sentence
-from optimizer.report.decision import model_note
+from optimizer.report.decision import model_note, power_basis
 from optimizer.report.format import DASH, localize_amounts, money, table
 from optimizer.report.format import rmb as _fmt_rmb
 from optimizer.report.i18n import tr
@@ -154,6 +154,7 @@ def render_compare(c: Comparison, lang: str = "en", plots: Sequence[tuple[str, s
         f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(c.result, lang, c, facts=facts), "",
         *bid_notes(lang, with_break_even=True), "",
         f"## {tr(lang, 'h.compare_detail')}", "", tr(lang, "cmp.detail_intro"), "", *compare_table(c, lang), "",
+        power_basis(c.result, [r.offer_id for r in c.rows if r.plan is not None], lang), "",
         f"## {tr(lang, 'h.risks')}", "",
     ]
     for row in c.rows:
