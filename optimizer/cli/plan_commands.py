@@ -118,10 +118,12 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     md_path = stage.path(f"{stem}.md")
     json_path = stage.path(f"{stem}.json")
     doc = to_json(result, facts=facts, include_timing=False)
+    md_text = render(result, tuple(links), facts=facts, lang=lang, comparison=outcome.comparison)
     if "md" in formats:
-        md_path.write_text(render(result, tuple(links), facts=facts, lang=lang, comparison=outcome.comparison), encoding="utf-8")
+        md_path.write_text(md_text, encoding="utf-8")
     if "json" in formats:
         json_path.write_text(dump(doc) + "\n", encoding="utf-8")
+    html_path = _write_html(stage, stem, md_text, lang, formats)
 
     def tables() -> dict[str, DataFrame]:
         from optimizer.report.export import bids_frame, plans_frame
@@ -131,7 +133,21 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     _write_tables(tables, stage, stem, formats, lang, book=stem)
     if "md" in formats:
         return stage.final(md_path)
+    if html_path is not None:
+        return stage.final(html_path)
     return stage.final(json_path) if "json" in formats else stage.out
+
+
+def _write_html(stage: Staging, stem: str, md_text: str, lang: str, formats: tuple[str, ...]) -> Path | None:
+    """`--format html`: the report as one self-contained page, the plots written beside it embedded."""
+    if "html" not in formats:
+        return None
+    from optimizer.report.html import to_html
+
+    images = {p.name: p.read_bytes() for p in sorted(stage.dir.glob("*.png"))}
+    path = stage.path(f"{stem}.html")
+    path.write_text(to_html(md_text, images, title=f"procure: {stem}", lang=lang), encoding="utf-8")
+    return path
 
 
 def _write_tables(tables: Tables, stage: Staging, stem: str, formats: tuple[str, ...], lang: str, book: str) -> list[Path]:
@@ -198,10 +214,14 @@ def _write_compare(
 
     md = stage.path(f"{stem}_compare.md")
     written = []
+    plots = default_plots(comparison.result, (), stem=stem)
+    md_text = render_compare(comparison, lang, plots, facts=facts)
     if "md" in formats:
-        plots = default_plots(comparison.result, (), stem=stem)
-        md.write_text(render_compare(comparison, lang, plots, facts=facts), encoding="utf-8")
+        md.write_text(md_text, encoding="utf-8")
         written.append(stage.final(md))
+    if own_tables:  # a standalone comparison; inside a solve, the solve's page holds it by link
+        page = _write_html(stage, f"{stem}_compare", md_text, lang, formats)
+        written += [stage.final(page)] if page is not None else []
     doc = compare_json(comparison, facts=facts)
     if "json" in formats:
         path = stage.path(f"{stem}_compare.json")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-FORMATS = ("md", "json", "csv", "xlsx")
+FORMATS = ("md", "json", "csv", "xlsx", "html")
 
 
 def _design(plan: dict[str, Any]) -> str:

@@ -106,3 +106,43 @@ def test_solve_xlsx_in_chinese_holds_the_comparison_in_wan(procure, tmp_path):
     assert _column(ws, "成本（万元）") == [b["plan"]["cost_rmb"] / 10_000 for b in compared["bids"]]
     assert _column(ws, "能否满足") == ["是" if b["feasible"] else "否" for b in compared["bids"]]
     assert _column(ws, "卡数") == [b["plan"]["cards"] for b in compared["bids"]]
+
+
+def test_html_is_one_self_contained_page_with_every_plot_and_bid_row(procure, tmp_path):
+    """--format html,md: the page carries the Markdown report's content (page one first), every PNG
+    the run wrote embedded as a data URI (no file beside it needed) and one table row per bid."""
+    import html.parser
+
+    class Page(html.parser.HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.images: list[str] = []
+            self.cells: list[str] = []
+            self.h2: list[str] = []
+            self._in: str | None = None
+
+        def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+            if tag == "img":
+                self.images.append(dict(attrs)["src"])
+            self._in = tag if tag in ("td", "h2") else self._in
+
+        def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+            self._in = None if tag == self._in else self._in
+
+        def handle_data(self, data):  # type: ignore[no-untyped-def]
+            if self._in == "td":
+                self.cells.append(data.strip())
+            elif self._in == "h2":
+                self.h2.append(data.strip())
+
+    procure("solve", BIDS, "--out", str(tmp_path), "--format", "md,json,html", expect=0)
+    stem = "r1_bids_h200_910b_mi300x"
+    page = Page()
+    page.feed((tmp_path / f"{stem}.html").read_text(encoding="utf-8"))
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs and len(page.images) == len(pngs)
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+    doc = json.loads((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
+    assert all(b["offer"] in page.cells for b in doc["bids"])
+    first_h2 = next(line[3:] for line in (tmp_path / f"{stem}.md").read_text(encoding="utf-8").splitlines() if line.startswith("## "))
+    assert page.h2[0] == first_h2
