@@ -123,6 +123,8 @@ class SolveFacts:
     memory_defaults: MemoryDefaults
     fit: FitFacts
     provenance: Provenance
+    # 10-90 % of the recommended plan's slowest replica at the central estimate: {"ttft_ms": (lo, hi), ...}
+    latency_bands: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     def offer(self, offer_id: str) -> OfferFacts:
         return next(o for o in self.offers if o.offer_id == offer_id)
@@ -286,4 +288,26 @@ def solve_facts(result: SolveResult) -> SolveFacts:
         memory_defaults=MemoryDefaults(d.usable_mem_fraction, d.runtime_overhead_gb, d.provenance.source),
         fit=FitFacts(eff.fit.rows, eff.fit.sources, eff.fit.method),
         provenance=provenance_of(result),
+        latency_bands=plan_latency_bands(result),
     )
+
+
+def plan_latency_bands(result: SolveResult) -> dict[str, tuple[float, float]]:
+    """Where the recommended plan's TTFT and TPOT would fall in 80 % of the published runs held out
+    of the fit: each replica's central estimate under its cell's 10-90 % band, the slowest replica's
+    ends (the SLA binds on the slowest). Empty without a plan."""
+    from optimizer.calibration.bands import load_bands
+
+    if not result.plans:
+        return {}
+    bands = load_bands(result.problem.catalog)
+    out: dict[str, tuple[float, float]] = {}
+    for g in result.plans[0].groups:
+        p = g.design.perf
+        for metric, value in (("ttft_ms", g.design.ttft_at_centre_ms), ("tpot_ms", g.design.tpot_at_centre_ms)):
+            if value is None:
+                continue
+            lo, hi = bands.band(p.family, p.engine, p.model_class, metric, concurrency=p.batch).apply(value)
+            old = out.get(metric)
+            out[metric] = (lo, hi) if old is None else (max(old[0], lo), max(old[1], hi))
+    return out

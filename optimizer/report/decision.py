@@ -96,6 +96,20 @@ def centre_margin(result: SolveResult, lang: str = "en") -> str:
     return out
 
 
+def latency_band_sentence(result: SolveResult, facts: SolveFacts, lang: str = "en") -> str:
+    """The recommended plan's latencies as ranges: the 10-90 % band of its slowest replica at the
+    central estimate ('' without a plan)."""
+    b = facts.latency_bands
+    if not b:
+        return ""
+    parts = []
+    if "ttft_ms" in b:
+        parts.append(f"TTFT {b['ttft_ms'][0]:,.0f} – {b['ttft_ms'][1]:,.0f} ms")
+    if "tpot_ms" in b:
+        parts.append(f"TPOT {b['tpot_ms'][0]:,.1f} – {b['tpot_ms'][1]:,.1f} ms")
+    return tr(lang, "rec.latency_band", parts=tr(lang, "list_sep").join(parts))
+
+
 def vendor_mix_sentence(result: SolveResult, lang: str = "en") -> str:
     """When the cheapest plan mixes vendors: the best single-vendor plan beside it, and which one
     is recommended under constraints.mix_min_saving_pct ('' when no mix was cheapest)."""

@@ -81,6 +81,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " 仅计卡功耗：整机功耗更高（CPU、内存、网卡、风扇）；可在报价中给出 server_power_w 或设置 objective.host_overhead_pct。",
     ),
     "power.duty": (" Energy at {duty} duty and PUE {pue}.", " 能耗按 {duty} 负载时间占比、PUE {pue} 计。"),
+    "rec.latency_band": (
+        "Latency range of this plan (10–90 %, where published runs held out of the model's fit fell around its central "
+        "estimate): {parts}.",
+        "本方案时延区间（10–90 %，即未参与拟合的公开实测相对中心估计的落点）：{parts}。",
+    ),
     "rec.policy": (" Sizing policy: this plan includes {parts}.", "选型策略：本方案已包含{parts}。"),
     "rec.policy_headroom": ("a {h} % capacity margin (sized for {need} instead of the stated load)",
                             "{h}% 的容量余量（按 {need} 而非标称负载选型）"),

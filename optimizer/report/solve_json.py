@@ -122,6 +122,9 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
             for o in result.per_offer
         ],
         "uncertainty": _spread_json(result.uncertainty),
+        "latency_bands": {   # the recommended plan's slowest replica, 10-90 % around its central estimate
+            metric: {"p10": round(lo, 2), "p90": round(hi, 2)} for metric, (lo, hi) in sorted(facts.latency_bands.items())
+        },
         "diagnosis": None,
         "confidence": s.sla.confidence,
         "engines": facts.engines,

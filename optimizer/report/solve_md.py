@@ -19,7 +19,7 @@ from optimizer.analysis.facts import SolveFacts
 from optimizer.plan.result import SolveResult
 from optimizer.report.bids import bid_notes, bid_table
 from optimizer.report.caveats import assumptions, warnings, weights_table
-from optimizer.report.decision import decision, power_basis, range_sentence, tco_split, vendor_mix_sentence
+from optimizer.report.decision import decision, latency_band_sentence, power_basis, range_sentence, tco_split, vendor_mix_sentence
 from optimizer.report.format import localize_amounts, money
 from optimizer.report.i18n import glossary, tr, word
 from optimizer.report.plan_detail import breakdown, candidates_table, ranked_table
@@ -63,6 +63,9 @@ def _page_one(result: SolveResult, facts: SolveFacts, lang: str, comparison: Com
     span = range_sentence(result, lang).strip()
     if span:
         lines += [span, ""]
+    band = latency_band_sentence(result, facts, lang)
+    if band:
+        lines += [band, ""]
     if result.plans and s.objective.kind == "tco":
         lines += [tco_split(result, result.plans[0], lang), ""]
     if result.plans and (s.objective.kind == "tco" or s.constraints.power_cap_kw is not None):

@@ -295,3 +295,16 @@ def test_decision_states_the_sizing_policy_when_the_scenario_asks_for_margin_or_
     assert f"a 20 % capacity margin (sized for {need:,.1f} instead of the stated load)" in text
     assert "one spare server" in text
     assert "选型策略" in decision(padded, "zh")
+
+
+def test_page_one_gives_the_plan_latency_band_around_its_central_estimate(result):
+    """The band of the slowest replica brackets its central estimate (the bands are symmetric in log
+    space around the model's own estimate), and page one prints it."""
+    facts = solve_facts(result)
+    for metric, centre in (("ttft_ms", max(g.design.ttft_at_centre_ms or 0 for g in result.plans[0].groups)),
+                           ("tpot_ms", max(g.design.tpot_at_centre_ms or 0 for g in result.plans[0].groups))):
+        lo, hi = facts.latency_bands[metric]
+        assert lo < centre < hi, (metric, lo, centre, hi)
+        assert abs(centre / lo - hi / centre) < 1e-6 * hi / centre   # symmetric in log space
+    lo, hi = facts.latency_bands["tpot_ms"]
+    assert f"TPOT {lo:,.1f} – {hi:,.1f} ms" in render(result)
