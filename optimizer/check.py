@@ -88,6 +88,7 @@ def verify_plan(plan: Plan, problem: Problem) -> list[str]:
     problems += check_power(plan, problem)
     problems += check_vendor_rules(plan, scenario)
     problems += check_single_vendor(plan, scenario)
+    problems += check_one_shape(plan, scenario)
     problems += check_max_servers(plan, scenario)
     problems += check_cost(plan, problem)
     problems += check_budget(plan, problem)
@@ -302,6 +303,17 @@ def check_single_vendor(plan: Plan, scenario: Scenario) -> list[str]:
     if scenario.constraints.single_vendor and len(vendors) > 1:
         return [f"single_vendor, but the plan buys from {sorted(vendors)}"]
     return []
+
+
+def check_one_shape(plan: Plan, scenario: Scenario) -> list[str]:
+    if not scenario.constraints.one_shape_per_offer:
+        return []
+    seen: dict[tuple[str, str], set[str]] = {}
+    for g in plan.groups:
+        if g.count:
+            seen.setdefault((g.design.offer_id, g.design.role), set()).add(g.design.key)
+    return [f"{oid} runs {len(keys)} {role} replica designs, one_shape_per_offer allows one" for (oid, role), keys in sorted(seen.items())
+            if len(keys) > 1]
 
 
 def check_max_servers(plan: Plan, scenario: Scenario) -> list[str]:

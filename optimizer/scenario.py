@@ -161,6 +161,8 @@ class Constraints(Strict):
     multi_server_replicas: bool = Field(True, description="allow PP/EP replicas that span servers")
     n_plus_one: bool = Field(False, description="the load is still served with any one server down (whichever "
                              "server of whichever offer fails, under any placement of the replicas)")
+    one_shape_per_offer: bool = Field(False, description="run one replica design per offer (and per prefill/decode "
+                                      "role): one launch configuration per server type, at some cost")
     mix_min_saving_pct: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = Field(
         5, description="recommend a fleet from several vendors only when it saves more than this against the best "
         "single-vendor plan (which the report always shows)",

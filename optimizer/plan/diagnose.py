@@ -67,6 +67,8 @@ def _describe_relaxation(family: str, plan: Plan, scenario: Scenario, terms: dic
         return f"a power cap of {kw:,.1f} kW (cap {scenario.constraints.power_cap_kw:g}) would suffice"
     if family == "headroom":
         return f"dropping sla.headroom_pct ({scenario.sla.headroom_pct:g} %) would suffice: {need}, RMB {plan.cost_rmb:,}"
+    if family == "one_shape":
+        return f"allowing several replica designs per offer (constraints.one_shape_per_offer) would suffice: {need}, RMB {plan.cost_rmb:,}"
     if family == "n_plus_one":
         return f"dropping constraints.n_plus_one (a spare server's worth of capacity) would suffice: {need}, RMB {plan.cost_rmb:,}"
     return f"a mixed fleet would work: {need}, RMB {plan.cost_rmb:,}"

@@ -35,7 +35,7 @@ LOAD_SCALE = 1000  # integer load units per scenario load unit (a scaling, not a
 Expr = cp_model.LinearExpr | int
 Constraints = list[cp_model.Constraint]
 
-CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor", "headroom", "n_plus_one")
+CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor", "one_shape", "headroom", "n_plus_one")
 NO_CAP = 2**62  # a cost cap that never binds (CP-SAT domains are int64)
 
 
@@ -103,6 +103,7 @@ def base_model(scenario: Scenario, designs: list[Design], terms: dict[str, Offer
         "max_servers": lambda: add_max_servers(v, scenario),
         "power": lambda: add_power(v, scenario, terms),
         "single_vendor": lambda: add_single_vendor(v, scenario, terms),
+        "one_shape": lambda: add_one_shape(v, scenario, designs),
         "headroom": lambda: add_headroom(v, scenario, demand),
         "n_plus_one": lambda: add_n_plus_one(v, scenario, designs, terms, demand),
     }
@@ -152,7 +153,7 @@ def active_families(scenario: Scenario) -> list[str]:
     c = scenario.constraints
     given = {
         "availability": True, "budget": c.budget_rmb is not None, "max_servers": c.max_servers is not None,
-        "power": c.power_cap_kw is not None, "single_vendor": c.single_vendor,
+        "power": c.power_cap_kw is not None, "single_vendor": c.single_vendor, "one_shape": c.one_shape_per_offer,
         "headroom": scenario.sla.headroom_pct > 0, "n_plus_one": c.n_plus_one,
     }
     return [f for f in CONSTRAINT_FAMILIES if given[f]]
@@ -308,6 +309,24 @@ def add_single_vendor(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTer
     chosen = {vendor: v.model.new_bool_var(f"vendor[{vendor}]") for vendor in vendors}
     out = [v.model.add(v.servers[oid] <= v.server_ub[oid] * chosen[t.vendor]) for oid, t in terms.items()]
     out.append(v.model.add(sum(chosen.values()) <= 1))
+    return out
+
+
+def add_one_shape(v: PlanVars, scenario: Scenario, designs: list[Design]) -> Constraints:
+    """At most one replica design per offer and role when the scenario asks for it (one launch
+    configuration to operate per server type; a prefill/decode split keeps one of each)."""
+    if not scenario.constraints.one_shape_per_offer:
+        return []
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, d in enumerate(designs):
+        groups[(d.offer_id, d.role)].append(i)
+    out = []
+    for _, idx in sorted(groups.items()):
+        if len(idx) < 2:
+            continue
+        used = [v.model.new_bool_var(f"shape[{designs[i].key}]") for i in idx]
+        out += [v.model.add(v.replicas[i] <= upper_bound(v.replicas[i]) * u) for i, u in zip(idx, used)]
+        out.append(v.model.add(sum(used) <= 1))
     return out
 
 

@@ -59,6 +59,7 @@ constraints:
   # single_vendor: true
   # n_plus_one: true            # the load still holds with any one server down
   # mix_min_saving_pct: 5       # recommend a vendor mix only when it saves more than this
+  # one_shape_per_offer: true  # one replica design per offer (one launch configuration per server type)
 
 objective:
   kind: capex                   # capex, tco (needs years and rmb_per_kwh) or max_load
