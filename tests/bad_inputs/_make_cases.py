@@ -208,7 +208,7 @@ for name, word, pairs in [
     ("card_form_typo", "form_factor", [("form_factor: sxm", "form_factor: smx")]),
 ]:
     case(name, ANY_PREDICT, word, files={"card.yaml": sub(CARD, *pairs)}, overlay={"cards/h100-sxm.yaml": "card.yaml"})
-case("card_latin1", ANY_PREDICT, "UTF-8", files={"card.yaml": sub(CARD, ("notes: ", "notes: caf\u00e9 ")).encode("latin-1")},
+case("card_latin1", ANY_PREDICT, "UTF-8", files={"card.yaml": sub(CARD, ("notes: ", "notes: caf\u00e9 ")).encode("latin-1", errors="replace")},
      overlay={"cards/h100-sxm.yaml": "card.yaml"})
 
 # --- config.json (procure model import) ---
