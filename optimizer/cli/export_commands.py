@@ -51,8 +51,6 @@ def export(
                 stage.path(f.name).write_text(f.text, encoding="utf-8")
                 if f.name.endswith(".sh"):
                     stage.path(f.name).chmod(0o755)
-        for f in files:
-            typer.echo(f"wrote {folder / f.name}", err=True)
         return 0
 
     run(body)

@@ -19,6 +19,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import typer
+
 from optimizer.errors import InputError
 
 STAGE_PREFIX = ".procure-"
@@ -83,6 +85,7 @@ class Staging:
         self.out, self.option = out, option
         self._dir: Path | None = None
         self._created: list[Path] = []
+        self._owned: list[str] = []   # glob patterns of files in `out` this output replaces as a set
 
     @property
     def dir(self) -> Path:
@@ -110,10 +113,23 @@ class Staging:
         """Where a staged file lands."""
         return self.out / staged.name
 
+    def owns(self, pattern: str) -> None:
+        """Files in `out` matching `pattern` belong to this output as a set: at commit, those it did
+        not write again are removed (a second what-if run does not leave the first one's plots)."""
+        self._owned.append(pattern)
+
+    def stale(self) -> list[Path]:
+        """Files in `out` an owned pattern matches that this output does not write again."""
+        staged = {p.name for p in self._dir.iterdir()} if self._dir is not None else set()
+        found = {p for pattern in self._owned for p in self.out.glob(pattern) if p.is_file() and p.name not in staged}
+        return sorted(found)
+
     def commit(self) -> list[Path]:
-        """Move every staged file into `out` (replacing older files of the same name)."""
+        """Move every staged file into `out` (replacing older files of the same name) and remove the
+        stale files of owned patterns."""
         if self._dir is None:
             return []
+        stale = self.stale()
         names = sorted(p.name for p in self._dir.iterdir())
         for name in names:
             target = self.out / name
@@ -123,6 +139,8 @@ class Staging:
             with _interrupts_held():
                 for name in names:
                     os.replace(self._dir / name, self.out / name)
+                for path in stale:
+                    path.unlink()
                 self._dir.rmdir()
         except OSError as exc:
             raise InputError(self.option, str(self.out), f"cannot be written ({exc.strerror or exc})", "give a folder you can write to") from None
@@ -146,7 +164,12 @@ def staged(out: Path, option: str = "--out") -> Iterator[Staging]:
     stage = Staging(out, option)
     try:
         yield stage
-        stage.commit()
+        stale = stage.stale()
+        written = stage.commit()
     except BaseException:
         stage.discard()
         raise
+    for path in written:  # every file a command writes is named, so nothing lands unseen (e.g. in ./reports/)
+        typer.echo(f"wrote {path}", err=True)
+    for path in stale:
+        typer.echo(f"removed {path} (from an earlier run; this report no longer shows it)", err=True)

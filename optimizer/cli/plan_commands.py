@@ -162,8 +162,6 @@ def _write_tables(tables: Tables, stage: Staging, stem: str, formats: tuple[str,
         from optimizer.report.workbook import write_workbook
 
         written.append(write_workbook(tables(), stage.dir / f"{book}.xlsx", lang))
-    for path in written:
-        typer.echo(f"wrote {stage.final(path)}", err=True)
     return [stage.final(path) for path in written]
 
 
@@ -282,6 +280,7 @@ def _write_whatif(stem: str, stage: Staging, sweeps: list[Sweep], result: SolveR
 
     md = stage.path(f"{stem}_whatif.md")
     md.write_text(render_sweeps(stem, sweeps, stage.dir, result), encoding="utf-8")
+    stage.owns(f"{stem}_whatif_*.png")   # the plots of this what-if report, as a set
     return stage.final(md)
 
 

@@ -11,6 +11,10 @@ from optimizer.plan.result import Plan, SolveResult, Uncertainty
 from optimizer.report.bids import rmb_per_million_output_tokens, top_risk
 from optimizer.report.provenance import provenance_line
 
+# The layout of the solve JSON: raised when a key is renamed or removed or its meaning changes (a key
+# added is not a break). 2: replica rows carry `serving`, the document `latency_bands` (2026-12).
+SCHEMA_VERSION = 2
+
 
 def plan_rows(plan: Plan, context_tokens: int | None = None, checkpoint_precision: str | None = None) -> list[dict[str, Any]]:
     """One entry per replica group: its split, batch, predicted latencies, memory per card, and how
@@ -97,6 +101,7 @@ def plan_json(plan: Plan, result: SolveResult) -> dict[str, Any]:
 def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> dict[str, Any]:
     s = result.scenario
     out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
         "scenario": s.name,
         "model": result.model.id,
         "status": result.status,

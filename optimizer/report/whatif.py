@@ -24,7 +24,7 @@ from optimizer.report.i18n import tr
 from optimizer.report.names import safe_part, unique
 from optimizer.report.provenance import provenance_line
 from optimizer.report.shapes import plan_shape
-from optimizer.report.solve_json import plan_json
+from optimizer.report.solve_json import SCHEMA_VERSION, plan_json
 from optimizer.report.solve_md import default_plots, plot_lines
 
 PNG_METADATA = {"Software": None}
@@ -75,7 +75,8 @@ def compare_json(c: Comparison, *, facts: SolveFacts) -> dict[str, Any]:
             "risks": [risk_text(r) for r in row.risks],
             "reason": row.reason,
         })
-    return {"scenario": c.result.scenario.name, "bids": bids, "winner": c.winner, "provenance": provenance_line(facts.provenance)}
+    return {"schema_version": SCHEMA_VERSION, "scenario": c.result.scenario.name, "bids": bids, "winner": c.winner,
+            "provenance": provenance_line(facts.provenance)}
 
 
 def compare_table(c: Comparison, lang: str = "en") -> list[str]:

@@ -55,3 +55,12 @@ def test_export_refuses_a_report_from_before_the_serving_block(procure, tmp_path
     old.write_text(json.dumps(doc), encoding="utf-8")
     result = procure("export", str(old), "--out", str(tmp_path / "x"), expect=2)
     assert "plans[0].replicas[0].serving" in result.stderr and "solve the scenario again" in result.stderr
+
+
+def test_reports_carry_their_schema_version():
+    """Solve and comparison JSON say which layout they follow (the export reads the solve's)."""
+    from optimizer.report.solve_json import SCHEMA_VERSION
+
+    solve_doc = json.loads((REPORTS / "r1_chatbot.json").read_text(encoding="utf-8"))
+    compare_doc = json.loads((REPORTS / "r1_bids_h200_910b_mi300x_compare.json").read_text(encoding="utf-8"))
+    assert solve_doc["schema_version"] == compare_doc["schema_version"] == SCHEMA_VERSION == 2

@@ -133,3 +133,20 @@ def test_validate_json_lists_the_rows_it_did_not_read(tmp_path: Path):
     assert doc["summary"]["rejected"] == 1 and doc["summary"]["predicted"] == 1
     assert doc["rejected"][0] | {"fix": ""} == {"row": 1, "line": 3, "column": "tp", "value": "0",
                                                 "problem": "'0' is not a whole number from 1 to 1,024", "fix": ""}
+
+
+def test_an_owned_pattern_removes_what_the_output_no_longer_writes(tmp_path: Path, capsys):
+    """A what-if report owns its plots as a set: a plot of an earlier run that this one did not
+    write again is removed (and said so); other files in the folder are left alone; every file
+    written is named on stderr."""
+    (tmp_path / "s_whatif_ttft.png").write_bytes(b"old")
+    (tmp_path / "s_whatif_tpot.png").write_bytes(b"old")
+    (tmp_path / "notes.png").write_bytes(b"mine")
+    with staged(tmp_path) as stage:
+        stage.path("s_whatif_tpot.png").write_bytes(b"new")
+        stage.owns("s_whatif_*.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.png", "s_whatif_tpot.png"]
+    assert (tmp_path / "s_whatif_tpot.png").read_bytes() == b"new"
+    err = capsys.readouterr().err
+    assert f"wrote {tmp_path / 's_whatif_tpot.png'}" in err
+    assert f"removed {tmp_path / 's_whatif_ttft.png'}" in err
