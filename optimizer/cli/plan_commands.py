@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from optimizer.cli import terminal
 from optimizer.cli.app import (
     EXIT_INFEASIBLE,
     FormatOption,
@@ -269,7 +270,7 @@ def compare(
         if as_json:
             typer.echo(dump(compare_json(comparison, facts=facts)))
         else:
-            typer.echo("\n".join([*compare_table(comparison), "", why_winner(comparison), f"report: {md}"]))
+            terminal.echo("\n".join([*compare_table(comparison), "", why_winner(comparison), f"report: {md}"]))
         return 0 if comparison.winner else EXIT_INFEASIBLE
 
     run(body)
@@ -322,7 +323,7 @@ def whatif(
             typer.echo(dump(docs[0] if len(docs) == 1 else docs))
         else:
             lines = [line for s in sweeps for line in (f"{s.kind} sweep", "\n".join(sweep_table(s)), "")]
-            typer.echo("\n".join([*lines, f"report: {md}"]))
+            terminal.echo("\n".join([*lines, f"report: {md}"]))
         return 0
 
     run(body)

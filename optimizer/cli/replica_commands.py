@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from optimizer.cli import terminal
 from optimizer.cli.app import EXIT_INFEASIBLE, JsonOption, dump, progress_for, run
 
 if TYPE_CHECKING:
@@ -102,10 +104,10 @@ def validate(
         if as_json:
             typer.echo(_validate_json(preds, summaries, load_catalog(), [r.to_json() for r in rejected]))
         else:
-            text = validate_table(preds, summaries)
+            text = validate_table(preds, summaries, markdown=sys.stdout.isatty())
             if rejected:
                 text += f"\n{len(rejected)} rows not read: " + "; ".join(f"data row {r.row} ({r.column}: {r.problem})" for r in rejected)
-            typer.echo(text)
+            terminal.echo(text)
         return 0
 
     run(body)

@@ -151,7 +151,11 @@ def cv_table(cells: list[tuple[str, str, str, int, float | None, float | None]])
     return "\n".join(lines)
 
 
-def validate_table(preds: list[Prediction], summaries: dict[str, dict[str, float]]) -> str:
+def validate_table(preds: list[Prediction], summaries: dict[str, dict[str, float]], *, markdown: bool = False) -> str:
+    """Every row's prediction and error, then the median errors: aligned plain text, or with
+    `markdown` a Markdown table (which a terminal shows as a table that fits its width)."""
+    if markdown:
+        return "\n".join([*_validate_markdown(preds), *_validate_summary(preds, summaries)])
     head = (
         f"{'model':<14} {'card':<13} {'prec':<5} {'tp':>2} {'batch':>5} {'in/out':>11} {'metric':<12} "
         f"{'measured':>10} {'predicted':>10} {'error':>8}  framework"
@@ -166,10 +170,26 @@ def validate_table(preds: list[Prediction], summaries: dict[str, dict[str, float
             f"{f'{r.input_len}/{r.output_len}':>11} {r.metric:<12} {r.value:10.2f} {pred:>10} {err:>8}  {r.framework[:28]}"
             + (f"  ({p.skipped})" if p.skipped else "")
         )
-    lines.append("")
+    return "\n".join([*lines, *_validate_summary(preds, summaries)])
+
+
+def _validate_markdown(preds: list[Prediction]) -> list[str]:
+    lines = ["| model | card | prec | tp | batch | in/out | metric | measured | predicted | error | framework |",
+             "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|"]
+    for p in preds:
+        r = p.row
+        pred = f"skipped: {p.skipped}" if p.predicted is None else f"{p.predicted:.2f}"
+        err = "" if p.error_pct is None else f"{p.error_pct:+.1f}%"
+        lines.append(f"| {r.model_id} | {r.card_id} | {r.precision} | {r.tp} | {r.batch} | {r.input_len}/{r.output_len} | {r.metric} | "
+                     f"{r.value:.2f} | {pred} | {err} | {r.framework[:40].replace('|', '/')} |")
+    return lines
+
+
+def _validate_summary(preds: list[Prediction], summaries: dict[str, dict[str, float]]) -> list[str]:
+    lines = [""]
     for name, summary in summaries.items():
         where = "all rows" if name == "all" else f"{name}.csv"
         lines.append(f"median absolute error ({where}): " + ", ".join(f"{k} {v:.1f}%" for k, v in summary.items()))
     n_pred = sum(p.predicted is not None for p in preds)
     lines.append(f"{n_pred} rows predicted, {len(preds) - n_pred} skipped")
-    return "\n".join(lines)
+    return lines

@@ -53,7 +53,7 @@ def test_the_rule_binds_on_some_instances():
         scenario, designs, terms = _instance(seed)
         free = scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"one_shape_per_offer": False})})
         one, mixed = solve_min_cost(scenario, designs, terms)[1], solve_min_cost(free, designs, terms)[1]
-        dearer += one is not None and mixed is not None and one.cost_rmb > mixed.cost_rmb or (one is None and mixed is not None)
+        dearer += (one is not None and mixed is not None and one.cost_rmb > mixed.cost_rmb) or (one is None and mixed is not None)
     assert dearer > 0
 
 
