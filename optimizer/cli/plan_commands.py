@@ -103,6 +103,7 @@ def _stem(scenario: Path) -> str:
 def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:
     """The solve report and the comparison / what-if reports it links; the path to show the user.
     `facts` are the result's: the comparison shares them, being over the same result."""
+    from optimizer.report.i18n import tr
     from optimizer.report.solve_json import to_json
     from optimizer.report.solve_md import render
 
@@ -112,10 +113,10 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     compare_tables: Tables = lambda: {}  # noqa: E731  (no comparison: no sheet)
     if outcome.comparison is not None:
         compare_md, compare_tables = _write_compare(stem, stage, outcome.comparison, facts, lang, formats, own_tables=False)
-        links.append(("Bid comparison with break-even prices", compare_md.name))
+        links.append((tr(lang, "link.compare"), compare_md.name))
     if outcome.sweeps:
         whatif_md = _write_whatif(stem, stage, outcome.sweeps, result)
-        links.append(("What-if sweeps", whatif_md.name))
+        links.append((tr(lang, "link.whatif"), whatif_md.name))
     md_path = stage.path(f"{stem}.md")
     json_path = stage.path(f"{stem}.json")
     doc = to_json(result, facts=facts, include_timing=False)

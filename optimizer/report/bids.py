@@ -10,8 +10,9 @@ from optimizer import units
 from optimizer.analysis.facts import Risk, SolveFacts
 from optimizer.plan.designs import output_tokens_per_s_of
 from optimizer.plan.result import Plan, SolveResult
-from optimizer.report.format import DASH, localize_amounts, money, table, unit_price
+from optimizer.report.format import DASH, money, table, unit_price
 from optimizer.report.i18n import tr, word
+from optimizer.report.reasons import localize_reason
 from optimizer.report.shapes import plan_shape
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def bid_table(result: SolveResult, lang: str = "en", comparison: Comparison | No
         t = result.terms[o.offer_id]
         row: list[object] = [o.offer_id, t.vendor, t.card_id, money(t.price_rmb_per_server, lang)]
         if o.plan is None:
-            row += [tr(lang, "bids.cannot", reason=localize_amounts(o.reason or "", lang)), DASH]
+            row += [tr(lang, "bids.cannot", reason=localize_reason(o.reason or "", lang)), DASH]
             row += [DASH] * (3 if tco else 1) + [DASH]
         else:
             row += [plan_shape(o.plan), f"{o.plan.servers.get(o.offer_id, 0)} / {o.plan.cards}"]

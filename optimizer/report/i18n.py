@@ -86,6 +86,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "estimate): {parts}.",
         "本方案时延区间（10–90 %，即未参与拟合的公开实测相对中心估计的落点）：{parts}。",
     ),
+    "link.compare": ("Bid comparison with break-even prices", "投标比较与盈亏平衡价格"),
+    "link.whatif": ("What-if sweeps", "假设分析（参数扫描）"),
     "rec.policy": (" Sizing policy: this plan includes {parts}.", "选型策略：本方案已包含{parts}。"),
     "rec.policy_headroom": ("a {h} % capacity margin (sized for {need} instead of the stated load)",
                             "{h}% 的容量余量（按 {need} 而非标称负载选型）"),

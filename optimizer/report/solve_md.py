@@ -20,10 +20,11 @@ from optimizer.plan.result import SolveResult
 from optimizer.report.bids import bid_notes, bid_table
 from optimizer.report.caveats import assumptions, warnings, weights_table
 from optimizer.report.decision import decision, latency_band_sentence, power_basis, range_sentence, tco_split, vendor_mix_sentence
-from optimizer.report.format import localize_amounts, money
+from optimizer.report.format import money
 from optimizer.report.i18n import glossary, tr, word
 from optimizer.report.plan_detail import breakdown, candidates_table, ranked_table
 from optimizer.report.provenance import provenance_line
+from optimizer.report.reasons import localize_reason
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
@@ -102,9 +103,9 @@ def _diagnosis(result: SolveResult, lang: str) -> list[str]:
     d = result.diagnosis
     if not d:
         return []
-    lines = [f"## {tr(lang, 'h.diagnosis')}", "", tr(lang, "diag.binding", binding=", ".join(d.binding)), ""]
-    lines += [f"- {localize_amounts(r, lang)}" for r in d.relaxations]
-    lines += [f"- {oid}: {localize_amounts(r, lang)}" for oid, r in sorted(d.offer_reasons.items())]
+    lines = [f"## {tr(lang, 'h.diagnosis')}", "", tr(lang, "diag.binding", binding=", ".join(localize_reason(b, lang) for b in d.binding)), ""]
+    lines += [f"- {localize_reason(r, lang)}" for r in d.relaxations]
+    lines += [f"- {oid}: {localize_reason(r, lang)}" for oid, r in sorted(d.offer_reasons.items())]
     return [*lines, ""]
 
 

@@ -18,11 +18,12 @@ from optimizer.plan.designs import output_tokens_per_s_of
 from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.bids import bid_notes, bid_table, risk_text, risks_sentence
 from optimizer.report.decision import model_note, power_basis
-from optimizer.report.format import DASH, localize_amounts, money, table
+from optimizer.report.format import DASH, money, table
 from optimizer.report.format import rmb as _fmt_rmb
 from optimizer.report.i18n import tr
 from optimizer.report.names import safe_part, unique
 from optimizer.report.provenance import provenance_line
+from optimizer.report.reasons import localize_reason
 from optimizer.report.shapes import plan_shape
 from optimizer.report.solve_json import SCHEMA_VERSION, plan_json
 from optimizer.report.solve_md import default_plots, plot_lines
@@ -85,7 +86,7 @@ def compare_table(c: Comparison, lang: str = "en") -> list[str]:
     rows: list[list[object]] = []
     for row in c.rows:
         if row.plan is None:
-            reason = localize_amounts(row.reason or "", lang)
+            reason = localize_reason(row.reason or "", lang)
             what = reason if c.result.terms[row.offer_id].owned else tr(lang, "bids.cannot", reason=reason)
             rows.append([row.offer_id, row.vendor, row.card_id, what, *[DASH] * 9])
             continue
@@ -97,7 +98,7 @@ def compare_table(c: Comparison, lang: str = "en") -> list[str]:
         elif row.break_even_rmb_per_server is not None:
             be = tr(lang, "bids.be_bid", be=money(row.break_even_rmb_per_server, lang), price=money(row.price_rmb_per_server, lang))
         else:
-            be = row.break_even_note or DASH
+            be = localize_reason(row.break_even_note, lang) if row.break_even_note else DASH
         power = _power_kw(row, c)
         bottleneck = ", ".join(sorted({g.design.perf.bottleneck for g in row.plan.groups}))
         rows.append([
@@ -129,7 +130,7 @@ def why_winner(c: Comparison, lang: str = "en") -> str:
         if r.offer_id == c.winner or c.result.terms[r.offer_id].owned:
             continue
         if r.plan is None:
-            text += tr(lang, "cmp.cannot", oid=r.offer_id, reason=localize_amounts(r.reason or "", lang))
+            text += tr(lang, "cmp.cannot", oid=r.offer_id, reason=localize_reason(r.reason or "", lang))
         else:
             gap = r.plan.cost_rmb - w.plan.cost_rmb
             be = tr(lang, "cmp.would_win", be=money(r.break_even_rmb_per_server, lang)) if r.break_even_rmb_per_server else ""
