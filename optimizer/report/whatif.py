@@ -295,48 +295,64 @@ def sweep_figure(sweep: Sweep, chosen: tuple[float, float] | None = None, contex
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(10.0, 4.5), dpi=100)  # wide enough for the legend beside the axes
-    points = sorted(sweep.points, key=lambda p: p.value)  # steps need ascending x; a TPOT list may come in any order
+    # the fonts are fixed when each text is made, so the figure is built, not only saved, under them
+    with matplotlib.rc_context(plot_rc()):
+        fig, ax = plt.subplots(figsize=(10.0, 4.5), dpi=100)  # wide enough for the legend beside the axes
+        points = sorted(sweep.points, key=lambda p: p.value)  # steps need ascending x; a TPOT list may come in any order
+        marks = {m.vendor: m for m in no_plan_marks(sweep)}
+        _vendor_lines(ax, sweep, points, marks)
+        best = [p.served if sweep.kind == "budget" else _y(sweep, p.cost_rmb) for p in points]
+        ax.plot([_x(sweep, p.value) for p in points], best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)",
+                drawstyle=DRAWSTYLE.get(sweep.kind, "default"))
+        _demand_line(ax, sweep, demand)
+        if price is not None:
+            _price_lines(ax, price)
+        if chosen is not None:
+            ax.plot([_x(sweep, chosen[0])], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label="chosen plan")
+        notes = [m.label(sweep) for m in marks.values() if m.everywhere]
+        if price is not None and price.break_even_rmb is None and price.note:
+            notes.append(f"break-even: {price.note}")
+        if notes:  # under the axes, where no line or legend can hide them
+            ax.annotate("\n".join(textwrap.fill(n, 130) for n in notes), xy=(0, 0), xycoords="axes fraction", xytext=(0, -42),
+                        textcoords="offset points", fontsize=8, color="darkred", va="top")
+        ax.set_xlabel(sweep.value_label.replace("(RMB", "(million RMB"))
+        ax.set_ylabel(f"served ({sweep.served_unit})" if sweep.kind == "budget" else "cost (million RMB)")
+        ax.set_title(f"{sweep.kind} sweep" + (f"\n{context}" if context else ""), fontsize=10)
+        ax.grid(True, alpha=0.3)
+        # beside the axes: inside, a long legend (reasons, price lines) hides the very points it explains
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+        fig.tight_layout()
+    return fig
+
+
+def _vendor_lines(ax: Any, sweep: Sweep, points: Sequence[SweepPoint], marks: Mapping[str, NoPlanMarks]) -> None:
+    """One line per vendor alone, and an x at the floor where it has no plan (none for a vendor
+    with no plan anywhere: its note says so)."""
+    import matplotlib.pyplot as plt
+
     xs = [_x(sweep, p.value) for p in points]
-    budget = sweep.kind == "budget"
-    style = DRAWSTYLE.get(sweep.kind, "default")
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    marks = {m.vendor: m for m in no_plan_marks(sweep)}
     for i, vendor in enumerate(points[0].per_vendor if points else {}):
         color = colors[i % len(colors)]  # by position, so a vendor keeps its colour whether or not it has a line
         mark = marks.get(vendor)
-        if mark is None or not mark.everywhere:
-            ax.plot(xs, [_y(sweep, p.per_vendor[vendor]) for p in points], marker="o", linewidth=1.2, color=color,
-                    label=f"{vendor} alone", drawstyle=style)
-        if mark is not None and not mark.everywhere:
+        if mark is not None and mark.everywhere:
+            continue
+        ax.plot(xs, [_y(sweep, p.per_vendor[vendor]) for p in points], marker="o", linewidth=1.2, color=color,
+                label=f"{vendor} alone", drawstyle=DRAWSTYLE.get(sweep.kind, "default"))
+        if mark is not None:
             # at the axis floor (x in data, y in axes units): no cost to plot, but the point was tried
             ax.plot(mark.xs, [0.02] * len(mark.xs), transform=ax.get_xaxis_transform(), marker="x", markersize=9,
                     markeredgewidth=2, linestyle="none", color=color, clip_on=False, label=textwrap.fill(mark.label(sweep), 44))
-    best = [p.served if budget else _y(sweep, p.cost_rmb) for p in points]
-    ax.plot(xs, best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)", drawstyle=style)
-    if demand is not None and budget:
+
+
+def _demand_line(ax: Any, sweep: Sweep, demand: float | None) -> None:
+    """The load the scenario asks for: across a budget sweep (served load), up a load sweep (the x axis)."""
+    if demand is None:
+        return
+    if sweep.kind == "budget":
         ax.axhline(demand, color="grey", linestyle="--", linewidth=1.0, label=f"demand ({demand:g} {sweep.served_unit})")
-    if demand is not None and sweep.kind == "load":
+    elif sweep.kind == "load":
         ax.axvline(demand, color="grey", linestyle="--", linewidth=1.0, label=f"demand in the scenario ({demand:g} {sweep.served_unit})")
-    if price is not None:
-        _price_lines(ax, price)
-    if chosen is not None:
-        ax.plot([_x(sweep, chosen[0])], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label="chosen plan")
-    notes = [m.label(sweep) for m in marks.values() if m.everywhere]
-    if price is not None and price.break_even_rmb is None and price.note:
-        notes.append(f"break-even: {price.note}")
-    text = "\n".join(textwrap.fill(n, 130) for n in notes)
-    if text:  # under the axes, where no line or legend can hide it
-        ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -42), textcoords="offset points",
-                    fontsize=8, color="darkred", va="top")
-    ax.set_xlabel(sweep.value_label.replace("(RMB", "(million RMB"))
-    ax.set_ylabel(f"served ({sweep.served_unit})" if budget else "cost (million RMB)")
-    ax.set_title(f"{sweep.kind} sweep" + (f"\n{context}" if context else ""), fontsize=10)
-    ax.grid(True, alpha=0.3)
-    # beside the axes: inside, a long legend (reasons, price lines) hides the very points it explains
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
-    fig.tight_layout()
-    return fig
 
 
 def _price_lines(ax: Any, price: PriceLines) -> None:
