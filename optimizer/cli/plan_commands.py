@@ -103,14 +103,14 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     `facts` are the result's: the comparison shares them, being over the same result."""
     from optimizer.report.solve_json import to_json
     from optimizer.report.solve_md import render
-    from optimizer.report.whatif import sweep_plots
+    from optimizer.report.whatif import sweep_pngs
 
     result = outcome.result
     stem = _stem(scenario)
     links: list[tuple[str, str]] = []
     compare_tables: Tables = lambda: {}  # noqa: E731  (no comparison: no sheet)
     # every sweep run (by --whatif-* or the scenario's analysis section) is shown on page one, not only linked
-    plots = sweep_plots(stem, outcome.sweeps)
+    plots = sweep_pngs(stem, outcome.sweeps)
     if outcome.comparison is not None:
         compare_md, compare_tables = _write_compare(stem, stage, outcome.comparison, facts, lang, formats, own_tables=False, plots=plots)
         links.append(("Bid comparison with break-even prices", compare_md.name))

@@ -18,14 +18,8 @@ from matplotlib.ft2font import FT2Font
 
 from optimizer.analysis import Sweep, SweepPoint
 from optimizer.report.plot_font import CJK_SAMPLE, _first_installed, cjk_font, covers, plot_rc
-from optimizer.report.whatif import (
-    DRAWSTYLE,
-    PNG_METADATA,
-    PriceLines,
-    _price_lines_of,
-    no_plan_marks,
-    sweep_figure,
-)
+from optimizer.report.sweep_plots import DRAWSTYLE, PNG_METADATA, PriceLines, no_plan_marks, sweep_figure
+from optimizer.report.whatif import _price_lines_of
 
 REPO = Path(__file__).resolve().parents[2]
 BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
