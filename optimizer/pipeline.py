@@ -60,15 +60,15 @@ def sweeps(problem: Problem, request: SweepRequest, result: SolveResult, progres
     draw = {oid: u.chosen_draw for oid, u in result.bid_spreads.items()} if result.bid_spreads else None
     out = []
     if request.budgets:
-        out.append(analysis.budget_sweep(problem, request.budgets, progress_for("budget sweep"), designs))
+        out.append(analysis.budget_sweep(problem, request.budgets, progress_for("budget sweep"), designs, result.summaries))
     if request.tpots:
         out.append(analysis.sla_sweep(problem, "tpot", request.tpots, progress_for("TPOT sweep"), draw))
     if request.ttfts:
         out.append(analysis.sla_sweep(problem, "ttft", request.ttfts, progress_for("TTFT sweep"), draw))
     if request.loads:
-        out.append(analysis.load_sweep(problem, request.loads, progress_for("load sweep"), designs))
+        out.append(analysis.load_sweep(problem, request.loads, progress_for("load sweep"), designs, result.summaries))
     for offer, values in request.prices:
-        out.append(analysis.price_sweep(problem, offer, values, progress_for(f"price sweep {offer}"), designs))
+        out.append(analysis.price_sweep(problem, offer, values, progress_for(f"price sweep {offer}"), designs, result.summaries))
     return out
 
 

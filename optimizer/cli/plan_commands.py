@@ -106,21 +106,24 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     from optimizer.report.i18n import tr
     from optimizer.report.solve_json import to_json
     from optimizer.report.solve_md import render
+    from optimizer.report.whatif import sweep_pngs
 
     result = outcome.result
     stem = _stem(scenario)
     links: list[tuple[str, str]] = []
     compare_tables: Tables = lambda: {}  # noqa: E731  (no comparison: no sheet)
+    # every sweep run (by --whatif-* or the scenario's analysis section) is shown on page one, not only linked
+    plots = sweep_pngs(stem, outcome.sweeps)
     if outcome.comparison is not None:
-        compare_md, compare_tables = _write_compare(stem, stage, outcome.comparison, facts, lang, formats, own_tables=False)
+        compare_md, compare_tables = _write_compare(stem, stage, outcome.comparison, facts, lang, formats, own_tables=False, plots=plots)
         links.append((tr(lang, "link.compare"), compare_md.name))
     if outcome.sweeps:
-        whatif_md = _write_whatif(stem, stage, outcome.sweeps, result)
+        whatif_md = _write_whatif(stem, stage, outcome.sweeps, result, outcome.comparison)
         links.append((tr(lang, "link.whatif"), whatif_md.name))
     md_path = stage.path(f"{stem}.md")
     json_path = stage.path(f"{stem}.json")
     doc = to_json(result, facts=facts, include_timing=False)
-    md_text = render(result, tuple(links), facts=facts, lang=lang, comparison=outcome.comparison)
+    md_text = render(result, tuple(links), facts=facts, lang=lang, comparison=outcome.comparison, plots=plots)
     if "md" in formats:
         md_path.write_text(md_text, encoding="utf-8")
     if "json" in formats:
@@ -203,19 +206,21 @@ def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
 
 def _write_compare(
     stem: str, stage: Staging, comparison: Comparison, facts: SolveFacts, lang: str, formats: tuple[str, ...], *, own_tables: bool = True,
+    plots: list[tuple[str, str]] | None = None,
 ) -> tuple[Path, Tables]:
     """The comparison in each format asked for; the path of its Markdown (or first file written)
     and its table. `own_tables`: write the table too (csv, and its own workbook <stem>_compare.xlsx);
-    `procure solve` puts it in its workbook instead. `facts`: those of the comparison's result. Its
-    plots are linked by the file names `procure solve` gives them (from the scenario file's stem, not
-    its `name`)."""
+    `procure solve` puts it in its workbook instead. `facts`: those of the comparison's result.
+    `plots`: the PNGs of the sweeps `procure solve` ran beside it; without them, those of the
+    scenario's analysis section by the names `procure solve` gives them (from the scenario file's
+    stem, not its `name`)."""
     from optimizer.report.solve_md import default_plots
     from optimizer.report.whatif import compare_json, render_compare
 
     md = stage.path(f"{stem}_compare.md")
     written = []
-    plots = default_plots(comparison.result, (), stem=stem)
-    md_text = render_compare(comparison, lang, plots, facts=facts)
+    shown = default_plots(comparison.result, (), stem=stem) if plots is None else plots
+    md_text = render_compare(comparison, lang, shown, facts=facts)
     if "md" in formats:
         md.write_text(md_text, encoding="utf-8")
         written.append(stage.final(md))
@@ -277,11 +282,13 @@ def compare(
     run(body)
 
 
-def _write_whatif(stem: str, stage: Staging, sweeps: list[Sweep], result: SolveResult) -> Path:
+def _write_whatif(stem: str, stage: Staging, sweeps: list[Sweep], result: SolveResult, comparison: Comparison | None = None) -> Path:
+    """The what-if report and its PNGs; `comparison` (when made) puts each bid's break-even price on its price sweep."""
     from optimizer.report.whatif import render_sweeps
 
     md = stage.path(f"{stem}_whatif.md")
-    md.write_text(render_sweeps(stem, sweeps, stage.dir, result), encoding="utf-8")
+    break_even = {r.offer_id: (r.break_even_rmb_per_server, r.break_even_note) for r in comparison.rows} if comparison else None
+    md.write_text(render_sweeps(stem, sweeps, stage.dir, result, break_even), encoding="utf-8")
     stage.owns(f"{stem}_whatif_*.png")   # the plots of this what-if report, as a set
     return stage.final(md)
 
@@ -317,8 +324,10 @@ def whatif(
         problem = resolve(scn, catalog)
         result = pipeline.solve(problem)
         sweeps = pipeline.sweeps(problem, request, result, progress_for)
+        # a price plot shows where the bid would win: the comparison's break-even prices, only when asked for
+        comparison = pipeline.compare(problem, progress_for("break-even prices"), result) if request.prices else None
         with staged(out_dir) as stage:
-            md = _write_whatif(_stem(scenario), stage, sweeps, result)
+            md = _write_whatif(_stem(scenario), stage, sweeps, result, comparison)
         if as_json:
             docs = [sweep_json(s) for s in sweeps]
             typer.echo(dump(docs[0] if len(docs) == 1 else docs))

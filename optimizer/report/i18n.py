@@ -191,6 +191,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plot.budget": ("Load served per budget, per bid", "各投标在不同预算下可服务的负载"),
     "plot.budget_pareto": ("Pareto front: cost vs served load", "帕累托前沿：成本与服务负载"),
     "plot.tpot": ("Cost per TPOT target, per bid", "各投标在不同 TPOT 目标下的成本"),
+    "plot.ttft": ("Cost per TTFT target, per bid", "各投标在不同 TTFT 目标下的成本"),
+    "plot.load": ("Cost per load, per bid", "各投标在不同负载下的成本"),
     # detail
     "ranked.status": (
         "Status {status}; objective {objective}, best bound {bound}; {n} replica designs met memory and the SLAs.",

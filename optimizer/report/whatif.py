@@ -1,12 +1,12 @@
 """Rendering of `procure compare` and `procure whatif`: tables, JSON, Markdown and PNG plots.
 
-Functions of their results (and, for the comparison, the facts of its solve) only; plots are written with fixed metadata so the same sweep gives the
-same files.
+Functions of their results (and, for the comparison, the facts of its solve) only; the figures
+themselves are drawn by sweep_plots, with fixed metadata so the same sweep gives the same files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,7 @@ from optimizer.report.reasons import localize_reason
 from optimizer.report.shapes import plan_shape
 from optimizer.report.solve_json import SCHEMA_VERSION, plan_json
 from optimizer.report.solve_md import default_plots, plot_lines
-
-PNG_METADATA = {"Software": None}
+from optimizer.report.sweep_plots import PriceLines, plot_pareto, plot_sweep
 
 
 def _rmb(x: float | None) -> str:
@@ -179,6 +178,7 @@ def _point_json(sweep: Sweep, p: SweepPoint) -> dict[str, Any]:
         "winner": p.winner,
         "status": p.status,
         "per_vendor": {k: (None if v is None else round(v, 3)) for k, v in p.per_vendor.items()},
+        "no_plan_reason": dict(p.why_not),  # vendor -> why it has no plan at this point
     }
 
 
@@ -216,74 +216,34 @@ def plot_context(result: SolveResult) -> str:
     return ", ".join([result.model.name, f"{load.amount:g} {load.unit}", *slas, f"{s.sla.statistic}, confidence {s.sla.confidence:g}"])
 
 
-def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = None, context: str = "",
-               demand: float | None = None) -> None:
-    """One line per vendor (served load for a budget sweep, cost otherwise), the overall best as a
-    thicker line, and the scenario's chosen plan marked with a star. A budget sweep is a step
-    function of the budget (a plan changes only when another server becomes affordable), drawn as
-    steps, with the load the scenario asks for as a dashed line."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
-    xs = [units.to_millions(p.value) if sweep.kind in ("budget", "price") else p.value for p in sweep.points]
-    budget = sweep.kind == "budget"
-    for vendor in (sweep.points[0].per_vendor if sweep.points else {}):
-        ys = [p.per_vendor[vendor] for p in sweep.points]
-        ys_plot = [(y if y is not None else float("nan")) if budget else (units.to_millions(y) if y is not None else float("nan")) for y in ys]
-        ax.plot(xs, ys_plot, marker="o", linewidth=1.2, label=f"{vendor} alone", drawstyle="steps-post" if budget else "default")
-    best = [p.served if budget else (units.to_millions(p.cost_rmb) if p.cost_rmb is not None else float("nan")) for p in sweep.points]
-    ax.plot(xs, best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)",
-            drawstyle="steps-post" if budget else "default")
-    if budget and demand is not None:
-        ax.axhline(demand, color="grey", linestyle="--", linewidth=1.0, label=f"demand ({demand:g} {sweep.served_unit})")
-    if chosen is not None:
-        cx = units.to_millions(chosen[0]) if sweep.kind in ("budget", "price") else chosen[0]
-        ax.plot([cx], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label="chosen plan")
-    ax.set_xlabel(sweep.value_label.replace("(RMB", "(million RMB"))
-    ax.set_ylabel(f"served ({sweep.served_unit})" if budget else "cost (million RMB)")
-    ax.set_title(f"{sweep.kind} sweep" + (f"\n{context}" if context else ""), fontsize=10)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, metadata=PNG_METADATA)
-    plt.close(fig)
-
-
-def plot_pareto(sweep: Sweep, path: Path, context: str = "") -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    front = pareto_front(sweep.points)
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
-    # pareto_front keeps priced points only; a plan of owned hardware alone is priced at 0
-    ax.plot([units.to_millions(p.cost_rmb or 0) for p in front], [p.served for p in front], marker="o", drawstyle="steps-post")
-    for p in front:
-        assert p.cost_rmb is not None
-        ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlabel("plan cost (million RMB)")
-    ax.set_ylabel(f"served ({sweep.served_unit})")
-    ax.set_title("Pareto front: cost vs served load" + (f"\n{context}" if context else ""), fontsize=10)
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, metadata=PNG_METADATA)
-    plt.close(fig)
-
-
-def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult) -> str:
-    """Write one PNG per sweep (and the Pareto plot for a budget sweep) into `out`; return the
-    Markdown that links them by relative path. `name` is a safe file stem; an offer id joins it
-    made safe, and a second sweep of the same kind and offer gets its own file."""
-    lines = [f"# procure what-if: {name}", ""]
+def _stems(name: str, sweeps: Sequence[Sweep]) -> list[str]:
+    """Each sweep's file stem: `name` (a safe file stem), the kind, an offer id made safe; a second
+    sweep of the same kind and offer gets its own."""
     used: set[str] = set()
-    for sweep in sweeps:
-        stem = unique(f"{name}_whatif_{sweep.kind}" + (f"_{safe_part(sweep.offer_id)}" if sweep.offer_id else ""), used)
+    return [unique(f"{name}_whatif_{s.kind}" + (f"_{safe_part(s.offer_id)}" if s.offer_id else ""), used) for s in sweeps]
+
+
+def sweep_pngs(name: str, sweeps: Sequence[Sweep]) -> list[tuple[str, str]]:
+    """The PNGs render_sweeps writes, as (title or message key, file name), for a report to show."""
+    out: list[tuple[str, str]] = []
+    for sweep, stem in zip(sweeps, _stems(name, sweeps)):
+        title = f"plot.{sweep.kind}" if sweep.kind != "price" else f"Cost as the price of {sweep.offer_id} moves"
+        out.append((title, f"{stem}.png"))
+        if sweep.kind == "budget":
+            out.append(("plot.budget_pareto", f"{stem}_pareto.png"))
+    return out
+
+
+def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult,
+                  break_even: Mapping[str, tuple[int | None, str | None]] | None = None) -> str:
+    """Write one PNG per sweep (and the Pareto plot for a budget sweep) into `out`; return the
+    Markdown that links them by relative path (file names: sweep_pngs). `break_even`: offer ->
+    (break-even price per server, note) from the bid comparison, drawn on that offer's price sweep."""
+    lines = [f"# procure what-if: {name}", ""]
+    for sweep, stem in zip(sweeps, _stems(name, sweeps)):
         mark = _chosen_point(sweep, result)
-        plot_sweep(sweep, out / f"{stem}.png", mark, plot_context(result), result.scenario.workload.load.amount)
+        plot_sweep(sweep, out / f"{stem}.png", mark, plot_context(result), result.scenario.workload.load.amount,
+                   _price_lines_of(sweep, result, break_even or {}))
         lines += [f"## {sweep.kind} sweep", "", *sweep_table(sweep), "", f"![{sweep.kind} sweep]({stem}.png)", ""]
         if sweep.kind == "budget":
             plot_pareto(sweep, out / f"{stem}_pareto.png", plot_context(result))
@@ -295,6 +255,14 @@ def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult
                 f"![Pareto front]({stem}_pareto.png)", "",
             ]
     return "\n".join(lines)
+
+
+def _price_lines_of(sweep: Sweep, result: SolveResult, break_even: Mapping[str, tuple[int | None, str | None]]) -> PriceLines | None:
+    """A price sweep's lines: the offer's price in the scenario, and its break-even when known."""
+    if sweep.kind != "price" or sweep.offer_id not in result.terms:
+        return None
+    be, note = break_even.get(sweep.offer_id, (None, None))
+    return PriceLines(float(result.terms[sweep.offer_id].price_rmb_per_server), None if be is None else float(be), note)
 
 
 def _chosen_point(sweep: Sweep, result: SolveResult) -> tuple[float, float] | None:

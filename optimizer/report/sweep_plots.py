@@ -1,0 +1,205 @@
+"""The sweep plots: one figure per sweep and the Pareto front, for a committee to print.
+
+Each vendor's series is drawn as its quantity moves (DRAWSTYLE), a point where a vendor has no plan
+is marked with the reason, a price sweep shows the bid's current and break-even prices, and Chinese
+text is drawn in the CJK font (plot_font). Files are written with fixed metadata: the same sweep
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from optimizer import units
+from optimizer.analysis.sweeps import Sweep, SweepPoint, pareto_front
+from optimizer.report.format import rmb as _rmb
+from optimizer.report.plot_font import plot_rc
+
+PNG_METADATA = {"Software": None}  # no matplotlib version in the file: the bytes depend on the plot alone
+
+
+# How each sweep's quantity moves between two swept values, as matplotlib draws it. A plan buys
+# whole servers, so served load and cost jump rather than glide:
+# - budget: what a budget buys holds until the next budget, which may buy more ("steps-post");
+# - TPOT/TTFT target: the plan meeting a target meets every looser one, so its cost holds until the
+#   next target, which may cost less ("steps-post");
+# - load: the plan for the next load serves every load up to it, so its cost is what a load in
+#   between surely costs ("steps-pre": drawn at the right end's value, never understating it);
+# - price: the cost of a plan moves in proportion to the swept server price: no step ("default").
+DRAWSTYLE = {"budget": "steps-post", "tpot": "steps-post", "ttft": "steps-post", "load": "steps-pre", "price": "default"}
+_NO_PLAN_AT = {"budget": "budget", "tpot": "TPOT target", "ttft": "TTFT target", "load": "load", "price": "price"}
+
+
+@dataclass(frozen=True)
+class NoPlanMarks:
+    """Where one vendor's series has no plan: the x values (as plotted) and the short reasons."""
+
+    vendor: str
+    xs: tuple[float, ...]
+    reasons: tuple[str, ...]  # distinct, in the order of the sweep
+    everywhere: bool          # no plan at any point: one annotation instead of markers
+
+    def label(self, sweep: Sweep) -> str:
+        what = _NO_PLAN_AT.get(sweep.kind, "point")
+        if sweep.kind == "price" and sweep.offer_id:
+            what = f"price of {sweep.offer_id}"
+        reasons = "; ".join(self.reasons)
+        if self.everywhere:
+            return f"{self.vendor} alone cannot serve at any {what} swept: {reasons}"
+        return f"{self.vendor} alone: no plan ({reasons})"
+
+
+@dataclass(frozen=True)
+class PriceLines:
+    """The vertical lines of a price sweep: the bid's price in the scenario, and the highest price
+    at which it would win (None: the comparison has none; `note` says why when it knows)."""
+
+    current_rmb: float | None
+    break_even_rmb: float | None = None
+    note: str | None = None
+
+
+def _x(sweep: Sweep, value: float) -> float:
+    return units.to_millions(value) if sweep.kind in ("budget", "price") else value
+
+
+def no_plan_marks(sweep: Sweep) -> list[NoPlanMarks]:
+    """One entry per vendor with points where it has no plan (its why_not), in vendor order."""
+    vendors = list(sweep.points[0].per_vendor) if sweep.points else []
+    out = []
+    for vendor in vendors:
+        missing = [p for p in sweep.points if vendor in p.why_not]
+        if not missing:
+            continue
+        reasons = tuple(dict.fromkeys(p.why_not[vendor] for p in missing))
+        out.append(NoPlanMarks(vendor, tuple(_x(sweep, p.value) for p in missing), reasons, len(missing) == len(sweep.points)))
+    return out
+
+
+def _y(sweep: Sweep, value: float | None) -> float:
+    """A series value as plotted: served load (budget sweep) or million RMB; NaN where no plan."""
+    if value is None:
+        return float("nan")
+    return value if sweep.kind == "budget" else units.to_millions(value)
+
+
+def sweep_figure(sweep: Sweep, chosen: tuple[float, float] | None = None, context: str = "", demand: float | None = None,
+                 price: PriceLines | None = None) -> Any:
+    """The sweep's figure (returned open, for the caller to save and close): one line per vendor
+    (served load for a budget sweep, cost otherwise) drawn as DRAWSTYLE says, the overall best as a
+    thicker line, the scenario's chosen plan as a star, the load it asks for (a line across a budget
+    sweep, a line up a load sweep), an 'x' at the floor where a vendor has no plan with the reason in
+    the legend (or, with no plan anywhere, one note naming the vendor and why instead of a line), and
+    on a price sweep the bid's current price and its break-even price."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # the fonts are fixed when each text is made, so the figure is built, not only saved, under them
+    with matplotlib.rc_context(plot_rc()):
+        fig, ax = plt.subplots(figsize=(10.0, 4.5), dpi=100)  # wide enough for the legend beside the axes
+        points = sorted(sweep.points, key=lambda p: p.value)  # steps need ascending x; a TPOT list may come in any order
+        marks = {m.vendor: m for m in no_plan_marks(sweep)}
+        _vendor_lines(ax, sweep, points, marks)
+        best = [p.served if sweep.kind == "budget" else _y(sweep, p.cost_rmb) for p in points]
+        ax.plot([_x(sweep, p.value) for p in points], best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)",
+                drawstyle=DRAWSTYLE.get(sweep.kind, "default"))
+        _demand_line(ax, sweep, demand)
+        if price is not None:
+            _price_lines(ax, price)
+        if chosen is not None:
+            ax.plot([_x(sweep, chosen[0])], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label="chosen plan")
+        notes = [m.label(sweep) for m in marks.values() if m.everywhere]
+        if price is not None and price.break_even_rmb is None and price.note:
+            notes.append(f"break-even: {price.note}")
+        if notes:  # under the axes, where no line or legend can hide them
+            ax.annotate("\n".join(textwrap.fill(n, 130) for n in notes), xy=(0, 0), xycoords="axes fraction", xytext=(0, -42),
+                        textcoords="offset points", fontsize=8, color="darkred", va="top")
+        ax.set_xlabel(sweep.value_label.replace("(RMB", "(million RMB"))
+        ax.set_ylabel(f"served ({sweep.served_unit})" if sweep.kind == "budget" else "cost (million RMB)")
+        ax.set_title(f"{sweep.kind} sweep" + (f"\n{context}" if context else ""), fontsize=10)
+        ax.grid(True, alpha=0.3)
+        # beside the axes: inside, a long legend (reasons, price lines) hides the very points it explains
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+        fig.tight_layout()
+    return fig
+
+
+def _vendor_lines(ax: Any, sweep: Sweep, points: Sequence[SweepPoint], marks: Mapping[str, NoPlanMarks]) -> None:
+    """One line per vendor alone, and an x at the floor where it has no plan (none for a vendor
+    with no plan anywhere: its note says so)."""
+    import matplotlib.pyplot as plt
+
+    xs = [_x(sweep, p.value) for p in points]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, vendor in enumerate(points[0].per_vendor if points else {}):
+        color = colors[i % len(colors)]  # by position, so a vendor keeps its colour whether or not it has a line
+        mark = marks.get(vendor)
+        if mark is not None and mark.everywhere:
+            continue
+        ax.plot(xs, [_y(sweep, p.per_vendor[vendor]) for p in points], marker="o", linewidth=1.2, color=color,
+                label=f"{vendor} alone", drawstyle=DRAWSTYLE.get(sweep.kind, "default"))
+        if mark is not None:
+            # at the axis floor (x in data, y in axes units): no cost to plot, but the point was tried
+            ax.plot(mark.xs, [0.02] * len(mark.xs), transform=ax.get_xaxis_transform(), marker="x", markersize=9,
+                    markeredgewidth=2, linestyle="none", color=color, clip_on=False, label=textwrap.fill(mark.label(sweep), 44))
+
+
+def _demand_line(ax: Any, sweep: Sweep, demand: float | None) -> None:
+    """The load the scenario asks for: across a budget sweep (served load), up a load sweep (the x axis)."""
+    if demand is None:
+        return
+    if sweep.kind == "budget":
+        ax.axhline(demand, color="grey", linestyle="--", linewidth=1.0, label=f"demand ({demand:g} {sweep.served_unit})")
+    elif sweep.kind == "load":
+        ax.axvline(demand, color="grey", linestyle="--", linewidth=1.0, label=f"demand in the scenario ({demand:g} {sweep.served_unit})")
+
+
+def _price_lines(ax: Any, price: PriceLines) -> None:
+    """The current bid and the break-even price, as labelled vertical lines (million RMB)."""
+    if price.current_rmb is not None:
+        ax.axvline(units.to_millions(price.current_rmb), color="tab:purple", linestyle="-.", linewidth=1.2,
+                   label=f"current bid ({_rmb(price.current_rmb)} per server)")
+    if price.break_even_rmb is not None:
+        ax.axvline(units.to_millions(price.break_even_rmb), color="darkgoldenrod", linestyle=":", linewidth=1.5,
+                   label=f"break-even ({_rmb(price.break_even_rmb)} per server)")
+
+
+def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = None, context: str = "",
+               demand: float | None = None, price: PriceLines | None = None) -> None:
+    """sweep_figure written to `path` (the CJK font as fallback, fixed metadata: same sweep, same bytes)."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(plot_rc()):
+        fig = sweep_figure(sweep, chosen, context, demand, price)
+        fig.savefig(path, metadata=PNG_METADATA)
+    plt.close(fig)
+
+
+def plot_pareto(sweep: Sweep, path: Path, context: str = "") -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(plot_rc()):
+        front = pareto_front(sweep.points)
+        fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
+        # pareto_front keeps priced points only; a plan of owned hardware alone is priced at 0
+        ax.plot([units.to_millions(p.cost_rmb or 0) for p in front], [p.served for p in front], marker="o", drawstyle="steps-post")
+        for p in front:
+            assert p.cost_rmb is not None
+            ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.set_xlabel("plan cost (million RMB)")
+        ax.set_ylabel(f"served ({sweep.served_unit})")
+        ax.set_title("Pareto front: cost vs served load" + (f"\n{context}" if context else ""), fontsize=10)
+        ax.grid(True, alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, metadata=PNG_METADATA)
+    plt.close(fig)
