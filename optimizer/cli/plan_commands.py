@@ -118,7 +118,7 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
         compare_md, compare_tables = _write_compare(stem, stage, outcome.comparison, facts, lang, formats, own_tables=False, plots=plots)
         links.append((tr(lang, "link.compare"), compare_md.name))
     if outcome.sweeps:
-        whatif_md = _write_whatif(stem, stage, outcome.sweeps, result, outcome.comparison)
+        whatif_md = _write_whatif(stem, stage, outcome.sweeps, result, outcome.comparison, lang)
         links.append((tr(lang, "link.whatif"), whatif_md.name))
     md_path = stage.path(f"{stem}.md")
     json_path = stage.path(f"{stem}.json")
@@ -282,13 +282,14 @@ def compare(
     run(body)
 
 
-def _write_whatif(stem: str, stage: Staging, sweeps: list[Sweep], result: SolveResult, comparison: Comparison | None = None) -> Path:
+def _write_whatif(stem: str, stage: Staging, sweeps: list[Sweep], result: SolveResult, comparison: Comparison | None = None,
+                  lang: str = "en") -> Path:
     """The what-if report and its PNGs; `comparison` (when made) puts each bid's break-even price on its price sweep."""
     from optimizer.report.whatif import render_sweeps
 
     md = stage.path(f"{stem}_whatif.md")
     break_even = {r.offer_id: (r.break_even_rmb_per_server, r.break_even_note) for r in comparison.rows} if comparison else None
-    md.write_text(render_sweeps(stem, sweeps, stage.dir, result, break_even), encoding="utf-8")
+    md.write_text(render_sweeps(stem, sweeps, stage.dir, result, break_even, lang), encoding="utf-8")
     stage.owns(f"{stem}_whatif_*.png")   # the plots of this what-if report, as a set
     return stage.final(md)
 
@@ -302,6 +303,7 @@ def whatif(
     price: Annotated[list[str] | None, typer.Option(help="OFFER=FROM:TO:POINTS: the winner as that bid's server price moves.")] = None,
     out: Annotated[str, typer.Option(help="Directory for the Markdown and PNG files (created if missing).")] = "reports",
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print JSON: one sweep object, or a list for several.")] = False,
+    lang: LangOption = "en",
 ) -> None:
     """Budget, SLA, load and price sweeps with tables, Markdown and PNG plots (reports/<scenario>_whatif.md).
 
@@ -313,10 +315,12 @@ def whatif(
         from optimizer.catalog.bundle import load_catalog
         from optimizer.cli.requests import parse_sweeps, with_price_sweeps
         from optimizer.problem import resolve
+        from optimizer.report.sweep_plots import sweep_title
         from optimizer.report.whatif import sweep_json, sweep_table
         from optimizer.scenario import load_scenario
 
         out_dir = out_folder(out)
+        check_lang(lang)
         options = parse_sweeps(budget, tpot, ttft, load)
         catalog = load_catalog()
         scn = load_scenario(scenario, catalog)
@@ -327,12 +331,12 @@ def whatif(
         # a price plot shows where the bid would win: the comparison's break-even prices, only when asked for
         comparison = pipeline.compare(problem, progress_for("break-even prices"), result) if request.prices else None
         with staged(out_dir) as stage:
-            md = _write_whatif(_stem(scenario), stage, sweeps, result, comparison)
+            md = _write_whatif(_stem(scenario), stage, sweeps, result, comparison, lang)
         if as_json:
             docs = [sweep_json(s) for s in sweeps]
             typer.echo(dump(docs[0] if len(docs) == 1 else docs))
         else:
-            lines = [line for s in sweeps for line in (f"{s.kind} sweep", "\n".join(sweep_table(s)), "")]
+            lines = [line for s in sweeps for line in (sweep_title(s, lang), "\n".join(sweep_table(s, lang)), "")]
             terminal.echo("\n".join([*lines, f"report: {md}"]))
         return 0
 

@@ -25,7 +25,7 @@ _ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), zh) for p, 
      "每项 SLA 单独都可达到，但没有设计能同时满足两项：请放宽其中一项"),
     (r"^more servers than offered: (?P<need>.*), (?P<cost>RMB [\d,]+)$", "所需服务器超过报价数量：{need}，{cost}"),
     (r"^a budget of (?P<cost>RMB [\d,]+) \(cap (?P<cap>[\d,]+)\) would suffice: (?P<need>.*)$",
-     "预算提高到 {cost}（当前上限 {cap}）即可：{need}"),
+     "预算提高到 {cost}（当前上限 {cap} 元）即可：{need}"),
     (r"^allowing (?P<n>\d+) servers \(cap (?P<cap>\d+)\) would suffice$", "允许 {n} 台服务器（当前上限 {cap}）即可"),
     (r"^a power cap of (?P<kw>[\d.,]+) kW \(cap (?P<cap>[\d.,]+)\) would suffice$", "功耗上限提高到 {kw} kW（当前 {cap}）即可"),
     (r"^dropping sla\.headroom_pct \((?P<h>[\d.]+) %\) would suffice: (?P<need>.*), (?P<cost>RMB [\d,]+)$",
@@ -38,11 +38,22 @@ _ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), zh) for p, 
     (r"^only relaxing several limits at once works: (?P<need>.*) servers, (?P<cost>RMB [\d,]+)$",
      "只有同时放宽多项限制才可行：{need} 台服务器，{cost}"),
     (r"^vendor '(?P<v>.*)' is excluded by the scenario's vendor rules$", "供应商“{v}”被场景的供应商规则排除"),
+    # the first clauses a plot's legend keeps (analysis.sweeps.short_reason)
+    (r"^more servers than offered$", "所需服务器超过报价数量"),
+    (r"^(?P<m>TTFT|TPOT) ≤ (?P<t>[\d.,]+) ms is unreachable$", "{m} ≤ {t} ms 无法达到"),
+    (r"^cannot cover the load$", "无法覆盖负载"),
+    (r"^a budget of (?P<cost>RMB [\d,]+) \(cap (?P<cap>[\d,]+)\) would suffice$", "预算提高到 {cost}（当前上限 {cap} 元）即可"),
+    (r"^dropping sla\.headroom_pct \((?P<h>[\d.]+) %\) would suffice$", "取消 sla.headroom_pct（{h}%）即可"),
+    (r"^dropping constraints\.n_plus_one \(a spare server's worth of capacity\) would suffice$", "取消 constraints.n_plus_one 即可"),
+    (r"^allowing several replica designs per offer \(constraints\.one_shape_per_offer\) would suffice$", "允许每个报价使用多种副本设计即可"),
+    (r"^a mixed fleet would work$", "混合多家供应商即可"),
+    (r"^only relaxing several limits at once works$", "只有同时放宽多项限制才可行"),
     (r"^owned hardware: no price to negotiate$", "已有硬件：无需议价"),
     (r"^not a price question: the objective is the most load; compare the load served$",
      "不是价格问题：目标是最大负载，请比较可服务的负载"),
 ))
 _CONFIDENCE = re.compile(r"^at confidence (?P<c>\d+%): (?P<rest>.*)$")
+_CONFIDENCE_AFTER = re.compile(r"^(?P<rest>.*) \(at confidence (?P<c>\d+%)\)$")
 _NOTE = re.compile(r"^note: (?P<notes>.*) \((?P<tried>[^()]*) tried\)$")
 _NEED = re.compile(r"(?P<n>\d+) x (?P<oid>[^\s,()]+)(?: \(available (?P<a>\d+)\))?")
 
@@ -56,6 +67,9 @@ def _one(part: str) -> str:
     m = _CONFIDENCE.match(part)
     if m:
         return f"置信度 {m['c']} 时：{_one(m['rest'])}"
+    m = _CONFIDENCE_AFTER.match(part)
+    if m:
+        return f"{_one(m['rest'])}（置信度 {m['c']}）"
     m = _NOTE.match(part)
     if m:
         return f"注：{m['notes']}（已尝试 {m['tried']}）"

@@ -16,8 +16,10 @@ from typing import Any
 
 from optimizer import units
 from optimizer.analysis.sweeps import Sweep, SweepPoint, pareto_front
-from optimizer.report.format import rmb as _rmb
+from optimizer.report.format import money
+from optimizer.report.i18n import tr, word
 from optimizer.report.plot_font import plot_rc
+from optimizer.report.reasons import localize_reason
 
 PNG_METADATA = {"Software": None}  # no matplotlib version in the file: the bytes depend on the plot alone
 
@@ -31,7 +33,6 @@ PNG_METADATA = {"Software": None}  # no matplotlib version in the file: the byte
 #   between surely costs ("steps-pre": drawn at the right end's value, never understating it);
 # - price: the cost of a plan moves in proportion to the swept server price: no step ("default").
 DRAWSTYLE = {"budget": "steps-post", "tpot": "steps-post", "ttft": "steps-post", "load": "steps-pre", "price": "default"}
-_NO_PLAN_AT = {"budget": "budget", "tpot": "TPOT target", "ttft": "TTFT target", "load": "load", "price": "price"}
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,15 @@ class NoPlanMarks:
     reasons: tuple[str, ...]  # distinct, in the order of the sweep
     everywhere: bool          # no plan at any point: one annotation instead of markers
 
-    def label(self, sweep: Sweep) -> str:
-        what = _NO_PLAN_AT.get(sweep.kind, "point")
+    def label(self, sweep: Sweep, lang: str = "en") -> str:
+        key = f"sw.kind.{sweep.kind}"
+        what = tr(lang, key) if sweep.kind in DRAWSTYLE else tr(lang, "sw.point")
         if sweep.kind == "price" and sweep.offer_id:
-            what = f"price of {sweep.offer_id}"
-        reasons = "; ".join(self.reasons)
+            what = tr(lang, "sw.price_of", offer=sweep.offer_id)
+        reasons = "; ".join(localize_reason(r, lang) for r in self.reasons)
         if self.everywhere:
-            return f"{self.vendor} alone cannot serve at any {what} swept: {reasons}"
-        return f"{self.vendor} alone: no plan ({reasons})"
+            return tr(lang, "sw.noplan_all", vendor=self.vendor, what=what, reasons=reasons)
+        return tr(lang, "sw.noplan", vendor=self.vendor, reasons=reasons)
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,17 @@ def _y(sweep: Sweep, value: float | None) -> float:
     return value if sweep.kind == "budget" else units.to_millions(value)
 
 
+def axis_label(sweep: Sweep, lang: str = "en", *, table: bool = False) -> str:
+    """The swept quantity with its unit: million RMB on a plot's axis, RMB (万元 in Chinese) in a table."""
+    if sweep.kind in ("budget", "price") and table:
+        return tr(lang, f"sw.tx.{sweep.kind}", offer=sweep.offer_id or "")
+    if sweep.kind in DRAWSTYLE:
+        return tr(lang, f"sw.x.{sweep.kind}", unit=word(lang, "unit", sweep.served_unit), offer=sweep.offer_id or "")
+    return sweep.value_label
+
+
 def sweep_figure(sweep: Sweep, chosen: tuple[float, float] | None = None, context: str = "", demand: float | None = None,
-                 price: PriceLines | None = None) -> Any:
+                 price: PriceLines | None = None, lang: str = "en") -> Any:
     """The sweep's figure (returned open, for the caller to save and close): one line per vendor
     (served load for a budget sweep, cost otherwise) drawn as DRAWSTYLE says, the overall best as a
     thicker line, the scenario's chosen plan as a star, the load it asks for (a line across a budget
@@ -105,24 +116,25 @@ def sweep_figure(sweep: Sweep, chosen: tuple[float, float] | None = None, contex
         fig, ax = plt.subplots(figsize=(10.0, 4.5), dpi=100)  # wide enough for the legend beside the axes
         points = sorted(sweep.points, key=lambda p: p.value)  # steps need ascending x; a TPOT list may come in any order
         marks = {m.vendor: m for m in no_plan_marks(sweep)}
-        _vendor_lines(ax, sweep, points, marks)
+        _vendor_lines(ax, sweep, points, marks, lang)
         best = [p.served if sweep.kind == "budget" else _y(sweep, p.cost_rmb) for p in points]
-        ax.plot([_x(sweep, p.value) for p in points], best, color="black", linewidth=2.5, alpha=0.6, label="best plan (any bid)",
+        ax.plot([_x(sweep, p.value) for p in points], best, color="black", linewidth=2.5, alpha=0.6, label=tr(lang, "sw.best"),
                 drawstyle=DRAWSTYLE.get(sweep.kind, "default"))
-        _demand_line(ax, sweep, demand)
+        _demand_line(ax, sweep, demand, lang)
         if price is not None:
-            _price_lines(ax, price)
+            _price_lines(ax, price, lang)
         if chosen is not None:
-            ax.plot([_x(sweep, chosen[0])], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label="chosen plan")
-        notes = [m.label(sweep) for m in marks.values() if m.everywhere]
+            ax.plot([_x(sweep, chosen[0])], [chosen[1]], marker="*", markersize=16, color="red", linestyle="none", label=tr(lang, "sw.chosen"))
+        notes = [m.label(sweep, lang) for m in marks.values() if m.everywhere]
         if price is not None and price.break_even_rmb is None and price.note:
-            notes.append(f"break-even: {price.note}")
+            notes.append(tr(lang, "sw.be_note", note=localize_reason(price.note, lang)))
         if notes:  # under the axes, where no line or legend can hide them
             ax.annotate("\n".join(textwrap.fill(n, 130) for n in notes), xy=(0, 0), xycoords="axes fraction", xytext=(0, -42),
                         textcoords="offset points", fontsize=8, color="darkred", va="top")
-        ax.set_xlabel(sweep.value_label.replace("(RMB", "(million RMB"))
-        ax.set_ylabel(f"served ({sweep.served_unit})" if sweep.kind == "budget" else "cost (million RMB)")
-        ax.set_title(f"{sweep.kind} sweep" + (f"\n{context}" if context else ""), fontsize=10)
+        ax.set_xlabel(axis_label(sweep, lang))
+        unit = word(lang, "unit", sweep.served_unit)
+        ax.set_ylabel(tr(lang, "sw.y.served", unit=unit) if sweep.kind == "budget" else tr(lang, "sw.y.cost"))
+        ax.set_title(sweep_title(sweep, lang) + (f"\n{context}" if context else ""), fontsize=10)
         ax.grid(True, alpha=0.3)
         # beside the axes: inside, a long legend (reasons, price lines) hides the very points it explains
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
@@ -130,7 +142,13 @@ def sweep_figure(sweep: Sweep, chosen: tuple[float, float] | None = None, contex
     return fig
 
 
-def _vendor_lines(ax: Any, sweep: Sweep, points: Sequence[SweepPoint], marks: Mapping[str, NoPlanMarks]) -> None:
+def sweep_title(sweep: Sweep, lang: str = "en") -> str:
+    """'tpot sweep' (the kind as the CLI names it) / 'TPOT 目标扫描'."""
+    kind = tr(lang, f"sw.kind.{sweep.kind}") if lang != "en" and sweep.kind in DRAWSTYLE else sweep.kind
+    return tr(lang, "sw.title", kind=kind)
+
+
+def _vendor_lines(ax: Any, sweep: Sweep, points: Sequence[SweepPoint], marks: Mapping[str, NoPlanMarks], lang: str) -> None:
     """One line per vendor alone, and an x at the floor where it has no plan (none for a vendor
     with no plan anywhere: its note says so)."""
     import matplotlib.pyplot as plt
@@ -143,46 +161,47 @@ def _vendor_lines(ax: Any, sweep: Sweep, points: Sequence[SweepPoint], marks: Ma
         if mark is not None and mark.everywhere:
             continue
         ax.plot(xs, [_y(sweep, p.per_vendor[vendor]) for p in points], marker="o", linewidth=1.2, color=color,
-                label=f"{vendor} alone", drawstyle=DRAWSTYLE.get(sweep.kind, "default"))
+                label=tr(lang, "sw.alone_line", vendor=vendor), drawstyle=DRAWSTYLE.get(sweep.kind, "default"))
         if mark is not None:
             # at the axis floor (x in data, y in axes units): no cost to plot, but the point was tried
             ax.plot(mark.xs, [0.02] * len(mark.xs), transform=ax.get_xaxis_transform(), marker="x", markersize=9,
-                    markeredgewidth=2, linestyle="none", color=color, clip_on=False, label=textwrap.fill(mark.label(sweep), 44))
+                    markeredgewidth=2, linestyle="none", color=color, clip_on=False, label=textwrap.fill(mark.label(sweep, lang), 44))
 
 
-def _demand_line(ax: Any, sweep: Sweep, demand: float | None) -> None:
+def _demand_line(ax: Any, sweep: Sweep, demand: float | None, lang: str) -> None:
     """The load the scenario asks for: across a budget sweep (served load), up a load sweep (the x axis)."""
     if demand is None:
         return
+    unit = word(lang, "unit", sweep.served_unit)
     if sweep.kind == "budget":
-        ax.axhline(demand, color="grey", linestyle="--", linewidth=1.0, label=f"demand ({demand:g} {sweep.served_unit})")
+        ax.axhline(demand, color="grey", linestyle="--", linewidth=1.0, label=tr(lang, "sw.demand", d=f"{demand:g}", unit=unit))
     elif sweep.kind == "load":
-        ax.axvline(demand, color="grey", linestyle="--", linewidth=1.0, label=f"demand in the scenario ({demand:g} {sweep.served_unit})")
+        ax.axvline(demand, color="grey", linestyle="--", linewidth=1.0, label=tr(lang, "sw.demand_load", d=f"{demand:g}", unit=unit))
 
 
-def _price_lines(ax: Any, price: PriceLines) -> None:
+def _price_lines(ax: Any, price: PriceLines, lang: str) -> None:
     """The current bid and the break-even price, as labelled vertical lines (million RMB)."""
     if price.current_rmb is not None:
         ax.axvline(units.to_millions(price.current_rmb), color="tab:purple", linestyle="-.", linewidth=1.2,
-                   label=f"current bid ({_rmb(price.current_rmb)} per server)")
+                   label=tr(lang, "sw.current", p=money(price.current_rmb, lang)))
     if price.break_even_rmb is not None:
         ax.axvline(units.to_millions(price.break_even_rmb), color="darkgoldenrod", linestyle=":", linewidth=1.5,
-                   label=f"break-even ({_rmb(price.break_even_rmb)} per server)")
+                   label=tr(lang, "sw.break_even", p=money(price.break_even_rmb, lang)))
 
 
 def plot_sweep(sweep: Sweep, path: Path, chosen: tuple[float, float] | None = None, context: str = "",
-               demand: float | None = None, price: PriceLines | None = None) -> None:
+               demand: float | None = None, price: PriceLines | None = None, lang: str = "en") -> None:
     """sweep_figure written to `path` (the CJK font as fallback, fixed metadata: same sweep, same bytes)."""
     import matplotlib
     import matplotlib.pyplot as plt
 
     with matplotlib.rc_context(plot_rc()):
-        fig = sweep_figure(sweep, chosen, context, demand, price)
+        fig = sweep_figure(sweep, chosen, context, demand, price, lang)
         fig.savefig(path, metadata=PNG_METADATA)
     plt.close(fig)
 
 
-def plot_pareto(sweep: Sweep, path: Path, context: str = "") -> None:
+def plot_pareto(sweep: Sweep, path: Path, context: str = "", lang: str = "en") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -196,9 +215,9 @@ def plot_pareto(sweep: Sweep, path: Path, context: str = "") -> None:
         for p in front:
             assert p.cost_rmb is not None
             ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        ax.set_xlabel("plan cost (million RMB)")
-        ax.set_ylabel(f"served ({sweep.served_unit})")
-        ax.set_title("Pareto front: cost vs served load" + (f"\n{context}" if context else ""), fontsize=10)
+        ax.set_xlabel(tr(lang, "sw.pareto_x"))
+        ax.set_ylabel(tr(lang, "sw.y.served", unit=word(lang, "unit", sweep.served_unit)))
+        ax.set_title(tr(lang, "sw.pareto_title") + (f"\n{context}" if context else ""), fontsize=10)
         ax.grid(True, alpha=0.3)
         fig.tight_layout()
         fig.savefig(path, metadata=PNG_METADATA)

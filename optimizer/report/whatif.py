@@ -18,16 +18,16 @@ from optimizer.plan.designs import output_tokens_per_s_of
 from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.bids import bid_notes, bid_table, risk_text, risks_sentence
 from optimizer.report.decision import model_note, power_basis
-from optimizer.report.format import DASH, money, table
+from optimizer.report.format import DASH, WAN, money, table
 from optimizer.report.format import rmb as _fmt_rmb
-from optimizer.report.i18n import tr
+from optimizer.report.i18n import columns, tr, word
 from optimizer.report.names import safe_part, unique
 from optimizer.report.provenance import provenance_line
 from optimizer.report.reasons import localize_reason
 from optimizer.report.shapes import plan_shape
 from optimizer.report.solve_json import SCHEMA_VERSION, plan_json
 from optimizer.report.solve_md import default_plots, plot_lines
-from optimizer.report.sweep_plots import PriceLines, plot_pareto, plot_sweep
+from optimizer.report.sweep_plots import PriceLines, axis_label, plot_pareto, plot_sweep, sweep_title
 
 
 def _rmb(x: float | None) -> str:
@@ -191,29 +191,33 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
     return out
 
 
-def sweep_table(sweep: Sweep) -> list[str]:
+def sweep_table(sweep: Sweep, lang: str = "en") -> list[str]:
     per = "served" if sweep.kind == "budget" else "cost"
     vendors = list(sweep.points[0].per_vendor) if sweep.points else []
-    head = [sweep.value_label, f"served ({sweep.served_unit})", "cost", "winner", "status", *[f"{v} alone ({per})" for v in vendors]]
+    unit = word(lang, "unit", sweep.served_unit)
+    alone = [tr(lang, "sw.alone", vendor=v, per=tr(lang, f"sw.per.{per}")) for v in vendors]
+    head = [axis_label(sweep, lang, table=True), *columns(lang, "sw.cols", unit=unit), *alone]
     rows = []
     for p in sweep.points:
-        cells = [
-            f"{p.value:,.0f}" if sweep.kind in ("budget", "price") else f"{p.value:g}",
-            f"{p.served:,.1f}", _rmb(p.cost_rmb), p.winner or DASH, p.status,
-        ]
+        if sweep.kind in ("budget", "price"):
+            value = f"{p.value / WAN:,.1f}" if lang == "zh" else f"{p.value:,.0f}"
+        else:
+            value = f"{p.value:g}"
+        cells = [value, f"{p.served:,.1f}", money(p.cost_rmb, lang), p.winner or DASH, word(lang, "status", p.status)]
         for v in vendors:
             x = p.per_vendor[v]
-            cells.append(DASH if x is None or (per == "served" and x == 0) else (f"{x:,.1f}" if per == "served" else _rmb(x)))
+            cells.append(DASH if x is None or (per == "served" and x == 0) else (f"{x:,.1f}" if per == "served" else money(x, lang)))
         rows.append(cells)
     return table(head, "rrrll" + "r" * len(vendors), rows)
 
 
-def plot_context(result: SolveResult) -> str:
+def plot_context(result: SolveResult, lang: str = "en") -> str:
     """The line under a plot's title: model, load and SLAs, so a printed plot says what it is of."""
     s = result.scenario
     load = s.workload.load
     slas = [f"{name} ≤ {v:g} ms" for name, v in (("TTFT", s.sla.ttft_ms), ("TPOT", s.sla.tpot_ms)) if v]
-    return ", ".join([result.model.name, f"{load.amount:g} {load.unit}", *slas, f"{s.sla.statistic}, confidence {s.sla.confidence:g}"])
+    parts = tr(lang, "list_sep").join([result.model.name, f"{load.amount:g} {word(lang, 'unit', load.unit)}", *slas])
+    return tr(lang, "sw.context", parts=parts, stat=word(lang, "stat", s.sla.statistic), conf=f"{s.sla.confidence:g}")
 
 
 def _stems(name: str, sweeps: Sequence[Sweep]) -> list[str]:
@@ -235,24 +239,26 @@ def sweep_pngs(name: str, sweeps: Sequence[Sweep]) -> list[tuple[str, str]]:
 
 
 def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult,
-                  break_even: Mapping[str, tuple[int | None, str | None]] | None = None) -> str:
+                  break_even: Mapping[str, tuple[int | None, str | None]] | None = None, lang: str = "en") -> str:
     """Write one PNG per sweep (and the Pareto plot for a budget sweep) into `out`; return the
     Markdown that links them by relative path (file names: sweep_pngs). `break_even`: offer ->
     (break-even price per server, note) from the bid comparison, drawn on that offer's price sweep."""
-    lines = [f"# procure what-if: {name}", ""]
+    lines = [f"# {tr(lang, 'sw.h1', name=name)}", ""]
+    context = plot_context(result, lang)
     for sweep, stem in zip(sweeps, _stems(name, sweeps)):
         mark = _chosen_point(sweep, result)
-        plot_sweep(sweep, out / f"{stem}.png", mark, plot_context(result), result.scenario.workload.load.amount,
-                   _price_lines_of(sweep, result, break_even or {}))
-        lines += [f"## {sweep.kind} sweep", "", *sweep_table(sweep), "", f"![{sweep.kind} sweep]({stem}.png)", ""]
+        plot_sweep(sweep, out / f"{stem}.png", mark, context, result.scenario.workload.load.amount,
+                   _price_lines_of(sweep, result, break_even or {}), lang)
+        title = sweep_title(sweep, lang)
+        lines += [f"## {title}", "", *sweep_table(sweep, lang), "", f"![{title}]({stem}.png)", ""]
         if sweep.kind == "budget":
-            plot_pareto(sweep, out / f"{stem}_pareto.png", plot_context(result))
+            plot_pareto(sweep, out / f"{stem}_pareto.png", context, lang)
             front = pareto_front(sweep.points)
             lines += [
-                "### Pareto front (plans not beaten on both cost and served load)", "",
-                *table(["cost", f"served ({sweep.served_unit})", "plan carried by"], "rrl",
-                       [[_rmb(p.cost_rmb), f"{p.served:,.1f}", p.winner] for p in front]), "",
-                f"![Pareto front]({stem}_pareto.png)", "",
+                f"### {tr(lang, 'sw.pareto_h')}", "",
+                *table(columns(lang, "sw.pareto_cols", unit=word(lang, "unit", sweep.served_unit)), "rrl",
+                       [[money(p.cost_rmb, lang), f"{p.served:,.1f}", p.winner] for p in front]), "",
+                f"![{tr(lang, 'sw.pareto_alt')}]({stem}_pareto.png)", "",
             ]
     return "\n".join(lines)
 

@@ -189,3 +189,24 @@ def test_a_sweep_asked_for_on_the_command_line_is_shown_in_the_solve_report(proc
     shown = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", md)
     assert shown == ["r1_chatbot_whatif_tpot.png"], md[:3000]
     assert (tmp_path / shown[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_chinese_sweep_plot_and_table_are_in_chinese():
+    """--lang zh: the plot's axes, title and legend (the no-plan reason too) and the sweep table's
+    header and amounts are Chinese."""
+    from optimizer.report.whatif import sweep_table
+
+    sweep = _sweep("tpot", [
+        (30, {"华为": None, "NVIDIA": 10e6}, {"华为": "more servers than offered"}),
+        (60, {"华为": 11e6, "NVIDIA": 3e6}, {}),
+    ])
+    fig = sweep_figure(sweep, lang="zh")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "TPOT 目标（ms）" and ax.get_ylabel() == "成本（百万元）"
+    assert ax.get_title().startswith("TPOT 目标扫描")
+    labels = [str(t.get_text()).replace("\n", "") for t in ax.get_legend().get_texts()]
+    assert "最优方案（任意投标）" in labels and any("所需服务器超过报价数量" in t for t in labels)
+    plt.close(fig)
+    head = sweep_table(sweep, "zh")[0]
+    assert "TPOT 目标（ms）" in head and "胜出方" in head and "仅 华为（成本）" in head
+    assert "300.0 万元" in "\n".join(sweep_table(sweep, "zh"))
