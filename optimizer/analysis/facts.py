@@ -72,6 +72,7 @@ class OfferFacts:
     specs_source: str
     specs_date: str
     export_control: str                           # the catalog's note, whole
+    export_control_zh: str | None                 # the same note in Chinese, when the catalog has it
     has_fp8: bool
     pcie_only: bool
     calibration: Calibration
@@ -158,7 +159,7 @@ def bid_risks(problem: Problem, t: OfferTerms) -> tuple[Risk, ...]:
     card = view.card
     out: list[Risk] = []
     if supply_at_risk(card.export_control):
-        out.append(Risk("export_control", {"status": card.export_control}))
+        out.append(Risk("export_control", {"status": card.export_control, "status_zh": card.export_control_zh or ""}))
     cal = calibration_of(problem, view)
     if cal.thin:
         out.append(Risk("thin_calibration", {"family": cal.family, "family_rows": cal.family_rows,
@@ -171,7 +172,7 @@ def bid_risks(problem: Problem, t: OfferTerms) -> tuple[Risk, ...]:
         out.append(Risk("pcie_only", {"card": card.name}))
     eco = problem.catalog.ecosystems.get(card.family)
     if eco:
-        out.append(Risk("ecosystem", {"family": card.family, "note": eco.note}))
+        out.append(Risk("ecosystem", {"family": card.family, "note": eco.note, "note_zh": eco.note_zh or ""}))
     return tuple(out)
 
 
@@ -269,7 +270,7 @@ def offer_facts(problem: Problem, t: OfferTerms) -> OfferFacts:
     return OfferFacts(
         offer_id=t.offer_id, card_id=card.id, card_name=card.name, family=card.family, engine=view.engine_id,
         mem_gb=card.mem_gb, mem_bw_gbs=card.mem_bw_gbs, dense_tflops=tuple(sorted(card.dense_tflops.items())),
-        specs_source=specs.source, specs_date=str(specs.date), export_control=card.export_control,
+        specs_source=specs.source, specs_date=str(specs.date), export_control=card.export_control, export_control_zh=card.export_control_zh,
         has_fp8="fp8" in card.dense_tflops, pcie_only=card.scaleup.topology == "pcie",
         calibration=calibration_of(problem, view), factors=problem.catalog.efficiency.resolve(card.family, view.engine_id),
         risks=bid_risks(problem, t),

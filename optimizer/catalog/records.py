@@ -161,6 +161,7 @@ class Card(Strict):
         1, description="compute dies in one package (Ascend 910C: 2); benchmarks may count dies, not packages"
     )
     export_control: str
+    export_control_zh: str | None = Field(None, description="the export-control note in Chinese (for --lang zh reports)")
     notes: str
     price_rmb_per_card: PriceRange | None = Field(description="null = no public price found")
     provenance: dict[Literal["specs", "interconnect", "nic", "tdp", "form"], Provenance]
@@ -274,6 +275,7 @@ class Ecosystem(Strict):
     """Software-ecosystem note for a card family (catalog/ecosystems.yaml)."""
 
     note: str
+    note_zh: str | None = Field(None, description="the note in Chinese (for --lang zh reports)")
     source: str
 
 

@@ -32,13 +32,16 @@ def rmb_per_million_output_tokens(plan: Plan) -> float | None:
 
 def _first_sentence(text: str) -> str:
     # A table cell carries the export-control status, not its history; the Warnings keep it whole.
+    if "。" in text:
+        return text.split("。")[0] + "。"
     return text.split(". ")[0].rstrip(".") + "."
 
 
 def risk_text(risk: Risk, lang: str = "en") -> str:
     p = risk.params
     if risk.code == "export_control":
-        return tr(lang, "risk.export", text=_first_sentence(str(p["status"])))
+        text = str(p.get("status_zh") or "") if lang == "zh" else ""   # the catalog's own Chinese note, when it has one
+        return tr(lang, "risk.export", text=_first_sentence(text or str(p["status"])))
     if risk.code == "thin_calibration":
         return tr(lang, "risk.thin", family=p["family"], fam_rows=p["family_rows"], engine=p["engine"], eng_rows=p["engine_rows"])
     if risk.code == "price_not_quote":
@@ -49,7 +52,7 @@ def risk_text(risk: Risk, lang: str = "en") -> str:
     if risk.code == "pcie_only":
         return tr(lang, "risk.pcie")
     if risk.code == "ecosystem":
-        return tr(lang, "risk.ecosystem", text=p["note"])
+        return tr(lang, "risk.ecosystem", text=(lang == "zh" and p.get("note_zh")) or p["note"])
     raise ValueError(f"no wording for risk {risk.code!r}")
 
 
@@ -61,7 +64,8 @@ def risks_sentence(risks: tuple[Risk, ...], lang: str = "en") -> str:
     """Every risk of a bid in one sentence (the comparison's Risks section)."""
     if not risks:
         return tr(lang, "risk.none") + "."
-    return tr(lang, "list_sep").join(risk_text(r, lang).rstrip(".") for r in risks) + "."
+    end = "。" if lang == "zh" else "."
+    return tr(lang, "list_sep").join(risk_text(r, lang).rstrip(".。") for r in risks) + end
 
 
 def bid_table(result: SolveResult, lang: str = "en", comparison: Comparison | None = None, *, facts: SolveFacts) -> list[str]:

@@ -39,7 +39,7 @@ def warnings(result: SolveResult, facts: SolveFacts, lang: str = "en") -> list[s
         if "price_not_quote" in codes:
             out.append(tr(lang, "warn.price", oid=o.offer_id, n="n" if t.price_kind == "estimate" else "",
                           kind=word(lang, "kind", t.price_kind)))
-        out.append(tr(lang, "warn.export", oid=o.offer_id, text=o.export_control))
+        out.append(tr(lang, "warn.export", oid=o.offer_id, text=(lang == "zh" and o.export_control_zh) or o.export_control))
     return out
 
 

@@ -38,3 +38,17 @@ def test_the_chinese_report_of_an_infeasible_scenario_has_no_english_reason():
     text = render(result, facts=solve_facts(result), lang="zh").replace(result.scenario.description, "")  # the user's own words
     for english in ("unreachable", "would suffice", "than offered", "no design meets", "does not fit"):
         assert english not in text, english
+
+
+def test_every_catalog_risk_note_has_its_chinese_and_the_chinese_report_uses_it():
+    """Each card's export-control note and each family's ecosystem note have a Chinese form; a Chinese
+    report prints that form, an English one the English."""
+    from optimizer.catalog.records import load_cards, load_ecosystems
+    from optimizer.report.bids import risk_text
+
+    assert all(c.export_control_zh for c in load_cards().values())
+    assert all(e.note_zh for e in load_ecosystems().values())
+    result = pipeline.solve(resolved(load(REPO_ROOT / "scenarios" / "r1_bids_h200_910b_mi300x.yaml")))
+    risks = solve_facts(result).offer("h200-8x").risks
+    export = next(r for r in risks if r.code == "export_control")
+    assert "出口中国需美国许可" in risk_text(export, "zh") and "export licence" in risk_text(export, "en")
