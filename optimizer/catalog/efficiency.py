@@ -284,8 +284,15 @@ NO_SPECULATION = Speculative()
 # Loading
 
 
-@lru_cache(maxsize=1)
 def load_efficiency() -> Efficiency:
+    """The shipped fit (never overlaid: the factors are the project's)."""
+    return _efficiency(overlay_dir())
+
+
+@lru_cache(maxsize=4)
+def _efficiency(overlay: Path | None) -> Efficiency:
+    # One record per overlay although the file is the shipped one: a record caches factors resolved
+    # through the engine profiles' parents, which an overlay's engines.yaml may change.
     path = catalog_dir() / "efficiency.yaml"
     return parse_record(Efficiency, _read_yaml(path), str(path))
 

@@ -157,3 +157,15 @@ def test_provenance_line_names_the_overlay_only_when_there_is_one():
         "+ overlay /srv/my-catalog (sha256 cccccccccccc, 2 files)."
     )
     assert "/srv/my-catalog" in provenance_line(mine, "zh") and "cccccccccccc" in provenance_line(mine, "zh")
+
+
+def test_factors_resolved_through_an_overlay_engine_parent_do_not_outlive_the_overlay(tmp_path: Path):
+    """An overlay may re-parent an engine; factors resolved under it must not be served afterwards."""
+    engines = yaml.safe_load((catalog_dir() / "engines.yaml").read_text(encoding="utf-8"))
+    assert engines["sglang-0.4"]["parent"] == "sglang"
+    write(tmp_path / "engines.yaml", {"sglang-0.4": engines["sglang-0.4"] | {"parent": "vllm"}})
+    shipped_factors = load_catalog().efficiency.resolve("nvidia-hopper", "sglang-0.4")
+    set_overlay(tmp_path)
+    assert load_catalog().efficiency.resolve("nvidia-hopper", "sglang-0.4") != shipped_factors
+    set_overlay(None)
+    assert load_catalog().efficiency.resolve("nvidia-hopper", "sglang-0.4") == shipped_factors
