@@ -2,7 +2,7 @@
 down: cards, models, precisions, engine profiles, fitted factors and ecosystem notes.
 
 Nothing below the resolver calls a loader; it reads this value. A user overlay (`procure --catalog
-DIR`, records.set_overlay) is read by every loader; the value names it for the provenance line.
+DIR`, overlay.set_overlay) is read by every loader; the value names it for the provenance line.
 """
 
 from __future__ import annotations
