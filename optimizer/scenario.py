@@ -308,8 +308,10 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
         if needs_power and not stated and isinstance(card, str) and card in cards and cards[card].tdp_w is None:
             problems.append(Problem(
                 f"offers.{i}.card", f"{card} has no published TDP (tdp_w: null in the catalog) and {' and '.join(needs_power)}",
-                "give the offer's server_power_w from the vendor's spec sheet, drop this offer, or use objective kind capex "
-                "without constraints.power_cap_kw", lines.get(("offers", i, "card")),
+                "give the offer's server_power_w from the vendor's spec sheet, drop this offer, use objective kind capex "
+                f"without constraints.power_cap_kw, or put a copy of the shipped catalog/cards/{card}.yaml with tdp_w from a "
+                "datasheet in your overlay DIR/cards/ and run procure --catalog DIR ... (the installed catalog is package data, "
+                "not yours to edit)", lines.get(("offers", i, "card")),
             ))
     for key in ("vendors_allowed", "vendors_excluded"):
         listed = constraints.get(key)

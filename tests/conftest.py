@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,10 +27,13 @@ class CliResult:
         )
 
 
-def _run(*args: str, expect: int) -> CliResult:
+def _run(*args: str, expect: int, env: dict[str, str] | None = None) -> CliResult:
+    # The caller's PROCURE_CATALOG must not reach a run (the committed reports are of the shipped
+    # catalog); a test that wants an overlay passes it in `env`.
+    full_env = {k: v for k, v in os.environ.items() if k != "PROCURE_CATALOG"} | (env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "optimizer.cli", *args],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False, env=full_env,
     )
     result = CliResult(tuple(args), proc.returncode, proc.stdout, proc.stderr)
     assert result.code == expect, f"expected exit {expect}\n{result.shown()}"
@@ -38,8 +42,8 @@ def _run(*args: str, expect: int) -> CliResult:
 
 @pytest.fixture(scope="session")
 def procure():
-    """`procure(*args, expect=0)` runs the CLI from the repository root and asserts the exit code,
-    showing the command's output when it differs."""
+    """`procure(*args, expect=0, env=None)` runs the CLI from the repository root (with `env` added to
+    the environment) and asserts the exit code, showing the command's output when it differs."""
     return _run
 
 

@@ -22,6 +22,7 @@ from typing import Literal
 from optimizer import units
 from optimizer.arch import count_params
 from optimizer.catalog.efficiency import Factors
+from optimizer.catalog.overlay import overlay_files
 from optimizer.perf.memory import memory_breakdown
 from optimizer.perf.replica import Parallelism
 from optimizer.plan.result import SolveResult
@@ -115,6 +116,9 @@ class Provenance:
     scenario_sha: str
     catalog_sha: str
     catalog_files: int
+    overlay: str | None = None  # the user's catalog overlay folder, when one was on top of the shipped catalog
+    overlay_sha: str = ""
+    overlay_files: int = 0
 
 
 @dataclass(frozen=True)
@@ -239,12 +243,17 @@ def catalog_hash(root: Path) -> tuple[str, int]:
         p for p in root.rglob("*")
         if p.is_file() and "__pycache__" not in p.relative_to(root).parts and p.suffix != ".pyc"
     )
+    return files_hash(root, files), len(files)
+
+
+def files_hash(root: Path, files: list[Path]) -> str:
+    """Short sha256 over files under `root`: each one's relative path and bytes, length-prefixed."""
     h = hashlib.sha256()
     for p in files:
         rel = p.relative_to(root).as_posix().encode("utf-8")
         data = p.read_bytes()
         h.update(len(rel).to_bytes(8, "big") + rel + len(data).to_bytes(8, "big") + data)
-    return h.hexdigest()[:12], len(files)
+    return h.hexdigest()[:12]
 
 
 def procure_version() -> str:
@@ -255,8 +264,13 @@ def procure_version() -> str:
 
 
 def provenance_of(result: SolveResult) -> Provenance:
-    cat, files = catalog_hash(result.problem.catalog.root)
-    return Provenance(procure_version(), scenario_hash(result), cat, files)
+    catalog = result.problem.catalog
+    cat, files = catalog_hash(catalog.root)
+    if catalog.overlay is None:
+        return Provenance(procure_version(), scenario_hash(result), cat, files)
+    extra = overlay_files(catalog.overlay)  # the files the loaders read (hidden ones skipped)
+    return Provenance(procure_version(), scenario_hash(result), cat, files,
+                      str(catalog.overlay), files_hash(catalog.overlay, extra), len(extra))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The catalog as one frozen value, loaded once at the edge (the CLI, a test, a notebook) and handed
 down: cards, models, precisions, engine profiles, fitted factors and ecosystem notes.
 
-Nothing below the resolver calls a loader; it reads this value. A user overlay later is one more
-argument to `load_catalog`, not a change in every layer.
+Nothing below the resolver calls a loader; it reads this value. A user overlay (`procure --catalog
+DIR`, overlay.set_overlay) is read by every loader; the value names it for the provenance line.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from optimizer.catalog.efficiency import Efficiency, EngineProfile, load_efficiency, load_engines
+from optimizer.catalog.overlay import overlay_dir
 from optimizer.catalog.records import (
     Card,
     Ecosystem,
@@ -41,6 +42,7 @@ class Catalog:
     efficiency: Efficiency
     ecosystems: Mapping[str, Ecosystem]
     root: Path
+    overlay: Path | None = None  # the user's folder on top of `root`, if any
 
     def card(self, card_id: str, where: str = "--card") -> Card:
         if card_id not in self.cards:
@@ -88,11 +90,16 @@ class Catalog:
         return frozenset(name for name, p in self.engines.items() if p.superseded)
 
 
-@lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    """The shipped catalog (parsed once per process)."""
+    """The shipped catalog with the selected overlay on top (parsed once per process and overlay)."""
+    return _catalog(overlay_dir())
+
+
+@lru_cache(maxsize=4)
+def _catalog(overlay: Path | None) -> Catalog:
+    # The loaders read overlay_dir(), which is `overlay` here: this function is only called with it.
     return Catalog(
         cards=MappingProxyType(load_cards()), models=MappingProxyType(load_models()),
         precisions=MappingProxyType(load_precisions()), engines=MappingProxyType(load_engines()),
-        efficiency=load_efficiency(), ecosystems=MappingProxyType(load_ecosystems()), root=catalog_dir(),
+        efficiency=load_efficiency(), ecosystems=MappingProxyType(load_ecosystems()), root=catalog_dir(), overlay=overlay,
     )

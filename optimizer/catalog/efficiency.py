@@ -18,10 +18,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from optimizer.catalog.overlay import catalog_dir, catalog_paths, overlay_dir
 from optimizer.catalog.records import (
     Fraction,
     NonNegativeFinite,
@@ -30,7 +32,6 @@ from optimizer.catalog.records import (
     Provenance,
     Strict,
     _read_yaml,
-    catalog_dir,
 )
 from optimizer.catalog.validation import parse_record
 from optimizer.errors import InputError
@@ -283,22 +284,44 @@ NO_SPECULATION = Speculative()
 # Loading
 
 
-@lru_cache(maxsize=1)
 def load_efficiency() -> Efficiency:
+    """The shipped fit (never overlaid: the factors are the project's)."""
+    return _efficiency(overlay_dir())
+
+
+@lru_cache(maxsize=4)
+def _efficiency(overlay: Path | None) -> Efficiency:
+    # One record per overlay although the file is the shipped one: a record caches factors resolved
+    # through the engine profiles' parents, which an overlay's engines.yaml may change.
     path = catalog_dir() / "efficiency.yaml"
     return parse_record(Efficiency, _read_yaml(path), str(path))
 
 
-@lru_cache(maxsize=1)
 def load_engines() -> dict[str, EngineProfile]:
-    path = catalog_dir() / "engines.yaml"
+    """The shipped profiles, then the overlay's engines.yaml: a name in both takes the overlay's
+    profile (keeping its place: the first profile that matches a framework or claims a family wins)."""
+    return _engines(overlay_dir())
+
+
+def _read_engines(path: Path) -> dict[str, EngineProfile]:
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise InputError(str(path), "(top level)", "must be a mapping of engine ids to profiles", "see the shipped file")
-    profiles = {name: parse_record(EngineProfile, body, f"{path}:{name}") for name, body in raw.items()}
+    return {name: parse_record(EngineProfile, body, f"{path}:{name}") for name, body in raw.items()}
+
+
+@lru_cache(maxsize=4)
+def _engines(overlay: Path | None) -> dict[str, EngineProfile]:
+    profiles: dict[str, EngineProfile] = {}
+    source: dict[str, Path] = {}  # the file each profile was read from, for the error
+    for path in catalog_paths("engines.yaml", overlay):
+        read = _read_engines(path)
+        profiles |= read
+        source |= dict.fromkeys(read, path)
     for name, profile in profiles.items():
         if profile.parent is not None and profile.parent not in profiles:
-            raise InputError(f"{path}:{name}", "parent", f"{profile.parent!r} is not a profile", "name a profile in this file")
+            raise InputError(f"{source[name]}:{name}", "parent", f"{profile.parent!r} is not a profile",
+                             "name a profile of the shipped engines.yaml or of the overlay's")
     return profiles
 
 

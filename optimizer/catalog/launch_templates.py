@@ -9,11 +9,13 @@ fails on the buyer's servers."""
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from optimizer.catalog.records import Provenance, Strict, catalog_dir, parse_record, read_yaml
+from optimizer.catalog.overlay import catalog_paths, overlay_dir
+from optimizer.catalog.records import Provenance, Strict, parse_record, read_yaml
 from optimizer.errors import InputError
 
 # The settings of a replica a launch can carry. A template maps the ones its engine has to option
@@ -81,19 +83,32 @@ class LaunchTemplate(Strict):
         return self
 
 
-@lru_cache(maxsize=1)
 def load_launch_templates() -> dict[str, LaunchTemplate]:
-    """The templates by name; an engine profile is launched by at most one of them."""
-    path = catalog_dir() / "launch.yaml"
+    """The templates by name (the overlay's launch.yaml adds or replaces by name); an engine profile
+    is launched by at most one of them."""
+    return _launch_templates(overlay_dir())
+
+
+def _read_templates(path: Path) -> dict[str, LaunchTemplate]:
     raw = read_yaml(path)[0]
     if not isinstance(raw, dict):
         raise InputError(str(path), "(top level)", "must be a mapping of template names to templates", "see the shipped file")
-    templates = {name: parse_record(LaunchTemplate, body, f"{path}:{name}") for name, body in raw.items()}
+    return {name: parse_record(LaunchTemplate, body, f"{path}:{name}") for name, body in raw.items()}
+
+
+@lru_cache(maxsize=4)
+def _launch_templates(overlay: Path | None) -> dict[str, LaunchTemplate]:
+    templates: dict[str, LaunchTemplate] = {}
+    source: dict[str, Path] = {}  # the file each template was read from, for the error
+    for path in catalog_paths("launch.yaml", overlay):
+        read = _read_templates(path)
+        templates |= read
+        source |= dict.fromkeys(read, path)
     seen: dict[str, str] = {}
     for name, t in templates.items():
         for engine in t.engines:
             if engine in seen:
-                raise InputError(f"{path}:{name}", "engines", f"{engine!r} is also launched by {seen[engine]!r}",
+                raise InputError(f"{source[name]}:{name}", "engines", f"{engine!r} is also launched by {seen[engine]!r}",
                                  "list each engine under one template")
             seen[engine] = name
     return templates

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optimizer.catalog import yaml_io
+from optimizer.catalog.overlay import catalog_dir as catalog_dir  # re-exported: callers have long imported it from here
+from optimizer.catalog.overlay import catalog_paths, overlay_dir
 from optimizer.catalog.validation import RecordT, parse_record, problems_of
 from optimizer.catalog.yaml_io import Lines
 from optimizer.errors import InputError, Problem
@@ -283,11 +284,6 @@ class Ecosystem(Strict):
 # Loading
 
 
-def catalog_dir() -> Path:
-    """The catalog shipped with the package (installed as the `catalog` package data)."""
-    return Path(str(resources.files("catalog")))
-
-
 def _read_yaml(path: Path) -> object:
     """A catalog YAML file's data (strict: UTF-8, no duplicate keys, errors with the line)."""
     return read_yaml(path)[0]
@@ -301,9 +297,10 @@ def read_yaml(path: Path) -> tuple[object, Lines]:
 IdRecordT = TypeVar("IdRecordT", Card, ModelSpec)  # a record with an `id`, one file each
 
 
-def _load_dir(sub: str, model_cls: type[IdRecordT]) -> dict[str, IdRecordT]:
+def _read_dir(folder: Path, model_cls: type[IdRecordT]) -> dict[str, IdRecordT]:
+    """The records of one folder by id (errors name the file: it is read from its own path)."""
     records: dict[str, IdRecordT] = {}
-    for path in sorted((catalog_dir() / sub).glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         data, lines = read_yaml(path)
         record = parse_record(model_cls, data, str(path), lines)
         if record.id in records:
@@ -313,19 +310,34 @@ def _load_dir(sub: str, model_cls: type[IdRecordT]) -> dict[str, IdRecordT]:
     return records
 
 
-@lru_cache(maxsize=1)
+def _load_dir(sub: str, model_cls: type[IdRecordT], overlay: Path | None) -> dict[str, IdRecordT]:
+    """The shipped records, then the overlay's: an overlay id that is shipped replaces it (in place)."""
+    records: dict[str, IdRecordT] = {}
+    for folder in catalog_paths(sub, overlay):
+        records |= _read_dir(folder, model_cls)
+    return records
+
+
 def load_cards() -> dict[str, Card]:
-    return _load_dir("cards", Card)
+    return _cards(overlay_dir())
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _cards(overlay: Path | None) -> dict[str, Card]:
+    return _load_dir("cards", Card, overlay)
+
+
 def load_models() -> dict[str, ModelSpec]:
-    return _load_dir("models", ModelSpec)
+    return _models(overlay_dir())
 
 
-def _load_mapping(filename: str, model_cls: type[RecordT]) -> dict[str, RecordT]:
+@lru_cache(maxsize=4)
+def _models(overlay: Path | None) -> dict[str, ModelSpec]:
+    return _load_dir("models", ModelSpec, overlay)
+
+
+def read_mapping(path: Path, model_cls: type[RecordT]) -> dict[str, RecordT]:
     """A catalog file that maps names to records of one kind."""
-    path = catalog_dir() / filename
     raw, lines = read_yaml(path)
     if not isinstance(raw, dict):
         raise InputError(str(path), "(top level)", "must be a mapping of names to records", "see the shipped file")
@@ -341,9 +353,21 @@ def _load_mapping(filename: str, model_cls: type[RecordT]) -> dict[str, RecordT]
     return out
 
 
-@lru_cache(maxsize=1)
+def _load_mapping(filename: str, model_cls: type[RecordT], overlay: Path | None) -> dict[str, RecordT]:
+    """The shipped file's entries, then the overlay's: a name in both takes the overlay's record."""
+    out: dict[str, RecordT] = {}
+    for path in catalog_paths(filename, overlay):
+        out |= read_mapping(path, model_cls)
+    return out
+
+
 def load_precisions() -> dict[str, Precision]:
-    return _load_mapping("precisions.yaml", Precision)
+    return _precisions(overlay_dir())
+
+
+@lru_cache(maxsize=4)
+def _precisions(overlay: Path | None) -> dict[str, Precision]:
+    return _load_mapping("precisions.yaml", Precision, overlay)
 
 
 def load_model_file(path: Path) -> ModelSpec:
@@ -360,6 +384,10 @@ def model_path(model_ref: str, base_dir: Path | None = None) -> Path | None:
     return path if path.suffix in (".yaml", ".yml") and path.is_file() else None
 
 
-@lru_cache(maxsize=1)
 def load_ecosystems() -> dict[str, Ecosystem]:
-    return _load_mapping("ecosystems.yaml", Ecosystem)
+    return _ecosystems(overlay_dir())
+
+
+@lru_cache(maxsize=4)
+def _ecosystems(overlay: Path | None) -> dict[str, Ecosystem]:
+    return _load_mapping("ecosystems.yaml", Ecosystem, overlay)

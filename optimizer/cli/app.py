@@ -9,12 +9,14 @@ bodies so that `procure --help` and `procure predict` start without loading the 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
+from optimizer.catalog.overlay import OVERLAY_ENV, set_overlay
 from optimizer.errors import InputError
 
 app = typer.Typer(
@@ -56,8 +58,34 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    catalog: Annotated[
+        str | None, typer.Option(
+            "--catalog", metavar="DIR", show_default=False,
+            help="Your catalog overlay: a folder like catalog/ (cards/*.yaml, models/*.yaml, engines.yaml, precisions.yaml, "
+            "ecosystems.yaml, launch.yaml) whose entries add to or replace the shipped ones, by id or name; reports "
+            "name it and its hash. Default: $PROCURE_CATALOG; none when unset.",
+        ),
+    ] = None,
 ) -> None:
     _debug["on"] = debug
+    try:  # before any command loads the catalog: every loader then reads the overlay
+        select_overlay(catalog, os.environ.get(OVERLAY_ENV))
+    except InputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def select_overlay(option: str | None, env: str | None) -> None:
+    """The overlay from --catalog, else from PROCURE_CATALOG (an empty variable is unset); the error
+    names whichever of the two gave the path."""
+    from optimizer.cli.output import path_option
+
+    if option is not None:
+        set_overlay(path_option(option, "--catalog", "catalog overlay folder"), "--catalog")
+    elif env:
+        set_overlay(path_option(env, OVERLAY_ENV, "catalog overlay folder"), OVERLAY_ENV)
+    else:
+        set_overlay(None)
 
 
 def run(action: Callable[[], int | None]) -> None:

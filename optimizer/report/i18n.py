@@ -342,6 +342,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Provenance: procure {version}; scenario sha256 {scenario}; catalog sha256 {catalog} ({files} files).",
         "版本信息：procure {version}；场景 sha256 {scenario}；目录 sha256 {catalog}（{files} 个文件）。",
     ),
+    "provenance.overlay": (
+        "Provenance: procure {version}; scenario sha256 {scenario}; catalog sha256 {catalog} ({files} files) "
+        "+ overlay {overlay} (sha256 {overlay_sha}, {overlay_files} files).",
+        "版本信息：procure {version}；场景 sha256 {scenario}；目录 sha256 {catalog}（{files} 个文件）"
+        "+ 覆盖目录 {overlay}（sha256 {overlay_sha}，{overlay_files} 个文件）。",
+    ),
     # comparison
     "cmp.detail_intro": (
         "Headroom against each SLA in brackets; RMB per 1k tok/s: plan cost per 1,000 output tokens/s of capacity.",

@@ -1,5 +1,6 @@
-"""The provenance line every report ends with: procure version, scenario and catalog hashes. No
-timestamp, so the same inputs give the same bytes."""
+"""The provenance line every report ends with: procure version, scenario and catalog hashes (and the
+user's catalog overlay with its hash, when there is one). No timestamp, so the same inputs give the
+same bytes."""
 
 from __future__ import annotations
 
@@ -8,5 +9,9 @@ from optimizer.report.i18n import tr
 
 
 def provenance_line(p: Provenance, lang: str = "en") -> str:
-    """'Provenance: procure 0.1.0; scenario sha256 …; catalog sha256 … (58 files).'"""
-    return tr(lang, "provenance", version=p.version, scenario=p.scenario_sha, catalog=p.catalog_sha, files=p.catalog_files)
+    """'Provenance: procure 0.1.0; scenario sha256 …; catalog sha256 … (58 files).', with
+    '+ overlay DIR (sha256 …, 2 files)' after the catalog when a user overlay was on top of it."""
+    shared = {"version": p.version, "scenario": p.scenario_sha, "catalog": p.catalog_sha, "files": p.catalog_files}
+    if p.overlay is None:  # the line as it always was: committed reports keep their bytes
+        return tr(lang, "provenance", **shared)
+    return tr(lang, "provenance.overlay", **shared, overlay=p.overlay, overlay_sha=p.overlay_sha, overlay_files=p.overlay_files)
