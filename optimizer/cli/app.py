@@ -34,8 +34,8 @@ _debug = {"on": False}  # set by the callback, read by run(): the callback runs 
 
 Progress = Callable[[int, int], None]
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-JsonResultOption = Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")]
+JsonOption = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of a table.")]
+JsonResultOption = Annotated[bool, typer.Option("--json", metavar="", help="Print the JSON result on stdout.")]
 ReportDirOption = Annotated[str, typer.Option(help="Directory for the report files (created if missing).")]
 LangOption = Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")]
 FormatOption = Annotated[
@@ -54,9 +54,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", metavar="", help="Show tracebacks of internal errors.")] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool, typer.Option("--version", metavar="", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
     catalog: Annotated[
         str | None, typer.Option(

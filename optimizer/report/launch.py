@@ -385,5 +385,6 @@ def _readme(doc: Mapping[str, Any], rows: list[tuple[int, Mapping[str, Any], str
     ]
     if split_router:
         lines += ["", "`router.sh` starts the router of the prefill/decode split; clients send requests to it."]
-    lines += ["", f"{doc.get('provenance', '')}", ""]
+    prov = doc.get("provenance")
+    lines += ["", str(prov.get("line", "") if isinstance(prov, Mapping) else prov or ""), ""]
     return "\n".join(lines)

@@ -15,3 +15,15 @@ def provenance_line(p: Provenance, lang: str = "en") -> str:
     if p.overlay is None:  # the line as it always was: committed reports keep their bytes
         return tr(lang, "provenance", **shared)
     return tr(lang, "provenance.overlay", **shared, overlay=p.overlay, overlay_sha=p.overlay_sha, overlay_files=p.overlay_files)
+
+
+def provenance_json(p: Provenance) -> dict[str, object]:
+    """The same facts for machines: each field on its own, and the line the reports print."""
+    return {
+        "procure_version": p.version,
+        "scenario_sha256": p.scenario_sha,
+        "catalog_sha256": p.catalog_sha,
+        "catalog_files": p.catalog_files,
+        "overlay": None if p.overlay is None else {"path": p.overlay, "sha256": p.overlay_sha, "files": p.overlay_files},
+        "line": provenance_line(p),
+    }

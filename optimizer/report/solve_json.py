@@ -9,10 +9,11 @@ from optimizer.analysis.facts import SolveFacts
 from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.plan.result import Plan, SolveResult, Uncertainty
 from optimizer.report.bids import rmb_per_million_output_tokens, top_risk
-from optimizer.report.provenance import provenance_line
+from optimizer.report.provenance import provenance_json
 
 # The layout of the solve JSON: raised when a key is renamed or removed or its meaning changes (a key
-# added is not a break). 2: replica rows carry `serving`, the document `latency_bands` (2026-12).
+# added is not a break). 2 (2026-12): replica rows carry `serving`, the document `latency_bands`, and
+# `provenance` is an object (procure_version, scenario_sha256, catalog_sha256, catalog_files, overlay, line).
 SCHEMA_VERSION = 2
 
 
@@ -138,7 +139,7 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
             "cost_rmb": result.central_plan.cost_rmb,
             "servers": dict(sorted(result.central_plan.servers.items())),
         },
-        "provenance": provenance_line(facts.provenance),
+        "provenance": provenance_json(facts.provenance),
     }
     if result.diagnosis:
         d = result.diagnosis

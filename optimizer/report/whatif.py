@@ -22,7 +22,7 @@ from optimizer.report.format import DASH, WAN, money, table
 from optimizer.report.format import rmb as _fmt_rmb
 from optimizer.report.i18n import columns, tr, word
 from optimizer.report.names import safe_part, unique
-from optimizer.report.provenance import provenance_line
+from optimizer.report.provenance import provenance_json, provenance_line
 from optimizer.report.reasons import localize_reason
 from optimizer.report.shapes import plan_shape
 from optimizer.report.solve_json import SCHEMA_VERSION, plan_json
@@ -76,7 +76,7 @@ def compare_json(c: Comparison, *, facts: SolveFacts) -> dict[str, Any]:
             "reason": row.reason,
         })
     return {"schema_version": SCHEMA_VERSION, "scenario": c.result.scenario.name, "bids": bids, "winner": c.winner,
-            "provenance": provenance_line(facts.provenance)}
+            "provenance": provenance_json(facts.provenance)}
 
 
 def compare_table(c: Comparison, lang: str = "en") -> list[str]:

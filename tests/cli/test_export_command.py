@@ -64,3 +64,11 @@ def test_reports_carry_their_schema_version():
     solve_doc = json.loads((REPORTS / "r1_chatbot.json").read_text(encoding="utf-8"))
     compare_doc = json.loads((REPORTS / "r1_bids_h200_910b_mi300x_compare.json").read_text(encoding="utf-8"))
     assert solve_doc["schema_version"] == compare_doc["schema_version"] == SCHEMA_VERSION == 2
+
+
+def test_provenance_is_structured_with_its_line():
+    doc = json.loads((REPORTS / "r1_chatbot.json").read_text(encoding="utf-8"))
+    p = doc["provenance"]
+    assert set(p) == {"procure_version", "scenario_sha256", "catalog_sha256", "catalog_files", "overlay", "line"}
+    last = (REPORTS / "r1_chatbot.md").read_text(encoding="utf-8").rstrip("\n").splitlines()[-1]
+    assert p["line"] == last and p["scenario_sha256"] in last and p["catalog_sha256"] in last and p["overlay"] is None

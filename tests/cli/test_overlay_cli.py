@@ -76,12 +76,13 @@ def test_a_scenario_buys_the_overlay_card_and_the_report_names_the_overlay(procu
     assert {r["card"] for r in best["replicas"]} == {"h20-mine"}
     assert best["capex_rmb"] == best["servers"]["mine-8x"] * 8 * MINE_LOW_RMB  # the overlay's price, not the h20's
     line = (out / "overlay_card.md").read_text(encoding="utf-8").rstrip("\n").splitlines()[-1]
-    assert line == doc["provenance"]
+    assert line == doc["provenance"]["line"]
+    assert doc["provenance"]["overlay"]["path"] == str(overlay.resolve()) and doc["provenance"]["overlay"]["files"] == 2
     assert f"+ overlay {overlay.resolve()} (sha256 " in line and line.endswith(", 2 files).")
     # The hash follows the overlay's bytes: another price is another hash.
     overlay_with_price(overlay, 50_001)
     procure("--catalog", str(overlay), "solve", str(scenario_on("h20-mine", tmp_path)), "--out", str(out), expect=0)
-    again = json.loads((out / "overlay_card.json").read_text(encoding="utf-8"))["provenance"]
+    again = json.loads((out / "overlay_card.json").read_text(encoding="utf-8"))["provenance"]["line"]
     assert again.split("+ overlay")[0] == line.split("+ overlay")[0] and again != line
 
 
