@@ -27,6 +27,26 @@ app = typer.Typer(
     "1 internal error (rerun with --debug for the traceback); 130 interrupted (Ctrl-C; nothing written).",
 )
 
+def _flags_without_metavar() -> None:
+    """Typer 0.2x prints '<bool>' after every on/off flag in help (even --help): a flag takes no
+    value, so it shows none. Applied to the installed typer when it has the method, else a no-op."""
+    core = getattr(typer, "core", None)
+    option = getattr(core, "TyperOption", None)
+    original = getattr(option, "display_type_rich", None)
+    if option is None or original is None or getattr(original, "_procure", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: object) -> str | None:
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        return original(self, ctx)
+
+    display_type_rich._procure = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_flags_without_metavar()
+
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C

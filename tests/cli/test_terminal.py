@@ -36,3 +36,11 @@ def test_a_terminal_gets_a_table_or_records(capsys, monkeypatch, columns, as_tab
     assert max(len(line) for line in out.splitlines()) <= columns
     header_line = next(line for line in out.splitlines() if "column 0" in line)
     assert ("column 7" in header_line) is as_table   # a table lists the columns side by side; a record one per line
+
+
+def test_help_shows_no_bool_placeholder_for_flags(procure):
+    """An on/off flag takes no value: help lists --help, --debug, --json, --compare without '<bool>'."""
+    for args in (("--help",), ("solve", "--help"), ("validate", "--help")):
+        out = procure(*args, expect=0).stdout
+        assert "--json" in out or "--debug" in out
+        assert "<bool>" not in out
