@@ -216,7 +216,7 @@ def plot_context(result: SolveResult, lang: str = "en") -> str:
     s = result.scenario
     load = s.workload.load
     slas = [f"{name} ≤ {v:g} ms" for name, v in (("TTFT", s.sla.ttft_ms), ("TPOT", s.sla.tpot_ms)) if v]
-    parts = tr(lang, "list_sep").join([result.model.name, f"{load.amount:g} {word(lang, 'unit', load.unit)}", *slas])
+    parts = ("，" if lang == "zh" else ", ").join([result.model.name, f"{load.amount:g} {word(lang, 'unit', load.unit)}", *slas])
     return tr(lang, "sw.context", parts=parts, stat=word(lang, "stat", s.sla.statistic), conf=f"{s.sla.confidence:g}")
 
 
