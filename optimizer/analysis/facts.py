@@ -311,11 +311,9 @@ def plan_latency_bands(result: SolveResult) -> dict[str, tuple[float, float]]:
     """Where the recommended plan's TTFT and TPOT would fall in 80 % of the published runs held out
     of the fit: each replica's central estimate under its cell's 10-90 % band, the slowest replica's
     ends (the SLA binds on the slowest). Empty without a plan."""
-    from optimizer.calibration.bands import load_bands
-
     if not result.plans:
         return {}
-    bands = load_bands(result.problem.catalog)
+    bands = result.problem.bands   # resolved once with the problem
     out: dict[str, tuple[float, float]] = {}
     for g in result.plans[0].groups:
         p = g.design.perf

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from optimizer.catalog.overlay import catalog_dir, catalog_paths, overlay_dir
+from optimizer.catalog.overlay import catalog_dir, overlay_dir
 from optimizer.catalog.records import (
     Fraction,
     NonNegativeFinite,
@@ -32,6 +32,7 @@ from optimizer.catalog.records import (
     Provenance,
     Strict,
     _read_yaml,
+    merged_mapping,
 )
 from optimizer.catalog.validation import parse_record
 from optimizer.errors import InputError
@@ -303,21 +304,9 @@ def load_engines() -> dict[str, EngineProfile]:
     return _engines(overlay_dir())
 
 
-def _read_engines(path: Path) -> dict[str, EngineProfile]:
-    raw = _read_yaml(path)
-    if not isinstance(raw, dict):
-        raise InputError(str(path), "(top level)", "must be a mapping of engine ids to profiles", "see the shipped file")
-    return {name: parse_record(EngineProfile, body, f"{path}:{name}") for name, body in raw.items()}
-
-
 @lru_cache(maxsize=4)
 def _engines(overlay: Path | None) -> dict[str, EngineProfile]:
-    profiles: dict[str, EngineProfile] = {}
-    source: dict[str, Path] = {}  # the file each profile was read from, for the error
-    for path in catalog_paths("engines.yaml", overlay):
-        read = _read_engines(path)
-        profiles |= read
-        source |= dict.fromkeys(read, path)
+    profiles, source = merged_mapping("engines.yaml", EngineProfile, overlay)
     for name, profile in profiles.items():
         if profile.parent is not None and profile.parent not in profiles:
             raise InputError(f"{source[name]}:{name}", "parent", f"{profile.parent!r} is not a profile",

@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from optimizer.catalog.overlay import catalog_paths, overlay_dir
-from optimizer.catalog.records import Provenance, Strict, parse_record, read_yaml
+from optimizer.catalog.overlay import overlay_dir
+from optimizer.catalog.records import Provenance, Strict, merged_mapping
 from optimizer.errors import InputError
 
 # The settings of a replica a launch can carry. A template maps the ones its engine has to option
@@ -89,21 +89,9 @@ def load_launch_templates() -> dict[str, LaunchTemplate]:
     return _launch_templates(overlay_dir())
 
 
-def _read_templates(path: Path) -> dict[str, LaunchTemplate]:
-    raw = read_yaml(path)[0]
-    if not isinstance(raw, dict):
-        raise InputError(str(path), "(top level)", "must be a mapping of template names to templates", "see the shipped file")
-    return {name: parse_record(LaunchTemplate, body, f"{path}:{name}") for name, body in raw.items()}
-
-
 @lru_cache(maxsize=4)
 def _launch_templates(overlay: Path | None) -> dict[str, LaunchTemplate]:
-    templates: dict[str, LaunchTemplate] = {}
-    source: dict[str, Path] = {}  # the file each template was read from, for the error
-    for path in catalog_paths("launch.yaml", overlay):
-        read = _read_templates(path)
-        templates |= read
-        source |= dict.fromkeys(read, path)
+    templates, source = merged_mapping("launch.yaml", LaunchTemplate, overlay)
     seen: dict[str, str] = {}
     for name, t in templates.items():
         for engine in t.engines:

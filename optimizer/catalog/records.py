@@ -353,12 +353,20 @@ def read_mapping(path: Path, model_cls: type[RecordT]) -> dict[str, RecordT]:
     return out
 
 
-def _load_mapping(filename: str, model_cls: type[RecordT], overlay: Path | None) -> dict[str, RecordT]:
-    """The shipped file's entries, then the overlay's: a name in both takes the overlay's record."""
+def merged_mapping(filename: str, model_cls: type[RecordT], overlay: Path | None) -> tuple[dict[str, RecordT], dict[str, Path]]:
+    """The shipped file's entries, then the overlay's: a name in both takes the overlay's record
+    (keeping its place); and the file each name was read from, for an error about that record."""
     out: dict[str, RecordT] = {}
+    source: dict[str, Path] = {}
     for path in catalog_paths(filename, overlay):
-        out |= read_mapping(path, model_cls)
-    return out
+        read = read_mapping(path, model_cls)
+        out |= read
+        source |= dict.fromkeys(read, path)
+    return out, source
+
+
+def _load_mapping(filename: str, model_cls: type[RecordT], overlay: Path | None) -> dict[str, RecordT]:
+    return merged_mapping(filename, model_cls, overlay)[0]
 
 
 def load_precisions() -> dict[str, Precision]:
