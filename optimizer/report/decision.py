@@ -3,6 +3,7 @@ estimate to the scenario's confidence, the vendor-mix rule, the TCO split and th
 
 from __future__ import annotations
 
+from optimizer import units
 from optimizer.analysis.facts import SolveFacts
 from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.format import DASH, money, pct
@@ -154,18 +155,21 @@ def range_sentence(result: SolveResult, lang: str = "en") -> str:
 def power_basis(result: SolveResult, offer_ids: list[str], lang: str = "en") -> str:
     """One sentence: the power per server each figure uses (stated wall power, or card TDP plus the
     host overhead) and, under a TCO objective, the duty cycle and PUE of its energy."""
-    s, cards = result.scenario, result.problem.catalog.cards
+    s = result.scenario
     offers = {o.id: o for o in s.offers}
+    overhead = s.objective.host_overhead_pct
     parts = []
     for oid in offer_ids:
         o, t = offers[oid], result.terms[oid]
         if t.power_w_per_server is None:
             parts.append(tr(lang, "power.unknown", oid=oid))
-        elif o.server_power_w is not None:
-            parts.append(tr(lang, "power.stated", oid=oid, kw=f"{t.power_w_per_server / 1000:,.1f}"))
-        else:
-            parts.append(tr(lang, "power.cards", oid=oid, kw=f"{t.power_w_per_server / 1000:,.1f}", n=t.cards_per_server,
-                            tdp=f"{cards[o.card].tdp_w:g}", h=f"{s.objective.host_overhead_pct:g}"))
+            continue
+        kw = f"{units.w_to_kw(t.power_w_per_server):,.1f}"
+        if o.server_power_w is not None:
+            parts.append(tr(lang, "power.stated", oid=oid, kw=kw))
+        else:  # the card's TDP, from the terms' power (cards x TDP x (1 + overhead)): the report reads no catalog
+            tdp = t.power_w_per_server / t.cards_per_server / (1 + overhead / 100)
+            parts.append(tr(lang, "power.cards", oid=oid, kw=kw, n=t.cards_per_server, tdp=f"{tdp:.0f}", h=f"{overhead:g}"))
     text = tr(lang, "power.sentence", parts=tr(lang, "list_sep").join(parts))
     if any(offers[oid].server_power_w is None for oid in offer_ids) and not s.objective.host_overhead_pct:
         text += tr(lang, "power.card_only")

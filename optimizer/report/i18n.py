@@ -2,10 +2,14 @@
 
 Only templates live here; numbers are formatted by optimizer.report.format and filled in by the
 renderers, so both languages carry identical figures (money in RMB or 万元). Facts quoted from the
-catalog and the scenario (export-control notes, sources, price notes) stay in their own language.
+catalog and the scenario (sources, price notes, descriptions) stay in their own language; the catalog's
+export-control and ecosystem notes have Chinese forms of their own (export_control_zh, note_zh), and the
+solver's reasons are translated by optimizer.report.reasons.
 """
 
 from __future__ import annotations
+
+from optimizer.report.i18n_sweeps import SWEEP_MESSAGES
 
 LANGS = ("en", "zh")
 
@@ -88,44 +92,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "link.compare": ("Bid comparison with break-even prices", "投标比较与盈亏平衡价格"),
     "link.whatif": ("What-if sweeps", "假设分析（参数扫描）"),
-    "sw.h1": ("procure what-if: {name}", "procure 假设分析：{name}"),
-    "sw.title": ("{kind} sweep", "{kind}扫描"),
-    "sw.kind.budget": ("budget", "预算"),
-    "sw.kind.tpot": ("TPOT target", "TPOT 目标"),
-    "sw.kind.ttft": ("TTFT target", "TTFT 目标"),
-    "sw.kind.load": ("load", "负载"),
-    "sw.kind.price": ("price", "价格"),
-    "sw.x.budget": ("budget (million RMB)", "预算（百万元）"),
-    "sw.x.tpot": ("TPOT target (ms)", "TPOT 目标（ms）"),
-    "sw.x.ttft": ("TTFT target (ms)", "TTFT 目标（ms）"),
-    "sw.x.load": ("load ({unit})", "负载（{unit}）"),
-    "sw.x.price": ("price of {offer} (million RMB per server)", "{offer} 单台价格（百万元）"),
-    "sw.tx.budget": ("budget (RMB)", "预算（万元）"),
-    "sw.tx.price": ("price of {offer} (RMB per server)", "{offer} 单台价格（万元）"),
-    "sw.y.served": ("served ({unit})", "可服务负载（{unit}）"),
-    "sw.y.cost": ("cost (million RMB)", "成本（百万元）"),
-    "sw.cols": ("served ({unit})|cost|winner|status", "可服务负载（{unit}）|成本|胜出方|状态"),
-    "sw.alone": ("{vendor} alone ({per})", "仅 {vendor}（{per}）"),
-    "sw.per.served": ("served", "负载"),
-    "sw.per.cost": ("cost", "成本"),
-    "sw.best": ("best plan (any bid)", "最优方案（任意投标）"),
-    "sw.chosen": ("chosen plan", "所选方案"),
-    "sw.alone_line": ("{vendor} alone", "仅 {vendor}"),
-    "sw.demand": ("demand ({d} {unit})", "需求（{d} {unit}）"),
-    "sw.demand_load": ("demand in the scenario ({d} {unit})", "场景需求（{d} {unit}）"),
-    "sw.current": ("current bid ({p} per server)", "当前报价（每台 {p}）"),
-    "sw.break_even": ("break-even ({p} per server)", "盈亏平衡（每台 {p}）"),
-    "sw.be_note": ("break-even: {note}", "盈亏平衡：{note}"),
-    "sw.noplan_all": ("{vendor} alone cannot serve at any {what} swept: {reasons}", "仅 {vendor} 在所扫描的任何{what}下都无法满足：{reasons}"),
-    "sw.noplan": ("{vendor} alone: no plan ({reasons})", "仅 {vendor}：无方案（{reasons}）"),
-    "sw.price_of": ("price of {offer}", "{offer} 的价格"),
-    "sw.point": ("point", "取值"),
-    "sw.pareto_title": ("Pareto front: cost vs served load", "帕累托前沿：成本与可服务负载"),
-    "sw.pareto_x": ("plan cost (million RMB)", "方案成本（百万元）"),
-    "sw.pareto_h": ("Pareto front (plans not beaten on both cost and served load)", "帕累托前沿（成本与负载均未被超越的方案）"),
-    "sw.pareto_cols": ("cost|served ({unit})|plan carried by", "成本|可服务负载（{unit}）|方案承担方"),
-    "sw.pareto_alt": ("Pareto front", "帕累托前沿"),
-    "sw.context": ("{parts}, {stat}, confidence {conf}", "{parts}，{stat}，置信度 {conf}"),
     "rec.policy": (" Sizing policy: this plan includes {parts}.", "选型策略：本方案已包含{parts}。"),
     "rec.policy_headroom": ("a {h} % capacity margin (sized for {need} instead of the stated load)",
                             "{h}% 的容量余量（按 {need} 而非标称负载选型）"),
@@ -401,6 +367,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.col.top_risk": ("Top risk", "首要风险"),
     "xlsx.col.break_even_price_rmb_per_server": ("Break-even price per server (RMB)", "盈亏平衡价格 / 台（万元）"),
     "xlsx.col.power_kw": ("Power (kW)", "功耗（kW）"),
+    **SWEEP_MESSAGES,
 }
 
 GLOSSARY: tuple[tuple[str, str, str], ...] = (  # term, English, Chinese

@@ -49,4 +49,4 @@ def test_bad_predict_options_exit_2(procure, args, word):
 def test_oversized_sweep_exits_2(procure, tmp_path):
     res = procure("whatif", str(REPO / "scenarios" / "r1_chatbot.yaml"), "--budget", "1:10000000:100000000",
                   "--out", str(tmp_path), expect=2)
-    assert "STEPS" in res.stderr
+    assert "POINTS" in res.stderr
