@@ -42,6 +42,8 @@ def risk_text(risk: Risk, lang: str = "en") -> str:
     if risk.code == "export_control":
         text = str(p.get("status_zh") or "") if lang == "zh" else ""   # the catalog's own Chinese note, when it has one
         return tr(lang, "risk.export", text=_first_sentence(text or str(p["status"])))
+    if risk.code == "thin_calibration" and not p["family_rows"]:
+        return tr(lang, "risk.unmeasured", family=p["family"])
     if risk.code == "thin_calibration":
         return tr(lang, "risk.thin", family=p["family"], fam_rows=p["family_rows"], engine=p["engine"], eng_rows=p["engine_rows"])
     if risk.code == "price_not_quote":

@@ -28,8 +28,23 @@ def calibration_counts() -> dict[str, Counter[str]]:
     }
 
 
+def calibration_status(card_rows: int, family_rows: int) -> str:
+    """How far the model's factors for a card rest on published runs: its own ('measured'), other cards
+    of its family's ('family'), or none: the pooled prior, the widest band ('unmeasured')."""
+    if card_rows:
+        return "measured"
+    return "family" if family_rows else "unmeasured"
+
+
+def family_counts() -> Counter[str]:
+    """Shipped calibration rows per card family (the unit the fit's family effects are learned on)."""
+    cards = load_cards()
+    return Counter(cards[r.card_id].family for r in load_rows() if r.card_id in cards)
+
+
 def card_rows(vendor: str | None = None, min_mem_gb: float | None = None, fp8: bool = False) -> list[dict[str, Any]]:
     counts = calibration_counts()["cards"]
+    by_family = family_counts()
     out = []
     for cid, c in sorted(load_cards().items()):
         if vendor is not None and vendor.lower() not in c.vendor.lower():
@@ -42,6 +57,8 @@ def card_rows(vendor: str | None = None, min_mem_gb: float | None = None, fp8: b
             "id": cid, "name": c.name, "vendor": c.vendor, "family": c.family, "mem_gb": c.mem_gb,
             "mem_bw_gbs": c.mem_bw_gbs, "bf16_tflops": c.dense_tflops.get("bf16"), "fp8": "fp8" in c.dense_tflops,
             "tdp_w": c.tdp_w, "cards_per_server": c.cards_per_server, "calibration_rows": counts.get(cid, 0),
+            "family_rows": by_family.get(c.family, 0),
+            "calibration": calibration_status(counts.get(cid, 0), by_family.get(c.family, 0)),
         })
     return out
 
@@ -72,7 +89,7 @@ def engine_rows() -> list[dict[str, Any]]:
 
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "cards": ("id", "vendor", "family", "mem_gb", "mem_bw_gbs", "bf16_tflops", "fp8", "tdp_w", "cards_per_server",
-              "calibration_rows"),
+              "calibration_rows", "family_rows", "calibration"),
     "models": ("id", "kind", "attention", "total_params_b", "active_params_b", "layers", "max_context", "calibration_rows"),
     "engines": ("id", "name", "versions", "era", "parent", "prefill_mode", "max_running_seqs", "calibration_rows"),
 }
@@ -89,6 +106,10 @@ def show_record(kind: str, record_id: str) -> dict[str, Any]:
         p = count_params(records[record_id])
         data["derived_params_b"] = {"total": round(units.to_billions(p.total), 3), "active": round(units.to_billions(p.active), 3)}
     data["calibration_rows"] = calibration_counts()[kind].get(record_id, 0)
+    if kind == "cards":
+        family_rows = family_counts().get(records[record_id].family, 0)
+        data["family_rows"] = family_rows
+        data["calibration"] = calibration_status(data["calibration_rows"], family_rows)
     return data
 
 
@@ -147,5 +168,5 @@ def rich_table(title: str, columns: Sequence[str], rows: Sequence[dict[str, Any]
     return True
 
 
-NUMERIC = {"mem_gb", "mem_bw_gbs", "bf16_tflops", "tdp_w", "cards_per_server", "calibration_rows", "total_params_b",
+NUMERIC = {"mem_gb", "mem_bw_gbs", "bf16_tflops", "tdp_w", "cards_per_server", "calibration_rows", "family_rows", "total_params_b",
            "active_params_b", "layers", "max_context", "max_running_seqs"}

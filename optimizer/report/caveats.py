@@ -29,7 +29,9 @@ def warnings(result: SolveResult, facts: SolveFacts, lang: str = "en") -> list[s
         codes = {r.code for r in o.risks}
         t = result.terms[o.offer_id]
         cal = o.calibration
-        if "thin_calibration" in codes:
+        if "thin_calibration" in codes and cal.family_rows == 0:   # never silence: the whole family is a prior
+            out.append(tr(lang, "warn.unmeasured", oid=o.offer_id, family=cal.family, engine=cal.engine, eng_rows=cal.engine_rows))
+        elif "thin_calibration" in codes:
             out.append(tr(lang, "warn.thin", oid=o.offer_id, family=cal.family, fam_rows=cal.family_rows, engine=cal.engine,
                           eng_rows=cal.engine_rows))
         if "no_fp8" in codes:

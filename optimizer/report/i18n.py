@@ -264,6 +264,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " At the central estimate the cheapest plan is {buy} for {central}; at confidence {conf} {best}.",
         "按中心估计，最便宜的方案为 {buy}，{central}；置信度 {conf} 下为 {best}。",
     ),
+    "warn.unmeasured": (
+        "- {oid}: no published run of the {family} family is in the fit ({engine}: {eng_rows} rows): its factors are the "
+        "pooled prior and its band the widest the model gives; treat its plan as a rough estimate until a benchmark on "
+        "this card is added.",
+        "- {oid}：拟合中没有 {family} 系列的任何公开实测（{engine}：{eng_rows} 行）：其系数为汇总先验，误差带为模型给出的最宽区间；"
+        "在加入该卡的实测前，其方案仅为粗略估计。",
+    ),
+    "risk.unmeasured": ("unmeasured family ({family}): pooled prior, widest band", "未实测系列（{family}）：汇总先验，最宽误差带"),
     "warn.thin": (
         "- {oid}: thin calibration ({family}: {fam_rows} rows, {engine}: {eng_rows} rows); its factors sit near the "
         "pooled values and its band is wide.",

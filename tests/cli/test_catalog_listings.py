@@ -55,3 +55,17 @@ def test_models_and_engines_lists(procure):
     engines = json.loads(procure("engines", "list", "--json", expect=0).stdout)
     assert sum(e["calibration_rows"] for e in engines) == sum(1 for r in load_rows() if r.engine)
     assert procure("engines", "list", expect=0).stdout.splitlines()[0].startswith("id")
+
+
+def test_cards_say_how_far_their_factors_rest_on_published_runs(procure):
+    """'measured' when the card itself has rows, 'family' when only other cards of its family do,
+    'unmeasured' when its family has none (the pooled prior); family_rows is the family's sum."""
+    rows = {r["id"]: r for r in json.loads(procure("cards", "list", "--json", expect=0).stdout)}
+    for r in rows.values():
+        expected = "measured" if r["calibration_rows"] else ("family" if r["family_rows"] else "unmeasured")
+        assert r["calibration"] == expected, r["id"]
+        same_family = [x for x in rows.values() if x["family"] == r["family"]]
+        assert r["family_rows"] == sum(x["calibration_rows"] for x in same_family)
+    assert rows["h200"]["calibration"] == "measured" and rows["a800"]["calibration"] == "family"
+    shown = json.loads(procure("cards", "show", "a800", "--json", expect=0).stdout)
+    assert shown["calibration"] == "family" and shown["family_rows"] == rows["a800"]["family_rows"] > 0

@@ -52,3 +52,24 @@ def test_every_catalog_risk_note_has_its_chinese_and_the_chinese_report_uses_it(
     risks = solve_facts(result).offer("h200-8x").risks
     export = next(r for r in risks if r.code == "export_control")
     assert "出口中国需美国许可" in risk_text(export, "zh") and "export licence" in risk_text(export, "en")
+
+
+def test_an_unmeasured_family_is_named_in_the_warnings_and_the_risks():
+    """A bid whose card family has no published run in the fit gets its own warning and risk wording
+    (the pooled prior, the widest band), never the thin-calibration sentence with '0 rows'."""
+    import dataclasses
+
+    from optimizer.analysis.facts import Calibration, Risk
+    from optimizer.report.bids import risk_text
+    from optimizer.report.caveats import warnings
+
+    result = pipeline.solve(resolved(load(REPO_ROOT / "scenarios" / "r1_bids_h200_910b_mi300x.yaml")))
+    facts = solve_facts(result)
+    first = facts.offers[0]
+    none = Calibration(first.family, 0, first.engine, 0)
+    risk = Risk("thin_calibration", {"family": first.family, "family_rows": 0, "engine": first.engine, "engine_rows": 0})
+    changed = dataclasses.replace(facts, offers=(dataclasses.replace(first, calibration=none, risks=(risk,)), *facts.offers[1:]))
+    text = "\n".join(warnings(result, changed))
+    assert f"no published run of the {first.family} family is in the fit" in text and "0 rows)" not in text.split(first.offer_id)[1][:40]
+    assert risk_text(risk) == f"unmeasured family ({first.family}): pooled prior, widest band"
+    assert "未实测系列" in risk_text(risk, "zh")
