@@ -128,6 +128,8 @@ def count_params(model: ModelSpec) -> ParamCounts:
         shared_width = moe.shared_expert_intermediate_size or moe.moe_intermediate_size
         shared = moe.num_shared_experts * gated_ffn_params(h, shared_width)
         shared += h * moe.num_routed_experts  # router
+        if moe.shared_expert_intermediate_size:
+            shared += h  # Qwen-MoE style: a sigmoid gate (hidden -> 1) scales the shared expert
         expert = gated_ffn_params(h, moe.moe_intermediate_size)
         routed, top_k = moe.num_routed_experts, moe.experts_per_token
     return ParamCounts(
