@@ -26,6 +26,8 @@ class ParamCounts:
     routed_experts: int
     experts_per_token: int
     norms: int
+    linear_layers: int = 0            # Gated DeltaNet layers (their token mixer replaces attention)
+    linear_attention_per_layer: int = 0
 
     @property
     def layer_params_total(self) -> int:
@@ -33,7 +35,8 @@ class ParamCounts:
         moe = self.moe_layers * (
             self.attention_per_layer + self.moe_shared_per_layer + self.routed_experts * self.expert
         )
-        return dense + moe
+        linear = self.linear_layers * (self.linear_attention_per_layer - self.attention_per_layer)
+        return dense + moe + linear
 
     @property
     def total(self) -> int:
@@ -62,15 +65,47 @@ def attention_params(model: ModelSpec) -> int:
         kv = h * (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank
         kv += a.kv_lora_rank * a.num_heads * (a.qk_nope_head_dim + a.v_head_dim)
         out = a.num_heads * a.v_head_dim * h
-        return q + kv + out
+        return q + kv + out + indexer_params(model)
     q_width = a.num_heads * a.head_dim
     kv_width = a.num_kv_heads * a.head_dim
     params = h * q_width + 2 * h * kv_width + q_width * h
+    if a.output_gate:
+        params += h * q_width  # q_proj emits query and gate
     if a.qkv_bias:
         params += q_width + 2 * kv_width
     if a.qk_norm:
         params += 2 * a.head_dim
     return params
+
+
+def indexer_params(model: ModelSpec) -> int:
+    """DeepSeek Sparse Attention lightning indexer of one layer (DeepSeek-V3.2-Exp inference/model.py):
+    wq_b (query latent -> heads x head_dim), wk (hidden -> head_dim), k_norm (LayerNorm weight and
+    bias), weights_proj (hidden -> one weight per head)."""
+    a, h = model.attention, model.hidden_size
+    if a.indexer is None:
+        return 0
+    ix = a.indexer
+    q_in = a.q_lora_rank or h
+    return q_in * ix.num_heads * ix.head_dim + h * ix.head_dim + 2 * ix.head_dim + h * ix.num_heads
+
+
+def linear_attention_params(model: ModelSpec) -> int:
+    """One Gated DeltaNet layer (Qwen3-Next): in_proj_qkvz (q, k of key width; v, z of value width),
+    in_proj_ba (beta and alpha per value head), a depthwise causal conv over q, k and v, dt_bias and
+    A_log per value head, the gated RMSNorm over a value head, out_proj."""
+    lin, h = model.attention.linear, model.hidden_size
+    if lin is None:
+        return 0
+    key, value = lin.num_key_heads * lin.key_head_dim, lin.num_value_heads * lin.value_head_dim
+    in_proj = h * (2 * key + 2 * value) + h * 2 * lin.num_value_heads
+    conv = (2 * key + value) * lin.conv_kernel_dim
+    return in_proj + conv + 2 * lin.num_value_heads + lin.value_head_dim + value * h
+
+
+def linear_layers(model: ModelSpec) -> int:
+    """Gated DeltaNet layers: every layer without full attention, when the model has linear attention."""
+    return model.num_layers - kv_layers(model) if model.attention.linear is not None else 0
 
 
 def gated_ffn_params(hidden: int, intermediate: int) -> int:
@@ -93,6 +128,8 @@ def count_params(model: ModelSpec) -> ParamCounts:
         shared_width = moe.shared_expert_intermediate_size or moe.moe_intermediate_size
         shared = moe.num_shared_experts * gated_ffn_params(h, shared_width)
         shared += h * moe.num_routed_experts  # router
+        if moe.shared_expert_intermediate_size:
+            shared += h  # Qwen-MoE style: a sigmoid gate (hidden -> 1) scales the shared expert
         expert = gated_ffn_params(h, moe.moe_intermediate_size)
         routed, top_k = moe.num_routed_experts, moe.experts_per_token
     return ParamCounts(
@@ -107,6 +144,8 @@ def count_params(model: ModelSpec) -> ParamCounts:
         routed_experts=routed,
         experts_per_token=top_k,
         norms=model.num_layers * norms_per_layer + h,
+        linear_layers=linear_layers(model),
+        linear_attention_per_layer=linear_attention_params(model),
     )
 
 
@@ -129,12 +168,37 @@ def kv_bytes_per_token(model: ModelSpec, kv_bytes: float) -> float:
     return 2 * layers * a.num_kv_heads * a.head_dim * kv_bytes
 
 
+def linear_state_elements_per_sequence(model: ModelSpec) -> int:
+    """Recurrent state of one sequence over all Gated DeltaNet layers, in elements; constant in the
+    context length. Per layer: the delta-rule state (value heads x key_head_dim x value_head_dim) and
+    the causal-conv window (conv_kernel_dim - 1 past inputs of q, k and v)."""
+    lin = model.attention.linear
+    if lin is None:
+        return 0
+    recurrent = lin.num_value_heads * lin.key_head_dim * lin.value_head_dim
+    conv_channels = 2 * lin.num_key_heads * lin.key_head_dim + lin.num_value_heads * lin.value_head_dim
+    return linear_layers(model) * (recurrent + conv_channels * (lin.conv_kernel_dim - 1))
+
+
+def sequence_cache_bytes(model: ModelSpec, context: int, kv_bytes: float, state_bytes: float) -> float:
+    """Everything one sequence of `context` tokens keeps between steps: the KV cache of the
+    full-attention layers (grows with the context) plus the linear layers' fixed state."""
+    return context * kv_bytes_per_token(model, kv_bytes) + linear_state_elements_per_sequence(model) * state_bytes
+
+
 def attention_flops_per_token(model: ModelSpec, context: float, *, prefill: bool) -> float:
     """Score and value FLOPs of one token attending to `context` tokens, all full-attention layers.
 
     Decode with MLA works in the latent space (weights absorbed): the score and value dimensions
-    are the latent. Prefill with MLA expands keys and values per head."""
+    are the latent. Prefill with MLA expands keys and values per head.
+
+    DeepSeek Sparse Attention: each query attends to at most `indexer.topk` tokens, and the lightning
+    indexer scores all `context` tokens (2 x index heads x index head_dim FLOPs per token and layer)."""
     a = model.attention
+    indexer = 0.0
+    if a.indexer is not None:
+        indexer = 2 * a.indexer.num_heads * a.indexer.head_dim * context * kv_layers(model)
+        context = min(context, a.indexer.topk)
     if a.kind == "mla":
         assert a.kv_lora_rank and a.qk_rope_head_dim and a.qk_nope_head_dim and a.v_head_dim
         if prefill:
@@ -143,4 +207,4 @@ def attention_flops_per_token(model: ModelSpec, context: float, *, prefill: bool
             dims = (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank
     else:
         dims = 2 * a.head_dim
-    return 2 * a.num_heads * dims * context * kv_layers(model)
+    return 2 * a.num_heads * dims * context * kv_layers(model) + indexer

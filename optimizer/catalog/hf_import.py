@@ -23,6 +23,14 @@ from optimizer.errors import InputError, Problem
 
 QKV_BIAS_MODEL_TYPES = {"qwen2", "qwen2_moe"}  # their configs do not state the bias; the code has it
 QK_NORM_MODEL_TYPES = {"qwen3", "qwen3_moe", "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"}
+# Qwen3-Next's attention always has the output gate (q_proj twice as wide); its config does not say so.
+OUTPUT_GATE_MODEL_TYPES = {"qwen3_next"}
+LINEAR_ATTENTION_KEYS = {
+    "num_key_heads": "linear_num_key_heads", "num_value_heads": "linear_num_value_heads",
+    "key_head_dim": "linear_key_head_dim", "value_head_dim": "linear_value_head_dim",
+    "conv_kernel_dim": "linear_conv_kernel_dim",
+}
+INDEXER_KEYS = {"num_heads": "index_n_heads", "head_dim": "index_head_dim", "topk": "index_topk"}
 FP8_QUANT_METHODS = {"fp8", "fbgemm_fp8"}
 # MXFP4 (gpt-oss experts) and NVFP4 store 4-bit weights at 0.5 byte a parameter: the catalog's `fp4`.
 FP4_QUANT_METHODS = {"mxfp4", "nvfp4"}
@@ -59,6 +67,8 @@ CONFIG_KEYS = {
     "attention.num_kv_heads": "num_key_value_heads", "attention.head_dim": "head_dim",
     "attention.kv_layers": "layer_types", "attention.q_lora_rank": "q_lora_rank",
     "attention.kv_lora_rank": "kv_lora_rank", "attention.qk_rope_head_dim": "qk_rope_head_dim",
+    **{f"attention.linear.{k}": v for k, v in LINEAR_ATTENTION_KEYS.items()},
+    **{f"attention.indexer.{k}": v for k, v in INDEXER_KEYS.items()},
     "attention.qk_nope_head_dim": "qk_nope_head_dim", "attention.v_head_dim": "v_head_dim",
     "moe": "num_experts_per_tok", "moe.experts_per_token": "num_experts_per_tok",
     "moe.num_routed_experts": "n_routed_experts/num_local_experts/num_experts",
@@ -141,12 +151,27 @@ def _mtp_layers(cfg: dict[str, Any], where: str) -> int | None:
     return None
 
 
+def _linear(cfg: dict[str, Any], kv_layers: int | None, where: str) -> dict[str, Any] | None:
+    """Gated DeltaNet shapes (`linear_*` keys) when some layers are linear attention."""
+    if kv_layers is None or "linear_num_value_heads" not in cfg:
+        return None
+    return {field: _count(cfg, key, where) for field, key in LINEAR_ATTENTION_KEYS.items()}
+
+
+def _indexer(cfg: dict[str, Any], where: str) -> dict[str, Any] | None:
+    """DeepSeek Sparse Attention indexer (`index_*` keys, DeepSeek-V3.2)."""
+    if not cfg.get("index_topk"):
+        return None
+    return {field: _count(cfg, key, where) for field, key in INDEXER_KEYS.items()}
+
+
 def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
     heads = _count(cfg, "num_attention_heads", where)
     hidden = _count(cfg, "hidden_size", where)
     kv_layers = _kv_layers(cfg, where)
     if cfg.get("kv_lora_rank"):
         return {
+            "indexer": _indexer(cfg, where),
             "kind": "mla",
             "num_heads": heads,
             "num_kv_heads": _kv_heads(cfg, heads, where),
@@ -165,8 +190,10 @@ def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:
         "num_kv_heads": _kv_heads(cfg, heads, where),
         "head_dim": _count(cfg, "head_dim", where, required=False) or hidden // heads,
         "qkv_bias": bool(cfg.get("attention_bias", False)) or model_type in QKV_BIAS_MODEL_TYPES,
-        "qk_norm": model_type in QK_NORM_MODEL_TYPES,
+        "qk_norm": model_type in QK_NORM_MODEL_TYPES or cfg.get("use_qk_norm") is True,
         "kv_layers": kv_layers,
+        "output_gate": cfg.get("attn_output_gate") is True or model_type in OUTPUT_GATE_MODEL_TYPES,
+        "linear": _linear(cfg, kv_layers, where),
     }
 
 

@@ -178,6 +178,26 @@ class Card(Strict):
         return self
 
 
+class LinearAttention(Strict):
+    """Gated DeltaNet linear-attention layers (Qwen3-Next, Qwen3.5): the layers that are not full
+    attention keep a fixed recurrent state per sequence instead of a per-token KV cache."""
+
+    num_key_heads: IntMax65_536
+    num_value_heads: IntMax65_536
+    key_head_dim: IntMax65_536
+    value_head_dim: IntMax65_536
+    conv_kernel_dim: IntMax65_536
+
+
+class SparseIndexer(Strict):
+    """DeepSeek Sparse Attention (V3.2): a lightning indexer scores every cached token and each
+    query attends only to the `topk` best."""
+
+    num_heads: IntMax65_536
+    head_dim: IntMax65_536
+    topk: IntMax1_000_000
+
+
 class Attention(Strict):
     kind: Literal["gqa", "mla"]
     num_heads: IntMax65_536
@@ -196,6 +216,15 @@ class Attention(Strict):
     qk_rope_head_dim: IntMax65_536 | None = None
     qk_nope_head_dim: IntMax65_536 | None = None
     v_head_dim: IntMax65_536 | None = None
+    output_gate: bool = Field(
+        False, description="gated attention (Qwen3-Next, Qwen3.5): q_proj also emits a per-head output gate, "
+        "twice the query width",
+    )
+    linear: LinearAttention | None = Field(
+        None, description="the layers beyond kv_layers are Gated DeltaNet linear attention with these shapes; "
+        "null = they are ordinary (sliding-window) attention or there are none",
+    )
+    indexer: SparseIndexer | None = Field(None, description="DeepSeek Sparse Attention indexer; null = dense attention")
 
     @model_validator(mode="after")
     def _mla_fields(self) -> Attention:
@@ -208,6 +237,8 @@ class Attention(Strict):
             raise ValueError("num_heads must be a multiple of num_kv_heads")
         if self.num_kv_heads > self.num_heads:
             raise ValueError("num_kv_heads exceeds num_heads")
+        if self.linear is not None and self.kv_layers is None:
+            raise ValueError("linear attention needs kv_layers (the full-attention layers); the rest are linear")
         return self
 
 

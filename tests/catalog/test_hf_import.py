@@ -152,7 +152,8 @@ def test_all_linear_attention_is_rejected():
 def test_mtp_modules_are_read_from_either_key():
     """DeepSeek-V3/R1 state `num_nextn_predict_layers`, Qwen3.5 `mtp_num_hidden_layers`; a model
     without either has none, so MTP speculative decoding is refused on it."""
-    assert {m.id for m in load_models().values() if m.mtp_layers} == {"deepseek-r1", "deepseek-v3", "qwen3.5-397b-a17b"}
+    assert {m.id for m in load_models().values() if m.mtp_layers} == {
+        "deepseek-r1", "deepseek-v3", "deepseek-v3.1", "deepseek-v3.2-exp", "glm-4.6", "qwen3.5-397b-a17b"}
     assert _import({**_config("llama-3.1-8b"), "mtp_num_hidden_layers": 2}, "x").mtp_layers == 2
     assert _import({**_config("deepseek-r1"), "num_nextn_predict_layers": 0}, "x").mtp_layers is None
 
