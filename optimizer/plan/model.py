@@ -177,12 +177,18 @@ def maximize_load(v: PlanVars) -> None:
     v.model.maximize(v.served)
 
 
-def prefer_most_load(v: PlanVars, terms: dict[str, OfferTerms], cost: int) -> None:
+def prefer_most_load(v: PlanVars, terms: dict[str, OfferTerms], cost: int, designs: list[Design]) -> None:
     """Second stage of the cheapest plan: cost at most `cost`; most load first, then the fewest
-    replicas (the simpler fleet to run), so the same scenario always reports the same plan."""
+    server boundaries crossed by replicas (a replica on one server is simpler to run than one over
+    several when both cost and serve the same), then the fewest replicas, so the same scenario always
+    reports the same plan."""
     cap_cost(v, terms, cost)
+    spans = {i: -(-designs[i].cards // terms[designs[i].offer_id].cards_per_server) - 1 for i in v.replicas}
+    crossings = sum(spans[i] * x for i, x in v.replicas.items() if spans[i])
     fewer_replicas_weight = sum(upper_bound(x) for x in v.replicas.values()) + 1
-    v.model.maximize(fewer_replicas_weight * v.served - sum(v.replicas.values()))
+    max_crossings = sum(spans[i] * upper_bound(x) for i, x in v.replicas.items())
+    load_weight = fewer_replicas_weight * (max_crossings + 1)
+    v.model.maximize(load_weight * v.served - fewer_replicas_weight * crossings - sum(v.replicas.values()))
 
 
 def cheapest_at_load(v: PlanVars, terms: dict[str, OfferTerms], load: int) -> None:

@@ -1,6 +1,6 @@
-"""CP-SAT runs of the plan model: the cheapest plan (ties to the most load, then the fewest
-replicas), or the most load and then the cheapest plan serving it; the solver status in words and
-the plan read out of a solution.
+"""CP-SAT runs of the plan model: the cheapest plan (ties to the most load, then replicas inside one
+server, then the fewest replicas), or the most load and then the cheapest plan serving it; the
+solver status in words and the plan read out of a solution.
 
 Each lexicographic solve builds its model once: the second stage changes the objective of the same
 model (CP-SAT's minimize/maximize replace it), bounds the first stage's objective and starts from
@@ -123,8 +123,9 @@ def solve_min_cost(
 
 
 def cheapest_plan(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms], rank: int) -> Outcome:
-    """The cheapest plan of a built model, then among equally cheap ones the most load and fewest
-    replicas (lexicographic, so the same scenario always reports the same plan). The model may
+    """The cheapest plan of a built model, then among equally cheap ones the most load, the fewest
+    server boundaries crossed by replicas and the fewest replicas (lexicographic, so the same scenario
+    always reports the same plan). The model may
     have been solved before (ranked plans): its cost cap is lifted first."""
     cap_cost(v, terms, None)
     v.model.clear_hints()
@@ -134,7 +135,7 @@ def cheapest_plan(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerm
     if not has_plan(status):
         return status, None, None, None
     objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
-    prefer_most_load(v, terms, objective)
+    prefer_most_load(v, terms, objective, designs)
     hint_solution(v, solver)
     tie_code, tie = run(v)
     # Same model, so the first stage's solution meets the cap too: it stands if the tie-break times out.

@@ -78,3 +78,4 @@ def test_checker_flags_two_designs_on_one_offer():
             assert check_one_shape(plan, scenario) and check_one_shape(plan, free) == []
             return
     pytest.fail("no seed gave a plan mixing two designs on one offer")
+
