@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from optimizer import units
-from optimizer.arch import kv_layers
+from optimizer.arch import kv_layers, linear_layers
 from optimizer.catalog.efficiency import ServingDefaults
 from optimizer.catalog.records import ModelSpec
 from optimizer.perf.replica import Parallelism, Replica, Stage
@@ -45,6 +45,23 @@ def kv_bytes_per_token_per_card(model: ModelSpec, kv_bytes: float, par: Parallel
     return 2 * layers * heads_per_rank * a.head_dim * kv_bytes
 
 
+def linear_state_bytes_per_card(model: ModelSpec, state_bytes: float, par: Parallelism) -> float:
+    """The fixed recurrent state one sequence keeps on one card of the heaviest stage, over its
+    Gated DeltaNet layers (0 without linear attention): the delta-rule state (value heads x key dim x
+    value dim) and the causal-conv window (conv_kernel_dim - 1 past q, k and v inputs), heads split
+    over TP ranks (replicated when TP exceeds them), layers over pipeline stages. Kept in the KV cache's
+    format: the engines' state-cache dtype 'auto' follows the model's (an assumption where a
+    deployment keeps it in FP32, which doubles it)."""
+    lin = model.attention.linear
+    if lin is None:
+        return 0.0
+    layers = math.ceil(linear_layers(model) / par.pp)
+    value_heads, key_heads = math.ceil(lin.num_value_heads / par.tp), math.ceil(lin.num_key_heads / par.tp)
+    recurrent = value_heads * lin.key_head_dim * lin.value_head_dim
+    conv = (2 * key_heads * lin.key_head_dim + value_heads * lin.value_head_dim) * (lin.conv_kernel_dim - 1)
+    return layers * (recurrent + conv) * state_bytes
+
+
 def _weights_per_card_bytes(st: Stage, par: Parallelism, bytes_per_param: float, num_experts: int) -> float:
     return (
         st.nonrouted_params / par.tp + st.routed_params * par.routed_share(num_experts) + st.head_params / par.tp
@@ -69,7 +86,8 @@ def memory_breakdown(r: Replica, batch: int, context_len: int) -> MemoryBreakdow
     st = r.stage
     weights = _weights_per_card_bytes(st, par, r.precision.bytes_per_param, r.params.routed_experts)
     seqs_per_group = math.ceil(batch / par.attention_dp)
-    kv = seqs_per_group * context_len * kv_bytes_per_token_per_card(model, r.kv_bytes, par)
+    per_seq = context_len * kv_bytes_per_token_per_card(model, r.kv_bytes, par) + linear_state_bytes_per_card(model, r.kv_bytes, par)
+    kv = seqs_per_group * per_seq
     activations = _activation_bytes(model, par, d, seqs_per_group)
     reserved = r.engine.mem_reserved_gb
     if reserved is not None:
