@@ -51,7 +51,19 @@ def test_mi355x_mesh_and_dense_peaks():
 
 
 def test_prices_of_new_cards_are_null_without_a_public_quote():
-    assert all(load_cards()[c].price_rmb_per_card is None for c in NEW_CARDS)
+    """The rack-scale parts have no public China price; B300, H20-141G and MI355X have (2026-12)."""
+    priced = {"b300", "h20-141g", "mi355x"}
+    assert all(load_cards()[c].price_rmb_per_card is None for c in NEW_CARDS if c not in priced)
+
+
+@pytest.mark.parametrize(("card_id", "low", "high", "kind"), [
+    ("b300", 4_000_000 / 8, 8_000_000 / 8, "range"),     # DGX B300 grey market RMB 4M -> >8M, 8 GPUs a server
+    ("h20-141g", 880_000 / 8, 1_050_000 / 8, "quote"),  # 8-GPU board RMB 880k -> 1.05M (one industry source)
+    ("mi355x", 23_000 * 7.2, 25_000 * 7.2, "estimate"),  # HSBC ASP estimates USD 23k-25k at USD 1 = RMB 7.2
+])
+def test_new_prices_are_the_sources_figures_divided_as_stated(card_id, low, high, kind):
+    price = load_cards()[card_id].price_rmb_per_card
+    assert price is not None and (price.low_rmb, price.high_rmb, price.kind) == (pytest.approx(low), pytest.approx(high), kind)
 
 
 @pytest.mark.parametrize("model_id", NEW_MODELS)
