@@ -188,7 +188,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "risk.ecosystem": ("ecosystem: {text}", "软件生态：{text}"),
     "risk.none": ("none flagged", "未发现"),
     "kind.estimate": ("estimate", "估算"),
-    "kind.catalog": ("catalog", "目录价"),
+    "kind.catalog": ("catalog price", "目录价"),
     "kind.quote": ("quote", "报价"),
     # plots
     "plots.intro": ("From the what-if sweeps written beside this report:", "来自本报告旁生成的假设分析："),
