@@ -217,7 +217,9 @@ def plot_pareto(sweep: Sweep, path: Path, context: str = "", lang: str = "en") -
             ax.annotate(p.winner or "", (units.to_millions(p.cost_rmb), p.served), fontsize=7, xytext=(3, 3), textcoords="offset points")
         ax.set_xlabel(tr(lang, "sw.pareto_x"))
         ax.set_ylabel(tr(lang, "sw.y.served", unit=word(lang, "unit", sweep.served_unit)))
-        ax.set_title(tr(lang, "sw.pareto_title") + (f"\n{context}" if context else ""), fontsize=10)
+        # the figure is narrower than a sweep's: a long subtitle wraps rather than running off the page
+        ax.set_title(tr(lang, "sw.pareto_title") + (f"\n{textwrap.fill(context, 80)}" if context else ""), fontsize=10)
+        ax.margins(x=0.12)  # room at the right for the last point's label
         ax.grid(True, alpha=0.3)
         fig.tight_layout()
         fig.savefig(path, metadata=PNG_METADATA)
