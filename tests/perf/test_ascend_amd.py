@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from perf_factories import stated_efficiency
 
 from optimizer.catalog.bundle import load_catalog
-from optimizer.catalog.efficiency import Efficiency, FitEffects, GlobalFactors, LinkFactors, load_efficiency, to_link
+from optimizer.catalog.efficiency import Efficiency, FitEffects, to_link
 from optimizer.catalog.records import load_cards, load_models
 from optimizer.perf.comm import alltoall_s
 from optimizer.perf.evaluate import evaluate
@@ -27,25 +28,9 @@ EXPERT_PARAMS = 44_040_192      # one routed expert: 3 x 7,168 x 2,048
 MLA_FLOPS_PER_CTX = 2 * 128 * (512 + 64 + 512) * 61   # absorbed MLA decode: per token per context token
 
 
-def _stated(engines: dict[str, FitEffects] | None = None) -> Efficiency:
-    """Pooled factors at round values, no family effects: MBU 0.8, decode MFU 0.5, expert-stream
-    share 0.5, expert GEMMs at the full MFU, 2 ms per step, 50 us per MoE layer, front end 100 ms.
-    Links as stated here: HCCS 15 us and 70 %, xGMI 12 us and 70 %; NIC latency 10 us (catalog default)."""
-    eff = load_efficiency()
-    pooled = GlobalFactors(mbu=0.8, mfu_decode=0.5, mfu_prefill=0.5, expert_bw=0.5, expert_mfu=1.0, step_overhead_ms=2.0,
-                           moe_layer_us=50.0, ttft_overhead_ms=100.0, wave_share=0.5)
-    links = {
-        "pooled": LinkFactors(collective_latency_us=10, link_efficiency=0.75, note="test"),
-        "huawei-ascend": LinkFactors(collective_latency_us=15, link_efficiency=0.7, note="test"),
-        "amd-cdna3": LinkFactors(collective_latency_us=12, link_efficiency=0.7, note="test"),
-    }
-    assert eff.defaults.nic_latency_us == 10 and eff.defaults.activation_bytes == 2
-    return eff.model_copy(update={"pooled": pooled, "families": {}, "engines": engines or {}, "links": links})
-
-
 def _a2_ep32():
     r1, b2 = MODELS["deepseek-r1"], CARDS["ascend-910b2"]
-    return make_replica(CATALOG, r1, b2, "int8", Parallelism(tp=1, ep=32), efficiency=_stated(), engine="omniinfer")
+    return make_replica(CATALOG, r1, b2, "int8", Parallelism(tp=1, ep=32), efficiency=stated_efficiency(), engine="omniinfer")
 
 
 def test_atlas_800t_a2_links_are_the_card_file():
@@ -100,7 +85,7 @@ def test_deepseek_decode_step_on_32_a2_cards_by_hand():
     - fixed: 2 ms + 58 x 50 us = 4.9 ms.
     Step = 12.649 + 31.934 + 1.9665 + 19.405 + 4.9 = 70.85 ms."""
     r1, b2 = MODELS["deepseek-r1"], CARDS["ascend-910b2"]
-    perf = evaluate(CATALOG, r1, b2, "int8", Parallelism(tp=1, ep=32), 1024, 128, 1024, efficiency=_stated(), engine="omniinfer")
+    perf = evaluate(CATALOG, r1, b2, "int8", Parallelism(tp=1, ep=32), 1024, 128, 1024, efficiency=stated_efficiency(), engine="omniinfer")
     assert perf.compute_precision == "int8" and perf.cards == 32 and perf.servers_spanned == 4
     touched = 256 * (1 - (1 - 8 / 256) ** 1024)
     dense = DENSE_PARAMS / (1.6e12 * 0.8)
@@ -122,7 +107,7 @@ def _mi300x_engines() -> Efficiency:
     x1.5 (3 ms) and its aiter grouped-expert kernels streaming at 0.8 of the MBU instead of 0.5
     (logit(0.8) - logit(0.5) = ln 4)."""
     step = to_link("step_overhead_ms", 2.0)
-    return _stated({
+    return stated_efficiency({
         "sglang": FitEffects(step_overhead_ms=to_link("step_overhead_ms", 8.0) - step),
         "atom": FitEffects(step_overhead_ms=to_link("step_overhead_ms", 3.0) - step,
                            expert_bw=to_link("expert_bw", 0.8) - to_link("expert_bw", 0.5)),

@@ -8,9 +8,9 @@ Every test sets its factors here (`_stated`), so it pins the physics, not the fi
 from __future__ import annotations
 
 import pytest
+from perf_factories import stated_efficiency
 
 from optimizer.catalog.bundle import load_catalog
-from optimizer.catalog.efficiency import Efficiency, GlobalFactors, LinkFactors, load_efficiency
 from optimizer.catalog.records import load_cards, load_models
 from optimizer.perf.comm import alltoall_s, link
 from optimizer.perf.evaluate import evaluate
@@ -26,22 +26,8 @@ NEW_CARDS = ("ascend-910c-cm384", "ascend-950pr", "rtx-pro-6000-server")
 SEND = 32 * 8 * 7168 * 2
 
 
-def _stated() -> Efficiency:
-    """Pooled factors at round values, no family or engine effects. Ascend links: 15 us collective
-    latency and 70 % efficiency; NIC latency 10 us (catalog default)."""
-    eff = load_efficiency()
-    pooled = GlobalFactors(mbu=0.8, mfu_decode=0.5, mfu_prefill=0.5, expert_bw=0.5, expert_mfu=1.0, step_overhead_ms=2.0,
-                           moe_layer_us=50.0, ttft_overhead_ms=100.0, wave_share=0.5)
-    links = {
-        "pooled": LinkFactors(collective_latency_us=10, link_efficiency=0.75, note="test"),
-        "huawei-ascend": LinkFactors(collective_latency_us=15, link_efficiency=0.7, note="test"),
-    }
-    assert eff.defaults.nic_latency_us == 10 and eff.defaults.activation_bytes == 2
-    return eff.model_copy(update={"pooled": pooled, "families": {}, "engines": {}, "links": links})
-
-
 def _r1_ep(card_id: str, ep: int):
-    return make_replica(CATALOG, MODELS["deepseek-r1"], CARDS[card_id], "int8", Parallelism(tp=1, ep=ep), efficiency=_stated())
+    return make_replica(CATALOG, MODELS["deepseek-r1"], CARDS[card_id], "int8", Parallelism(tp=1, ep=ep), efficiency=stated_efficiency())
 
 
 def test_cm384_card_is_an_eight_npu_node_in_a_384_npu_ub_switch_domain():
@@ -103,9 +89,9 @@ def test_cm384_keeps_the_node_as_server_for_counting_and_an_offer_of_other_size_
     """servers_spanned counts 8-NPU compute nodes (EP32 = 4 nodes); an offer that sells the part in
     servers of another size is not the super-node, so its EP group crosses the NIC again."""
     r1, cm = MODELS["deepseek-r1"], CARDS["ascend-910c-cm384"]
-    perf = evaluate(CATALOG, r1, cm, "int8", Parallelism(tp=1, ep=32), 1024, 128, 1024, efficiency=_stated())
+    perf = evaluate(CATALOG, r1, cm, "int8", Parallelism(tp=1, ep=32), 1024, 128, 1024, efficiency=stated_efficiency())
     assert perf.cards == 32 and perf.servers_spanned == 4
-    split = make_replica(CATALOG, r1, cm, "int8", Parallelism(tp=1, ep=32), efficiency=_stated(), cards_per_server=16)
+    split = make_replica(CATALOG, r1, cm, "int8", Parallelism(tp=1, ep=32), efficiency=stated_efficiency(), cards_per_server=16)
     assert split.scaleup_cards == 16
     assert alltoall_s(split, 32, SEND) > alltoall_s(_r1_ep("ascend-910c-cm384", 32), 32, SEND)
 
