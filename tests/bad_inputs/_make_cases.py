@@ -162,7 +162,7 @@ chat("context_beyond_model", "handles", ("  input_tokens: 2000", "  input_tokens
 chat("offers_empty", "offers", ("offers:\n", "offers: []\nx_offers:\n"))
 chat("offer_ids_repeated", "unique", ("id: mi300x-8x", "id: h200-8x"))
 chat("two_prices", "exactly one of", (PRICE, PRICE + "\n    price_rmb_per_card: 180000"))
-chat("catalog_price_missing", "use_catalog_price", ("card: h200\n    " + PRICE, "card: b300\n    use_catalog_price: mid"))
+chat("catalog_price_missing", "use_catalog_price", ("card: h200\n    " + PRICE, "card: gb300\n    use_catalog_price: mid"))
 chat("disaggregation_users", "disaggregation", append="disaggregation: true\n")
 chat("budget_sweep_bad", "analysis.budget_sweep_rmb", append="analysis:\n  budget_sweep_rmb: '5:1:0'\n")
 chat("tpot_sweep_empty", "tpot_sweep_ms", append="analysis:\n  tpot_sweep_ms: []\n")
