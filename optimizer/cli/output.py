@@ -86,6 +86,7 @@ class Staging:
         self._dir: Path | None = None
         self._created: list[Path] = []
         self._owned: list[str] = []   # glob patterns of files in `out` this output replaces as a set
+        self.removed: list[Path] = []  # what commit() removed of those (stale files of an earlier run)
 
     @property
     def dir(self) -> Path:
@@ -118,7 +119,7 @@ class Staging:
         not write again are removed (a second what-if run does not leave the first one's plots)."""
         self._owned.append(pattern)
 
-    def stale(self) -> list[Path]:
+    def _stale(self) -> list[Path]:
         """Files in `out` an owned pattern matches that this output does not write again."""
         staged = {p.name for p in self._dir.iterdir()} if self._dir is not None else set()
         found = {p for pattern in self._owned for p in self.out.glob(pattern) if p.is_file() and p.name not in staged}
@@ -129,7 +130,7 @@ class Staging:
         stale files of owned patterns."""
         if self._dir is None:
             return []
-        stale = self.stale()
+        stale = self._stale()
         names = sorted(p.name for p in self._dir.iterdir())
         for name in names:
             target = self.out / name
@@ -142,6 +143,7 @@ class Staging:
                 for path in stale:
                     path.unlink()
                 self._dir.rmdir()
+            self.removed = stale
         except OSError as exc:
             raise InputError(self.option, str(self.out), f"cannot be written ({exc.strerror or exc})", "give a folder you can write to") from None
         self._dir = None
@@ -164,12 +166,11 @@ def staged(out: Path, option: str = "--out") -> Iterator[Staging]:
     stage = Staging(out, option)
     try:
         yield stage
-        stale = stage.stale()
         written = stage.commit()
     except BaseException:
         stage.discard()
         raise
     for path in written:  # every file a command writes is named, so nothing lands unseen (e.g. in ./reports/)
         typer.echo(f"wrote {path}", err=True)
-    for path in stale:
+    for path in stage.removed:
         typer.echo(f"removed {path} (from an earlier run; this report no longer shows it)", err=True)

@@ -21,7 +21,6 @@ from optimizer.report.names import safe_part
 DEFAULT_PORT = {"sglang": 30000, "vllm": 8000, "atom": 8000, "trtllm": 8000, "mindie": 1025}
 DIST_PORT = 5000          # the rendezvous port a multi-node replica's servers agree on (any free port)
 ROUTER_PORT = 8000
-BOOTSTRAP_PORT = 8998     # SGLang's default disaggregation bootstrap port
 
 
 @dataclass(frozen=True)
