@@ -75,6 +75,20 @@ class OfferView:
 
 
 @dataclass(frozen=True)
+class DailyLoad:
+    """The scenario's daily load shape, resolved: a catalog profile by name, or the scenario's own 24 values."""
+
+    name: str | None                     # the catalog profile's name; None: the scenario's own values
+    hourly_fraction_of_peak: tuple[float, ...]
+    description: str = ""
+    description_zh: str | None = None
+
+    @property
+    def mean_fraction_of_peak(self) -> float:
+        return sum(self.hourly_fraction_of_peak) / len(self.hourly_fraction_of_peak)
+
+
+@dataclass(frozen=True)
 class Problem:
     scenario: Scenario
     catalog: Catalog
@@ -84,6 +98,7 @@ class Problem:
     bands: Bands
     errors: ErrorModel                     # the draws of the model's error the plans are sized under
     evaluator: Evaluator = field(compare=False)
+    daily_load: DailyLoad | None = None    # workload.daily_profile, resolved; None: not given
 
     @property
     def model_class(self) -> str:
@@ -137,7 +152,18 @@ def _view(scenario: Scenario, catalog: Catalog, offer: Offer) -> OfferView:
 def _resolved(scenario: Scenario, catalog: Catalog, model: ModelSpec, bands: Bands, errors: ErrorModel,
               evaluator: Evaluator) -> Problem:
     views = tuple(_view(scenario, catalog, o) for o in scenario.offers)
-    return Problem(scenario, catalog, model, views, {v.id: v.terms for v in views}, bands, errors, evaluator)
+    return Problem(scenario, catalog, model, views, {v.id: v.terms for v in views}, bands, errors, evaluator,
+                   daily_load=daily_load(scenario, catalog))
+
+
+def daily_load(scenario: Scenario, catalog: Catalog) -> DailyLoad | None:
+    profile = scenario.workload.daily_profile
+    if profile is None:
+        return None
+    if isinstance(profile, str):  # load_scenario has checked the name against the catalog
+        named = catalog.load_profiles[profile]
+        return DailyLoad(profile, tuple(named.hourly_fraction_of_peak), named.description, named.description_zh)
+    return DailyLoad(None, tuple(profile))
 
 
 def resolve(scenario: Scenario, catalog: Catalog) -> Problem:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PlainValidator, ValidationError, WithJsonSchema, model_validator
 
 from optimizer.catalog.bundle import Catalog
 from optimizer.catalog.efficiency import Speculative
@@ -30,6 +30,7 @@ from optimizer.catalog.records import (
     ModelSpec,
     PrecisionName,
     Strict,
+    a_day,
     read_yaml,
 )
 from optimizer.catalog.validation import problems_of
@@ -76,6 +77,27 @@ class Load(Strict):
         return float(self.concurrent_users or self.requests_per_s or self.output_tokens_per_s or 0)
 
 
+def _daily_profile(value: object) -> str | list[float]:
+    """A profile name (checked against the catalog by load_scenario) or 24 hourly fractions of the
+    peak, with one message for either mistake (not one per member of a union)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        hours = [float(v) for v in value]
+        if not all(0 <= v <= 1 for v in hours):  # NaN fails too
+            raise ValueError("holds a value outside 0..1; give each hour's load as a share of the peak (the busiest hour is 1)")
+        return a_day(hours)
+    raise ValueError("is neither a profile name nor a list of numbers; give a name such as office_hours, or 24 hourly "
+                     "fractions of the peak from 00:00")
+
+
+DailyProfile = Annotated[
+    str | list[float], PlainValidator(_daily_profile),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
+                                                   "minItems": 24, "maxItems": 24}]}),
+]
+
+
 class Workload(Strict):
     input_tokens: Tokens = Field(description="mean prompt length")
     output_tokens: Tokens = Field(description="mean output length")
@@ -84,6 +106,11 @@ class Workload(Strict):
         None, description="longest context a request may reach; KV memory is sized for it (default input + output)"
     )
     load: Load
+    daily_profile: DailyProfile | None = Field(
+        None, description="how the load varies over a day, for the cost per token actually served: a profile name "
+        "from catalog/load_profiles.yaml (flat, office_hours) or 24 hourly fractions of the peak from 00:00; the plan "
+        "is sized for the peak either way",
+    )
 
     @model_validator(mode="after")
     def _context_holds_a_request(self) -> Workload:
@@ -279,6 +306,12 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
                                     one_of(value, engines), lines.get(loc)))
 
     engine_problem(("engine",), raw.get("engine"))
+    workload = raw.get("workload")
+    profile = workload.get("daily_profile") if isinstance(workload, dict) else None
+    if isinstance(profile, str) and profile not in catalog.load_profiles:
+        problems.append(Problem("workload.daily_profile", f"{profile!r} is not a load profile in the catalog",
+                                f"{one_of(profile, catalog.load_profiles)}, or give 24 hourly fractions of the peak from 00:00",
+                                lines.get(("workload", "daily_profile"))))
     vendors = set()
     for i, offer in enumerate(offers):
         if not isinstance(offer, dict):

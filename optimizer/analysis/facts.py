@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from optimizer import units
+from optimizer.analysis.served import ServedCost, served_cost
 from optimizer.arch import count_params
 from optimizer.catalog.efficiency import Factors
 from optimizer.catalog.overlay import overlay_files
@@ -130,6 +131,7 @@ class SolveFacts:
     provenance: Provenance
     # 10-90 % of the recommended plan's slowest replica at the central estimate: {"ttft_ms": (lo, hi), ...}
     latency_bands: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    served: ServedCost | None = None  # the recommended plan's cost per token served, under workload.daily_profile
 
     def offer(self, offer_id: str) -> OfferFacts:
         return next(o for o in self.offers if o.offer_id == offer_id)
@@ -304,6 +306,8 @@ def solve_facts(result: SolveResult) -> SolveFacts:
         fit=FitFacts(eff.fit.rows, eff.fit.sources, eff.fit.method),
         provenance=provenance_of(result),
         latency_bands=plan_latency_bands(result),
+        served=served_cost(result.plans[0], problem.scenario.workload.load.amount, problem.daily_load, problem.scenario.objective)
+        if result.plans else None,
     )
 
 

@@ -1,5 +1,5 @@
 """The catalog as one frozen value, loaded once at the edge (the CLI, a test, a notebook) and handed
-down: cards, models, precisions, engine profiles, fitted factors and ecosystem notes.
+down: cards, models, precisions, engine profiles, fitted factors, ecosystem notes and daily load profiles.
 
 Nothing below the resolver calls a loader; it reads this value. A user overlay (`procure --catalog
 DIR`, overlay.set_overlay) is read by every loader; the value names it for the provenance line.
@@ -18,11 +18,13 @@ from optimizer.catalog.overlay import overlay_dir
 from optimizer.catalog.records import (
     Card,
     Ecosystem,
+    LoadProfile,
     ModelSpec,
     Precision,
     catalog_dir,
     load_cards,
     load_ecosystems,
+    load_load_profiles,
     load_model_file,
     load_models,
     load_precisions,
@@ -41,6 +43,7 @@ class Catalog:
     engines: Mapping[str, EngineProfile]
     efficiency: Efficiency
     ecosystems: Mapping[str, Ecosystem]
+    load_profiles: Mapping[str, LoadProfile]   # named daily load shapes
     root: Path
     overlay: Path | None = None  # the user's folder on top of `root`, if any
 
@@ -101,5 +104,6 @@ def _catalog(overlay: Path | None) -> Catalog:
     return Catalog(
         cards=MappingProxyType(load_cards()), models=MappingProxyType(load_models()),
         precisions=MappingProxyType(load_precisions()), engines=MappingProxyType(load_engines()),
-        efficiency=load_efficiency(), ecosystems=MappingProxyType(load_ecosystems()), root=catalog_dir(), overlay=overlay,
+        efficiency=load_efficiency(), ecosystems=MappingProxyType(load_ecosystems()),
+        load_profiles=MappingProxyType(load_load_profiles()), root=catalog_dir(), overlay=overlay,
     )

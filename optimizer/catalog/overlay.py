@@ -2,7 +2,7 @@
 shipped ones (`procure --catalog DIR`, or PROCURE_CATALOG).
 
 cards/*.yaml and models/*.yaml hold one record each: a file whose id is shipped replaces that record,
-a new id adds one. engines.yaml, precisions.yaml, ecosystems.yaml and launch.yaml add or replace
+a new id adds one. engines.yaml, precisions.yaml, ecosystems.yaml, launch.yaml and load_profiles.yaml add or replace
 entries by name. Calibration CSVs and efficiency.yaml are not overlaid: the fitted factors are the
 project's, fitted on the shipped rows. Light on purpose (no pydantic): the CLI selects the overlay
 before every command, `procure --help` included.
@@ -16,9 +16,9 @@ from pathlib import Path
 from optimizer.errors import InputError, Problem
 
 OVERLAY_DIRS = ("cards", "models")  # one record per *.yaml file; a file with a shipped id replaces that record
-OVERLAY_FILES = ("engines.yaml", "precisions.yaml", "ecosystems.yaml", "launch.yaml")  # entries add or replace by name
+OVERLAY_FILES = ("engines.yaml", "precisions.yaml", "ecosystems.yaml", "launch.yaml", "load_profiles.yaml")  # entries add or replace by name
 OVERLAY_ENV = "PROCURE_CATALOG"
-OVERLAY_ALLOWED = "cards/*.yaml, models/*.yaml, engines.yaml, precisions.yaml, ecosystems.yaml, launch.yaml"
+OVERLAY_ALLOWED = "cards/*.yaml, models/*.yaml, engines.yaml, precisions.yaml, ecosystems.yaml, launch.yaml, load_profiles.yaml"
 NOT_OVERLAID = "efficiency.yaml and the calibration CSVs are not overlaid: the fit is the project's"
 
 # Set once by the CLI (or a notebook) before any load. The loaders (records, efficiency,

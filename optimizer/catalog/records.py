@@ -311,6 +311,30 @@ class Ecosystem(Strict):
     source: str
 
 
+HOURS_PER_DAY = 24
+
+
+def a_day(values: list[float]) -> list[float]:
+    """24 hourly fractions of the peak load, at least one of them above zero."""
+    if len(values) != HOURS_PER_DAY:
+        raise ValueError(f"has {len(values)} values; give {HOURS_PER_DAY}, one per hour from 00:00")
+    if max(values) <= 0:
+        raise ValueError("is zero at every hour; give the share of the peak load at each hour (the busiest hour is 1)")
+    return values
+
+
+HourlyFractions = Annotated[list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]], AfterValidator(a_day)]
+
+
+class LoadProfile(Strict):
+    """A day's load as 24 hourly fractions of the peak (catalog/load_profiles.yaml)."""
+
+    description: str
+    description_zh: str | None = Field(None, description="the description in Chinese (for --lang zh reports)")
+    hourly_fraction_of_peak: HourlyFractions = Field(description="the load at each hour from 00:00, as a share of the peak")
+    source: str
+
+
 # --------------------------------------------------------------------------------------------
 # Loading
 
@@ -398,6 +422,15 @@ def merged_mapping(filename: str, model_cls: type[RecordT], overlay: Path | None
 
 def _load_mapping(filename: str, model_cls: type[RecordT], overlay: Path | None) -> dict[str, RecordT]:
     return merged_mapping(filename, model_cls, overlay)[0]
+
+
+def load_load_profiles() -> dict[str, LoadProfile]:
+    return _load_profiles(overlay_dir())
+
+
+@lru_cache(maxsize=4)
+def _load_profiles(overlay: Path | None) -> dict[str, LoadProfile]:
+    return _load_mapping("load_profiles.yaml", LoadProfile, overlay)
 
 
 def load_precisions() -> dict[str, Precision]:

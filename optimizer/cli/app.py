@@ -82,7 +82,7 @@ def _main(
         str | None, typer.Option(
             "--catalog", metavar="DIR", show_default=False,
             help="Your catalog overlay: a folder like catalog/ (cards/*.yaml, models/*.yaml, engines.yaml, precisions.yaml, "
-            "ecosystems.yaml, launch.yaml) whose entries add to or replace the shipped ones, by id or name; reports "
+            "ecosystems.yaml, launch.yaml, load_profiles.yaml) whose entries add to or replace the shipped ones, by id or name; reports "
             "name it and its hash. Default: $PROCURE_CATALOG; none when unset.",
         ),
     ] = None,

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optimizer import units
 from optimizer.analysis.facts import Risk, SolveFacts
-from optimizer.plan.designs import output_tokens_per_s_of
-from optimizer.plan.result import Plan, SolveResult
+from optimizer.analysis.served import rmb_per_million_output_tokens
+from optimizer.plan.result import SolveResult
 from optimizer.report.format import DASH, money, table, unit_price
 from optimizer.report.i18n import tr, word
 from optimizer.report.reasons import localize_reason
@@ -17,18 +16,6 @@ from optimizer.report.shapes import plan_shape
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
-
-LIFE_YEARS = 3  # the life over which a plan's cost is spread per output token (page one, footnote 1)
-LIFE_S = LIFE_YEARS * 365 * 24 * 3600
-
-
-def rmb_per_million_output_tokens(plan: Plan) -> float | None:
-    """Plan cost over the output tokens its replicas can produce in LIFE_YEARS at full utilisation."""
-    tok_s = output_tokens_per_s_of([(g.design, g.count) for g in plan.groups])
-    if tok_s <= 0:
-        return None
-    return plan.cost_rmb / units.to_millions(tok_s * LIFE_S)
-
 
 def _first_sentence(text: str) -> str:
     # A table cell carries the export-control status, not its history; the Warnings keep it whole.

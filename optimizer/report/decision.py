@@ -6,7 +6,7 @@ from __future__ import annotations
 from optimizer import units
 from optimizer.analysis.facts import SolveFacts
 from optimizer.plan.result import Plan, SolveResult
-from optimizer.report.format import DASH, money, pct
+from optimizer.report.format import DASH, money, pct, unit_price
 from optimizer.report.i18n import tr, word
 from optimizer.report.shapes import design_label
 
@@ -188,6 +188,19 @@ def tco_split(result: SolveResult, plan: Plan, lang: str = "en") -> str:
         energy=money(plan.cost_rmb - plan.capex_rmb, lang), years=f"{obj.years:g}", pue=f"{obj.pue:g}",
         kwh=f"{obj.rmb_per_kwh:g}",
     )
+
+
+def served_sentence(facts: SolveFacts, lang: str = "en") -> str:
+    """The cost per token actually served under the daily profile ('' without one)."""
+    c = facts.served
+    if c is None:
+        return ""
+    profile = c.profile or tr(lang, "served.own_profile")
+    text = tr(lang, "served.sentence", profile=profile, mean=f"{c.mean_fraction_of_peak:.0%}", at_peak=f"{c.utilisation_at_peak:.0%}",
+              share=f"{c.served_share:.0%}", served=unit_price(c.rmb_per_million_served, lang), full=unit_price(c.rmb_per_million_at_full, lang))
+    if c.energy_rmb is not None and c.energy_rmb_power_follows_load is not None:
+        text += tr(lang, "served.energy", follows=money(c.energy_rmb_power_follows_load, lang), energy=money(c.energy_rmb, lang))
+    return text
 
 
 def model_note(result: SolveResult, lang: str = "en", *, facts: SolveFacts) -> str:

@@ -131,6 +131,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "year(s) at PUE {pue} and RMB {kwh}/kWh.",
         "总拥有成本 {total} 中，采购（资本支出）{capex}，{years} 年电费 {energy}（PUE {pue}，每千瓦时 {kwh} 元）。",
     ),
+    "served.sentence": (
+        "Cost per token actually served: under the daily profile {profile} (on average {mean} of the peak load), with the "
+        "plan at {at_peak} of its capacity at the peak, it serves {share} of the tokens it could: {served} per million "
+        "output tokens served, against {full} at 100% utilisation.",
+        "按实际服务量计的 token 成本：在日负载曲线 {profile}（平均为峰值负载的 {mean}）下，方案在峰值时使用其容量的 {at_peak}，"
+        "实际服务量为其可生成 token 的 {share}：每百万输出 token {served}，而 100 % 利用率下为 {full}。",
+    ),
+    "served.own_profile": ("given in the scenario", "（场景自定义）"),
+    "served.energy": (
+        " Its energy would be {follows} if the servers' power followed the load (a lower bound: idle power is not "
+        "modelled), against {energy} in the total cost of ownership.",
+        "若服务器功耗随负载变化，电费为 {follows}（下限：未计空闲功耗），总拥有成本中按 {energy} 计。",
+    ),
     # the bid table
     "bids.intro": (
         "One row per bid, each with its own cheapest plan (with any hardware already owned).",

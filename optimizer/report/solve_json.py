@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.analysis.facts import SolveFacts
+from optimizer.analysis.served import rmb_per_million_output_tokens
 from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.plan.result import Plan, SolveResult, Uncertainty
-from optimizer.report.bids import rmb_per_million_output_tokens, top_risk
+from optimizer.report.bids import top_risk
 from optimizer.report.provenance import provenance_json
 
 # The layout of the solve JSON: raised when a key is renamed or removed or its meaning changes (a key
@@ -131,6 +132,7 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
         "latency_bands": {   # the recommended plan's slowest replica, 10-90 % around its central estimate
             metric: {"p10": round(lo, 2), "p90": round(hi, 2)} for metric, (lo, hi) in sorted(facts.latency_bands.items())
         },
+        "served_cost": _served_json(facts),
         "diagnosis": None,
         "confidence": s.sla.confidence,
         "engines": facts.engines,
@@ -158,6 +160,22 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
     if include_timing:
         out["solve_seconds"] = round(result.solve_seconds, 3)
     return out
+
+
+def _served_json(facts: SolveFacts) -> dict[str, Any] | None:
+    """The recommended plan's cost per million output tokens at the utilisation the daily profile
+    gives (null without workload.daily_profile)."""
+    c = facts.served
+    if c is None:
+        return None
+    return {
+        "profile": c.profile, "mean_fraction_of_peak": round(c.mean_fraction_of_peak, 4),
+        "utilisation_at_peak": round(c.utilisation_at_peak, 4), "served_share": round(c.served_share, 4),
+        "rmb_per_million_output_tokens_at_full_utilisation": round(c.rmb_per_million_at_full, 4),
+        "rmb_per_million_output_tokens_served": round(c.rmb_per_million_served, 4),
+        "energy_rmb": None if c.energy_rmb is None else round(c.energy_rmb),
+        "energy_rmb_if_power_follows_load": None if c.energy_rmb_power_follows_load is None else round(c.energy_rmb_power_follows_load),
+    }
 
 
 def _spread_json(u: Uncertainty | None) -> dict[str, Any] | None:
