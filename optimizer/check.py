@@ -45,44 +45,24 @@ def verify_plan(plan: Plan, problem: Problem) -> list[str]:
     constraint family, on replicas recomputed from the performance model (fresh evaluations, not
     the problem's memoised ones)."""
     problems: list[str] = []
-    scenario, model, cards = problem.scenario, problem.model, problem.catalog.cards
-    offers = {o.id: o for o in scenario.offers}
-    w = scenario.workload
+    scenario = problem.scenario
     served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
     used_cards: dict[str, int] = {}
     units_of: list[tuple[str, int, int, float]] = []  # (offer, cards per replica, replicas, load per replica)
     for group in plan.groups:
-        d, p = group.design, group.design.perf
-        offer = offers.get(d.offer_id)
-        if offer is None:
-            problems.append(f"{d.key}: offer {d.offer_id} is not in the scenario")
+        d = group.design
+        each, found = recompute_design(d, problem)
+        problems += found
+        if each is None:
             continue
-        card = cards[offer.card]
-        view = problem.offer(offer.id)  # the inputs the solver had: server size and engine
-        cps, engine = view.cards_per_server, view.engine_id
-        replica = make_replica(
-            problem.catalog, model, card, p.precision, p.parallelism, scenario.kv_precision, engine=engine,
-            spec=scenario.speculative, cards_per_server=cps,
-        )
-        fresh = evaluate_replica(replica, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
-        shock = problem.errors.shock(Cell(card.family, engine, "moe" if model.moe else "dense"), d.draw)
-        problems += check_memory(d, fresh)
-        problems += check_precision(d, scenario)
-        if d.role != "colocated":
-            rate, found = check_pool(d, fresh, replica, shock, scenario)
-            problems += found
-            each = rate if w.load.requests_per_s is not None else rate * w.output_tokens
-        else:
-            problems += check_latency(d, replica, fresh, shock, scenario)
-            each = _capacity(fresh, scenario, shock.throughput)
         served[d.role] += group.count * each
-        units_of.append((d.offer_id, p.parallelism.cards, group.count, each))
-        problems += check_placement(d, cps, scenario)
-        used_cards[d.offer_id] = used_cards.get(d.offer_id, 0) + group.count * p.parallelism.cards
+        units_of.append((d.offer_id, d.perf.parallelism.cards, group.count, each))
+        used_cards[d.offer_id] = used_cards.get(d.offer_id, 0) + group.count * d.perf.parallelism.cards
     problems += check_disaggregation(served, scenario)
     problems += check_load(served, scenario)
     problems += check_headroom(served, scenario)
     problems += check_n_plus_one(served, units_of, plan, problem)
+    problems += check_supply(plan, problem)
     problems += check_availability(plan, scenario)
     problems += check_packing(plan, problem, used_cards)
     problems += check_power(plan, problem)
@@ -93,6 +73,34 @@ def verify_plan(plan: Plan, problem: Problem) -> list[str]:
     problems += check_cost(plan, problem)
     problems += check_budget(plan, problem)
     return problems
+
+
+def recompute_design(d: Design, problem: Problem) -> tuple[float | None, list[str]]:
+    """One replica of a design recomputed from the performance model: the load it serves (None:
+    its offer is not in the scenario) and the rules it breaks (memory, precision, SLAs, placement)."""
+    scenario, model = problem.scenario, problem.model
+    offer = next((o for o in scenario.offers if o.id == d.offer_id), None)
+    if offer is None:
+        return None, [f"{d.key}: offer {d.offer_id} is not in the scenario"]
+    w, p = scenario.workload, d.perf
+    card = problem.catalog.cards[offer.card]
+    view = problem.offer(offer.id)  # the inputs the solver had: server size and engine
+    cps, engine = view.cards_per_server, view.engine_id
+    replica = make_replica(
+        problem.catalog, model, card, p.precision, p.parallelism, scenario.kv_precision, engine=engine,
+        spec=scenario.speculative, cards_per_server=cps,
+    )
+    fresh = evaluate_replica(replica, p.batch, w.input_tokens, w.output_tokens, context_len=w.context_tokens)
+    shock = problem.errors.shock(Cell(card.family, engine, "moe" if model.moe else "dense"), d.draw)
+    problems = check_memory(d, fresh) + check_precision(d, scenario)
+    if d.role != "colocated":
+        rate, found = check_pool(d, fresh, replica, shock, scenario)
+        problems += found
+        each = rate if w.load.requests_per_s is not None else rate * w.output_tokens
+    else:
+        problems += check_latency(d, replica, fresh, shock, scenario)
+        each = _capacity(fresh, scenario, shock.throughput)
+    return each, problems + check_placement(d, cps, scenario)
 
 
 def _cards_per_server(problem: Problem, offer_id: str) -> int:
@@ -228,6 +236,39 @@ def check_n_plus_one(served: dict[str, float], units_of: list[tuple[str, int, in
         if total - loss + TOLERANCE < load.amount:
             problems.append(f"N+1: with one {oid} server down the plan serves {total - loss:.2f} {load.unit}, "
                             f"the load is {load.amount:g}")
+    return problems
+
+
+def check_supply(plan: Plan, problem: Problem) -> list[str]:
+    """Each supply case of constraints.robust_to: the plan carries a deployment on the servers that
+    would arrive (floor(delivered_share x bought) of each offer the case cuts, all of the others),
+    whose replicas fit those servers, meet the SLAs (recomputed) and serve load_share of the load."""
+    scenario = problem.scenario
+    cases = scenario.constraints.robust_to
+    if not cases:
+        return []
+    if len(plan.supply) != len(cases):
+        return [f"robust_to: {len(cases)} supply case(s), the plan carries {len(plan.supply)} deployment(s)"]
+    load = scenario.workload.load
+    problems = []
+    for outcome in plan.supply:
+        case = cases[outcome.case]
+        cut = {o.id for o in scenario.offers if not o.owned and (o.id == case.offer or o.vendor == case.vendor)}
+        arrive = {oid: math.floor(n * case.delivered_share + 1e-9) if oid in cut else n for oid, n in plan.servers.items()}
+        served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
+        cards: dict[str, int] = {}
+        for group in outcome.groups:
+            each, found = recompute_design(group.design, problem)
+            problems += [f"{case.label}: {f}" for f in found]
+            served[group.design.role] += group.count * (each or 0.0)
+            cards[group.design.offer_id] = cards.get(group.design.offer_id, 0) + group.count * group.design.perf.parallelism.cards
+        for oid, used in sorted(cards.items()):
+            if used > arrive.get(oid, 0) * _cards_per_server(problem, oid):
+                problems.append(f"{case.label}: replicas use {used} cards of {oid}, {arrive.get(oid, 0)} server(s) arrive")
+        total = _total_served(served)
+        if total + TOLERANCE < case.load_share * load.amount:
+            problems.append(f"{case.label}: serves {total:.2f} {load.unit}, {case.load_share:.0%} of the load is "
+                            f"{case.load_share * load.amount:g}")
     return problems
 
 

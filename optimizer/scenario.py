@@ -177,6 +177,37 @@ class Offer(Strict):
         return self
 
 
+MAX_SUPPLY_CASES = 16  # each case adds a copy of the replica variables to the plan model
+
+
+class SupplyCase(Strict):
+    """A supply shortfall the plan must survive: of the servers bought from one offer (or from every
+    offer of one vendor), only `delivered_share` arrive (rounded down; 0: none, e.g. an export
+    licence withdrawn); the servers that do arrive, and every other offer's, must still serve
+    `load_share` of the load within the SLAs, the replicas redeployed as needed."""
+
+    name: Label | None = Field(None, description="what the report calls this case (default: from the offer or vendor)")
+    offer: Label | None = Field(None, description="the offer id whose delivery may fall short")
+    vendor: Label | None = Field(None, description="or a vendor: every offer it bid (owned hardware is never affected)")
+    delivered_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
+        0, description="share of the servers bought that arrive (0: none)")
+    load_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        1, description="share of the load that must still be served in this case (1: all of it)")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SupplyCase:
+        if (self.offer is None) == (self.vendor is None):
+            raise ValueError("give exactly one of offer (an offer id) or vendor (a vendor name)")
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        who = f"offer {self.offer}" if self.offer else f"vendor {self.vendor}"
+        return f"{who} delivers {self.delivered_share:.0%}"
+
+
 class Constraints(Strict):
     budget_rmb: RmbTotal | None = None
     vendors_allowed: list[str] | None = None
@@ -193,6 +224,10 @@ class Constraints(Strict):
     mix_min_saving_pct: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = Field(
         5, description="recommend a fleet from several vendors only when it saves more than this against the best "
         "single-vendor plan (which the report always shows)",
+    )
+    robust_to: list[SupplyCase] = Field(
+        [], max_length=MAX_SUPPLY_CASES, description="supply shortfalls the plan must survive (an offer or a vendor "
+        "delivering only part of what is bought); the report gives the cost of this robustness",
     )
 
 
@@ -291,6 +326,10 @@ class Scenario(Strict):
             raise ValueError(f"offer ids must be unique, repeated: {sorted(dup)}")
         return self
 
+    def supply_affected(self, case: SupplyCase) -> list[str]:
+        """The ids of the offers a supply case cuts (owned hardware is already there: never)."""
+        return [o.id for o in self.offers if not o.owned and (o.id == case.offer or o.vendor == case.vendor)]
+
 
 def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> list[Problem]:
     """Unknown card, engine and vendor ids and unusable catalog prices, read from the raw data so
@@ -346,6 +385,21 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
                 "datasheet in your overlay DIR/cards/ and run procure --catalog DIR ... (the installed catalog is package data, "
                 "not yours to edit)", lines.get(("offers", i, "card")),
             ))
+    offer_ids = {o.get("id"): o for o in offers if isinstance(o, dict)}
+    raw_cases = constraints.get("robust_to")
+    for j, case in enumerate(raw_cases if isinstance(raw_cases, list) else []):
+        if not isinstance(case, dict):
+            continue
+        oid, vendor = case.get("offer"), case.get("vendor")
+        if isinstance(oid, str) and oid not in offer_ids:
+            problems.append(Problem(f"constraints.robust_to.{j}.offer", f"{oid!r} is not an offer of this scenario",
+                                    one_of(oid, [k for k in offer_ids if isinstance(k, str)]), lines.get(("constraints", "robust_to", j, "offer"))))
+        elif isinstance(oid, str) and offer_ids[oid].get("owned") is True:
+            problems.append(Problem(f"constraints.robust_to.{j}.offer", f"{oid!r} is hardware already owned: it cannot fail to arrive",
+                                    "name an offer being bought, or drop this case", lines.get(("constraints", "robust_to", j, "offer"))))
+        if isinstance(vendor, str) and vendors and vendor not in vendors:
+            problems.append(Problem(f"constraints.robust_to.{j}.vendor", f"{vendor!r} is not the vendor of any offer",
+                                    one_of(vendor, vendors), lines.get(("constraints", "robust_to", j, "vendor"))))
     for key in ("vendors_allowed", "vendors_excluded"):
         listed = constraints.get(key)
         for j, vendor in enumerate(listed if isinstance(listed, list) else []):

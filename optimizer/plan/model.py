@@ -21,6 +21,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
@@ -35,7 +36,8 @@ LOAD_SCALE = 1000  # integer load units per scenario load unit (a scaling, not a
 Expr = cp_model.LinearExpr | int
 Constraints = list[cp_model.Constraint]
 
-CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor", "one_shape", "headroom", "n_plus_one")
+CONSTRAINT_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor", "one_shape", "headroom", "n_plus_one",
+                       "robust")
 NO_CAP = 2**62  # a cost cap that never binds (CP-SAT domains are int64)
 
 
@@ -49,6 +51,15 @@ class ModelOptions:
 
 
 @dataclass
+class SupplyVars:
+    """One supply case of constraints.robust_to: the servers that arrive and the replicas run on them."""
+    case: int                                     # index in constraints.robust_to
+    delivered: dict[str, Expr]                    # offer id -> servers that arrive
+    replicas: dict[int, cp_model.IntVar]          # design index -> replicas run on them
+    served: Expr                                  # load those replicas serve, in model units
+
+
+@dataclass
 class PlanVars:
     model: cp_model.CpModel
     servers: dict[str, cp_model.IntVar]           # offer id -> servers bought
@@ -58,6 +69,7 @@ class PlanVars:
     enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)  # constraint family -> assumption literal
     constraints: dict[str, list[cp_model.Constraint]] = field(default_factory=dict)  # family -> what add_<family>() added
     cost_cap: cp_model.Constraint | None = None   # cost <= cap, once cap_cost() has been called
+    supply: list[SupplyVars] = field(default_factory=list)  # one per constraints.robust_to case (unless relaxed)
 
 
 def build_plan_model(
@@ -106,6 +118,7 @@ def base_model(scenario: Scenario, designs: list[Design], terms: dict[str, Offer
         "one_shape": lambda: add_one_shape(v, scenario, designs),
         "headroom": lambda: add_headroom(v, scenario, demand),
         "n_plus_one": lambda: add_n_plus_one(v, scenario, designs, terms, demand),
+        "robust": lambda: add_robust(v, scenario, designs, terms, demand),
     }
     for family in CONSTRAINT_FAMILIES:
         if family not in opts.relax:
@@ -154,7 +167,7 @@ def active_families(scenario: Scenario) -> list[str]:
     given = {
         "availability": True, "budget": c.budget_rmb is not None, "max_servers": c.max_servers is not None,
         "power": c.power_cap_kw is not None, "single_vendor": c.single_vendor, "one_shape": c.one_shape_per_offer,
-        "headroom": scenario.sla.headroom_pct > 0, "n_plus_one": c.n_plus_one,
+        "headroom": scenario.sla.headroom_pct > 0, "n_plus_one": c.n_plus_one, "robust": bool(c.robust_to),
     }
     return [f for f in CONSTRAINT_FAMILIES if given[f]]
 
@@ -369,6 +382,37 @@ def add_n_plus_one(v: PlanVars, scenario: Scenario, designs: list[Design], terms
         used = v.model.new_bool_var(f"used[{d.key}]")
         out.append(v.model.add(v.replicas[i] <= upper_bound(v.replicas[i]) * used))
         out.append(v.model.add(v.served - server_loss_units(d, terms) >= demand).only_enforce_if(used))
+    return out
+
+
+def add_robust(v: PlanVars, scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], demand: int) -> Constraints:
+    """Each supply case of constraints.robust_to: of the servers bought from the offers it cuts, only
+    floor(delivered_share x bought) arrive; the replicas redeployed on what arrives (the same designs,
+    packed by cards as in add_packing) still serve load_share of the demand. Each case has its own
+    replica variables, so the plan carries a witness deployment per case for the checker."""
+    out: Constraints = []
+    by_offer = designs_by_offer(designs)
+    for k, case in enumerate(scenario.constraints.robust_to):
+        cut = set(scenario.supply_affected(case))
+        share = Fraction(case.delivered_share).limit_denominator(1000)
+        delivered: dict[str, Expr] = {}
+        for oid in terms:
+            if oid not in cut:
+                delivered[oid] = v.servers[oid]
+            elif share == 0:
+                delivered[oid] = 0
+            else:  # q x arrived <= p x bought < q x (arrived + 1): arrived = floor(p / q x bought)
+                arrived = v.model.new_int_var(0, v.server_ub[oid], f"arrived[{k},{oid}]")
+                out.append(v.model.add(share.denominator * arrived <= share.numerator * v.servers[oid]))
+                out.append(v.model.add(share.numerator * v.servers[oid] < share.denominator * (arrived + 1)))
+                delivered[oid] = arrived
+        replicas = {i: v.model.new_int_var(0, upper_bound(x), f"case{k}[{designs[i].key}]") for i, x in v.replicas.items()}
+        for oid, t in terms.items():
+            used = sum(designs[i].cards * replicas[i] for i in by_offer.get(oid, []))
+            out.append(v.model.add(used <= t.cards_per_server * delivered[oid]))
+        served = _served(v.model, designs, replicas, shared=False)
+        out.append(v.model.add(served >= math.ceil(case.load_share * demand - 1e-9)))
+        v.supply.append(SupplyVars(k, delivered, replicas, served))
     return out
 
 

@@ -17,6 +17,7 @@ from optimizer.plan.designs import served_by
 from optimizer.plan.model import (
     ModelOptions,
     PlanVars,
+    SupplyVars,
     base_model,
     build_plan_model,
     cap_cost,
@@ -27,7 +28,7 @@ from optimizer.plan.model import (
     minimize_cost,
     prefer_most_load,
 )
-from optimizer.plan.result import Design, Plan, ReplicaGroup, Status, has_plan
+from optimizer.plan.result import Design, Plan, ReplicaGroup, Status, SupplyOutcome, has_plan
 from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
 
@@ -74,7 +75,13 @@ def extract_plan(solver: cp_model.CpSolver, v: PlanVars, designs: list[Design], 
     cost = sum(terms[o].cost_rmb_per_server * n for o, n in servers.items())
     capex = sum(terms[o].price_rmb_per_server * n for o, n in servers.items())
     served = served_by([(g.design, g.count) for g in groups])
-    return Plan(rank, cost, capex, servers, groups, served)
+    return Plan(rank, cost, capex, servers, groups, served, tuple(_supply_outcome(solver, c, designs, servers) for c in v.supply))
+
+
+def _supply_outcome(solver: cp_model.CpSolver, c: SupplyVars, designs: list[Design], bought: dict[str, int]) -> SupplyOutcome:
+    groups = tuple(ReplicaGroup(designs[i], int(solver.value(x))) for i, x in sorted(c.replicas.items()) if solver.value(x) > 0)
+    delivered = {oid: int(solver.value(x)) for oid, x in sorted(c.delivered.items()) if oid in bought}
+    return SupplyOutcome(c.case, delivered, groups, served_by([(g.design, g.count) for g in groups]))
 
 
 def restrict_to_offer(

@@ -88,6 +88,15 @@ class ReplicaGroup:
 
 
 @dataclass(frozen=True)
+class SupplyOutcome:
+    """A plan under one supply case (constraints.robust_to): what arrives and how it is redeployed."""
+    case: int                          # index in constraints.robust_to
+    delivered: dict[str, int]          # offer id -> servers that arrive (offers with servers bought)
+    groups: tuple[ReplicaGroup, ...]   # the replicas run on them
+    served: float                      # load they serve, scenario unit
+
+
+@dataclass(frozen=True)
 class Plan:
     rank: int
     cost_rmb: int
@@ -95,6 +104,7 @@ class Plan:
     servers: dict[str, int]
     groups: tuple[ReplicaGroup, ...]
     served: float                     # load served, scenario unit
+    supply: tuple[SupplyOutcome, ...] = ()  # one per supply case of constraints.robust_to
 
     @property
     def cards(self) -> int:
