@@ -8,6 +8,7 @@ its top-k.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from optimizer.catalog.records import ModelSpec
@@ -154,18 +155,56 @@ def kv_layers(model: ModelSpec) -> int:
     return model.attention.kv_layers or model.num_layers
 
 
-def kv_bytes_per_token(model: ModelSpec, kv_bytes: float) -> float:
-    """KV cache of one token for the whole model (all layers, all KV heads).
+def attention_kv_bytes_per_token_layer(model: ModelSpec, kv_bytes: float, tp: int = 1) -> float:
+    """What the attention itself caches for one token in one full-attention layer, on one of `tp`
+    tensor-parallel ranks (tp=1: the whole layer).
 
-    MHA/GQA: 2 (K and V) x layers x kv_heads x head_dim x bytes.
-    MLA: layers x (kv_lora_rank + qk_rope_head_dim) x bytes: one compressed latent per token.
-    Only layers with full attention keep a per-token cache (`attention.kv_layers`)."""
+    MHA/GQA: 2 (K and V) x kv_heads x head_dim x bytes; the KV heads split over TP ranks, each
+    replicated when TP exceeds them. MLA: (kv_lora_rank + qk_rope_head_dim) x bytes, one compressed
+    latent that TP does not split (every rank holds it for its sequences)."""
     a = model.attention
-    layers = kv_layers(model)
     if a.kind == "mla":
         assert a.kv_lora_rank and a.qk_rope_head_dim
-        return layers * (a.kv_lora_rank + a.qk_rope_head_dim) * kv_bytes
-    return 2 * layers * a.num_kv_heads * a.head_dim * kv_bytes
+        return (a.kv_lora_rank + a.qk_rope_head_dim) * kv_bytes
+    return 2 * math.ceil(a.num_kv_heads / tp) * a.head_dim * kv_bytes
+
+
+def indexer_key_bytes_per_token_layer(model: ModelSpec) -> float:
+    """DeepSeek Sparse Attention: the lightning indexer's own key cache of one token in one layer, in
+    its own quantised format whatever the KV cache's (one key shared by all index heads, so TP does
+    not split it): head_dim x key_element_bytes plus one scale per key_scale_block_elements. 0
+    without an indexer."""
+    ix = model.attention.indexer
+    if ix is None:
+        return 0.0
+    return ix.head_dim * ix.key_element_bytes + ix.head_dim // ix.key_scale_block_elements * ix.key_scale_bytes
+
+
+def kv_bytes_per_token(model: ModelSpec, kv_bytes: float) -> float:
+    """KV cache of one token for the whole model: every full-attention layer (`attention.kv_layers`;
+    the others keep no per-token cache) holds the attention's K/V or MLA latent at `kv_bytes` a value,
+    plus the sparse-attention indexer's keys in their own format."""
+    return kv_layers(model) * (attention_kv_bytes_per_token_layer(model, kv_bytes) + indexer_key_bytes_per_token_layer(model))
+
+
+def attended_tokens(model: ModelSpec, context: float) -> float:
+    """Cached tokens one query's attention reads: all `context` of them, or at most `indexer.topk`
+    under DeepSeek Sparse Attention (the indexer picks them)."""
+    ix = model.attention.indexer
+    return context if ix is None else min(context, ix.topk)
+
+
+def decode_kv_read_bytes_per_layer(model: ModelSpec, context: float, kv_bytes: float, tp: int = 1) -> float:
+    """Cache bytes one decode token of a sequence with `context` cached tokens reads in one
+    full-attention layer on one of `tp` ranks: the attention's K/V or latent of the attended tokens,
+    and under DeepSeek Sparse Attention the indexer's keys of every cached token (it scores them all)."""
+    attention = attended_tokens(model, context) * attention_kv_bytes_per_token_layer(model, kv_bytes, tp)
+    return attention + context * indexer_key_bytes_per_token_layer(model)
+
+
+def decode_kv_read_bytes(model: ModelSpec, context: float, kv_bytes: float) -> float:
+    """Cache bytes one decode step of one sequence reads over the whole model."""
+    return kv_layers(model) * decode_kv_read_bytes_per_layer(model, context, kv_bytes)
 
 
 def linear_state_elements_per_sequence(model: ModelSpec) -> int:
@@ -198,7 +237,7 @@ def attention_flops_per_token(model: ModelSpec, context: float, *, prefill: bool
     indexer = 0.0
     if a.indexer is not None:
         indexer = 2 * a.indexer.num_heads * a.indexer.head_dim * context * kv_layers(model)
-        context = min(context, a.indexer.topk)
+    context = attended_tokens(model, context)
     if a.kind == "mla":
         assert a.kv_lora_rank and a.qk_rope_head_dim and a.qk_nope_head_dim and a.v_head_dim
         if prefill:

@@ -31,6 +31,10 @@ LINEAR_ATTENTION_KEYS = {
     "conv_kernel_dim": "linear_conv_kernel_dim",
 }
 INDEXER_KEYS = {"num_heads": "index_n_heads", "head_dim": "index_head_dim", "topk": "index_topk"}
+# The indexer's key cache format, which config.json does not state: FP8 (e4m3) keys with one FP32
+# scale per 128 elements in DeepSeek's reference inference code (DeepSeek-V3.2-Exp inference/model.py,
+# Indexer k_cache and k_scale_cache, 2025-09-29), as in vLLM's and SGLang's DSA caches.
+INDEXER_KEY_CACHE = {"key_element_bytes": 1, "key_scale_bytes": 4, "key_scale_block_elements": 128}
 FP8_QUANT_METHODS = {"fp8", "fbgemm_fp8"}
 # MXFP4 (gpt-oss experts) and NVFP4 store 4-bit weights at 0.5 byte a parameter: the catalog's `fp4`.
 FP4_QUANT_METHODS = {"mxfp4", "nvfp4"}
@@ -162,7 +166,7 @@ def _indexer(cfg: dict[str, Any], where: str) -> dict[str, Any] | None:
     """DeepSeek Sparse Attention indexer (`index_*` keys, DeepSeek-V3.2)."""
     if not cfg.get("index_topk"):
         return None
-    return {field: _count(cfg, key, where) for field, key in INDEXER_KEYS.items()}
+    return {**{field: _count(cfg, key, where) for field, key in INDEXER_KEYS.items()}, **INDEXER_KEY_CACHE}
 
 
 def _attention(cfg: dict[str, Any], where: str) -> dict[str, Any]:

@@ -196,6 +196,17 @@ class SparseIndexer(Strict):
     num_heads: IntMax65_536
     head_dim: IntMax65_536
     topk: IntMax1_000_000
+    # The indexer keeps its own key cache, one key of head_dim per token and layer, quantised in
+    # blocks whatever format the attention's KV cache uses.
+    key_element_bytes: Max50 = Field(description="bytes of one cached index-key element (FP8: 1)")
+    key_scale_bytes: Max50 = Field(description="bytes of one dequantisation scale of the cached keys (FP32: 4)")
+    key_scale_block_elements: IntMax65_536 = Field(description="key elements that share one scale")
+
+    @model_validator(mode="after")
+    def _whole_scale_blocks(self) -> SparseIndexer:
+        if self.head_dim % self.key_scale_block_elements:
+            raise ValueError("head_dim must be a multiple of key_scale_block_elements")
+        return self
 
 
 class Attention(Strict):

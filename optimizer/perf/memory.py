@@ -7,7 +7,13 @@ import math
 from dataclasses import dataclass
 
 from optimizer import units
-from optimizer.arch import kv_layers, linear_layers
+from optimizer.arch import (
+    attention_kv_bytes_per_token_layer,
+    decode_kv_read_bytes_per_layer,
+    indexer_key_bytes_per_token_layer,
+    kv_layers,
+    linear_layers,
+)
 from optimizer.catalog.efficiency import ServingDefaults
 from optimizer.catalog.records import ModelSpec
 from optimizer.perf.replica import Parallelism, Replica, Stage
@@ -31,18 +37,19 @@ class MemoryBreakdown:
 
 
 def kv_bytes_per_token_per_card(model: ModelSpec, kv_bytes: float, par: Parallelism) -> float:
-    """KV of one token on one card of the heaviest stage.
-
-    GQA heads split over TP ranks; when TP exceeds the KV heads each head is replicated. The MLA
-    latent is not split by TP: every TP rank holds it for its sequences.
-    """
+    """KV of one token on one card of the heaviest stage: its full-attention layers, each with the
+    attention's share of the rank (GQA heads split over TP, replicated when TP exceeds them; the MLA
+    latent whole) and the sparse-attention indexer's keys (whole on every rank)."""
     layers = math.ceil(kv_layers(model) / par.pp)
-    a = model.attention
-    if a.kind == "mla":
-        assert a.kv_lora_rank and a.qk_rope_head_dim
-        return layers * (a.kv_lora_rank + a.qk_rope_head_dim) * kv_bytes
-    heads_per_rank = math.ceil(a.num_kv_heads / par.tp)
-    return 2 * layers * heads_per_rank * a.head_dim * kv_bytes
+    return layers * (attention_kv_bytes_per_token_layer(model, kv_bytes, par.tp) + indexer_key_bytes_per_token_layer(model))
+
+
+def decode_kv_read_bytes_per_card(model: ModelSpec, context: float, kv_bytes: float, par: Parallelism) -> float:
+    """Cache bytes one decode token of a sequence with `context` cached tokens reads on one card of
+    the heaviest stage (arch.decode_kv_read_bytes_per_layer: top-k bounded under sparse attention,
+    plus the indexer's keys of the whole context)."""
+    layers = math.ceil(kv_layers(model) / par.pp)
+    return layers * decode_kv_read_bytes_per_layer(model, context, kv_bytes, par.tp)
 
 
 def linear_state_bytes_per_card(model: ModelSpec, state_bytes: float, par: Parallelism) -> float:

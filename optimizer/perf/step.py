@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from optimizer import units
 from optimizer.arch import attention_flops_per_token
 from optimizer.perf.comm import pp_handoff_s, stage_comm_s
-from optimizer.perf.memory import kv_bytes_per_token_per_card
+from optimizer.perf.memory import decode_kv_read_bytes_per_card
 from optimizer.perf.replica import Replica, Stage
 
 
@@ -72,7 +72,7 @@ def _decode_ops(r: Replica, st: Stage, seqs_stage: float, context_avg: float, to
         expert_flops = 2 * st.moe_layers * p.experts_per_token * p.expert * tokens_stage / par.stage_width
         ops.append(_Op(expert_bytes / (bw * f.mbu * f.expert_bw), expert_flops / (peak * f.mfu_decode * f.expert_mfu)))
     share = st.layers / model.num_layers
-    kv = seqs_group * context_avg * kv_bytes_per_token_per_card(model, r.kv_bytes, par)
+    kv = seqs_group * decode_kv_read_bytes_per_card(model, context_avg, r.kv_bytes, par)
     attn_flops = attention_flops_per_token(model, context_avg, prefill=False) * share * tokens_group / par.tp
     ops.append(_Op(kv / (bw * f.mbu), attn_flops / (r.attention_flops_peak * f.mfu_decode)))
     return ops

@@ -18,7 +18,7 @@ from optimizer.arch import (
 from optimizer.catalog.records import load_models
 
 NEW_MODELS = ("deepseek-v3.1", "deepseek-v3.2-exp", "glm-4.6", "qwen3-next-80b-a3b", "qwen3-coder-480b-a35b",
-              "minimax-m2")
+              "minimax-m2", "kimi-k2")
 BF16, FP32 = 2, 4
 CONTEXT_128K = 131_072
 
@@ -86,7 +86,7 @@ def test_deepseek_v32_indexer_parameters_and_top_k_bounded_attention():
     # below the top-k every token is attended: the same attention plus the indexer's scoring
     short = attention_flops_per_token(v32, 1_000, prefill=False) - attention_flops_per_token(v31, 1_000, prefill=False)
     assert short == 2 * 64 * 128 * 1_000 * 61
-    assert kv_bytes_per_token(v32, 1) == kv_bytes_per_token(v31, 1) == 61 * 576  # indexer keys not modelled
+    # the indexer's key cache: tests/perf/test_sparse_attention_memory.py
 
 
 def test_architecture_details_of_the_new_models():
@@ -102,3 +102,22 @@ def test_architecture_details_of_the_new_models():
     assert mm.checkpoint_precision == "fp8"
     coder = models["qwen3-coder-480b-a35b"]
     assert coder.moe is not None and (coder.moe.num_routed_experts, coder.moe.num_shared_experts) == (160, 0)
+
+
+def test_kimi_k2_parameters_by_hand_equal_the_released_checkpoint():
+    """MLA with 64 heads: q 7,168 x 1,536 + 1,536 + 1,536 x 64 x 192 = 29,885,952; kv 7,168 x 576 + 512 +
+    512 x 64 x 256 = 12,517,888; o 64 x 128 x 7,168 = 58,720,256: 101,124,096 a layer. Expert
+    3 x 7,168 x 2,048 = 44,040,192; 60 MoE layers x 384 = 1,014,686,023,680 routed; shared expert + router
+    44,040,192 + 7,168 x 384 = 46,792,704 a layer; the dense layer's FFN 3 x 7,168 x 18,432 = 396,361,728;
+    embedding and LM head 2 x 163,840 x 7,168 = 2,348,810,240; norms 61 x 2 x 7,168 + 7,168 = 881,664.
+    Total 1,026,408,209,408. The released FP8 checkpoint holds 1,026,470,731,056 (the Hub's safetensors
+    count): the same plus 62,521,648 tensors procure does not count, the FP32 scale of every 128 x 128
+    block (attention 61 x 6,200, dense FFN 24,192, experts 60 x 384 x 2,688, shared 60 x 2,688), the
+    router's correction bias 60 x 384 and the rotary buffers 61 x 56."""
+    p = count_params(load_models()["kimi-k2"])
+    assert p.attention_per_layer == 101_124_096
+    assert (p.expert, p.moe_shared_per_layer, p.dense_ffn_per_layer) == (44_040_192, 46_792_704, 396_361_728)
+    assert (p.dense_layers, p.moe_layers, p.routed_experts, p.experts_per_token) == (1, 60, 384, 8)
+    assert p.total == 1_026_408_209_408
+    scales = 61 * 6_200 + 24_192 + 60 * 384 * 2_688 + 60 * 2_688
+    assert p.total + scales + 60 * 384 + 61 * 56 == 1_026_470_731_056
