@@ -112,8 +112,8 @@ def test_bid_table_has_one_row_per_offer_on_page_one(result):
 
 
 def test_rmb_per_million_output_tokens_is_cost_over_three_years_of_tokens(result):
-    from optimizer.plan.designs import output_tokens_per_s_of
     from optimizer.analysis.served import rmb_per_million_output_tokens
+    from optimizer.plan.designs import output_tokens_per_s_of
 
     plan = result.plans[0]
     tok_s = output_tokens_per_s_of([(g.design, g.count) for g in plan.groups])
