@@ -437,3 +437,6 @@ def check_result(result: SolveResult) -> None:
     bids = [o.plan for o in (*result.per_offer, *result.central_per_offer) if o.plan is not None]
     for plan in [*result.plans, *bids, *extra]:
         assert_plan_valid(plan, result.problem)
+    if result.trusting_plan is not None:  # checked under the same scenario without its supply cases
+        trusting = result.scenario.model_copy(update={"constraints": result.scenario.constraints.model_copy(update={"robust_to": []})})
+        assert_plan_valid(result.trusting_plan, result.problem.with_scenario(trusting))

@@ -190,9 +190,9 @@ class SupplyCase(Strict):
     offer: Label | None = Field(None, description="the offer id whose delivery may fall short")
     vendor: Label | None = Field(None, description="or a vendor: every offer it bid (owned hardware is never affected)")
     delivered_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
-        0, description="share of the servers bought that arrive (0: none)")
+        0.0, description="share of the servers bought that arrive (0: none)")
     load_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
-        1, description="share of the load that must still be served in this case (1: all of it)")
+        1.0, description="share of the load that must still be served in this case (1: all of it)")
 
     @model_validator(mode="after")
     def _one_target(self) -> SupplyCase:

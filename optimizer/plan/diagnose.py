@@ -71,6 +71,8 @@ def _describe_relaxation(family: str, plan: Plan, scenario: Scenario, terms: dic
         return f"allowing several replica designs per offer (constraints.one_shape_per_offer) would suffice: {need}, RMB {plan.cost_rmb:,}"
     if family == "n_plus_one":
         return f"dropping constraints.n_plus_one (a spare server's worth of capacity) would suffice: {need}, RMB {plan.cost_rmb:,}"
+    if family == "robust":
+        return f"dropping constraints.robust_to (trusting every bid to deliver) would suffice: {need}, RMB {plan.cost_rmb:,}"
     return f"a mixed fleet would work: {need}, RMB {plan.cost_rmb:,}"
 
 

@@ -103,7 +103,10 @@ def base_model(scenario: Scenario, designs: list[Design], terms: dict[str, Offer
     replicas = {}
     for i, d in enumerate(designs):
         fit = server_ub[d.offer_id] * terms[d.offer_id].cards_per_server // d.cards
-        need = fit if opts.replicas_to_fit else math.ceil(target / max(capacity_units(d), 1)) + (_per_server(d, terms) if spare else 0)
+        # Supply cases may buy servers beyond what the load needs (so that enough arrive), and a bought
+        # server never stands idle: the replicas may then fill every server the bid holds.
+        to_fit = opts.replicas_to_fit or bool(scenario.constraints.robust_to and "robust" not in opts.relax)
+        need = fit if to_fit else math.ceil(target / max(capacity_units(d), 1)) + (_per_server(d, terms) if spare else 0)
         replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{d.key}]")
     v = PlanVars(m, servers, replicas, server_ub)
     v.served = _served(m, designs, replicas, shared=spare)

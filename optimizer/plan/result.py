@@ -166,3 +166,4 @@ class SolveResult:
     uncertainty: Uncertainty | None = None            # the whole answer's spread over draws (None at confidence 0.5)
     central_per_offer: tuple[OfferOutcome, ...] = ()  # each bid's own plan at the central estimate
     bid_spreads: dict[str, Uncertainty] = field(default_factory=dict)  # each bid's own spread; its designs sit at its chosen draw
+    trusting_plan: Plan | None = None  # with constraints.robust_to: the cheapest plan trusting every bid to deliver

@@ -62,6 +62,7 @@ def solve(problem: Problem) -> SolveResult:
             uncertainty = bid_spreads[only]
         else:
             uncertainty = size_over_draws(problem, designs_at.only(bought) if bought else designs_at, offers=bought or None)
+    trusting = _cheapest(trusting_every_bid(scenario), designs, terms) if plans and scenario.constraints.robust_to else None
     if status == "infeasible":  # a proof; a time-out ("unknown") is not diagnosed as infeasible
         diagnosis = diagnose(scenario, designs, terms, summaries)
     return SolveResult(
@@ -69,8 +70,14 @@ def solve(problem: Problem) -> SolveResult:
         solve_seconds=time.perf_counter() - started, designs=tuple(designs), candidates=tuple(candidates),
         plans=tuple(plans), per_offer=per_offer, diagnosis=diagnosis, terms=terms, summaries=summaries,
         single_vendor_plan=single, mix_plan=mix, uncertainty=uncertainty, central_plan=central_plan,
-        central_per_offer=central_per_offer, bid_spreads=bid_spreads,
+        central_per_offer=central_per_offer, bid_spreads=bid_spreads, trusting_plan=trusting,
     )
+
+
+def trusting_every_bid(scenario: Scenario) -> Scenario:
+    """The scenario without its supply cases: the plan that trusts every bid to deliver, against
+    which the report prices the robustness."""
+    return scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"robust_to": []})})
 
 
 def vendors_of(plan: Plan, terms: dict[str, OfferTerms]) -> set[str]:

@@ -203,6 +203,29 @@ def served_sentence(facts: SolveFacts, lang: str = "en") -> str:
     return text
 
 
+def supply_sentence(result: SolveResult, lang: str = "en") -> str:
+    """The plan under each supply case of constraints.robust_to (what arrives, what it serves) and
+    what the robustness costs against the plan that trusts every bid ('' without cases or a plan)."""
+    s = result.scenario
+    if not result.plans or not s.constraints.robust_to:
+        return ""
+    plan, load = result.plans[0], s.workload.load
+    cases = []
+    for outcome in plan.supply:
+        case = s.constraints.robust_to[outcome.case]
+        arrived = tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(outcome.delivered.items()) if n) or DASH
+        cases.append(tr(lang, "supply.case", label=case.label, arrived=arrived, served=f"{outcome.served:,.1f}",
+                        need=f"{case.load_share * load.amount:,.1f}", unit=word(lang, "unit", load.unit)))
+    text = tr(lang, "supply.sentence", cases=tr(lang, "case_sep").join(cases))
+    trusting = result.trusting_plan
+    if trusting is not None:
+        servers = tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(trusting.servers.items()) if n)
+        extra = plan.cost_rmb - trusting.cost_rmb
+        key = "supply.cost" if extra > 0 else "supply.free"
+        text += tr(lang, key, extra=money(extra, lang), trusting=money(trusting.cost_rmb, lang), servers=servers)
+    return text
+
+
 def model_note(result: SolveResult, lang: str = "en", *, facts: SolveFacts) -> str:
     """One line: which engine profiles and what the confidence band does to the answer."""
     s = result.scenario

@@ -144,6 +144,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "modelled), against {energy} in the total cost of ownership.",
         "若服务器功耗随负载变化，电费为 {follows}（下限：未计空闲功耗），总拥有成本中按 {energy} 计。",
     ),
+    "supply.sentence": ("Supply risk: the plan still meets the SLAs if {cases}.", "供货风险：在以下情形下方案仍满足 SLA：{cases}。"),
+    "supply.case": (
+        "{label} ({arrived} arrive, serving {served} of the {need} {unit} required)",
+        "{label}（到货 {arrived}，可服务 {served}，需 {need} {unit}）",
+    ),
+    "case_sep": ("; or if ", "；"),
+    "supply.cost": (
+        " This robustness costs {extra} more than the cheapest plan that trusts every bid to deliver ({servers}, {trusting}).",
+        " 与相信每家投标足额交付的最便宜方案（{servers}，{trusting}）相比，这一稳健性多花 {extra}。",
+    ),
+    "supply.free": (
+        " It costs nothing extra: the cheapest plan that trusts every bid to deliver is no cheaper ({servers}, {trusting}).",
+        " 这一稳健性不额外花钱：相信每家投标足额交付的最便宜方案并不更便宜（{servers}，{trusting}）。",
+    ),
     # the bid table
     "bids.intro": (
         "One row per bid, each with its own cheapest plan (with any hardware already owned).",

@@ -3,6 +3,7 @@ risk, the diagnosis, the engines, the central estimate and the provenance line."
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from optimizer.analysis.facts import SolveFacts
@@ -133,6 +134,7 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
             metric: {"p10": round(lo, 2), "p90": round(hi, 2)} for metric, (lo, hi) in sorted(facts.latency_bands.items())
         },
         "served_cost": _served_json(facts),
+        "supply_risk": _supply_json(result),
         "diagnosis": None,
         "confidence": s.sla.confidence,
         "engines": facts.engines,
@@ -160,6 +162,29 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
     if include_timing:
         out["solve_seconds"] = round(result.solve_seconds, 3)
     return out
+
+
+def _supply_json(result: SolveResult) -> dict[str, Any] | None:
+    """The recommended plan under each supply case of constraints.robust_to, and the plan trusting
+    every bid (null without cases or a plan)."""
+    s = result.scenario
+    if not result.plans or not s.constraints.robust_to:
+        return None
+    plan, trusting = result.plans[0], result.trusting_plan
+    cases = []
+    for outcome in plan.supply:
+        case = s.constraints.robust_to[outcome.case]
+        cases.append({
+            "name": case.label, "offer": case.offer, "vendor": case.vendor, "delivered_share": case.delivered_share,
+            "load_share": case.load_share, "servers_arriving": dict(sorted(outcome.delivered.items())),
+            "served": round(outcome.served, 3), "required": round(case.load_share * s.workload.load.amount, 3),
+            "replicas": plan_rows(dataclasses.replace(plan, groups=outcome.groups)),
+        })
+    return {
+        "cases": cases,
+        "trusting_every_bid": None if trusting is None else {"cost_rmb": trusting.cost_rmb, "servers": dict(sorted(trusting.servers.items()))},
+        "robustness_cost_rmb": None if trusting is None else plan.cost_rmb - trusting.cost_rmb,
+    }
 
 
 def _served_json(facts: SolveFacts) -> dict[str, Any] | None:

@@ -19,7 +19,16 @@ from optimizer.analysis.facts import SolveFacts
 from optimizer.plan.result import SolveResult
 from optimizer.report.bids import bid_notes, bid_table
 from optimizer.report.caveats import assumptions, warnings, weights_table
-from optimizer.report.decision import decision, latency_band_sentence, power_basis, range_sentence, served_sentence, tco_split, vendor_mix_sentence
+from optimizer.report.decision import (
+    decision,
+    latency_band_sentence,
+    power_basis,
+    range_sentence,
+    served_sentence,
+    supply_sentence,
+    tco_split,
+    vendor_mix_sentence,
+)
 from optimizer.report.format import money
 from optimizer.report.i18n import glossary, tr, word
 from optimizer.report.plan_detail import breakdown, candidates_table, ranked_table
@@ -69,6 +78,9 @@ def _page_one(result: SolveResult, facts: SolveFacts, lang: str, comparison: Com
         lines += [band, ""]
     if result.plans and s.objective.kind == "tco":
         lines += [tco_split(result, result.plans[0], lang), ""]
+    supply = supply_sentence(result, lang)
+    if supply:
+        lines += [supply, ""]
     served = served_sentence(facts, lang)
     if served:
         lines += [served, ""]

@@ -7,9 +7,9 @@ each its own test (pytest-xdist runs them side by side):
 - `shipped`: the shipped scenarios as they are (400 mutants);
 - `second_round`: two bases built from the shipped ones that set speculative decoding, engines per
   scenario and per offer, headroom, N+1, owned offers, confidence and draws (400);
-- `power_and_shape`: a base that sets the keys of the committee round: `offers[].server_power_w`,
-  `objective.host_overhead_pct`, `objective.duty_cycle` (a TCO objective), `constraints.one_shape_per_offer`
-  and `search.max_ep_servers` (360).
+- `power_and_shape`: a base that sets the keys of the committee and fleet rounds: `offers[].server_power_w`,
+  `objective.host_overhead_pct`, `objective.duty_cycle` (a TCO objective), `constraints.one_shape_per_offer`,
+  `search.max_ep_servers`, `constraints.robust_to` (two supply cases) and `workload.daily_profile` (360).
 In the last two, half the mutations aim at one of the part's keys, and each key must be reached at
 least 20 times.
 
@@ -49,7 +49,8 @@ def _shipped() -> dict[str, Any]:
 
 
 SECOND_ROUND_KEYS = ("speculative", "engine", "headroom_pct", "n_plus_one", "owned", "confidence", "draws")
-POWER_AND_SHAPE_KEYS = ("server_power_w", "host_overhead_pct", "duty_cycle", "one_shape_per_offer", "max_ep_servers")
+POWER_AND_SHAPE_KEYS = ("server_power_w", "host_overhead_pct", "duty_cycle", "one_shape_per_offer", "max_ep_servers", "robust_to",
+                        "daily_profile")
 
 
 def _with_new_keys(shipped: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +86,9 @@ def _with_power_and_shape(shipped: dict[str, Any]) -> dict[str, Any]:
     bids["name"] = "fuzz_r1_power_and_shape"
     bids["objective"] = {"kind": "tco", "years": 4, "rmb_per_kwh": 0.8, "host_overhead_pct": 25, "duty_cycle": 0.6}
     bids.setdefault("constraints", {})["one_shape_per_offer"] = True
+    bids["constraints"]["robust_to"] = [{"offer": bids["offers"][0]["id"], "delivered_share": 0.5},
+                                        {"vendor": bids["offers"][2]["vendor"], "load_share": 0.5}]
+    bids["workload"]["daily_profile"] = "office_hours"
     bids["offers"][0]["server_power_w"] = 10200  # the DGX H200 spec sheet's maximum
     bids["offers"][2]["server_power_w"] = 8000
     return {bids["name"]: bids}
