@@ -9,6 +9,7 @@ solver's reasons are translated by optimizer.report.reasons.
 
 from __future__ import annotations
 
+from optimizer.report.i18n_fleet import FLEET_MESSAGES
 from optimizer.report.i18n_sweeps import SWEEP_MESSAGES
 
 LANGS = ("en", "zh")
@@ -130,33 +131,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Of the {total} total cost of ownership, {capex} is the purchase (capex) and {energy} the energy over {years} "
         "year(s) at PUE {pue} and RMB {kwh}/kWh.",
         "总拥有成本 {total} 中，采购（资本支出）{capex}，{years} 年电费 {energy}（PUE {pue}，每千瓦时 {kwh} 元）。",
-    ),
-    "served.sentence": (
-        "Cost per token actually served: under the daily profile {profile} (on average {mean} of the peak load), with the "
-        "plan at {at_peak} of its capacity at the peak, it serves {share} of the tokens it could: {served} per million "
-        "output tokens served, against {full} at 100% utilisation.",
-        "按实际服务量计的 token 成本：在日负载曲线 {profile}（平均为峰值负载的 {mean}）下，方案在峰值时使用其容量的 {at_peak}，"
-        "实际服务量为其可生成 token 的 {share}：每百万输出 token {served}，而 100 % 利用率下为 {full}。",
-    ),
-    "served.own_profile": ("given in the scenario", "（场景自定义）"),
-    "served.energy": (
-        " Its energy would be {follows} if the servers' power followed the load (a lower bound: idle power is not "
-        "modelled), against {energy} in the total cost of ownership.",
-        "若服务器功耗随负载变化，电费为 {follows}（下限：未计空闲功耗），总拥有成本中按 {energy} 计。",
-    ),
-    "supply.sentence": ("Supply risk: the plan still meets the SLAs if {cases}.", "供货风险：在以下情形下方案仍满足 SLA：{cases}。"),
-    "supply.case": (
-        "{label} ({arrived} arrive, serving {served} of the {need} {unit} required)",
-        "{label}（到货 {arrived}，可服务 {served}，需 {need} {unit}）",
-    ),
-    "case_sep": ("; or if ", "；"),
-    "supply.cost": (
-        " This robustness costs {extra} more than the cheapest plan that trusts every bid to deliver ({servers}, {trusting}).",
-        " 与相信每家投标足额交付的最便宜方案（{servers}，{trusting}）相比，这一稳健性多花 {extra}。",
-    ),
-    "supply.free": (
-        " It costs nothing extra: the cheapest plan that trusts every bid to deliver is no cheaper ({servers}, {trusting}).",
-        " 这一稳健性不额外花钱：相信每家投标足额交付的最便宜方案并不更便宜（{servers}，{trusting}）。",
     ),
     # the bid table
     "bids.intro": (
@@ -403,6 +377,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.col.break_even_price_rmb_per_server": ("Break-even price per server (RMB)", "盈亏平衡价格 / 台（万元）"),
     "xlsx.col.power_kw": ("Power (kW)", "功耗（kW）"),
     **SWEEP_MESSAGES,
+    **FLEET_MESSAGES,
 }
 
 GLOSSARY: tuple[tuple[str, str, str], ...] = (  # term, English, Chinese
