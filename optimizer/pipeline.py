@@ -7,11 +7,13 @@ The CLI parses options, calls run() (or one of its steps) and renders what comes
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from optimizer import analysis
 from optimizer.analysis import Comparison, Progress, Sweep
+from optimizer.analysis.unpriced import size_unpriced
 from optimizer.check import check_result
 from optimizer.plan import solve as plan_solve
 from optimizer.plan.result import SolveResult
@@ -30,6 +32,8 @@ def solve(problem: Problem) -> SolveResult:
     a bug)."""
     result = plan_solve.solve(problem)
     check_result(result)
+    if problem.unpriced:
+        result = dataclasses.replace(result, unpriced_bids=size_unpriced(problem, result))
     return result
 
 

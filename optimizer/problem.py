@@ -99,6 +99,7 @@ class Problem:
     errors: ErrorModel                     # the draws of the model's error the plans are sized under
     evaluator: Evaluator = field(compare=False)
     daily_load: DailyLoad | None = None    # workload.daily_profile, resolved; None: not given
+    unpriced: tuple[Offer, ...] = ()       # bids with price_kind unknown: sized on their own, never bought
 
     @property
     def model_class(self) -> str:
@@ -151,9 +152,9 @@ def _view(scenario: Scenario, catalog: Catalog, offer: Offer) -> OfferView:
 
 def _resolved(scenario: Scenario, catalog: Catalog, model: ModelSpec, bands: Bands, errors: ErrorModel,
               evaluator: Evaluator) -> Problem:
-    views = tuple(_view(scenario, catalog, o) for o in scenario.offers)
+    views = tuple(_view(scenario, catalog, o) for o in scenario.offers if not o.unpriced)
     return Problem(scenario, catalog, model, views, {v.id: v.terms for v in views}, bands, errors, evaluator,
-                   daily_load=daily_load(scenario, catalog))
+                   daily_load=daily_load(scenario, catalog), unpriced=tuple(o for o in scenario.offers if o.unpriced))
 
 
 def daily_load(scenario: Scenario, catalog: Catalog) -> DailyLoad | None:

@@ -159,7 +159,10 @@ class Offer(Strict):
     use_catalog_price: Literal["low", "mid", "high"] | None = Field(
         None, description="price the cards from the catalog range (no bid); the report labels it"
     )
-    price_kind: Literal["quote", "range", "estimate", "catalog"] = "quote"
+    price_kind: Literal["quote", "range", "estimate", "catalog", "unknown"] = Field(
+        "quote", description="what the price is; unknown: no price yet (give none): the bid is sized on its own and the "
+        "report gives the servers it needs and the most it can cost per server and still win",
+    )
     price_note: str = ""
     available_servers: Servers
     owned: bool = Field(False, description="already bought: costs nothing, quantity fixed to available_servers")
@@ -172,9 +175,19 @@ class Offer(Strict):
     @model_validator(mode="after")
     def _one_price(self) -> Offer:
         ways = [self.price_rmb_per_server is not None, self.price_rmb_per_card is not None, self.use_catalog_price is not None]
+        if self.price_kind == "unknown":
+            if any(ways) or self.owned:
+                raise ValueError("price_kind unknown is a bid with no price yet: give no price (and it cannot be owned), "
+                                 "or give the price with its kind")
+            return self
         if not self.owned and sum(ways) != 1:
-            raise ValueError("give exactly one of price_rmb_per_server, price_rmb_per_card, use_catalog_price")
+            raise ValueError("give exactly one of price_rmb_per_server, price_rmb_per_card, use_catalog_price "
+                             "(or price_kind: unknown for a bid not yet priced)")
         return self
+
+    @property
+    def unpriced(self) -> bool:
+        return self.price_kind == "unknown"
 
 
 MAX_SUPPLY_CASES = 16  # each case adds a copy of the replica variables to the plan model

@@ -195,6 +195,15 @@ def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
         if result.central_plan is not None and centre is not None and (o.plan is None or centre.cost_rmb != o.plan.cost_rmb):
             status += f" (central estimate RMB {centre.cost_rmb:,})"
         lines.append(f"  bid {o.offer_id}: {status}")
+    for b in result.unpriced_bids:
+        if b.plan is None:
+            lines.append(f"  unpriced bid {b.offer_id}: cannot serve: {b.reason}")
+            continue
+        beyond = f" (more than the {b.available_servers} offered)" if b.servers > b.available_servers else ""
+        be = "" if b.break_even_rmb_per_server is None else (
+            f"; matches the recommendation at up to RMB {b.break_even_rmb_per_server:,} a server" if b.break_even_rmb_per_server > 0
+            else "; costs more at any price")
+        lines.append(f"  unpriced bid {b.offer_id}: needs {b.servers} servers{beyond}{be}")
     lines.append(f"  {len(result.designs)} designs, solved in {result.solve_seconds:.2f} s; report: {md_path}")
     wrapped = []
     for line in lines:

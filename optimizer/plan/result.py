@@ -119,6 +119,23 @@ class OfferOutcome:
 
 
 @dataclass(frozen=True)
+class UnpricedBid:
+    """A bid with no price yet, sized on its own (analysis.unpriced): what it needs, never bought."""
+    offer_id: str
+    vendor: str
+    card_id: str
+    available_servers: int             # the bid's stock (the sizing may exceed it: the report says so)
+    plan: Plan | None                  # its own plan at the scenario's confidence; its cost is nominal, never shown
+    central_servers: int | None        # its servers at the central estimate
+    reason: str | None                 # why it cannot serve, when it cannot
+    break_even_rmb_per_server: int | None  # the most a server may cost for it to cost no more than the recommended plan
+
+    @property
+    def servers(self) -> int:
+        return 0 if self.plan is None else self.plan.servers.get(self.offer_id, 0)
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     binding: tuple[str, ...]
     relaxations: tuple[str, ...]
@@ -167,3 +184,4 @@ class SolveResult:
     central_per_offer: tuple[OfferOutcome, ...] = ()  # each bid's own plan at the central estimate
     bid_spreads: dict[str, Uncertainty] = field(default_factory=dict)  # each bid's own spread; its designs sit at its chosen draw
     trusting_plan: Plan | None = None  # with constraints.robust_to: the cheapest plan trusting every bid to deliver
+    unpriced_bids: tuple[UnpricedBid, ...] = ()  # bids with price_kind unknown, each sized on its own (pipeline.solve)

@@ -32,4 +32,19 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         " It costs nothing extra: the cheapest plan that trusts every bid to deliver is no cheaper ({servers}, {trusting}).",
         " 这一稳健性不额外花钱：相信每家投标足额交付的最便宜方案并不更便宜（{servers}，{trusting}）。",
     ),
+    "unpriced.h": ("Bids without a price", "尚未报价的投标"),
+    "unpriced.intro": (
+        "Each sized on its own, as if it were the only bid; never part of the plan above. The last column is the most a "
+        "server may cost for the bid to cost no more than the recommended plan (its servers at that price, plus any energy).",
+        "每项均按独立投标测算，不计入上方方案。最后一列为单台服务器的最高价格：不高于此价时，该投标的总成本不超过推荐方案（含电费）。",
+    ),
+    "unpriced.col.bid": ("bid", "投标"),
+    "unpriced.col.vendor": ("vendor", "供应商"),
+    "unpriced.col.card": ("card", "卡型"),
+    "unpriced.col.plan": ("plan", "方案"),
+    "unpriced.col.servers": ("servers / cards", "服务器 / 卡"),
+    "unpriced.col.central": ("servers at the central estimate", "中心估计下的服务器数"),
+    "unpriced.col.break_even": ("most it can cost per server", "单台最高可接受价格"),
+    "unpriced.beyond": ("(more than the {n} offered)", "（超过报价的 {n} 台）"),
+    "unpriced.never": ("none: it costs more at any price", "无：任何价格下都更贵"),
 }

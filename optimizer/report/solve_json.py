@@ -9,7 +9,7 @@ from typing import Any
 from optimizer.analysis.facts import SolveFacts
 from optimizer.analysis.served import rmb_per_million_output_tokens
 from optimizer.perf.evaluate import ReplicaPerf
-from optimizer.plan.result import Plan, SolveResult, Uncertainty
+from optimizer.plan.result import Plan, SolveResult, Uncertainty, UnpricedBid
 from optimizer.report.bids import top_risk
 from optimizer.report.provenance import provenance_json
 
@@ -135,6 +135,7 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
         },
         "served_cost": _served_json(facts),
         "supply_risk": _supply_json(result),
+        "unpriced_bids": [_unpriced_json(b, result) for b in result.unpriced_bids],
         "diagnosis": None,
         "confidence": s.sla.confidence,
         "engines": facts.engines,
@@ -184,6 +185,16 @@ def _supply_json(result: SolveResult) -> dict[str, Any] | None:
         "cases": cases,
         "trusting_every_bid": None if trusting is None else {"cost_rmb": trusting.cost_rmb, "servers": dict(sorted(trusting.servers.items()))},
         "robustness_cost_rmb": None if trusting is None else plan.cost_rmb - trusting.cost_rmb,
+    }
+
+
+def _unpriced_json(b: UnpricedBid, result: SolveResult) -> dict[str, Any]:
+    """A bid with no price: the servers and replicas it needs on its own, never its nominal cost."""
+    return {
+        "offer": b.offer_id, "vendor": b.vendor, "card": b.card_id, "feasible": b.plan is not None, "reason": b.reason,
+        "servers": b.servers if b.plan else None, "central_servers": b.central_servers, "available_servers": b.available_servers,
+        "replicas": plan_rows(b.plan) if b.plan else None,
+        "break_even_rmb_per_server": b.break_even_rmb_per_server,
     }
 
 

@@ -34,6 +34,7 @@ from optimizer.report.i18n import glossary, tr, word
 from optimizer.report.plan_detail import breakdown, candidates_table, ranked_table
 from optimizer.report.provenance import provenance_line
 from optimizer.report.reasons import localize_reason
+from optimizer.report.unpriced import unpriced_table
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
@@ -90,7 +91,7 @@ def _page_one(result: SolveResult, facts: SolveFacts, lang: str, comparison: Com
     if mix:
         lines += [mix, ""]
     lines += [f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(result, lang, comparison, facts=facts), ""]
-    return [*lines, *bid_notes(lang, comparison is not None, ranged=result.uncertainty is not None), ""]
+    return [*lines, *bid_notes(lang, comparison is not None, ranged=result.uncertainty is not None), "", *unpriced_table(result, lang)]
 
 
 def _plans(result: SolveResult, lang: str) -> list[str]:

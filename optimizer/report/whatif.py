@@ -28,6 +28,7 @@ from optimizer.report.shapes import plan_shape
 from optimizer.report.solve_json import SCHEMA_VERSION, plan_json
 from optimizer.report.solve_md import default_plots, plot_lines
 from optimizer.report.sweep_plots import PriceLines, axis_label, plot_pareto, plot_sweep, sweep_title
+from optimizer.report.unpriced import unpriced_table
 
 
 def _rmb(x: float | None) -> str:
@@ -153,7 +154,7 @@ def render_compare(c: Comparison, lang: str = "en", plots: Sequence[tuple[str, s
         lines += [f"## {tr(lang, 'h.plots')}", "", *plot_lines(shown, lang)]
     lines += [
         f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(c.result, lang, c, facts=facts), "",
-        *bid_notes(lang, with_break_even=True), "",
+        *bid_notes(lang, with_break_even=True), "", *unpriced_table(c.result, lang),
         f"## {tr(lang, 'h.compare_detail')}", "", tr(lang, "cmp.detail_intro"), "", *compare_table(c, lang), "",
         power_basis(c.result, [r.offer_id for r in c.rows if r.plan is not None], lang), "",
         f"## {tr(lang, 'h.risks')}", "",

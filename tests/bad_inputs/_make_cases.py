@@ -283,6 +283,7 @@ chat("robust_offer_unknown", "h300-8x", (CONSTRAINTS, CONSTRAINTS + "  robust_to
 chat("robust_vendor_unknown", "is not the vendor of any offer", (CONSTRAINTS, CONSTRAINTS + "  robust_to:\n    - {vendor: Nvidia}\n"))
 chat("robust_offer_and_vendor", "exactly one of offer", (CONSTRAINTS, CONSTRAINTS + "  robust_to:\n    - {offer: h200-8x, vendor: Huawei}\n"))
 chat("robust_delivered_all", "delivered_share", (CONSTRAINTS, CONSTRAINTS + "  robust_to:\n    - {offer: h200-8x, delivered_share: 1}\n"))
+chat("unknown_price_with_price", "price_kind unknown", (PRICE + "\n    price_kind: quote", PRICE + "\n    price_kind: unknown"))
 chat("daily_profile_unknown", "weekends", (USERS, USERS + "\n  daily_profile: weekends"))
 chat("daily_profile_23_hours", "give 24", (USERS, USERS + "\n  daily_profile: [" + ", ".join(["1"] * 23) + "]"))
 chat("daily_profile_above_peak", "outside 0..1", (USERS, USERS + "\n  daily_profile: [" + ", ".join(["1.5"] * 24) + "]"))
