@@ -15,7 +15,10 @@ from optimizer import analysis
 from optimizer.analysis import Comparison, Progress, Sweep
 from optimizer.analysis.unpriced import size_unpriced
 from optimizer.check import check_result
+from optimizer.check_fleet import check_fleet
 from optimizer.plan import solve as plan_solve
+from optimizer.plan.fleet import ServiceDesigns, fleet_diagnosis, solve_fleet_designs
+from optimizer.plan.fleet_result import FleetResult
 from optimizer.plan.result import SolveResult
 from optimizer.problem import Problem
 
@@ -34,6 +37,19 @@ def solve(problem: Problem) -> SolveResult:
     check_result(result)
     if problem.unpriced:
         result = dataclasses.replace(result, unpriced_bids=size_unpriced(problem, result))
+    return result
+
+
+def solve_fleet(name: str, description: str, problems: tuple[Problem, ...], names: tuple[str, ...]) -> FleetResult:
+    """Several services on one purchase: each service solved on a fleet of its own (checked; its
+    designs, sized at its confidence, are what the fleet model runs), then the shared fleet, checked."""
+    standalone = tuple(solve(p) for p in problems)
+    services = [ServiceDesigns(n, p.scenario, r.designs) for n, p, r in zip(names, problems, standalone, strict=True)]
+    terms = problems[0].terms
+    status, plan, objective, bound = solve_fleet_designs(services, terms)
+    diagnosis = None if plan is not None else fleet_diagnosis(services, terms, standalone, status)
+    result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis)
+    check_fleet(result, problems)
     return result
 
 

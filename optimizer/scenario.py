@@ -470,6 +470,18 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     """Read and check a scenario file against the catalog; every problem found is reported at once
     (one InputError). A model given as a path is read relative to the scenario file."""
     where = str(path)
+    raw, lines = read_scenario_file(path)
+    scenario, problems = validated(raw, lines, catalog, path)
+    if problems:
+        raise InputError.of(where, sorted(problems, key=lambda p: p.line or 0))
+    assert scenario is not None
+    return scenario
+
+
+def read_scenario_file(path: Path) -> tuple[dict[str, Any], Lines]:
+    """The scenario file's mapping and the line of each value; an empty file, another YAML type or
+    a bid table beyond MAX_OFFERS is an InputError here."""
+    where = str(path)
     raw, lines = read_yaml(path)
     if raw is None:
         raise InputError(where, "(file)", "is empty", "start from a file in scenarios/")
@@ -477,6 +489,13 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
         raise InputError(where, "(top level)", f"is a {type(raw).__name__}, not a mapping of keys to values",
                          "start from a file in scenarios/ (name:, model:, workload:, ...)")
     check_size(raw, lines, where)
+    return raw, lines
+
+
+def validated(raw: dict[str, Any], lines: Lines, catalog: Catalog, path: Path) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario a mapping read from `path` describes, checked against the catalog, and every
+    problem found (the scenario is None when there is any). A model path resolves against the file's folder."""
+    where, base_dir = str(path), path.parent
     problems: list[Problem] = owned_price_problems(raw, lines)
     scenario: Scenario | None = None
     try:
@@ -490,7 +509,7 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     ref = raw.get("model")
     if isinstance(ref, str):
         try:
-            model = catalog.model(ref, where="model", base_dir=path.parent)
+            model = catalog.model(ref, where="model", base_dir=base_dir)
         except InputError as exc:
             if exc.where == "model":  # not found: blame the scenario's key
                 problems.append(Problem("model", f"{ref!r} {exc.problem}", exc.fix, lines.get(("model",))))
@@ -511,13 +530,12 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
                 "give workload.load as requests_per_s or output_tokens_per_s, or set disaggregation: false",
                 lines.get(("disaggregation",)),
             ))
-    if problems:
-        raise InputError.of(where, sorted(problems, key=lambda p: p.line or 0))
-    assert scenario is not None and isinstance(ref, str)
-    file = catalog.model_file(ref, path.parent)
+    if problems or scenario is None or not isinstance(ref, str):
+        return None, problems
+    file = catalog.model_file(ref, base_dir)
     if file is not None:  # later lookups (solve, sweeps) must find the same file from any directory
         scenario = scenario.model_copy(update={"model": str(file.resolve())})
-    return scenario
+    return scenario, problems
 
 
 def scenario_json_schema() -> dict[str, object]:

@@ -20,11 +20,11 @@ FOLDERS = ("catalog", "perf", "calibration", "plan", "analysis", "report", "cli"
 TOP_LEVEL = {  # top-level module -> layer
     "__init__": "catalog", "units": "catalog", "errors": "catalog", "arch": "catalog", "scenario": "catalog",
     "sweep_ranges": "catalog", "scenario_checks": "catalog",
-    "check": "plan", "problem": "plan", "pipeline": "pipeline",
+    "check": "plan", "problem": "plan", "pipeline": "pipeline", "fleet_scenario": "catalog", "check_fleet": "plan",
 }
 # The checker re-verifies a plan without the solver: it may see plan.result (and what that
 # needs), never the CP-SAT model, the solves, or what runs them.
-CHECK_NEVER_SEES = ("plan.model", "plan.optimize", "plan.solve", "plan.rank", "plan.diagnose")
+CHECK_NEVER_SEES = ("plan.model", "plan.optimize", "plan.solve", "plan.rank", "plan.diagnose", "plan.fleet")
 
 
 def modules_of(root: Path) -> list[str]:
@@ -132,6 +132,14 @@ def test_check_never_imports_plan_model_or_plan_solve():
     direct = {m for m in internal_imports("check") if m.startswith("plan.")}
     assert direct <= {"plan.result"}, direct
     reached = closure("check")
+    assert not reached & set(CHECK_NEVER_SEES), sorted(reached & set(CHECK_NEVER_SEES))
+
+
+def test_the_fleet_checker_never_imports_the_fleet_model():
+    """check_fleet reuses check's rules and reads plan.fleet_result, never the fleet model or a solver."""
+    direct = {m for m in internal_imports("check_fleet") if m.startswith("plan.")}
+    assert direct <= {"plan.result", "plan.fleet_result"}, direct
+    reached = closure("check_fleet")
     assert not reached & set(CHECK_NEVER_SEES), sorted(reached & set(CHECK_NEVER_SEES))
 
 

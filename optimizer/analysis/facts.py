@@ -10,6 +10,7 @@ sweep reports need no catalog facts.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -229,6 +230,13 @@ def weights_rows(problem: Problem, offer_ids: list[str]) -> tuple[WeightsRow, ..
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
+
+
+def fleet_provenance(results: tuple[SolveResult, ...]) -> Provenance:
+    """The provenance of a fleet: its services' scenario hashes hashed together, and the catalog's."""
+    first = provenance_of(results[0])
+    joined = _sha("".join(scenario_hash(r) for r in results).encode("utf-8"))
+    return dataclasses.replace(first, scenario_sha=joined)
 
 
 def scenario_hash(result: SolveResult) -> str:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from optimizer.analysis import Comparison, Sweep
     from optimizer.analysis.facts import SolveFacts
+    from optimizer.catalog.bundle import Catalog
     from optimizer.pipeline import Outcome
     from optimizer.plan.result import SolveResult
 
@@ -68,6 +69,7 @@ def solve(
         from optimizer.analysis.facts import solve_facts
         from optimizer.catalog.bundle import load_catalog
         from optimizer.cli.requests import SOLVE_SWEEP_OPTIONS, parse_sweeps, with_scenario_sweeps
+        from optimizer.fleet_scenario import is_fleet_file
         from optimizer.problem import resolve
         from optimizer.report.solve_json import to_json
         from optimizer.scenario import load_scenario
@@ -77,6 +79,8 @@ def solve(
         formats = parse_formats(fmt)
         options = parse_sweeps(whatif_budget, whatif_tpot, names=SOLVE_SWEEP_OPTIONS)
         catalog = load_catalog()
+        if is_fleet_file(scenario):
+            return _solve_fleet(scenario, catalog, out_dir, lang, formats, as_json, asked=with_compare or bool(options))
         scn = load_scenario(scenario, catalog)
         if sys.stderr.isatty():
             typer.echo(f"solving {scenario} ...", err=True)
@@ -91,6 +95,48 @@ def solve(
         return 0 if outcome.result.plans else EXIT_INFEASIBLE
 
     run(body)
+
+
+def _solve_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, formats: tuple[str, ...], as_json: bool, *,
+                 asked: bool) -> int:
+    """`procure solve` on a scenario with services: one purchase for all of them (md and json)."""
+    from optimizer import pipeline
+    from optimizer.analysis.facts import fleet_provenance
+    from optimizer.errors import InputError
+    from optimizer.fleet_scenario import load_fleet
+    from optimizer.problem import resolve
+    from optimizer.report import fleet as fleet_report
+
+    if asked:
+        raise InputError("--compare", "(with services:)", "the bid comparison and what-if sweeps are not available for several services yet",
+                         "solve one service's own scenario (without services:) for its comparison and sweeps")
+    extra = sorted(set(formats) - {"md", "json"})
+    if extra:
+        raise InputError("--format", ",".join(extra), "is not available for a scenario with services: yet", "use --format md,json")
+    fleet = load_fleet(scenario, catalog)
+    if fleet.shared.analysis.compare or fleet.shared.analysis.budget_sweep_rmb or fleet.shared.analysis.tpot_sweep_ms:
+        raise InputError(str(scenario), "analysis", "the comparison and sweeps are not available for several services yet",
+                         "remove the analysis section, or solve each service's own scenario")
+    if sys.stderr.isatty():
+        typer.echo(f"solving {scenario} ({len(fleet.services)} services) ...", err=True)
+    problems = tuple(resolve(s, catalog) for s in fleet.services)
+    result = pipeline.solve_fleet(fleet.name, fleet.description, problems, tuple(s.name for s in fleet.services))
+    provenance = fleet_provenance(result.standalone)
+    doc = fleet_report.to_json(result, provenance)
+    stem = _stem(scenario)
+    with staged(out_dir) as stage:
+        md_path = stage.path(f"{stem}.md")
+        if "md" in formats:
+            md_path.write_text(fleet_report.render(result, provenance, lang), encoding="utf-8")
+        json_path = stage.path(f"{stem}.json")
+        if "json" in formats:
+            json_path.write_text(dump(doc) + "\n", encoding="utf-8")
+        shown = stage.final(md_path if "md" in formats else json_path)
+    if as_json:
+        typer.echo(dump(doc))
+    else:
+        typer.echo(fleet_report.decision(result).replace("**", "") + f"\n  report: {shown}")
+    return 0 if result.plan is not None else EXIT_INFEASIBLE
 
 
 def _stem(scenario: Path) -> str:

@@ -26,11 +26,11 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     "case_sep": ("; or if ", "；"),
     "supply.cost": (
         " This robustness costs {extra} more than the cheapest plan that trusts every bid to deliver ({servers}, {trusting}).",
-        " 与相信每家投标足额交付的最便宜方案（{servers}，{trusting}）相比，这一稳健性多花 {extra}。",
+        "与相信每家投标足额交付的最便宜方案（{servers}，{trusting}）相比，这一稳健性多花 {extra}。",
     ),
     "supply.free": (
         " It costs nothing extra: the cheapest plan that trusts every bid to deliver is no cheaper ({servers}, {trusting}).",
-        " 这一稳健性不额外花钱：相信每家投标足额交付的最便宜方案并不更便宜（{servers}，{trusting}）。",
+        "这一稳健性不额外花钱：相信每家投标足额交付的最便宜方案并不更便宜（{servers}，{trusting}）。",
     ),
     "unpriced.h": ("Bids without a price", "尚未报价的投标"),
     "unpriced.intro": (
@@ -47,4 +47,45 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     "unpriced.col.break_even": ("most it can cost per server", "单台最高可接受价格"),
     "unpriced.beyond": ("(more than the {n} offered)", "（超过报价的 {n} 台）"),
     "unpriced.never": ("none: it costs more at any price", "无：任何价格下都更贵"),
+    "h.fleet": ("procure fleet report: {name}", "procure 多服务采购报告：{name}"),
+    "h.services": ("Each service's share", "各服务的份额"),
+    "h.alone": ("Each service on a fleet of its own", "各服务单独采购"),
+    "h.packing": ("How services share servers", "服务如何共享服务器"),
+    "fleet.sentence": (
+        "**Buy {bought} for {cost}** ({status}) for {n} services on one purchase; each meets its own SLAs and load at "
+        "confidence {conf} (its designs sized under its own draws of the model's error).",
+        "**采购 {bought}，共 {cost}**（{status}），{n} 个服务共用一次采购；每个服务在置信度 {conf} 下满足各自的 SLA 与负载"
+        "（其设计按各自的模型误差抽样测算）。",
+    ),
+    "fleet.saving": (" Sharing saves {saving} against fleets of their own ({alone} together).",
+                     "与各自单独采购（合计 {alone}）相比，共享节省 {saving}。"),
+    "fleet.no_saving": (" Sharing saves nothing against fleets of their own ({alone} together).",
+                        "与各自单独采购（合计 {alone}）相比，共享不节省费用。"),
+    "fleet.none": ("**No fleet serves every service within the limits.** {why}", "**在限制条件下没有能服务所有服务的方案。** {why}"),
+    "fleet.services_intro": (
+        "Latencies are each service's slowest replica at its confidence, with headroom to its target; the RMB attributed "
+        "splits each offer's cost by the cards each service's replicas use on it (the shares add up to the fleet's cost).",
+        "时延为各服务在其置信度下最慢副本的时延及相对目标的余量；分摊费用按各服务副本在每个报价服务器上所用卡数拆分（合计等于总费用）。",
+    ),
+    "fleet.alone_intro": ("The same bids, each service solved as a single-service scenario.", "相同投标下，把每个服务当作单服务场景求解。"),
+    "fleet.packing": (
+        "Replicas are 1, 2, 4, ... cards or whole servers, so replicas of different services share a server whenever "
+        "their sizes divide it (they nest without waste); the cards of every service count against the servers bought, "
+        "and no bought server stands idle. Stock, budget, rack space, power and vendor rules apply to the whole purchase; "
+        "each service keeps its own load, headroom, N+1 and one-shape rules.",
+        "副本为 1、2、4……张卡或整台服务器，不同服务的副本只要尺寸能整除服务器即可共用一台（无浪费地嵌套）；所有服务的卡数合计不超过所购服务器，"
+        "且不闲置任何所购服务器。库存、预算、机柜、功耗和供应商规则作用于整体采购；每个服务各自满足负载、余量、N+1 与单一形态规则。",
+    ),
+    "fleet.col.service": ("service", "服务"),
+    "fleet.col.model": ("model", "模型"),
+    "fleet.col.load": ("load", "负载"),
+    "fleet.col.replicas": ("replicas", "副本"),
+    "fleet.col.cards": ("cards", "卡数"),
+    "fleet.col.ttft": ("TTFT (headroom)", "TTFT（余量）"),
+    "fleet.col.tpot": ("TPOT (headroom)", "TPOT（余量）"),
+    "fleet.col.capacity": ("capacity (headroom)", "容量（余量）"),
+    "fleet.col.attributed": ("RMB attributed", "分摊费用"),
+    "fleet.col.alone": ("on its own", "单独采购"),
+    "fleet.col.plan_alone": ("plan on its own", "单独方案"),
+    "fleet.col.servers": ("servers", "服务器"),
 }

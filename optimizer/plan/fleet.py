@@ -1,0 +1,158 @@
+"""CP-SAT plan model of a fleet: several services on one purchase.
+
+The servers of each offer are bought once and shared; each service runs replicas of its own
+designs (sized for its model, workload and SLAs by its own solve) and covers its own load, with its
+own headroom, N+1 and one-shape rules. The packing rule for services sharing a server is the one
+plan.model uses within a service: replicas are 1, 2, 4, ... cards or whole servers, so counting the
+cards of every service's replicas against the servers bought packs exactly (sizes that divide the
+server nest without waste, whichever service they belong to); no bought server stands idle. The
+limits on the purchase (stock, budget, rack space, power, one vendor) apply to the fleet.
+
+`build_fleet_model` returns its variables; `solve_fleet_designs` returns a plain FleetPlan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from optimizer.plan.designs import served_by
+from optimizer.plan.fleet_result import FleetPlan, ServicePlan
+from optimizer.plan.model import (
+    Expr,
+    PlanVars,
+    _per_server,
+    _served,
+    add_availability,
+    add_budget,
+    add_headroom,
+    add_load,
+    add_max_servers,
+    add_n_plus_one,
+    add_one_shape,
+    add_packing,
+    add_power,
+    add_single_vendor,
+    cap_cost,
+    capacity_units,
+    headroom_demand,
+    load_demand,
+    minimize_cost,
+)
+from optimizer.plan.optimize import hint_solution, new_solver, status_of
+from optimizer.plan.result import Design, ReplicaGroup, SolveResult, Status, has_plan
+from optimizer.plan.terms import OfferTerms
+from optimizer.scenario import Scenario
+
+SHARED_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor")
+
+
+@dataclass(frozen=True)
+class ServiceDesigns:
+    name: str
+    scenario: Scenario          # the service's scenario (shared keys plus its own)
+    designs: tuple[Design, ...]
+
+
+@dataclass
+class FleetVars:
+    plan: PlanVars                           # servers, and replicas indexed over every service's designs in order
+    designs: list[Design]                    # every service's designs, concatenated
+    service_of: list[int]                    # design index -> service index
+    served: list[Expr]                       # per service: its load served, model units
+
+
+def build_fleet_model(services: list[ServiceDesigns], terms: dict[str, OfferTerms], *,
+                      relax: frozenset[str] = frozenset()) -> FleetVars:
+    """The least-cost fleet model; `relax`: shared limit families left out (for a diagnosis)."""
+    m = cp_model.CpModel()
+    shared = services[0].scenario
+    servers = {oid: m.new_int_var(t.available_servers if t.owned else 0, t.available_servers, f"servers[{oid}]")
+               for oid, t in terms.items()}
+    server_ub = {oid: t.available_servers for oid, t in terms.items()}
+    designs: list[Design] = []
+    service_of: list[int] = []
+    replicas: dict[int, cp_model.IntVar] = {}
+    for k, svc in enumerate(services):
+        target = headroom_demand(svc.scenario, load_demand(svc.scenario))
+        for d in svc.designs:
+            i = len(designs)
+            fit = server_ub[d.offer_id] * terms[d.offer_id].cards_per_server // d.cards
+            need = math.ceil(target / max(capacity_units(d), 1)) + (_per_server(d, terms) if svc.scenario.constraints.n_plus_one else 0)
+            replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{svc.name}:{d.key}]")
+            designs.append(d)
+            service_of.append(k)
+    v = PlanVars(m, servers, replicas, server_ub)
+    v.constraints["packing"] = add_packing(v, designs, terms)
+    limits = {
+        "availability": lambda: add_availability(v, terms), "budget": lambda: add_budget(v, shared, terms),
+        "max_servers": lambda: add_max_servers(v, shared), "power": lambda: add_power(v, shared, terms),
+        "single_vendor": lambda: add_single_vendor(v, shared, terms),
+    }
+    for family in SHARED_FAMILIES:
+        if family not in relax:
+            v.constraints[family] = limits[family]()
+    served: list[Expr] = []
+    for k, svc in enumerate(services):
+        own = [i for i in range(len(designs)) if service_of[i] == k]
+        sub = PlanVars(m, servers, {j: replicas[i] for j, i in enumerate(own)}, server_ub)
+        sub.served = _served(m, list(svc.designs), sub.replicas, shared=svc.scenario.constraints.n_plus_one)
+        demand = load_demand(svc.scenario)
+        add_load(sub, demand)
+        add_headroom(sub, svc.scenario, demand)
+        add_n_plus_one(sub, svc.scenario, list(svc.designs), terms, demand)
+        add_one_shape(sub, svc.scenario, list(svc.designs))
+        served.append(sub.served)
+    minimize_cost(v, terms)
+    return FleetVars(v, designs, service_of, served)
+
+
+def solve_fleet_designs(services: list[ServiceDesigns], terms: dict[str, OfferTerms], *,
+                        relax: frozenset[str] = frozenset()) -> tuple[Status, FleetPlan | None, int | None, int | None]:
+    """The cheapest fleet, then among equally cheap ones the fewest replicas (so the same scenario
+    always reports the same plan): status, plan, cost objective and its best bound."""
+    fv = build_fleet_model(services, terms, relax=relax)
+    solver = new_solver()
+    status = status_of(solver.solve(fv.plan.model))
+    if not has_plan(status):
+        return status, None, None, None
+    objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
+    cap_cost(fv.plan, terms, objective)
+    fv.plan.model.minimize(sum(fv.plan.replicas.values()))
+    hint_solution(fv.plan, solver)
+    tie = new_solver()
+    final = tie if has_plan(status_of(tie.solve(fv.plan.model))) else solver
+    return status, _extract(final, fv, services, terms), objective, bound
+
+
+def _extract(solver: cp_model.CpSolver, fv: FleetVars, services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> FleetPlan:
+    servers = {oid: int(solver.value(x)) for oid, x in sorted(fv.plan.servers.items()) if solver.value(x) > 0}
+    per_service = []
+    for k, svc in enumerate(services):
+        groups = tuple(ReplicaGroup(fv.designs[i], int(solver.value(x))) for i, x in sorted(fv.plan.replicas.items())
+                       if fv.service_of[i] == k and solver.value(x) > 0)
+        per_service.append(ServicePlan(svc.name, groups, served_by([(g.design, g.count) for g in groups])))
+    cost = sum(terms[o].cost_rmb_per_server * n for o, n in servers.items())
+    capex = sum(terms[o].price_rmb_per_server * n for o, n in servers.items())
+    return FleetPlan(cost, capex, servers, tuple(per_service))
+
+
+def fleet_diagnosis(services: list[ServiceDesigns], terms: dict[str, OfferTerms], standalone: tuple[SolveResult, ...],
+                    status: Status) -> str:
+    """Why no fleet serves every service: the services that no bid serves on its own, else the
+    shared limits whose relaxation alone would let the fleet through."""
+    if status == "unknown":
+        return "the solver ran out of time before finding a fleet or proving there is none"
+    alone = [f"{s.name} cannot be served on its own ({r.diagnosis.binding[0] if r.diagnosis and r.diagnosis.binding else 'no plan'})"
+             for s, r in zip(services, standalone, strict=True) if not r.plans]
+    if alone:
+        return "; ".join(alone)
+    works = []
+    for family in SHARED_FAMILIES:
+        _, plan, _, _ = solve_fleet_designs(services, terms, relax=frozenset({family}))
+        if plan is not None:
+            need = ", ".join(f"{n} x {o} (available {terms[o].available_servers})" for o, n in plan.servers.items())
+            works.append(f"relaxing {family} alone would work: {need}, RMB {plan.cost_rmb:,}")
+    return "; or ".join(works) or "every service can be served on its own, but not all of them on one purchase within its limits"

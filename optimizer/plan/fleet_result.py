@@ -1,0 +1,56 @@
+"""What a fleet solve returns: plain data (the fleet model is plan.fleet, the checker check_fleet)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.plan.result import ReplicaGroup, SolveResult, Status
+from optimizer.plan.terms import OfferTerms
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    name: str
+    groups: tuple[ReplicaGroup, ...]   # the service's replicas on the fleet's servers
+    served: float                      # load it serves, in its own scenario's unit
+
+    def cards_on(self, offer_id: str) -> int:
+        return sum(g.design.cards * g.count for g in self.groups if g.design.offer_id == offer_id)
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    cost_rmb: int
+    capex_rmb: int
+    servers: dict[str, int]
+    services: tuple[ServicePlan, ...]
+
+    def attributed_rmb(self, name: str, terms: dict[str, OfferTerms]) -> float:
+        """The share of the fleet's cost a service carries: each offer's cost split by the cards its
+        services' replicas use on it (the shares add up to the fleet's cost)."""
+        svc = next(s for s in self.services if s.name == name)
+        total = 0.0
+        for oid, n in self.servers.items():
+            used = sum(s.cards_on(oid) for s in self.services)
+            if used:
+                total += terms[oid].cost_rmb_per_server * n * svc.cards_on(oid) / used
+        return total
+
+
+@dataclass(frozen=True)
+class FleetResult:
+    name: str
+    description: str
+    status: Status
+    objective_rmb: int | None
+    best_bound_rmb: int | None
+    plan: FleetPlan | None
+    standalone: tuple[SolveResult, ...]   # each service solved on a fleet of its own (same offers), checked
+    terms: dict[str, OfferTerms]
+    diagnosis: str | None                 # why no fleet serves every service, when none does
+
+    @property
+    def standalone_rmb(self) -> int | None:
+        """What the services cost on fleets of their own, together (None when one of them has no plan)."""
+        costs = [r.plans[0].cost_rmb if r.plans else None for r in self.standalone]
+        return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)

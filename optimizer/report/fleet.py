@@ -1,0 +1,138 @@
+"""The fleet report (several services on one purchase) as Markdown and JSON: what to buy, each
+service's share of it (replicas, cards, latency with headroom, RMB attributed by the cards it uses),
+what each would cost on a fleet of its own, and the saving from sharing. Functions of the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optimizer.analysis.facts import Provenance
+from optimizer.plan.fleet_result import FleetResult, ServicePlan
+from optimizer.plan.result import Plan, SolveResult
+from optimizer.report.format import DASH, money, pct, table
+from optimizer.report.i18n import tr, word
+from optimizer.report.provenance import provenance_json, provenance_line
+from optimizer.report.reasons import localize_reason
+from optimizer.report.shapes import plan_shape
+from optimizer.report.solve_json import plan_rows
+
+FLEET_SCHEMA_VERSION = 1
+
+
+def _as_plan(result: FleetResult, svc: ServicePlan) -> Plan:
+    assert result.plan is not None
+    return Plan(1, 0, 0, {}, svc.groups, svc.served)
+
+
+def _worst(svc: ServicePlan, metric: str) -> float | None:
+    values = [getattr(g.design, metric) for g in svc.groups if getattr(g.design, metric) is not None]
+    return max(values) if values else None
+
+
+def _latency(value: float | None, target: float | None, digits: int) -> str:
+    if value is None:
+        return DASH
+    shown = f"{value:,.{digits}f} ms"
+    return shown if target is None else f"{shown} ({pct(1 - value / target)})"
+
+
+def decision(result: FleetResult, lang: str = "en") -> str:
+    if result.plan is None:
+        return tr(lang, "fleet.none", why=localize_reason(result.diagnosis or "", lang))
+    p = result.plan
+    bought = tr(lang, "list_sep").join(
+        tr(lang, "rec.fleet", n=n, oid=oid, cards=n * result.terms[oid].cards_per_server, card=result.terms[oid].card_id)
+        for oid, n in p.servers.items())
+    conf = result.standalone[0].scenario.sla.confidence
+    text = tr(lang, "fleet.sentence", bought=bought, cost=money(p.cost_rmb, lang), status=word(lang, "status", result.status),
+              n=len(p.services), conf=f"{conf:g}")
+    alone = result.standalone_rmb
+    if alone is not None:
+        key = "fleet.saving" if alone > p.cost_rmb else "fleet.no_saving"
+        text += tr(lang, key, saving=money(alone - p.cost_rmb, lang), alone=money(alone, lang))
+    return text
+
+
+def services_table(result: FleetResult, lang: str = "en") -> list[str]:
+    assert result.plan is not None
+    head = [tr(lang, f"fleet.col.{k}") for k in ("service", "model", "load", "replicas", "cards", "ttft", "tpot", "capacity",
+                                                   "attributed", "alone")]
+    rows = []
+    for svc, alone in zip(result.plan.services, result.standalone, strict=True):
+        s = alone.scenario
+        load = s.workload.load
+        cards = sum(g.design.cards * g.count for g in svc.groups)
+        own = alone.plans[0].cost_rmb if alone.plans else None
+        rows.append([
+            svc.name, alone.model.id, f"{load.amount:g} {word(lang, 'unit', load.unit)}", plan_shape(_as_plan(result, svc)), cards,
+            _latency(_worst(svc, "ttft_ms"), s.sla.ttft_ms, 0), _latency(_worst(svc, "tpot_ms"), s.sla.tpot_ms, 1),
+            f"{svc.served:,.1f} ({pct(svc.served / load.amount - 1)})", money(result.plan.attributed_rmb(svc.name, result.terms), lang),
+            money(own, lang) if own is not None else DASH,
+        ])
+    return table(head, "llllrrrrrr", rows)
+
+
+def alone_table(result: FleetResult, lang: str = "en") -> list[str]:
+    head = [tr(lang, f"fleet.col.{k}") for k in ("service", "plan_alone", "servers", "alone")]
+    rows = []
+    for alone in result.standalone:
+        name = alone.scenario.name
+        if not alone.plans:
+            reason = alone.diagnosis.binding[0] if alone.diagnosis and alone.diagnosis.binding else ""
+            rows.append([name, tr(lang, "bids.cannot", reason=localize_reason(reason, lang)), DASH, DASH])
+            continue
+        p = alone.plans[0]
+        servers = tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in p.servers.items())
+        rows.append([name, plan_shape(p), servers, money(p.cost_rmb, lang)])
+    return table(head, "llll", rows)
+
+
+def render(result: FleetResult, provenance: Provenance, lang: str = "en") -> str:
+    tr(lang, "h.report", name="")  # an unknown language fails before any work
+    lines = [f"# {tr(lang, 'h.fleet', name=result.name)}", "", result.description, "", f"## {tr(lang, 'h.recommendation')}", "",
+             decision(result, lang), ""]
+    if result.plan is not None:
+        lines += [f"## {tr(lang, 'h.services')}", "", tr(lang, "fleet.services_intro"), "", *services_table(result, lang), ""]
+    lines += [f"## {tr(lang, 'h.alone')}", "", tr(lang, "fleet.alone_intro"), "", *alone_table(result, lang), "",
+              f"## {tr(lang, 'h.packing')}", "", tr(lang, "fleet.packing"), "", provenance_line(provenance, lang), ""]
+    return "\n".join(lines)
+
+
+def to_json(result: FleetResult, provenance: Provenance) -> dict[str, Any]:
+    p = result.plan
+    return {
+        "schema_version": FLEET_SCHEMA_VERSION,
+        "scenario": result.name,
+        "status": result.status,
+        "objective_rmb": result.objective_rmb,
+        "best_bound_rmb": result.best_bound_rmb,
+        "servers": None if p is None else dict(sorted(p.servers.items())),
+        "cost_rmb": None if p is None else p.cost_rmb,
+        "capex_rmb": None if p is None else p.capex_rmb,
+        "services": [_service_json(result, alone, svc) for alone, svc in
+                     zip(result.standalone, p.services if p else (None,) * len(result.standalone), strict=True)],
+        "standalone_rmb": result.standalone_rmb,
+        "saving_rmb": None if p is None or result.standalone_rmb is None else result.standalone_rmb - p.cost_rmb,
+        "diagnosis": result.diagnosis,
+        "provenance": provenance_json(provenance),
+    }
+
+
+def _service_json(result: FleetResult, alone: SolveResult, svc: ServicePlan | None) -> dict[str, Any]:
+    s = alone.scenario
+    out: dict[str, Any] = {
+        "name": s.name, "model": alone.model.id, "load": {"amount": s.workload.load.amount, "unit": s.workload.load.unit},
+        "alone": None if not alone.plans else {"cost_rmb": alone.plans[0].cost_rmb, "servers": dict(sorted(alone.plans[0].servers.items()))},
+    }
+    if svc is not None and result.plan is not None:
+        out.update({
+            "served": round(svc.served, 3), "cards": sum(g.design.cards * g.count for g in svc.groups),
+            "attributed_rmb": round(result.plan.attributed_rmb(svc.name, result.terms)),
+            "worst_ttft_ms": _round(_worst(svc, "ttft_ms"), 1), "worst_tpot_ms": _round(_worst(svc, "tpot_ms"), 2),
+            "replicas": plan_rows(_as_plan(result, svc)),
+        })
+    return out
+
+
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(x, digits)
