@@ -89,8 +89,9 @@ def load_fleet(path: Path, catalog: Catalog) -> Fleet:
         problems += [_in_service(p, i, set(own)) for p in found]
         if scenario is not None:
             out.append(scenario)
-    if problems:
-        raise InputError.of(str(path), sorted(problems, key=lambda p: p.line or 0))
+    if problems:  # a shared key's problem is found once per service: said once
+        unique = list({(p.field, p.problem, p.line): p for p in problems}.values())
+        raise InputError.of(str(path), sorted(unique, key=lambda p: p.line or 0))
     return Fleet(str(raw.get("name", path.stem)), str(raw.get("description", "")), tuple(out))
 
 

@@ -54,3 +54,12 @@ class FleetResult:
         """What the services cost on fleets of their own, together (None when one of them has no plan)."""
         costs = [r.plans[0].cost_rmb if r.plans else None for r in self.standalone]
         return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+
+    @property
+    def standalone_within_stock(self) -> bool:
+        """Whether the separate fleets could be bought together: each alone may use a bid's whole stock."""
+        bought: dict[str, int] = {}
+        for r in self.standalone:
+            for oid, n in (r.plans[0].servers.items() if r.plans else ()):
+                bought[oid] = bought.get(oid, 0) + n
+        return all(n <= self.terms[oid].available_servers for oid, n in bought.items() if oid in self.terms)

@@ -50,6 +50,8 @@ def decision(result: FleetResult, lang: str = "en") -> str:
     if alone is not None:
         key = "fleet.saving" if alone > p.cost_rmb else "fleet.no_saving"
         text += tr(lang, key, saving=money(alone - p.cost_rmb, lang), alone=money(alone, lang))
+        if not result.standalone_within_stock:
+            text += tr(lang, "fleet.beyond_stock")
     return text
 
 
@@ -113,6 +115,7 @@ def to_json(result: FleetResult, provenance: Provenance) -> dict[str, Any]:
                      zip(result.standalone, p.services if p else (None,) * len(result.standalone), strict=True)],
         "standalone_rmb": result.standalone_rmb,
         "saving_rmb": None if p is None or result.standalone_rmb is None else result.standalone_rmb - p.cost_rmb,
+        "standalone_within_stock": result.standalone_within_stock,
         "diagnosis": result.diagnosis,
         "provenance": provenance_json(provenance),
     }

@@ -61,6 +61,8 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
                      "与各自单独采购（合计 {alone}）相比，共享节省 {saving}。"),
     "fleet.no_saving": (" Sharing saves nothing against fleets of their own ({alone} together).",
                         "与各自单独采购（合计 {alone}）相比，共享不节省费用。"),
+    "fleet.beyond_stock": (" Bought together, those separate fleets would exceed a bid's stock: each counted the whole stock as its own.",
+                           "但这些单独方案合在一起会超过某个投标的库存：每个单独方案都把全部库存算作己有。"),
     "fleet.none": ("**No fleet serves every service within the limits.** {why}", "**在限制条件下没有能服务所有服务的方案。** {why}"),
     "fleet.services_intro": (
         "Latencies are each service's slowest replica at its confidence, with headroom to its target; the RMB attributed "

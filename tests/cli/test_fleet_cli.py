@@ -1,0 +1,108 @@
+"""`procure solve` on a scenario with services: (several services on one purchase): the real
+command on the shipped enterprise_fleet scenario, the report agreeing with its JSON, the fleet
+checker catching a broken plan, and the fleet's own input rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from optimizer.check_fleet import verify_fleet
+from optimizer.cli import app
+from optimizer.plan.result import ReplicaGroup
+
+REPO = Path(__file__).resolve().parents[2]
+FLEET = REPO / "scenarios" / "enterprise_fleet.yaml"
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("fleet")
+    done = CliRunner().invoke(app, ["solve", str(FLEET), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    return out, json.loads((out / "enterprise_fleet.json").read_text(encoding="utf-8")), done.output
+
+
+def test_the_json_adds_up_and_page_one_says_the_same(solved):  # type: ignore[no-untyped-def]
+    out, doc, terminal = solved
+    assert doc["status"] == "optimal" and [s["name"] for s in doc["services"]] == ["r1-chat", "qwen72b-rag", "qwen3-8b-classify"]
+    assert sum(s["attributed_rmb"] for s in doc["services"]) == pytest.approx(doc["cost_rmb"], abs=len(doc["services"]))
+    assert doc["standalone_rmb"] == sum(s["alone"]["cost_rmb"] for s in doc["services"])
+    assert doc["saving_rmb"] == doc["standalone_rmb"] - doc["cost_rmb"] and doc["saving_rmb"] >= 0
+    for s in doc["services"]:
+        assert s["served"] >= s["load"]["amount"]
+    md = (out / "enterprise_fleet.md").read_text(encoding="utf-8")
+    assert f"RMB {doc['cost_rmb']:,}" in md and f"saves RMB {doc['saving_rmb']:,}" in md
+    assert f"RMB {doc['cost_rmb']:,}" in terminal
+
+
+def test_the_same_input_gives_the_same_bytes(solved, tmp_path: Path):  # type: ignore[no-untyped-def]
+    out, _, _ = solved
+    done = CliRunner().invoke(app, ["solve", str(FLEET), "--out", str(tmp_path)])
+    assert done.exit_code == 0
+    for name in ("enterprise_fleet.md", "enterprise_fleet.json"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_the_fleet_checker_catches_an_over_packed_server_and_an_under_served_service():
+    from conftest import resolved
+
+    from optimizer.catalog.bundle import load_catalog
+    from optimizer.fleet_scenario import load_fleet
+    from optimizer.pipeline import solve_fleet
+
+    fleet = load_fleet(FLEET, load_catalog())
+    problems = tuple(resolved(s) for s in fleet.services)
+    result = solve_fleet(fleet.name, fleet.description, problems, tuple(s.name for s in fleet.services))
+    plan = result.plan
+    assert plan is not None and verify_fleet(plan, problems) == []
+    first = plan.services[0]
+    doubled = dataclasses.replace(first, groups=tuple(ReplicaGroup(g.design, g.count * 2) for g in first.groups))
+    assert any("cards" in f for f in verify_fleet(dataclasses.replace(plan, services=(doubled, *plan.services[1:])), problems))
+    starved = dataclasses.replace(plan.services[1], groups=())
+    found = verify_fleet(dataclasses.replace(plan, services=(first, starved, *plan.services[2:])), problems)
+    assert any(f.startswith("qwen72b-rag: serves 0.00") for f in found), found
+
+
+def _broken(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+    doc = yaml.safe_load(FLEET.read_text(encoding="utf-8"))
+    edit(doc)
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    (lambda d: d.update(model="deepseek-r1"), "model: is a service's key, but the file lists services:"),
+    (lambda d: d["services"][1].update(name="r1-chat"), "services.1.name: 'r1-chat' is also the name of service 0"),
+    (lambda d: d["services"][2]["sla"].update(tpot_ms=-5), "services.2.sla.tpot_ms"),
+    (lambda d: d["services"][0].update(modle="x"), "services.0.modle: is not a known key"),
+    (lambda d: d.update(services=[]), "services: is not a list of services"),
+])
+def test_a_bad_fleet_is_exit_2_naming_the_service_field(tmp_path: Path, edit, words: str):  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    done = CliRunner().invoke(app, ["solve", str(_broken(tmp_path, edit)), "--out", str(out)])
+    assert done.exit_code == 2 and words in done.output, done.output
+    assert not out.exists()
+
+
+def test_the_comparison_is_refused_for_a_fleet_with_the_way_out(tmp_path: Path):
+    done = CliRunner().invoke(app, ["solve", str(FLEET), "--out", str(tmp_path / "o"), "--compare"])
+    assert done.exit_code == 2 and "not available for several services yet" in done.output
+
+
+def test_a_shared_key_is_named_once_and_a_service_key_at_its_line(tmp_path: Path):
+    def edit(d):  # type: ignore[no-untyped-def]
+        d["offers"][0]["card"] = "h2OO"
+        d["services"][2]["sla"]["tpot_ms"] = -5
+    path = _broken(tmp_path, edit)
+    done = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path / "o")])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tpot_line = next(i for i, line in enumerate(lines, 1) if "tpot_ms: -5" in line)
+    assert done.exit_code == 2 and done.output.count("offers.0.card") == 1, done.output
+    assert f"fleet.yaml:{tpot_line}: services.2.sla.tpot_ms" in done.output, done.output
