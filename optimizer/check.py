@@ -7,6 +7,7 @@ offers, and checks every rule in plain Python. A plan the solver returns that fa
 from __future__ import annotations
 
 import math
+from decimal import ROUND_FLOOR, Decimal
 
 from optimizer import units
 from optimizer.calibration.draws import Cell, Shock
@@ -46,7 +47,7 @@ def verify_plan(plan: Plan, problem: Problem) -> list[str]:
     the problem's memoised ones)."""
     problems: list[str] = []
     scenario = problem.scenario
-    served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
+    pools = Served()
     used_cards: dict[str, int] = {}
     units_of: list[tuple[str, int, int, float]] = []  # (offer, cards per replica, replicas, load per replica)
     for group in plan.groups:
@@ -55,9 +56,10 @@ def verify_plan(plan: Plan, problem: Problem) -> list[str]:
         problems += found
         if each is None:
             continue
-        served[d.role] += group.count * each
+        pools.add(d, group.count * each)
         units_of.append((d.offer_id, d.perf.parallelism.cards, group.count, each))
         used_cards[d.offer_id] = used_cards.get(d.offer_id, 0) + group.count * d.perf.parallelism.cards
+    served = pools.by_role()
     problems += check_disaggregation(served, scenario)
     problems += check_load(served, scenario)
     problems += check_headroom(served, scenario)
@@ -177,8 +179,31 @@ def check_placement(d: Design, cps: int, scenario: Scenario) -> list[str]:
 # The whole plan
 
 
+class Served:
+    """Load served by role, a split paired pool by pool: a prompt's KV cache moves only between
+    prefill and decode replicas of one card family and engine (the checker's own statement of the
+    rule the plan model follows)."""
+
+    def __init__(self) -> None:
+        self.colocated = 0.0
+        self.pools: dict[tuple[str, str], dict[str, float]] = {}
+
+    def add(self, d: Design, load: float) -> None:
+        if d.role == "colocated":
+            self.colocated += load
+        else:
+            self.pools.setdefault((d.perf.family, d.perf.engine), {"prefill": 0.0, "decode": 0.0})[d.role] += load
+
+    def by_role(self) -> dict[str, float]:
+        """colocated, and prefill = decode = what the pools serve paired (so min(prefill, decode) is it)."""
+        paired = sum(min(side["prefill"], side["decode"]) for side in self.pools.values())
+        split = bool(self.pools)
+        return {"colocated": self.colocated, "prefill": paired if split else 0.0, "decode": paired if split else 0.0,
+                "split": 1.0 if split else 0.0}
+
+
 def check_disaggregation(served: dict[str, float], scenario: Scenario) -> list[str]:
-    if (served["prefill"] or served["decode"]) and not scenario.disaggregation:
+    if served.get("split") and not scenario.disaggregation:
         return ["prefill/decode replicas, but the scenario does not allow disaggregation"]
     return []
 
@@ -254,18 +279,22 @@ def check_supply(plan: Plan, problem: Problem) -> list[str]:
     for outcome in plan.supply:
         case = cases[outcome.case]
         cut = {o.id for o in scenario.offers if not o.owned and (o.id == case.offer or o.vendor == case.vendor)}
-        arrive = {oid: math.floor(n * case.delivered_share + 1e-9) if oid in cut else n for oid, n in plan.servers.items()}
-        served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
+        share = Decimal(repr(case.delivered_share))  # the decimal as written, in exact arithmetic
+        arrive = {oid: int((share * n).to_integral_value(rounding=ROUND_FLOOR)) if oid in cut else n for oid, n in plan.servers.items()}
+        claimed = {oid: n for oid, n in outcome.delivered.items() if n}
+        if claimed != {oid: n for oid, n in arrive.items() if n}:
+            problems.append(f"{case.label}: the plan says {claimed} arrive, the case gives {arrive}")
+        pools = Served()
         cards: dict[str, int] = {}
         for group in outcome.groups:
             each, found = recompute_design(group.design, problem)
             problems += [f"{case.label}: {f}" for f in found]
-            served[group.design.role] += group.count * (each or 0.0)
+            pools.add(group.design, group.count * (each or 0.0))
             cards[group.design.offer_id] = cards.get(group.design.offer_id, 0) + group.count * group.design.perf.parallelism.cards
         for oid, used in sorted(cards.items()):
             if used > arrive.get(oid, 0) * _cards_per_server(problem, oid):
                 problems.append(f"{case.label}: replicas use {used} cards of {oid}, {arrive.get(oid, 0)} server(s) arrive")
-        total = _total_served(served)
+        total = _total_served(pools.by_role())
         if total + TOLERANCE < case.load_share * load.amount:
             problems.append(f"{case.label}: serves {total:.2f} {load.unit}, {case.load_share:.0%} of the load is "
                             f"{case.load_share * load.amount:g}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from optimizer.check import (
     PlanCheckError,
+    Served,
     check_availability,
     check_budget,
     check_cost,
@@ -56,15 +57,16 @@ def _verify_service(svc: ServicePlan, plan: FleetPlan, problem: Problem) -> list
     """One service's replicas under its own scenario: each recomputed, and together its load,
     headroom, N+1 (any one of the fleet's servers down) and one-shape rule."""
     found: list[str] = []
-    served = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
+    pools = Served()
     units_of: list[tuple[str, int, int, float]] = []
     for g in svc.groups:
         each, problems = recompute_design(g.design, problem)
         found += problems
         if each is None:
             continue
-        served[g.design.role] += g.count * each
+        pools.add(g.design, g.count * each)
         units_of.append((g.design.offer_id, g.design.cards, g.count, each))
+    served = pools.by_role()
     own = _as_plan(plan, svc.groups)
     found += check_load(served, problem.scenario)
     found += check_headroom(served, problem.scenario)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainValidator, ValidationError, WithJsonSchema, model_validator
+from pydantic import Field, PlainValidator, ValidationError, WithJsonSchema, field_validator, model_validator
 
 from optimizer.catalog.bundle import Catalog
 from optimizer.catalog.efficiency import Speculative
@@ -339,9 +339,17 @@ class Scenario(Strict):
             raise ValueError(f"offer ids must be unique, repeated: {sorted(dup)}")
         return self
 
+    @field_validator("offers")
+    @classmethod
+    def _a_priced_bid(cls, offers: list[Offer]) -> list[Offer]:
+        if all(o.unpriced for o in offers):
+            raise ValueError("every offer is a bid with no price yet (price_kind: unknown): give at least one bid its price "
+                             "(or list hardware already owned); the unpriced bids are measured against its plan")
+        return offers
+
     def supply_affected(self, case: SupplyCase) -> list[str]:
         """The ids of the offers a supply case cuts (owned hardware is already there: never)."""
-        return [o.id for o in self.offers if not o.owned and (o.id == case.offer or o.vendor == case.vendor)]
+        return [o.id for o in self.offers if not o.owned and not o.unpriced and (o.id == case.offer or o.vendor == case.vendor)]
 
 
 def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> list[Problem]:
@@ -398,7 +406,7 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
                 "datasheet in your overlay DIR/cards/ and run procure --catalog DIR ... (the installed catalog is package data, "
                 "not yours to edit)", lines.get(("offers", i, "card")),
             ))
-    offer_ids = {o.get("id"): o for o in offers if isinstance(o, dict)}
+    offer_ids = {o["id"]: o for o in offers if isinstance(o, dict) and isinstance(o.get("id"), str)}
     raw_cases = constraints.get("robust_to")
     for j, case in enumerate(raw_cases if isinstance(raw_cases, list) else []):
         if not isinstance(case, dict):
@@ -406,13 +414,20 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
         oid, vendor = case.get("offer"), case.get("vendor")
         if isinstance(oid, str) and oid not in offer_ids:
             problems.append(Problem(f"constraints.robust_to.{j}.offer", f"{oid!r} is not an offer of this scenario",
-                                    one_of(oid, [k for k in offer_ids if isinstance(k, str)]), lines.get(("constraints", "robust_to", j, "offer"))))
+                                    one_of(oid, list(offer_ids)), lines.get(("constraints", "robust_to", j, "offer"))))
         elif isinstance(oid, str) and offer_ids[oid].get("owned") is True:
             problems.append(Problem(f"constraints.robust_to.{j}.offer", f"{oid!r} is hardware already owned: it cannot fail to arrive",
+                                    "name an offer being bought, or drop this case", lines.get(("constraints", "robust_to", j, "offer"))))
+        elif isinstance(oid, str) and offer_ids[oid].get("price_kind") == "unknown":
+            problems.append(Problem(f"constraints.robust_to.{j}.offer", f"{oid!r} is a bid with no price yet: it is never bought",
                                     "name an offer being bought, or drop this case", lines.get(("constraints", "robust_to", j, "offer"))))
         if isinstance(vendor, str) and vendors and vendor not in vendors:
             problems.append(Problem(f"constraints.robust_to.{j}.vendor", f"{vendor!r} is not the vendor of any offer",
                                     one_of(vendor, vendors), lines.get(("constraints", "robust_to", j, "vendor"))))
+        elif isinstance(vendor, str) and not any(isinstance(o, dict) and o.get("vendor") == vendor and o.get("owned") is not True
+                                                 and o.get("price_kind") != "unknown" for o in offers):
+            problems.append(Problem(f"constraints.robust_to.{j}.vendor", f"{vendor!r} has no offer being bought (only owned or unpriced ones)",
+                                    "name a vendor whose bid may be bought, or drop this case", lines.get(("constraints", "robust_to", j, "vendor"))))
     for key in ("vendors_allowed", "vendors_excluded"):
         listed = constraints.get(key)
         for j, vendor in enumerate(listed if isinstance(listed, list) else []):

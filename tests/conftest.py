@@ -13,6 +13,17 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def is_fleet_scenario(path: Path) -> bool:
+    """A shipped scenario with services: (several services on one purchase; its own report layout)."""
+    import yaml
+
+    return "services" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+SHIPPED_SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*.yaml"))
+SINGLE_SERVICE_SCENARIOS = [p for p in SHIPPED_SCENARIOS if not is_fleet_scenario(p)]
+
+
 @dataclass(frozen=True)
 class CliResult:
     args: tuple[str, ...]

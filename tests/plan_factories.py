@@ -1,9 +1,9 @@
 """Tiny factories for plan-model tests: stand-in designs, offer terms and scenarios, without the
 performance model.
 
-`solve.build_plan_model` reads of a design only `offer_id`, `capacity`, `cards` (`perf.cards`) and
-`key` (`perf.precision`, `perf.parallelism.tp/pp/ep`, `perf.batch`), so a namespace carrying those
-stands in for `ReplicaPerf`.
+`solve.build_plan_model` reads of a design only `offer_id`, `capacity`, `cards` (`perf.cards`),
+`key` (`perf.precision`, `perf.parallelism.tp/pp/ep`, `perf.batch`) and, for a prefill/decode
+split, its pool (`perf.family`, `perf.engine`), so a namespace carrying those stands in for `ReplicaPerf`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def stand_in_design(offer_id: str, cards: int, capacity: float, *, batch: int = 
     `batch` only makes the design's key unique."""
     par = Parallelism(tp=min(cards, 8), pp=max(1, cards // 8), ep=1)
     assert par.cards == cards, cards
-    perf = SimpleNamespace(parallelism=par, precision="bf16", batch=batch, cards=par.cards)
+    perf = SimpleNamespace(parallelism=par, precision="bf16", batch=batch, cards=par.cards, family="nvidia-hopper", engine="sglang")
     return Design(offer_id=offer_id, perf=perf, ttft_ms=100.0, tpot_ms=20.0, capacity=float(capacity))  # type: ignore[arg-type]
 
 

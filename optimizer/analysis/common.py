@@ -19,6 +19,9 @@ def with_server_price(scenario: Scenario, offer_id: str, price_rmb: float) -> Sc
     Hardware already owned has no price to move."""
     if any(o.id == offer_id and o.owned for o in scenario.offers):
         raise InputError("--price", offer_id, "is hardware already owned: it has no price", "sweep the price of a bid instead")
+    if any(o.id == offer_id and o.unpriced for o in scenario.offers):
+        raise InputError("--price", offer_id, "is a bid with no price yet (price_kind: unknown): the solve gives the most it can "
+                         "cost per server and still match the recommendation", "give it a price in the scenario to sweep it")
     offers = [
         o.model_copy(update={
             "price_rmb_per_server": price_rmb, "price_rmb_per_card": None, "use_catalog_price": None,
@@ -55,9 +58,9 @@ def min_cost(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTe
 
 
 def vendors_of(scenario: Scenario) -> dict[str, set[str]]:
-    """Offers per vendor, owned hardware left out (it joins every vendor's plan, see restrict)."""
+    """Offers per vendor, owned hardware (it joins every vendor's plan, see restrict) and bids not yet priced left out."""
     out: dict[str, set[str]] = {}
     for o in scenario.offers:
-        if not o.owned:
+        if not o.owned and not o.unpriced:
             out.setdefault(o.vendor, set()).add(o.id)
     return dict(sorted(out.items()))

@@ -38,6 +38,8 @@ def rmb_per_million_output_tokens(plan: Plan) -> float | None:
 @dataclass(frozen=True)
 class ServedCost:
     profile: str | None                  # the catalog profile's name; None: the scenario's own 24 values
+    description: str                     # the catalog profile's description ('' for the scenario's own values)
+    description_zh: str | None
     mean_fraction_of_peak: float         # of the daily profile
     utilisation_at_peak: float           # the scenario's load over the plan's capacity
     served_share: float                  # of the tokens the plan could produce over a day
@@ -59,4 +61,5 @@ def served_cost(plan: Plan, load: float, daily: DailyLoad | None, objective: Obj
     if objective.kind == "tco":
         energy = float(plan.cost_rmb - plan.capex_rmb)
         follows = energy / objective.duty_cycle * share
-    return ServedCost(daily.name, daily.mean_fraction_of_peak, at_peak, share, full, full / share, energy, follows)
+    return ServedCost(daily.name, daily.description, daily.description_zh, daily.mean_fraction_of_peak, at_peak, share, full,
+                      full / share, energy, follows)

@@ -6,8 +6,10 @@ The bid is solved at a nominal price of RMB 1 a server, so its cheapest plan is 
 fewest of its servers; that plan stays the cheapest at any price per server. Its cost at a price p
 is p x n + the rest (energy under TCO, owned hardware's energy), so it ties the recommended plan's
 cost W at p = (W - rest) / n. The budget and the supply cases are left out of the sizing: neither
-means anything without a price. Neither is the bid's stock: a bid that needs more servers than it
-offers is sized anyway, and the report says so beside the count.
+means anything without a price. Nor is the bid's stock: a bid that needs more servers than it
+offers is sized anyway, and the report says so beside the count. Under a most-load objective the
+bid is sized at least cost for the scenario's load, with no break-even price (the recommendation
+is not priced against it).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def _size(problem: Problem, offer: Offer, recommended_rmb: int | None) -> Unpric
     priced = offer.model_copy(update={"price_rmb_per_server": NOMINAL_RMB_PER_SERVER, "price_kind": "quote",
                                       "available_servers": max(offer.available_servers, SIZING_STOCK)})
     constraints = s.constraints.model_copy(update={"budget_rmb": None, "robust_to": [], "single_vendor": False})
-    alone = s.model_copy(update={"offers": [priced, *(o for o in s.offers if o.owned)], "constraints": constraints})
+    objective = s.objective.model_copy(update={"kind": "capex"}) if s.objective.kind == "max_load" else s.objective
+    alone = s.model_copy(update={"offers": [priced, *(o for o in s.offers if o.owned)], "constraints": constraints, "objective": objective})
     sized = plan_solve.solve(problem.with_scenario(alone))
     check_result(sized)
     plan = sized.plans[0] if sized.plans else None

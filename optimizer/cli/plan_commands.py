@@ -249,7 +249,8 @@ def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
         be = "" if b.break_even_rmb_per_server is None else (
             f"; matches the recommendation at up to RMB {b.break_even_rmb_per_server:,} a server" if b.break_even_rmb_per_server > 0
             else "; costs more at any price")
-        lines.append(f"  unpriced bid {b.offer_id}: needs {b.servers} servers{beyond}{be}")
+        need = "hardware already owned serves the load" if not b.servers else f"needs {b.servers} server{'s' if b.servers > 1 else ''}"
+        lines.append(f"  unpriced bid {b.offer_id}: {need}{beyond}{be}")
     lines.append(f"  {len(result.designs)} designs, solved in {result.solve_seconds:.2f} s; report: {md_path}")
     wrapped = []
     for line in lines:

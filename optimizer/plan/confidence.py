@@ -139,10 +139,11 @@ def cheapest(problem: Problem, designs: list[Design], draw: int, only_offer: str
 
 def fast_path_applies(problem: Problem) -> bool:
     """One offer alone can be sized without CP-SAT when nothing couples its servers but the load:
-    least cost, no hardware already owned, no budget, power or server cap, no spare server."""
+    least cost, no hardware already owned, no budget, power or server cap, no spare server, no supply case."""
     s, c = problem.scenario, problem.scenario.constraints
     return (s.objective.kind != "max_load" and not any(t.owned for t in problem.terms.values())
-            and c.budget_rmb is None and c.power_cap_kw is None and c.max_servers is None and not c.n_plus_one)
+            and c.budget_rmb is None and c.power_cap_kw is None and c.max_servers is None and not c.n_plus_one
+            and not c.robust_to)
 
 
 def fewest_servers(designs: list[Design], cards_per_server: int, available: int, target: int) -> int | None:

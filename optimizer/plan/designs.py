@@ -26,20 +26,34 @@ from optimizer.scenario import Scenario
 PERCENTILE_TAIL = {"mean": None, "p90": 0.90, "p99": 0.99}
 
 
+def pool_of(d: Design) -> tuple[str, str]:
+    """The prefill/decode pool a split replica belongs to: its card family and engine. A prompt's KV
+    cache moves from a prefill replica to a decode replica of the same pool only: no 2026 engine hands
+    a KV cache to another engine or vendor's stack."""
+    return d.perf.family, d.perf.engine
+
+
+def _paired(groups: list[tuple[Design, int]], value: Callable[[Design], float]) -> float:
+    """Colocated replicas' values, plus, in each pool, the weaker of its prefill and decode sides."""
+    colocated = 0.0
+    pools: dict[tuple[str, str], dict[str, float]] = {}
+    for d, n in groups:
+        if d.role == "colocated":
+            colocated += value(d) * n
+        else:
+            side = pools.setdefault(pool_of(d), {"prefill": 0.0, "decode": 0.0})
+            side[d.role] += value(d) * n
+    return colocated + sum(min(side["prefill"], side["decode"]) for _, side in sorted(pools.items()))
+
+
 def served_by(groups: list[tuple[Design, int]]) -> float:
     """Load a set of replicas serves: colocated replicas each serve their capacity; prefill and
-    decode replicas serve as much as the weaker of the two pools."""
-    total = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
-    for d, n in groups:
-        total[d.role] += d.capacity * n
-    return total["colocated"] + min(total["prefill"], total["decode"])
+    decode replicas of one pool (pool_of) serve as much as the weaker of its two sides."""
+    return _paired(groups, lambda d: d.capacity)
 
 
 def output_tokens_per_s_of(groups: list[tuple[Design, int]]) -> float:
-    total = {"colocated": 0.0, "prefill": 0.0, "decode": 0.0}
-    for d, n in groups:
-        total[d.role] += d.output_tokens_per_s * n
-    return total["colocated"] + min(total["prefill"], total["decode"])
+    return _paired(groups, lambda d: d.output_tokens_per_s)
 
 
 def _ep_options(model: ModelSpec, tp: int, cps: int, pp: int = 1, max_servers: int = 8) -> list[int]:

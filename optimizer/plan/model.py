@@ -26,6 +26,7 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from optimizer import units
+from optimizer.plan.designs import pool_of
 from optimizer.plan.result import Design
 from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
@@ -138,25 +139,31 @@ def designs_by_offer(designs: list[Design]) -> dict[str, list[int]]:
 
 
 def _served(m: cp_model.CpModel, designs: list[Design], replicas: dict[int, cp_model.IntVar], *, shared: bool) -> Expr:
-    """Colocated replicas serve their capacity; prefill and decode replicas serve as much as the
-    weaker pool (PD balance), so with a split the served load is a variable bounded by both.
+    """Colocated replicas serve their capacity; in each prefill/decode pool (designs.pool_of: one
+    card family and engine, between which a KV cache can move) the split serves as much as its
+    weaker side, so with a split the served load is a variable bounded pool by pool.
     `shared`: one constraint per design reads the served load (N+1), so it is a variable too; as
     a sum, each of those constraints would hold every replica term (designs^2 terms in all)."""
-    side: dict[str, list[Expr]] = {"colocated": [], "prefill": [], "decode": []}
+    colocated: list[Expr] = []
+    pools: dict[tuple[str, str], dict[str, list[Expr]]] = {}
     bound = 0
     for i, d in enumerate(designs):
-        side[d.role].append(capacity_units(d) * replicas[i])
+        term = capacity_units(d) * replicas[i]
+        if d.role == "colocated":
+            colocated.append(term)
+        else:
+            pools.setdefault(pool_of(d), {"prefill": [], "decode": []})[d.role].append(term)
         bound += capacity_units(d) * upper_bound(replicas[i])
-    colocated = sum(side["colocated"])
-    split = bool(side["prefill"] or side["decode"])
-    if not split and not shared:
-        return colocated
+    if not pools and not shared:
+        return sum(colocated)
     served = m.new_int_var(0, bound, "served")
-    if split:
-        m.add(served <= colocated + sum(side["prefill"]))
-        m.add(served <= colocated + sum(side["decode"]))
-    else:
-        m.add(served == colocated)
+    paired = []
+    for key, side in sorted(pools.items()):
+        pair = m.new_int_var(0, bound, f"paired[{key[0]}/{key[1]}]")
+        m.add(pair <= sum(side["prefill"]))
+        m.add(pair <= sum(side["decode"]))
+        paired.append(pair)
+    m.add(served == sum(colocated) + sum(paired))
     return served
 
 
@@ -397,7 +404,7 @@ def add_robust(v: PlanVars, scenario: Scenario, designs: list[Design], terms: di
     by_offer = designs_by_offer(designs)
     for k, case in enumerate(scenario.constraints.robust_to):
         cut = set(scenario.supply_affected(case))
-        share = Fraction(case.delivered_share).limit_denominator(1000)
+        share = Fraction(str(case.delivered_share))  # the decimal as written: 0.3333 is 3333/10000, not 1/3
         delivered: dict[str, Expr] = {}
         for oid in terms:
             if oid not in cut:

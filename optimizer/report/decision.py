@@ -9,6 +9,7 @@ from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.format import DASH, money, pct, unit_price
 from optimizer.report.i18n import tr, word
 from optimizer.report.shapes import design_label
+from optimizer.scenario import SupplyCase
 
 
 def recommendation(result: SolveResult, lang: str = "en") -> str:
@@ -195,7 +196,8 @@ def served_sentence(facts: SolveFacts, lang: str = "en") -> str:
     c = facts.served
     if c is None:
         return ""
-    profile = c.profile or tr(lang, "served.own_profile")
+    described = (c.description_zh if lang == "zh" else None) or c.description
+    profile = tr(lang, "served.own_profile") if c.profile is None else tr(lang, "served.named", name=c.profile, description=described)
     text = tr(lang, "served.sentence", profile=profile, mean=f"{c.mean_fraction_of_peak:.0%}", at_peak=f"{c.utilisation_at_peak:.0%}",
               share=f"{c.served_share:.0%}", served=unit_price(c.rmb_per_million_served, lang), full=unit_price(c.rmb_per_million_at_full, lang))
     if c.energy_rmb is not None and c.energy_rmb_power_follows_load is not None:
@@ -204,26 +206,39 @@ def served_sentence(facts: SolveFacts, lang: str = "en") -> str:
 
 
 def supply_sentence(result: SolveResult, lang: str = "en") -> str:
-    """The plan under each supply case of constraints.robust_to (what arrives, what it serves) and
-    what the robustness costs against the plan that trusts every bid ('' without cases or a plan)."""
+    """The plan under each supply case of constraints.robust_to (what arrives; it still serves the
+    share of the load the case requires) and what the robustness costs against the plan that trusts
+    every bid, or under a most-load objective what that plan would serve ('' without cases or a plan)."""
     s = result.scenario
     if not result.plans or not s.constraints.robust_to:
         return ""
     plan, load = result.plans[0], s.workload.load
+    unit = word(lang, "unit", load.unit)
     cases = []
     for outcome in plan.supply:
         case = s.constraints.robust_to[outcome.case]
         arrived = tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(outcome.delivered.items()) if n) or DASH
-        cases.append(tr(lang, "supply.case", label=case.label, arrived=arrived, served=f"{outcome.served:,.1f}",
-                        need=f"{case.load_share * load.amount:,.1f}", unit=word(lang, "unit", load.unit)))
+        cases.append(tr(lang, "supply.case", label=supply_label(case, lang), arrived=arrived,
+                        need=f"{case.load_share * load.amount:,.1f}", unit=unit))
     text = tr(lang, "supply.sentence", cases=tr(lang, "case_sep").join(cases))
     trusting = result.trusting_plan
-    if trusting is not None:
-        servers = tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(trusting.servers.items()) if n)
-        extra = plan.cost_rmb - trusting.cost_rmb
-        key = "supply.cost" if extra > 0 else "supply.free"
-        text += tr(lang, key, extra=money(extra, lang), trusting=money(trusting.cost_rmb, lang), servers=servers)
-    return text
+    if trusting is None:
+        return text
+    servers = tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(trusting.servers.items()) if n)
+    if s.objective.kind == "max_load":
+        return text + tr(lang, "supply.load", served=f"{trusting.served:,.1f}", mine=f"{plan.served:,.1f}", unit=unit,
+                         servers=servers, trusting=money(trusting.cost_rmb, lang))
+    extra = plan.cost_rmb - trusting.cost_rmb
+    key = "supply.cost" if extra > 0 else "supply.free"
+    return text + tr(lang, key, extra=money(extra, lang), trusting=money(trusting.cost_rmb, lang), servers=servers)
+
+
+def supply_label(case: SupplyCase, lang: str = "en") -> str:
+    """A supply case as the report names it: its own name, else who delivers what share."""
+    if case.name:
+        return case.name
+    who = tr(lang, "supply.offer", oid=case.offer) if case.offer else tr(lang, "supply.vendor", vendor=case.vendor)
+    return tr(lang, "supply.label", who=who, share=f"{case.delivered_share:.0%}")
 
 
 def model_note(result: SolveResult, lang: str = "en", *, facts: SolveFacts) -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     "served.sentence": (
-        "Cost per token actually served: under the daily profile {profile} (on average {mean} of the peak load), with the "
+        "Cost per token actually served: under the daily profile {profile}, on average {mean} of the peak load, with the "
         "plan at {at_peak} of its capacity at the peak, it serves {share} of the tokens it could: {served} per million "
         "output tokens served, against {full} at 100% utilisation.",
-        "按实际服务量计的 token 成本：在日负载曲线 {profile}（平均为峰值负载的 {mean}）下，方案在峰值时使用其容量的 {at_peak}，"
+        "按实际服务量计的 token 成本：在日负载曲线 {profile} 下（平均为峰值负载的 {mean}），方案在峰值时使用其容量的 {at_peak}，"
         "实际服务量为其可生成 token 的 {share}：每百万输出 token {served}，而 100 % 利用率下为 {full}。",
     ),
-    "served.own_profile": ("given in the scenario", "（场景自定义）"),
+    "served.own_profile": ("given in the scenario", "场景自定义"),
+    "served.named": ("{name} ({description})", "{name}（{description}）"),
     "served.energy": (
         " Its energy would be {follows} if the servers' power followed the load (a lower bound: idle power is not "
         "modelled), against {energy} in the total cost of ownership.",
@@ -20,8 +21,15 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "supply.sentence": ("Supply risk: the plan still meets the SLAs if {cases}.", "供货风险：在以下情形下方案仍满足 SLA：{cases}。"),
     "supply.case": (
-        "{label} ({arrived} arrive, serving {served} of the {need} {unit} required)",
-        "{label}（到货 {arrived}，可服务 {served}，需 {need} {unit}）",
+        "{label} ({arrived} arrive and, redeployed, still serve the {need} {unit} required)",
+        "{label}（到货 {arrived}，重新部署后仍可服务所需的 {need} {unit}）",
+    ),
+    "supply.label": ("{who} delivers {share}", "{who}仅交付 {share}"),
+    "supply.offer": ("offer {oid}", "报价 {oid} "),
+    "supply.vendor": ("vendor {vendor}", "供应商 {vendor} "),
+    "supply.load": (
+        " The plan that trusts every bid to deliver would serve {served} {unit} ({servers}, {trusting}), this one {mine}.",
+        "相信每家投标足额交付的方案可服务 {served} {unit}（{servers}，{trusting}），本方案为 {mine}。",
     ),
     "case_sep": ("; or if ", "；"),
     "supply.cost": (
@@ -45,6 +53,7 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     "unpriced.col.servers": ("servers / cards", "服务器 / 卡"),
     "unpriced.col.central": ("servers at the central estimate", "中心估计下的服务器数"),
     "unpriced.col.break_even": ("most it can cost per server", "单台最高可接受价格"),
+    "unpriced.owned_suffices": ("hardware already owned serves the load: none needed", "已有硬件即可满足负载：无需采购"),
     "unpriced.beyond": ("(more than the {n} offered)", "（超过报价的 {n} 台）"),
     "unpriced.never": ("none: it costs more at any price", "无：任何价格下都更贵"),
     "h.fleet": ("procure fleet report: {name}", "procure 多服务采购报告：{name}"),

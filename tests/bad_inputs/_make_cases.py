@@ -284,6 +284,12 @@ chat("robust_vendor_unknown", "is not the vendor of any offer", (CONSTRAINTS, CO
 chat("robust_offer_and_vendor", "exactly one of offer", (CONSTRAINTS, CONSTRAINTS + "  robust_to:\n    - {offer: h200-8x, vendor: Huawei}\n"))
 chat("robust_delivered_all", "delivered_share", (CONSTRAINTS, CONSTRAINTS + "  robust_to:\n    - {offer: h200-8x, delivered_share: 1}\n"))
 chat("unknown_price_with_price", "price_kind unknown", (PRICE + "\n    price_kind: quote", PRICE + "\n    price_kind: unknown"))
+chat("robust_unpriced_offer", "no price yet", (PRICE + "\n    price_kind: quote", "price_kind: unknown"),
+     (CONSTRAINTS, CONSTRAINTS + "  robust_to:\n    - {offer: h200-8x}\n"))
+chat("every_offer_unpriced", "every offer is a bid with no price yet",
+     ("    price_rmb_per_server: 1500000\n    price_kind: quote", "    price_kind: unknown"),
+     ("    price_rmb_per_card: 120000\n    server_base_rmb: 200000\n    price_kind: estimate", "    price_kind: unknown"),
+     ("    price_rmb_per_server: 2000000\n    price_kind: quote", "    price_kind: unknown"))
 chat("daily_profile_unknown", "weekends", (USERS, USERS + "\n  daily_profile: weekends"))
 chat("daily_profile_23_hours", "give 24", (USERS, USERS + "\n  daily_profile: [" + ", ".join(["1"] * 23) + "]"))
 chat("daily_profile_above_peak", "outside 0..1", (USERS, USERS + "\n  daily_profile: [" + ", ".join(["1.5"] * 24) + "]"))

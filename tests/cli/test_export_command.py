@@ -15,12 +15,14 @@ def test_export_of_the_split_plan_writes_both_roles_and_the_router(procure, tmp_
     out = tmp_path / "launch"
     result = procure("export", str(REPORTS / "r1_pd_split.json"), "--out", str(out), expect=0)
     doc = json.loads((REPORTS / "r1_pd_split.json").read_text(encoding="utf-8"))
-    roles = [r["role"] for r in doc["plans"][0]["replicas"]]
+    rows = doc["plans"][0]["replicas"]
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([f"{i:02d}_h200-8x_{role}.sh" for i, role in enumerate(roles, 1)] + ["README.md", "router.sh"])
+    assert names == sorted([f"{i:02d}_{r['offer']}_{r['role']}.sh" for i, r in enumerate(rows, 1)] + ["README.md", "router.sh"])
     assert all(os.access(out / n, os.X_OK) for n in names if n.endswith(".sh"))
     assert result.stderr.count("wrote ") == len(names)
-    assert "--disaggregation-mode prefill" in (out / names[0]).read_text(encoding="utf-8")
+    for i, r in enumerate(rows, 1):  # each script launches its replica's role
+        assert f"--disaggregation-mode {r['role']}" in (out / f"{i:02d}_{r['offer']}_{r['role']}.sh").read_text(encoding="utf-8")
+    assert {r["role"] for r in rows} == {"prefill", "decode"}
 
 
 def test_export_twice_gives_the_same_bytes(procure, tmp_path):

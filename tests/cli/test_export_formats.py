@@ -14,7 +14,7 @@ from conftest import REPO_ROOT
 CHATBOT = str(REPO_ROOT / "scenarios" / "r1_chatbot.yaml")
 BIDS = str(REPO_ROOT / "scenarios" / "r1_bids_h200_910b_mi300x.yaml")
 NEEDS_OPENPYXL = pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl not installed")
-RAG = str(REPO_ROOT / "scenarios" / "qwen72b_rag.yaml")  # three of its four bids cannot serve: gaps in every column
+RAG = str(REPO_ROOT / "scenarios" / "r1_2026_bids.yaml")  # its B300 bid cannot serve: gaps in every column
 
 
 def _column(ws, title: str) -> list:
@@ -73,11 +73,12 @@ def test_solve_xlsx_is_one_workbook_with_the_json_numbers(procure, tmp_path):
     import openpyxl
 
     r = procure("solve", RAG, "--out", str(tmp_path), "--format", "json,xlsx", expect=0)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["qwen72b_rag.json", "qwen72b_rag.xlsx"]
-    assert f"wrote {tmp_path / 'qwen72b_rag.xlsx'}" in r.stderr
-    doc = json.loads((tmp_path / "qwen72b_rag.json").read_text(encoding="utf-8"))
-    wb = openpyxl.load_workbook(tmp_path / "qwen72b_rag.xlsx")
-    assert wb.sheetnames == ["Bids", "Ranked plans"]
+    names = {p.name for p in tmp_path.iterdir()}  # its analysis section adds the comparison and the sweep's files
+    assert {"r1_2026_bids.json", "r1_2026_bids.xlsx"} <= names and "r1_2026_bids.md" not in names
+    assert f"wrote {tmp_path / 'r1_2026_bids.xlsx'}" in r.stderr
+    doc = json.loads((tmp_path / "r1_2026_bids.json").read_text(encoding="utf-8"))
+    wb = openpyxl.load_workbook(tmp_path / "r1_2026_bids.xlsx")
+    assert wb.sheetnames[:2] == ["Bids", "Ranked plans"]   # then its analysis section's comparison
     bids, plans = wb["Bids"], wb["Ranked plans"]
     assert _column(bids, "Bid") == [b["offer"] for b in doc["bids"]]
     cards = _column(bids, "Cards")
@@ -90,7 +91,7 @@ def test_solve_xlsx_is_one_workbook_with_the_json_numbers(procure, tmp_path):
 
     again = tmp_path / "again"
     procure("solve", RAG, "--out", str(again), "--format", "xlsx", expect=0)
-    assert (again / "qwen72b_rag.xlsx").read_bytes() == (tmp_path / "qwen72b_rag.xlsx").read_bytes()
+    assert (again / "r1_2026_bids.xlsx").read_bytes() == (tmp_path / "r1_2026_bids.xlsx").read_bytes()
 
 
 @NEEDS_OPENPYXL

@@ -9,7 +9,8 @@ each its own test (pytest-xdist runs them side by side):
   scenario and per offer, headroom, N+1, owned offers, confidence and draws (400);
 - `power_and_shape`: a base that sets the keys of the committee and fleet rounds: `offers[].server_power_w`,
   `objective.host_overhead_pct`, `objective.duty_cycle` (a TCO objective), `constraints.one_shape_per_offer`,
-  `search.max_ep_servers`, `constraints.robust_to` (two supply cases) and `workload.daily_profile` (360).
+  `search.max_ep_servers`, `constraints.robust_to` (two supply cases) and `workload.daily_profile` (24 numbers),
+  with a bid not yet priced among the offers (360).
 In the last two, half the mutations aim at one of the part's keys, and each key must be reached at
 least 20 times.
 
@@ -28,7 +29,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import load, resolved
+from conftest import SINGLE_SERVICE_SCENARIOS, load, resolved
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +42,7 @@ SMALL_SEARCH = {"tp": [1, 2, 4, 8], "pp": [1], "batches": [16, 64], "ranked_plan
 
 def _shipped() -> dict[str, Any]:
     docs = {}
-    for path in sorted((REPO / "scenarios").glob("*.yaml")):
+    for path in SINGLE_SERVICE_SCENARIOS:  # a fleet file (services:) takes another path through solve
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         doc["search"] = dict(SMALL_SEARCH)
         docs[path.stem] = doc
@@ -88,7 +89,9 @@ def _with_power_and_shape(shipped: dict[str, Any]) -> dict[str, Any]:
     bids.setdefault("constraints", {})["one_shape_per_offer"] = True
     bids["constraints"]["robust_to"] = [{"offer": bids["offers"][0]["id"], "delivered_share": 0.5},
                                         {"vendor": bids["offers"][2]["vendor"], "load_share": 0.5}]
-    bids["workload"]["daily_profile"] = "office_hours"
+    bids["workload"]["daily_profile"] = [0.1] * 9 + [1.0] * 9 + [0.1] * 6   # numbers, so scaling mutations reach them
+    unpriced = {k: v for k, v in bids["offers"][2].items() if not k.startswith("price") and k != "server_base_rmb"}
+    bids["offers"].append({**unpriced, "id": "unpriced-bid", "vendor": "Unpriced vendor", "price_kind": "unknown"})
     bids["offers"][0]["server_power_w"] = 10200  # the DGX H200 spec sheet's maximum
     bids["offers"][2]["server_power_w"] = 8000
     return {bids["name"]: bids}

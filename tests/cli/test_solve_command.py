@@ -1,7 +1,7 @@
 """`procure solve` and `procure schema`, run as real subprocesses on every shipped scenario.
 
-A scenario whose file name contains 'infeasible' is expected to exit 3 with a diagnosis; every
-other one exits 0 with ranked plans. Each scenario is solved twice (into two directories): the
+A scenario whose file name contains 'infeasible' (or whose file says `# expect: diagnosis`) is
+expected to exit 3 with a diagnosis; every other one exits 0 with ranked plans. Each scenario is solved twice (into two directories): the
 report files must match byte for byte, and match the committed reports/.
 """
 
@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, SHIPPED_SCENARIOS, SINGLE_SERVICE_SCENARIOS
 
-SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*.yaml"))
+SCENARIOS = SHIPPED_SCENARIOS  # a fleet (services:) writes its own layout: its JSON is checked in test_fleet_cli.py
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 2, 3
 
 
 def _expected_exit(path: Path) -> int:
-    return EXIT_INFEASIBLE if "infeasible" in path.stem else EXIT_OK
+    """A scenario named *infeasible*, or whose file says `# expect: diagnosis`, answers with a diagnosis."""
+    said = "# expect: diagnosis" in path.read_text(encoding="utf-8")
+    return EXIT_INFEASIBLE if "infeasible" in path.stem or said else EXIT_OK
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,7 @@ def test_there_are_shipped_scenarios():
     assert SCENARIOS, "scenarios/*.yaml is empty"
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SINGLE_SERVICE_SCENARIOS, ids=lambda p: p.stem)
 def test_scenario_solves_with_the_expected_exit_and_json(solve_into, path):
     _, result = solve_into(path, "json")
     out = json.loads(result.stdout)

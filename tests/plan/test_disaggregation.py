@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import load, resolved
-from plan_factories import plan_scenario, stand_in_design, terms_of
+from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
 
 from optimizer.catalog.bundle import load_catalog
 from optimizer.catalog.efficiency import load_efficiency
@@ -129,3 +129,16 @@ def test_disaggregation_needs_a_rate_not_users(procure, tmp_path):
 def test_capacity_units_of_pools_are_integers():
     d = _pd("a", 2, 3.2, "prefill", 1)
     assert capacity_units(d) == 3200
+
+
+def test_prefill_and_decode_pair_only_within_one_card_family_and_engine():
+    """Prefill replicas on one bid's cards and decode replicas on another's: a KV cache cannot move
+    between engines or vendors' stacks, so the split serves only when both sides share a pool."""
+    from optimizer.plan.optimize import solve_min_cost
+
+    terms = {k: terms_of(k, vendor=f"v-{k}", cards_per_server=8, price_rmb=10 * RMB_100K, available=2) for k in ("a", "b")}
+    prefill, decode = _pd("a", 8, 10, "prefill", 1), _pd("b", 8, 10, "decode", 2)
+    scenario = plan_scenario(terms, 10).model_copy(update={"disaggregation": True})
+    assert solve_min_cost(scenario, [prefill, decode], terms)[1] is not None       # same (stand-in) family and engine
+    decode.perf.family = "amd-cdna3"  # type: ignore[misc]
+    assert solve_min_cost(scenario, [prefill, decode], terms)[1] is None           # another vendor's stack: no pairing

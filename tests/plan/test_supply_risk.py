@@ -33,7 +33,9 @@ def _instance(seed: int):  # type: ignore[no-untyped-def]
                               available=rng.randint(1, 4))
         for i, cards in enumerate(sorted(rng.sample([1, 2, 4, 8], rng.randint(1, 2)))):
             designs.append(stand_in_design(oid, cards, rng.randint(1, 4 * cards), batch=i + 1))
-    cases = [{"offer": "offer-0", "delivered_share": rng.choice([0.0, 0.25, 0.5, 0.75]), "load_share": rng.choice([0.5, 0.8, 1.0])}]
+    # 0.3333 and 0.9995 are decimals no small fraction equals: the model and the checker must floor them alike
+    share = rng.choice([0.0, 0.25, 0.3333, 0.5, 0.7, 0.75, 0.9995])
+    cases = [{"offer": "offer-0", "delivered_share": share, "load_share": rng.choice([0.5, 0.8, 1.0])}]
     if len(terms) > 1 and rng.random() < 0.5:
         cases.append({"vendor": "vendor-1", "delivered_share": 0.0, "load_share": rng.choice([0.5, 1.0])})
     return _with_cases(plan_scenario(terms, rng.randint(1, 30)), cases), designs, terms
@@ -56,7 +58,7 @@ def _brute_force(scenario: Scenario, designs, terms) -> int | None:  # type: ign
         survives = True
         for case in scenario.constraints.robust_to:
             cut = set(scenario.supply_affected(case))
-            arrive = {oid: math.floor(n * case.delivered_share + 1e-9) if oid in cut else n for oid, n in buy.items()}
+            arrive = {oid: math.floor(round(n * case.delivered_share * 10_000)) // 10_000 if oid in cut else n for oid, n in buy.items()}
             survives &= sum(at_most[oid][n] for oid, n in arrive.items()) >= math.ceil(case.load_share * demand - 1e-9)
         if survives:
             cost = sum(terms[oid].cost_rmb_per_server * n for oid, n in buy.items())
@@ -166,3 +168,26 @@ def test_page_one_gives_each_case_and_the_cost_of_robustness(solved_problem_with
     assert (f"costs {money(extra)} more" if extra > 0 else "costs nothing extra") in en
     zh = supply_sentence(result, "zh")
     assert zh.startswith("供货风险") and "h200-8x" in zh
+
+
+def test_a_single_bid_at_confidence_costs_within_its_own_spread(tmp_path):  # type: ignore[no-untyped-def]
+    """One bid with a supply case, sized at confidence 0.8: its cost lies between its own 10 % and
+    90 % quantiles over the draws (the one-bid shortcut, which knows no supply cases, is not taken)."""
+    from pathlib import Path
+
+    import yaml
+    from conftest import load, resolved
+
+    from optimizer.pipeline import solve
+
+    repo = Path(__file__).resolve().parents[2]
+    doc = yaml.safe_load((repo / "scenarios" / "r1_chatbot.yaml").read_text(encoding="utf-8"))
+    doc["offers"] = [o for o in doc["offers"] if o["id"] == "mi300x-8x"]
+    doc["constraints"]["robust_to"] = [{"offer": "mi300x-8x", "delivered_share": 0.5}]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    result = solve(resolved(load(path)))
+    spread = result.bid_spreads["mi300x-8x"]
+    assert result.plans and spread.cost_rmb.p10 is not None and spread.cost_rmb.p90 is not None
+    assert spread.cost_rmb.p10 <= result.plans[0].cost_rmb <= spread.cost_rmb.p90
+    assert result.plans[0].supply[0].delivered["mi300x-8x"] == result.plans[0].servers["mi300x-8x"] // 2

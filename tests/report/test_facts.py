@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import SINGLE_SERVICE_SCENARIOS
 
 from optimizer import pipeline
 from optimizer.analysis.facts import SolveFacts, bid_risks, solve_facts
@@ -21,7 +22,7 @@ from optimizer.report.whatif import compare_json, render_compare
 from optimizer.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
-SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
+SCENARIOS = SINGLE_SERVICE_SCENARIOS  # a fleet file is checked by tests/cli/test_fleet_cli.py
 BIDS = REPO / "scenarios" / "r1_bids_h200_910b_mi300x.yaml"
 
 
