@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from optimizer import analysis
 from optimizer.analysis import Comparison, Progress, Sweep
 from optimizer.analysis.unpriced import size_unpriced
-from optimizer.check import check_result
+from optimizer.check import assert_phases_valid, check_result
 from optimizer.plan import solve as plan_solve
-from optimizer.plan.result import SolveResult
+from optimizer.plan.phases import solve_phases
+from optimizer.plan.result import PhasedPlan, SolveResult
 from optimizer.problem import Problem
 
 ProgressFor = Callable[[str], Progress | None]  # a progress callback for a labelled step, or None
@@ -34,7 +35,17 @@ def solve(problem: Problem) -> SolveResult:
     check_result(result)
     if problem.unpriced:
         result = dataclasses.replace(result, unpriced_bids=size_unpriced(problem, result))
+    if problem.scenario.phases is not None:
+        result = dataclasses.replace(result, phases=phased(problem, result))
     return result
+
+
+def phased(problem: Problem, result: SolveResult) -> PhasedPlan:
+    """scenario.phases solved over the result's designs (sized at its confidence draw) and checked
+    independently (a schedule failing the check raises PlanCheckError: a bug)."""
+    found = solve_phases(problem.scenario, list(result.designs), problem.terms)
+    assert_phases_valid(found, problem)
+    return found
 
 
 def compare(problem: Problem, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:
