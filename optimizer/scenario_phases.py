@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from optimizer.catalog.records import IntMax10_000_000_000, Max1e9, Strict
 from optimizer.catalog.yaml_io import Lines
@@ -27,8 +27,8 @@ class Phases(Strict):
     """Buy in phases: a load per period (or a growth rate), prices that may fall, deliveries that may
     be capped per period and take `lead_time_periods` to serve, spend discounted per period."""
 
-    periods: list[Label] = Field(min_length=MIN_PERIODS, max_length=MAX_PERIODS,
-                                 description="the periods' names in order, e.g. [2027Q1, 2027Q2, 2027Q3, 2027Q4]")
+    periods: list[Label] = Field(description=f"the periods' names in order ({MIN_PERIODS} to {MAX_PERIODS}), e.g. "
+                                 "[2027Q1, 2027Q2, 2027Q3, 2027Q4]", json_schema_extra={"minItems": MIN_PERIODS, "maxItems": MAX_PERIODS})
     load: list[Max1e9] | None = Field(
         None, description="the load in each period, in the workload's load unit (one per period); or give growth_pct")
     growth_pct: Annotated[float, Field(gt=-100, le=1000, allow_inf_nan=False)] | None = Field(
@@ -45,19 +45,36 @@ class Phases(Strict):
     discount_rate_pct: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = Field(
         0, description="discount rate per period in %: spend in period p (from 0) weighs 1 / (1 + rate)^p")
 
+    @field_validator("periods")
+    @classmethod
+    def _periods(cls, periods: list[str]) -> list[str]:
+        if not MIN_PERIODS <= len(periods) <= MAX_PERIODS:
+            raise ValueError(f"names {len(periods)} period(s); give {MIN_PERIODS} to {MAX_PERIODS} (one period is buying all at once)")
+        if len(set(periods)) != len(periods):
+            raise ValueError("names a period more than once; give each period its own name")
+        return periods
+
+    @field_validator("load")
+    @classmethod
+    def _one_load_per_period(cls, load: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        n = len(info.data.get("periods") or [])
+        if load is not None and n and len(load) != n:
+            raise ValueError(f"gives {len(load)} value(s) for {n} periods; give one load per period")
+        return load
+
+    @field_validator("prices_rmb_per_server", "available")
+    @classmethod
+    def _one_per_period(cls, table: dict[str, list[int]], info: ValidationInfo) -> dict[str, list[int]]:
+        n = len(info.data.get("periods") or [])
+        for oid, values in table.items():
+            if n and len(values) != n:
+                raise ValueError(f"{oid} gives {len(values)} value(s) for {n} periods; give one per period")
+        return table
+
     @model_validator(mode="after")
-    def _shapes(self) -> Phases:
-        n = len(self.periods)
-        if len(set(self.periods)) != n:
-            raise ValueError("periods are named more than once; give each period its own name")
+    def _load_or_growth(self) -> Phases:
         if (self.load is None) == (self.growth_pct is None):
             raise ValueError("give exactly one of load (one value per period) or growth_pct (per period)")
-        if self.load is not None and len(self.load) != n:
-            raise ValueError(f"load gives {len(self.load)} value(s) for {n} periods; give one load per period")
-        for key, table in (("prices_rmb_per_server", self.prices_rmb_per_server), ("available", self.available)):
-            for oid, values in table.items():
-                if len(values) != n:
-                    raise ValueError(f"{key}.{oid} gives {len(values)} value(s) for {n} periods; give one per period")
         return self
 
     def loads(self, first: float) -> list[float]:
