@@ -403,7 +403,7 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
                 "datasheet in your overlay DIR/cards/ and run procure --catalog DIR ... (the installed catalog is package data, "
                 "not yours to edit)", lines.get(("offers", i, "card")),
             ))
-    offer_ids = {o.get("id"): o for o in offers if isinstance(o, dict)}
+    offer_ids = {o["id"]: o for o in offers if isinstance(o, dict) and isinstance(o.get("id"), str)}  # an id mutated to a list is not a key
     raw_cases = constraints.get("robust_to")
     for j, case in enumerate(raw_cases if isinstance(raw_cases, list) else []):
         if not isinstance(case, dict):

@@ -104,8 +104,8 @@ def phase_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
     if not isinstance(phases, dict):
         return []
     raw_offers = raw.get("offers")
-    offers = {o.get("id"): o for o in (raw_offers if isinstance(raw_offers, list) else []) if isinstance(o, dict)}
-    ids = [k for k in offers if isinstance(k, str)]
+    offers = {o["id"]: o for o in (raw_offers if isinstance(raw_offers, list) else []) if isinstance(o, dict) and isinstance(o.get("id"), str)}
+    ids = list(offers)
     problems: list[Problem] = []
     for key in ("prices_rmb_per_server", "available"):
         table = phases.get(key)
