@@ -14,7 +14,7 @@ from optimizer.calibration.draws import Cell, Shock
 from optimizer.perf.disagg import kv_transfer_s
 from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
 from optimizer.perf.replica import Replica, make_replica
-from optimizer.plan.result import Design, Plan, SolveResult
+from optimizer.plan.result import Design, PhasedPlan, PhaseSchedule, Plan, ReplicaGroup, SolveResult
 from optimizer.problem import Problem
 from optimizer.scenario import Scenario
 
@@ -469,3 +469,143 @@ def check_result(result: SolveResult) -> None:
     if result.trusting_plan is not None:  # checked under the same scenario without its supply cases
         trusting = result.scenario.model_copy(update={"constraints": result.scenario.constraints.model_copy(update={"robust_to": []})})
         assert_plan_valid(result.trusting_plan, result.problem.with_scenario(trusting))
+
+
+# --------------------------------------------------------------------------------------------
+# Buying in phases (scenario.phases)
+
+
+def check_phases(phased: PhasedPlan, problem: Problem) -> list[str]:
+    """Every rule a phased schedule breaks, and its all-at-once companion's (which must also buy
+    only in the first period): check_schedule on each."""
+    problems = [] if phased.schedule is None else check_schedule(phased.schedule, problem)
+    if phased.all_at_once is not None:
+        later = [p.label for p in phased.all_at_once.periods[1:] if any(p.bought.values())]
+        problems += [f"all at once: buys in {', '.join(later)}"] if later else []
+        problems += [f"all at once: {found}" for found in check_schedule(phased.all_at_once, problem)]
+    return problems
+
+
+def _phase_loads(scenario: Scenario) -> list[float]:
+    """The load in each period, from phases.load or phases.growth_pct compounding from workload.load."""
+    ph = scenario.phases
+    assert ph is not None
+    if ph.load is not None:
+        return [float(x) for x in ph.load]
+    assert ph.growth_pct is not None
+    return [scenario.workload.load.amount * (1 + ph.growth_pct / 100) ** p for p in range(len(ph.periods))]
+
+
+def _phase_price_rmb(problem: Problem, offer_id: str, period: int) -> float:
+    """One server of an offer bought in `period`, undiscounted, from the scenario: its phases price,
+    else its bid less price_decline_pct compounding."""
+    ph = problem.scenario.phases
+    assert ph is not None
+    if offer_id in ph.prices_rmb_per_server:
+        return float(ph.prices_rmb_per_server[offer_id][period])
+    return offer_price_rmb(problem, offer_id) * (1 - ph.price_decline_pct / 100) ** period
+
+
+def check_schedule(schedule: PhaseSchedule, problem: Problem) -> list[str]:
+    """A schedule recomputed period by period: the servers in service from the purchases and the
+    lead time, the replicas' cards within them, each period's load (with the headroom) served by
+    replicas recomputed from the performance model, N+1 and the limits on servers in service,
+    deliveries, the budget (undiscounted) and the spend, plain and discounted, from the scenario's prices."""
+    scenario = problem.scenario
+    ph = scenario.phases
+    if ph is None:
+        return ["a phased schedule, but the scenario has no phases"]
+    if [p.label for p in schedule.periods] != list(ph.periods):
+        return [f"periods {[p.label for p in schedule.periods]} are not the scenario's {list(ph.periods)}"]
+    offers = {o.id: o for o in scenario.offers}
+    problems = [f"{oid}: bought but not an offer of this scenario" for p in schedule.periods for oid in p.bought if oid not in offers]
+    if problems:
+        return problems
+    owned = {o.id: o.available_servers for o in scenario.offers if o.owned}
+    problems += [f"{p.label}: buys {oid}, hardware already owned" for p in schedule.periods for oid in p.bought if oid in owned]
+    capacity: dict[str, float | None] = {}
+    for k, (period, load) in enumerate(zip(schedule.periods, _phase_loads(scenario), strict=True)):
+        arrived = dict(owned)
+        for q in schedule.periods[: max(0, k - ph.lead_time_periods + 1)]:  # bought early enough to serve in period k
+            for oid, n in q.bought.items():
+                arrived[oid] = arrived.get(oid, 0) + n
+        arrived = {oid: n for oid, n in sorted(arrived.items()) if n}
+        if arrived != {oid: n for oid, n in period.in_service.items() if n}:
+            problems.append(f"{period.label}: says {period.in_service} in service, the purchases give {arrived}")
+        problems += [f"{period.label}: {found}" for found in _period_problems(period.groups, arrived, load, capacity, problem)]
+    problems += _schedule_limits(schedule, problem)
+    return problems
+
+
+def _period_problems(groups: tuple[ReplicaGroup, ...], in_service: dict[str, int], load: float,
+                     capacity: dict[str, float | None], problem: Problem) -> list[str]:
+    """One period: its replicas recomputed (each design once: `capacity` memoises them by key), their
+    cards within the servers in service, the load with the headroom served, N+1, and the limits on
+    servers in service (max_servers, power)."""
+    scenario = problem.scenario
+    pools = Served()
+    cards: dict[str, int] = {}
+    units_of: list[tuple[str, int, int, float]] = []
+    problems: list[str] = []
+    for g in groups:
+        d = g.design
+        if d.key not in capacity:
+            capacity[d.key], found = recompute_design(d, problem)
+            problems += found
+        each = capacity[d.key] or 0.0
+        pools.add(d, g.count * each)
+        cards[d.offer_id] = cards.get(d.offer_id, 0) + g.count * d.perf.parallelism.cards
+        units_of.append((d.offer_id, d.perf.parallelism.cards, g.count, each))
+    for oid, used in sorted(cards.items()):
+        if used > in_service.get(oid, 0) * _cards_per_server(problem, oid):
+            problems.append(f"replicas use {used} cards of {oid}, {in_service.get(oid, 0)} server(s) in service")
+    total = _total_served(pools.by_role())
+    need = load * (1 + scenario.sla.headroom_pct / 100)
+    if total + TOLERANCE < need:
+        problems.append(f"serves {total:.2f} {scenario.workload.load.unit}, the load (with any headroom) is {need:.2f}")
+    if scenario.constraints.n_plus_one:
+        for oid, n in sorted(in_service.items()):
+            loss = _worst_server_loss([(c, k, e) for o, c, k, e in units_of if o == oid], _cards_per_server(problem, oid))
+            if n and total - loss + TOLERANCE < load:
+                problems.append(f"N+1: with one {oid} server down it serves {total - loss:.2f}, the load is {load:g}")
+    fleet = Plan(0, 0, 0, in_service, groups, total)
+    problems += check_max_servers(fleet, scenario) + check_power(fleet, problem) + check_one_shape(fleet, scenario)
+    return problems + check_vendor_rules(fleet, scenario)
+
+
+def _schedule_limits(schedule: PhaseSchedule, problem: Problem) -> list[str]:
+    """Over the whole schedule: deliveries per period and in total, one vendor if asked, the budget
+    on the undiscounted spend, and each period's spend (plain and discounted) from the scenario's prices."""
+    scenario = problem.scenario
+    ph = scenario.phases
+    assert ph is not None
+    offers = {o.id: o for o in scenario.offers}
+    problems = []
+    total = schedule.servers
+    problems += [f"{oid}: {n} servers bought over the periods, {offers[oid].available_servers} available"
+                 for oid, n in total.items() if n > offers[oid].available_servers]
+    for k, period in enumerate(schedule.periods):
+        problems += [f"{period.label}: {n} {oid} servers bought, {ph.available[oid][k]} deliverable then"
+                     for oid, n in period.bought.items() if oid in ph.available and n > ph.available[oid][k]]
+    owned_total = {o.id: o.available_servers for o in scenario.offers if o.owned}
+    problems += check_single_vendor(Plan(0, 0, 0, {**owned_total, **total}, (), 0.0), scenario)
+    spend = 0.0
+    for k, period in enumerate(schedule.periods):
+        plain = sum(n * _phase_price_rmb(problem, oid, k) for oid, n in period.bought.items())
+        discounted = plain / (1 + ph.discount_rate_pct / 100) ** k
+        slack = sum(period.bought.values())  # each price is rounded to the yuan
+        if abs(plain - period.spend_rmb) > slack:
+            problems.append(f"{period.label}: spend adds up to RMB {plain:,.0f}, the schedule says {period.spend_rmb:,}")
+        if abs(discounted - period.discounted_rmb) > slack:
+            problems.append(f"{period.label}: discounted spend adds up to RMB {discounted:,.0f}, the schedule says {period.discounted_rmb:,}")
+        spend += plain
+    cap = scenario.constraints.budget_rmb
+    if cap is not None and round(spend) > math.floor(cap):
+        problems.append(f"spend RMB {spend:,.0f} over the periods exceeds the budget RMB {cap:,.0f}")
+    return problems
+
+
+def assert_phases_valid(phased: PhasedPlan, problem: Problem) -> None:
+    problems = check_phases(phased, problem)
+    if problems:
+        raise PlanCheckError("the phased schedule fails the independent check: " + "; ".join(problems))

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from optimizer import analysis
 from optimizer.analysis import Comparison, Progress, Sweep
 from optimizer.analysis.unpriced import size_unpriced
-from optimizer.check import check_result
+from optimizer.check import assert_phases_valid, check_result
 from optimizer.check_fleet import check_fleet
 from optimizer.plan import solve as plan_solve
 from optimizer.plan.fleet import ServiceDesigns, fleet_diagnosis, solve_fleet_designs
 from optimizer.plan.fleet_result import FleetResult
-from optimizer.plan.result import SolveResult
+from optimizer.plan.phases import solve_phases
+from optimizer.plan.result import PhasedPlan, SolveResult
 from optimizer.problem import Problem
 
 ProgressFor = Callable[[str], Progress | None]  # a progress callback for a labelled step, or None
@@ -37,6 +38,8 @@ def solve(problem: Problem) -> SolveResult:
     check_result(result)
     if problem.unpriced:
         result = dataclasses.replace(result, unpriced_bids=size_unpriced(problem, result))
+    if problem.scenario.phases is not None:
+        result = dataclasses.replace(result, phases=phased(problem, result))
     return result
 
 
@@ -51,6 +54,14 @@ def solve_fleet(name: str, description: str, problems: tuple[Problem, ...], name
     result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis)
     check_fleet(result, problems)
     return result
+
+
+def phased(problem: Problem, result: SolveResult) -> PhasedPlan:
+    """scenario.phases solved over the result's designs (sized at its confidence draw) and checked
+    independently (a schedule failing the check raises PlanCheckError: a bug)."""
+    found = solve_phases(problem.scenario, list(result.designs), problem.terms)
+    assert_phases_valid(found, problem)
+    return found
 
 
 def compare(problem: Problem, progress: Progress | None = None, result: SolveResult | None = None) -> Comparison:

@@ -37,6 +37,7 @@ from optimizer.catalog.validation import problems_of
 from optimizer.catalog.yaml_io import Lines
 from optimizer.errors import InputError, Problem, one_of
 from optimizer.scenario_checks import MAX_OFFERS, Label, check_size, engine_card_problems, owned_price_problems, speculative_problems
+from optimizer.scenario_phases import Phases, phase_problems
 from optimizer.sweep_ranges import parse_range
 
 KvPrecision = Literal["bf16", "fp16", "fp8", "int8"]
@@ -323,6 +324,10 @@ class Scenario(Strict):
         Speculative(), description="speculative decoding: method none|mtp|eagle|eagle3|ngram, accept_len (tokens per step)"
     )
     analysis: Analysis = Analysis()
+    phases: Phases | None = Field(
+        None, description="buy in phases: a load per period, prices that may fall, deliveries per period; the report "
+        "gives the cheapest schedule (discounted) against buying everything in the first period",
+    )
     sources: list[str] = Field([], description="where the scenario's numbers come from")
 
     @model_validator(mode="after")
@@ -406,7 +411,7 @@ def _reference_problems(raw: dict[str, Any], lines: Lines, catalog: Catalog) -> 
                 "datasheet in your overlay DIR/cards/ and run procure --catalog DIR ... (the installed catalog is package data, "
                 "not yours to edit)", lines.get(("offers", i, "card")),
             ))
-    offer_ids = {o["id"]: o for o in offers if isinstance(o, dict) and isinstance(o.get("id"), str)}
+    offer_ids = {o["id"]: o for o in offers if isinstance(o, dict) and isinstance(o.get("id"), str)}  # an id mutated to a list is not a key
     raw_cases = constraints.get("robust_to")
     for j, case in enumerate(raw_cases if isinstance(raw_cases, list) else []):
         if not isinstance(case, dict):
@@ -520,6 +525,7 @@ def validated(raw: dict[str, Any], lines: Lines, catalog: Catalog, path: Path) -
     except RecursionError:
         raise InputError(where, "(file)", "is nested too deeply", "start from a file in scenarios/") from None
     problems += _reference_problems(raw, lines, catalog)
+    problems += phase_problems(raw, lines)
     model: ModelSpec | None = None
     ref = raw.get("model")
     if isinstance(ref, str):

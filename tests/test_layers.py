@@ -19,7 +19,7 @@ LAYERS = ("catalog", "perf", "calibration", "plan", "analysis", "pipeline", "rep
 FOLDERS = ("catalog", "perf", "calibration", "plan", "analysis", "report", "cli")  # a folder is its own layer
 TOP_LEVEL = {  # top-level module -> layer
     "__init__": "catalog", "units": "catalog", "errors": "catalog", "arch": "catalog", "scenario": "catalog",
-    "sweep_ranges": "catalog", "scenario_checks": "catalog",
+    "sweep_ranges": "catalog", "scenario_checks": "catalog", "scenario_phases": "catalog",
     "check": "plan", "problem": "plan", "pipeline": "pipeline", "fleet_scenario": "catalog", "check_fleet": "plan",
 }
 # The checker re-verifies a plan without the solver: it may see plan.result (and what that

@@ -169,7 +169,8 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     md_path = stage.path(f"{stem}.md")
     json_path = stage.path(f"{stem}.json")
     doc = to_json(result, facts=facts, include_timing=False)
-    md_text = render(result, tuple(links), facts=facts, lang=lang, comparison=outcome.comparison, plots=plots)
+    phase_plot = _write_phase_plot(stem, stage, result, lang)
+    md_text = render(result, tuple(links), facts=facts, lang=lang, comparison=outcome.comparison, plots=plots, phase_plot=phase_plot)
     if "md" in formats:
         md_path.write_text(md_text, encoding="utf-8")
     if "json" in formats:
@@ -187,6 +188,19 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     if html_path is not None:
         return stage.final(html_path)
     return stage.final(json_path) if "json" in formats else stage.out
+
+
+def _write_phase_plot(stem: str, stage: Staging, result: SolveResult, lang: str) -> str | None:
+    """The plot of buying in phases, <stem>_phases.png, when the result has a schedule; its name for
+    page one's link. An earlier run's plot goes when this one has none."""
+    from optimizer.report.phases import has_phase_plot, plot_phases
+
+    name = f"{stem}_phases.png"
+    stage.owns(name)
+    if not has_phase_plot(result.phases):
+        return None
+    plot_phases(result, stage.path(name), lang)
+    return name
 
 
 def _write_html(stage: Staging, stem: str, md_text: str, lang: str, formats: tuple[str, ...]) -> Path | None:

@@ -112,6 +112,62 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class PhasePeriod:
+    """One period of a phased schedule (scenario.phases): what is bought, what serves, what it costs."""
+    label: str
+    load: float                        # the period's load, scenario unit (before the headroom)
+    bought: dict[str, int]             # offer id -> servers bought in this period
+    in_service: dict[str, int]         # offer id -> servers serving in this period (owned ones included)
+    groups: tuple[ReplicaGroup, ...]   # the replicas run on them
+    capacity: float                    # load those replicas serve, scenario unit
+    spend_rmb: int                     # price of the servers bought in this period
+    discounted_rmb: int                # the same spend discounted to the first period
+
+
+@dataclass(frozen=True)
+class PhaseSchedule:
+    """Purchases over the periods of scenario.phases, and the deployment in each."""
+    periods: tuple[PhasePeriod, ...]
+
+    @property
+    def spend_rmb(self) -> int:
+        return sum(p.spend_rmb for p in self.periods)
+
+    @property
+    def discounted_rmb(self) -> int:
+        return sum(p.discounted_rmb for p in self.periods)
+
+    @property
+    def servers(self) -> dict[str, int]:
+        """Offer id -> servers bought over all periods."""
+        out: dict[str, int] = {}
+        for p in self.periods:
+            for oid, n in p.bought.items():
+                out[oid] = out.get(oid, 0) + n
+        return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class PhasedPlan:
+    """scenario.phases solved: the cheapest schedule (discounted) and, beside it, every purchase made
+    in the first period. A schedule is None when none meets every period within the limits."""
+    status: Status                                # of the phased schedule
+    schedule: PhaseSchedule | None
+    best_bound_rmb: int | None                    # CP-SAT's bound on the discounted cost
+    all_at_once_status: Status
+    all_at_once: PhaseSchedule | None
+    unit_prices_rmb: dict[str, tuple[int, ...]]   # offer id -> price per server in each period, undiscounted
+    unit_discounted_rmb: dict[str, tuple[int, ...]]  # the same discounted (what the model minimises)
+
+    @property
+    def saving_rmb(self) -> int | None:
+        """What phasing saves against buying everything at once, discounted (None: one of them has no schedule)."""
+        if self.schedule is None or self.all_at_once is None:
+            return None
+        return self.all_at_once.discounted_rmb - self.schedule.discounted_rmb
+
+
+@dataclass(frozen=True)
 class OfferOutcome:
     offer_id: str
     plan: Plan | None
@@ -185,3 +241,4 @@ class SolveResult:
     bid_spreads: dict[str, Uncertainty] = field(default_factory=dict)  # each bid's own spread; its designs sit at its chosen draw
     trusting_plan: Plan | None = None  # with constraints.robust_to: the cheapest plan trusting every bid to deliver
     unpriced_bids: tuple[UnpricedBid, ...] = ()  # bids with price_kind unknown, each sized on its own (pipeline.solve)
+    phases: PhasedPlan | None = None  # with scenario.phases: the purchase schedule, checked (pipeline.solve)

@@ -10,6 +10,7 @@ solver's reasons are translated by optimizer.report.reasons.
 from __future__ import annotations
 
 from optimizer.report.i18n_fleet import FLEET_MESSAGES
+from optimizer.report.i18n_phases import PHASE_MESSAGES
 from optimizer.report.i18n_sweeps import SWEEP_MESSAGES
 
 LANGS = ("en", "zh")
@@ -378,6 +379,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.col.power_kw": ("Power (kW)", "功耗（kW）"),
     **SWEEP_MESSAGES,
     **FLEET_MESSAGES,
+    **PHASE_MESSAGES,
 }
 
 GLOSSARY: tuple[tuple[str, str, str], ...] = (  # term, English, Chinese

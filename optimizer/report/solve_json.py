@@ -9,7 +9,7 @@ from typing import Any
 from optimizer.analysis.facts import SolveFacts
 from optimizer.analysis.served import rmb_per_million_output_tokens
 from optimizer.perf.evaluate import ReplicaPerf
-from optimizer.plan.result import Plan, SolveResult, Uncertainty, UnpricedBid
+from optimizer.plan.result import PhaseSchedule, Plan, SolveResult, Uncertainty, UnpricedBid
 from optimizer.report.bids import top_risk
 from optimizer.report.provenance import provenance_json
 
@@ -136,6 +136,7 @@ def to_json(result: SolveResult, *, facts: SolveFacts, include_timing: bool) -> 
         "served_cost": _served_json(facts),
         "supply_risk": _supply_json(result),
         "unpriced_bids": [_unpriced_json(b, result) for b in result.unpriced_bids],
+        "phases": _phases_json(result),
         "diagnosis": None,
         "confidence": s.sla.confidence,
         "engines": facts.engines,
@@ -185,6 +186,41 @@ def _supply_json(result: SolveResult) -> dict[str, Any] | None:
         "cases": cases,
         "trusting_every_bid": None if trusting is None else {"cost_rmb": trusting.cost_rmb, "servers": dict(sorted(trusting.servers.items()))},
         "robustness_cost_rmb": None if trusting is None else plan.cost_rmb - trusting.cost_rmb,
+    }
+
+
+def _phases_json(result: SolveResult) -> dict[str, Any] | None:
+    """scenario.phases solved: the schedule and the all-at-once one per period, both totals (spend in
+    whole RMB, plain and discounted to the first period), the saving, and the prices per period
+    (null without phases)."""
+    s, ph = result.scenario, result.phases
+    if ph is None or s.phases is None:
+        return None
+    return {
+        "periods": list(s.phases.periods), "load_unit": s.workload.load.unit,
+        "lead_time_periods": s.phases.lead_time_periods, "discount_rate_pct": s.phases.discount_rate_pct,
+        "priced_on": "capex",
+        "status": ph.status, "best_bound_rmb": ph.best_bound_rmb,
+        "schedule": _schedule_json(ph.schedule, s.sla.headroom_pct),
+        "all_at_once_status": ph.all_at_once_status,
+        "all_at_once": _schedule_json(ph.all_at_once, s.sla.headroom_pct),
+        "saving_rmb": ph.saving_rmb,
+        "prices_rmb_per_server": {oid: list(v) for oid, v in sorted(ph.unit_prices_rmb.items())},
+        "discounted_prices_rmb_per_server": {oid: list(v) for oid, v in sorted(ph.unit_discounted_rmb.items())},
+    }
+
+
+def _schedule_json(schedule: PhaseSchedule | None, headroom_pct: float) -> dict[str, Any] | None:
+    if schedule is None:
+        return None
+    return {
+        "spend_rmb": schedule.spend_rmb, "discounted_rmb": schedule.discounted_rmb, "servers": schedule.servers,
+        "periods": [{
+            "period": p.label, "load": round(p.load, 3), "required": round(p.load * (1 + headroom_pct / 100), 3),
+            "bought": dict(sorted(p.bought.items())), "in_service": dict(sorted(p.in_service.items())),
+            "capacity": round(p.capacity, 3), "spend_rmb": p.spend_rmb, "discounted_spend_rmb": p.discounted_rmb,
+            "replicas": [{"design": g.design.key, "count": g.count} for g in p.groups],
+        } for p in schedule.periods],
     }
 
 

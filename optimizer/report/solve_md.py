@@ -31,6 +31,7 @@ from optimizer.report.decision import (
 )
 from optimizer.report.format import money
 from optimizer.report.i18n import glossary, tr, word
+from optimizer.report.phases import phase_section
 from optimizer.report.plan_detail import breakdown, candidates_table, ranked_table
 from optimizer.report.provenance import provenance_line
 from optimizer.report.reasons import localize_reason
@@ -67,8 +68,9 @@ def plot_lines(plots: Sequence[tuple[str, str]], lang: str = "en") -> list[str]:
     return lines
 
 
-def _page_one(result: SolveResult, facts: SolveFacts, lang: str, comparison: Comparison | None) -> list[str]:
-    """The decision, its range, the TCO split, the vendor-mix rule and the bid table."""
+def _page_one(result: SolveResult, facts: SolveFacts, lang: str, comparison: Comparison | None,
+              phase_plot: str | None = None) -> list[str]:
+    """The decision, its range, the TCO split, the vendor-mix rule, buying in phases and the bid table."""
     s = result.scenario
     lines = [decision(result, lang), ""]
     span = range_sentence(result, lang).strip()
@@ -90,6 +92,7 @@ def _page_one(result: SolveResult, facts: SolveFacts, lang: str, comparison: Com
     mix = vendor_mix_sentence(result, lang)
     if mix:
         lines += [mix, ""]
+    lines += phase_section(result, lang, phase_plot)
     lines += [f"## {tr(lang, 'h.bids')}", "", tr(lang, "bids.intro"), "", *bid_table(result, lang, comparison, facts=facts), ""]
     return [*lines, *bid_notes(lang, comparison is not None, ranged=result.uncertainty is not None), "", *unpriced_table(result, lang)]
 
@@ -127,17 +130,18 @@ def _diagnosis(result: SolveResult, lang: str) -> list[str]:
 
 def render(
     result: SolveResult, links: tuple[tuple[str, str], ...] = (), *, facts: SolveFacts, lang: str = "en",
-    comparison: Comparison | None = None, plots: Sequence[tuple[str, str]] | None = None,
+    comparison: Comparison | None = None, plots: Sequence[tuple[str, str]] | None = None, phase_plot: str | None = None,
 ) -> str:
     """The Markdown report; `facts` are the result's (analysis.facts.solve_facts); `links` (title,
     relative path) point to comparison and what-if reports made in the same run. `comparison` (the
     same scenario's bid comparison) adds the break-even column to the bid table; `plots` (title or
     message key, relative path) are the PNGs to show on page one, by default those of the
-    scenario's analysis section when a what-if report is linked."""
+    scenario's analysis section when a what-if report is linked; `phase_plot` (relative path) is the
+    plot of buying in phases, shown in its section of page one."""
     s = result.scenario
     tr(lang, "h.report", name="")  # an unknown language fails before any work
     lines = [f"# {tr(lang, 'h.report', name=s.name)}", "", s.description or "", "", f"## {tr(lang, 'h.recommendation')}", ""]
-    lines += _page_one(result, facts, lang, comparison)
+    lines += _page_one(result, facts, lang, comparison, phase_plot)
     shown = default_plots(result, links) if plots is None else list(plots)
     if shown:
         lines += [f"## {tr(lang, 'h.plots')}", "", *plot_lines(shown, lang)]

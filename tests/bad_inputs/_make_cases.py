@@ -294,6 +294,23 @@ chat("daily_profile_unknown", "weekends", (USERS, USERS + "\n  daily_profile: we
 chat("daily_profile_23_hours", "give 24", (USERS, USERS + "\n  daily_profile: [" + ", ".join(["1"] * 23) + "]"))
 chat("daily_profile_above_peak", "outside 0..1", (USERS, USERS + "\n  daily_profile: [" + ", ".join(["1.5"] * 24) + "]"))
 chat("mix_saving_over_100", "mix_min_saving_pct", (CONSTRAINTS, CONSTRAINTS + "  mix_min_saving_pct: 150\n"))
+PHASES = "phases:\n  periods: [q1, q2, q3]\n"
+chat("phases_load_length", "give one load per period", append=PHASES + "  load: [300, 400]\n")
+chat("phases_load_and_growth", "exactly one of load", append=PHASES + "  load: [300, 400, 500]\n  growth_pct: 10\n")
+chat("phases_price_length", "give one per period", append=PHASES + "  growth_pct: 10\n  prices_rmb_per_server: {h200-8x: [1500000]}\n")
+chat("phases_price_unknown_offer", "h300-8x", append=PHASES + "  growth_pct: 10\n  prices_rmb_per_server: {h300-8x: [1, 2, 3]}\n")
+chat("phases_available_unknown_offer", "did you mean 'mi300x-8x'", append=PHASES + "  growth_pct: 10\n  available: {mi300-8x: [1, 2, 3]}\n")
+chat("phases_max_load", "most-load objective", append=PHASES + "  growth_pct: 10\nobjective:\n  kind: max_load\n")
+chat("phases_lead_unservable", "nothing serves the first period", append=PHASES + "  growth_pct: 10\n  lead_time_periods: 1\n")
+chat("phases_lead_whole_horizon", "lead_time_periods", append=PHASES + "  growth_pct: 10\n  lead_time_periods: 3\n")
+chat("phases_periods_repeated", "more than once", append="phases:\n  periods: [q1, q1]\n  growth_pct: 10\n")
+chat("phases_one_period", "give 2 to 16", append="phases:\n  periods: [q1]\n  growth_pct: 10\n")
+chat("phases_robust_to", "robust_to", (CONSTRAINTS, CONSTRAINTS + "  robust_to:\n    - {offer: h200-8x, delivered_share: 0.5}\n"),
+     append=PHASES + "  growth_pct: 10\n")
+scenario("phases_owned_price", sub(CHAT, (PRICE + "\n    price_kind: quote", "owned: true\n    price_kind: quote")) + PHASES
+         + "  growth_pct: 10\n  prices_rmb_per_server: {h200-8x: [1, 2, 3]}\n", "hardware already owned")
+scenario("phases_unpriced_offer", sub(CHAT, (PRICE + "\n    price_kind: quote", "price_kind: unknown")) + PHASES
+         + "  growth_pct: 10\n  available: {h200-8x: [1, 2, 3]}\n", "no price yet")
 case("init_exists", ["init", "{dir}/scenario.yaml"], "already exists", files={"scenario.yaml": "mine\n"})
 case("init_not_yaml", ["init", "{out}/scenario.txt"], ".yaml")
 case("format_unknown", [*SOLVE, "--format", "pdf"], "--format", files={"scenario.yaml": CHAT})

@@ -1,0 +1,308 @@
+"""Buying in phases (scenario.phases): when to buy how many servers of each offer so that every
+period's load is served, at the least discounted spend; and, beside it, the same model with every
+purchase in the first period ("all at once").
+
+The model reuses the main solve's designs (already sized at the scenario's confidence draw): per
+period its own replica variables, packed by cards into the servers in service, as in
+plan.model.add_packing, except that a server may stand idle (servers bought stay, and a later
+period may need them). Servers in service in period p are those owned plus those bought up to
+period p - lead_time_periods.
+
+Three stages on one model, each bounding the one before: the least discounted spend; among equal
+spends the fewest servers, then purchases as late as possible; with the purchases fixed, the
+replicas that serve the most in each period (the capacity the report shows), then the fewest.
+
+Phases are priced on capex only: a TCO objective's energy is a whole-horizon figure per server, not
+a per-period one, so it is left out here (the report says so).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from optimizer import units
+from optimizer.plan.designs import served_by
+from optimizer.plan.model import LOAD_SCALE, Expr, _served, designs_by_offer, server_loss_units, upper_bound
+from optimizer.plan.optimize import new_solver, status_of
+from optimizer.plan.result import Design, PhasedPlan, PhasePeriod, PhaseSchedule, ReplicaGroup, Status, has_plan
+from optimizer.plan.terms import OfferTerms
+from optimizer.scenario import Scenario
+from optimizer.scenario_phases import Phases
+
+Constraints = list[cp_model.Constraint]
+
+
+@dataclass(frozen=True)
+class PhaseInputs:
+    """The phased model's numbers, in its integers: per period (index from 0)."""
+    load: tuple[float, ...]                  # the load, scenario unit
+    demand: tuple[int, ...]                  # the load in model units (rounded up)
+    target: tuple[int, ...]                  # the demand with sla.headroom_pct (rounded up): what the replicas cover
+    prices: dict[str, tuple[int, ...]]       # offer id -> price per server, whole RMB (owned: 0)
+    discounted: dict[str, tuple[int, ...]]   # offer id -> that price discounted to the first period, whole RMB
+    deliverable: dict[str, tuple[int, ...]]  # offer id -> most servers bought in the period (owned: 0)
+
+
+def phase_inputs(scenario: Scenario, terms: dict[str, OfferTerms]) -> PhaseInputs:
+    """The loads, prices and delivery caps of scenario.phases, per period."""
+    ph = _phases(scenario)
+    n = len(ph.periods)
+    loads = ph.loads(scenario.workload.load.amount)
+    demand = [math.ceil(x * LOAD_SCALE - 1e-9) for x in loads]
+    target = [math.ceil(d * (1 + scenario.sla.headroom_pct / 100) - 1e-9) for d in demand]
+    prices, discounted, deliverable = {}, {}, {}
+    for oid, t in terms.items():
+        prices[oid] = tuple([0] * n if t.owned else ph.prices(oid, t.price_rmb_per_server))
+        discounted[oid] = tuple(round(price * ph.discount(p)) for p, price in enumerate(prices[oid]))
+        caps = ph.available.get(oid, [t.available_servers] * n)
+        deliverable[oid] = tuple(0 if t.owned else min(c, t.available_servers) for c in caps)
+    return PhaseInputs(tuple(loads), tuple(demand), tuple(target), prices, discounted, deliverable)
+
+
+def _phases(scenario: Scenario) -> Phases:
+    assert scenario.phases is not None, "the phased model needs scenario.phases"
+    return scenario.phases
+
+
+@dataclass
+class PeriodVars:
+    """One period: the servers in service and the replicas run on them."""
+    have: dict[str, Expr]                         # offer id -> servers in service (owned + bought early enough)
+    replicas: dict[int, cp_model.IntVar]          # design index -> replicas run
+    served: Expr                                  # load those replicas serve, in model units
+
+
+@dataclass
+class PhaseVars:
+    model: cp_model.CpModel
+    buy: dict[tuple[int, str], cp_model.IntVar]   # (period, offer id) -> servers bought in that period
+    periods: list[PeriodVars]
+    inputs: PhaseInputs
+    cost: Expr = 0                                # discounted spend, whole RMB (the objective)
+    capex: Expr = 0                               # undiscounted spend, whole RMB (the budget)
+    constraints: dict[str, Constraints] = field(default_factory=dict)  # family -> what add_<family>() added
+
+
+def build_phase_model(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *,
+                      all_at_once: bool = False) -> PhaseVars:
+    """The phased model, no objective: purchases per period and offer (`all_at_once`: in the first
+    period only), servers in service, each period's replicas, and every limit the scenario sets."""
+    ph, inputs = _phases(scenario), phase_inputs(scenario, terms)
+    n, lead = len(ph.periods), ph.lead_time_periods
+    m = cp_model.CpModel()
+    buy = {}
+    for p in range(n):
+        for oid in terms:
+            # nothing bought after n - 1 - lead would ever serve; owned hardware is not bought
+            ub = 0 if p + lead >= n or (all_at_once and p > 0) else inputs.deliverable[oid][p]
+            buy[p, oid] = m.new_int_var(0, ub, f"buy[{p},{oid}]")
+    v = PhaseVars(m, buy, [], inputs)
+    spare = scenario.constraints.n_plus_one
+    for p in range(n):
+        have: dict[str, Expr] = {
+            oid: (t.available_servers if t.owned else 0) + sum(buy[q, oid] for q in range(p - lead + 1)) for oid, t in terms.items()
+        }
+        # at most what every server the offer bid (or owns) holds
+        replicas = {i: m.new_int_var(0, terms[d.offer_id].available_servers * terms[d.offer_id].cards_per_server // d.cards,
+                                     f"replicas[{p},{d.key}]") for i, d in enumerate(designs)}
+        v.periods.append(PeriodVars(have, replicas, _served(m, designs, replicas, shared=spare)))
+    v.cost = sum(inputs.discounted[oid][p] * x for (p, oid), x in buy.items())
+    v.capex = sum(inputs.prices[oid][p] * x for (p, oid), x in buy.items())
+    families: dict[str, Callable[[], Constraints]] = {
+        "packing": lambda: add_packing(v, designs, terms),
+        "load": lambda: add_load(v),
+        "availability": lambda: add_availability(v, terms),
+        "budget": lambda: add_budget(v, scenario),
+        "max_servers": lambda: add_max_servers(v, scenario),
+        "power": lambda: add_power(v, scenario, terms),
+        "single_vendor": lambda: add_single_vendor(v, scenario, terms),
+        "one_shape": lambda: add_one_shape(v, scenario, designs),
+        "n_plus_one": lambda: add_n_plus_one(v, scenario, designs, terms),
+    }
+    for family, add in families.items():
+        v.constraints[family] = add()
+    return v
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint families
+
+
+def add_packing(v: PhaseVars, designs: list[Design], terms: dict[str, OfferTerms]) -> Constraints:
+    """Each period's replicas fit, card for card, in the servers in service (as plan.model.add_packing);
+    a server may stand idle: bought for a later period's load, it is there all the same."""
+    out = []
+    by_offer = designs_by_offer(designs)
+    for period in v.periods:
+        for oid, t in terms.items():
+            used = sum(designs[i].cards * period.replicas[i] for i in by_offer.get(oid, []))
+            out.append(v.model.add(used <= t.cards_per_server * period.have[oid]))
+    return out
+
+
+def add_load(v: PhaseVars) -> Constraints:
+    """Each period's replicas serve its load with the headroom (capacity rounded down, demand up)."""
+    return [v.model.add(period.served >= target) for period, target in zip(v.periods, v.inputs.target, strict=True)]
+
+
+def add_availability(v: PhaseVars, terms: dict[str, OfferTerms]) -> Constraints:
+    """An offer delivers at most its available_servers over all periods (the per-period caps of
+    phases.available are the purchase variables' bounds)."""
+    n = len(v.periods)
+    return [v.model.add(sum(v.buy[p, oid] for p in range(n)) <= t.available_servers) for oid, t in terms.items() if not t.owned]
+
+
+def add_budget(v: PhaseVars, scenario: Scenario) -> Constraints:
+    """constraints.budget_rmb caps what is spent over all periods, undiscounted (the money paid)."""
+    cap = scenario.constraints.budget_rmb
+    return [] if cap is None else [v.model.add(v.capex <= math.floor(cap))]
+
+
+def add_max_servers(v: PhaseVars, scenario: Scenario) -> Constraints:
+    """Rack space: the servers in service in each period (owned ones included) within the cap."""
+    cap = scenario.constraints.max_servers
+    return [] if cap is None else [v.model.add(sum(period.have.values()) <= cap) for period in v.periods]
+
+
+def add_power(v: PhaseVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> Constraints:
+    """Facility power in each period: the servers in service within the cap; an offer of unknown
+    power cannot be in service under a cap (as plan.model.add_power)."""
+    cap = scenario.constraints.power_cap_kw
+    if cap is None:
+        return []
+    out = []
+    for period in v.periods:
+        total = []
+        for oid, t in terms.items():
+            if t.power_w_per_server is None:
+                out.append(v.model.add(period.have[oid] == 0))
+            else:
+                total.append(round(t.power_w_per_server) * period.have[oid])
+        if total:
+            out.append(v.model.add(sum(total) <= round(units.kw_to_w(cap))))
+    return out
+
+
+def add_single_vendor(v: PhaseVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> Constraints:
+    """One vendor over the whole schedule (owned hardware counts, as in plan.model.add_single_vendor)."""
+    if not scenario.constraints.single_vendor:
+        return []
+    n = len(v.periods)
+    total = {oid: (t.available_servers if t.owned else 0) + sum(v.buy[p, oid] for p in range(n)) for oid, t in terms.items()}
+    chosen = {vendor: v.model.new_bool_var(f"vendor[{vendor}]") for vendor in sorted({t.vendor for t in terms.values()})}
+    out = [v.model.add(total[oid] <= t.available_servers * chosen[t.vendor]) for oid, t in terms.items()]
+    out.append(v.model.add(sum(chosen.values()) <= 1))
+    return out
+
+
+def add_one_shape(v: PhaseVars, scenario: Scenario, designs: list[Design]) -> Constraints:
+    """One replica design per offer and role in each period (constraints.one_shape_per_offer)."""
+    if not scenario.constraints.one_shape_per_offer:
+        return []
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, d in enumerate(designs):
+        groups.setdefault((d.offer_id, d.role), []).append(i)
+    out = []
+    for p, period in enumerate(v.periods):
+        for _, idx in sorted(groups.items()):
+            if len(idx) < 2:
+                continue
+            used = [v.model.new_bool_var(f"shape[{p},{designs[i].key}]") for i in idx]
+            out += [v.model.add(period.replicas[i] <= upper_bound(period.replicas[i]) * u) for i, u in zip(idx, used, strict=True)]
+            out.append(v.model.add(sum(used) <= 1))
+    return out
+
+
+def add_n_plus_one(v: PhaseVars, scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms]) -> Constraints:
+    """N+1 in each period: its load still served with any one server down (the rule of
+    plan.model.add_n_plus_one, per period)."""
+    if not scenario.constraints.n_plus_one:
+        return []
+    out = []
+    for p, (period, demand) in enumerate(zip(v.periods, v.inputs.demand, strict=True)):
+        for i, d in enumerate(designs):
+            if upper_bound(period.replicas[i]) == 0:
+                continue
+            used = v.model.new_bool_var(f"used[{p},{d.key}]")
+            out.append(v.model.add(period.replicas[i] <= upper_bound(period.replicas[i]) * used))
+            out.append(v.model.add(period.served - server_loss_units(d, terms) >= demand).only_enforce_if(used))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Solving
+
+
+def solve_phases(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms]) -> PhasedPlan:
+    """The cheapest phased schedule and the cheapest all-at-once one (every purchase in the first
+    period), each by the three stages of the module doc."""
+    inputs = phase_inputs(scenario, terms)
+    status, schedule, bound = cheapest_schedule(build_phase_model(scenario, designs, terms), designs, scenario)
+    once_status, once, _ = cheapest_schedule(build_phase_model(scenario, designs, terms, all_at_once=True), designs, scenario)
+    return PhasedPlan(status, schedule, bound, once_status, once, inputs.prices, inputs.discounted)
+
+
+def cheapest_schedule(v: PhaseVars, designs: list[Design], scenario: Scenario) -> tuple[Status, PhaseSchedule | None, int | None]:
+    """Least discounted spend; then the fewest servers and the latest purchases at that spend; then,
+    with the purchases fixed, the most load served in each period and the fewest replicas. A later
+    stage that times out leaves the earlier stage's solution, which meets its bound too."""
+    if not designs:
+        return "infeasible", None, None
+    v.model.minimize(v.cost)
+    solver = new_solver()
+    status = status_of(solver.solve(v.model))
+    if not has_plan(status):
+        return status, None, None
+    objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
+    v.model.add(v.cost <= objective)
+    solver = _next_stage(v, solver, _fewest_and_latest(v))
+    for key, x in v.buy.items():
+        v.model.add(x == solver.value(x)).with_name(f"fixed[{key}]")
+    solver = _next_stage(v, solver, _most_served(v))
+    return status, extract_schedule(solver, v, designs, scenario), bound
+
+
+def _fewest_and_latest(v: PhaseVars) -> Expr:
+    """To minimise: the servers bought, then how early they are bought (periods before the last)."""
+    n = len(v.periods)
+    earliness = sum((n - 1 - p) * x for (p, _), x in v.buy.items())
+    weight = sum((n - 1 - p) * upper_bound(x) for (p, _), x in v.buy.items()) + 1
+    return weight * sum(v.buy.values()) + earliness
+
+
+def _most_served(v: PhaseVars) -> Expr:
+    """To minimise: minus the load served over the periods (first), plus the replicas run."""
+    replicas = [x for period in v.periods for x in period.replicas.values()]
+    weight = sum(upper_bound(x) for x in replicas) + 1
+    return -weight * sum(period.served for period in v.periods) + sum(replicas)
+
+
+def _next_stage(v: PhaseVars, last: cp_model.CpSolver, objective: Expr) -> cp_model.CpSolver:
+    """Minimise `objective` from the last solution (hinted); keep the last solver if this one finds nothing."""
+    v.model.clear_hints()
+    for i in range(len(v.model.proto.variables)):
+        var = v.model.get_int_var_from_proto_index(i)
+        v.model.add_hint(var, last.value(var))
+    v.model.minimize(objective)
+    solver = new_solver()
+    return solver if has_plan(status_of(solver.solve(v.model))) else last
+
+
+def extract_schedule(solver: cp_model.CpSolver, v: PhaseVars, designs: list[Design], scenario: Scenario) -> PhaseSchedule:
+    ph, inputs = _phases(scenario), v.inputs
+    periods = []
+    for p, (label, period) in enumerate(zip(ph.periods, v.periods, strict=True)):
+        bought = {oid: int(solver.value(x)) for (q, oid), x in sorted(v.buy.items()) if q == p and solver.value(x) > 0}
+        in_service = {oid: int(solver.value(h)) for oid, h in sorted(period.have.items()) if solver.value(h) > 0}
+        groups = tuple(ReplicaGroup(designs[i], int(solver.value(x))) for i, x in sorted(period.replicas.items()) if solver.value(x) > 0)
+        periods.append(PhasePeriod(
+            label=label, load=inputs.load[p], bought=bought, in_service=in_service, groups=groups,
+            capacity=served_by([(g.design, g.count) for g in groups]),
+            spend_rmb=sum(inputs.prices[oid][p] * n for oid, n in bought.items()),
+            discounted_rmb=sum(inputs.discounted[oid][p] * n for oid, n in bought.items()),
+        ))
+    return PhaseSchedule(tuple(periods))
