@@ -32,7 +32,8 @@ def _families() -> dict[str, list[tuple[Path, str]]]:
     out: dict[str, list[tuple[Path, str]]] = {}
     for path in SCENARIOS:
         for offer in load_scenario(path, catalog).offers:
-            out.setdefault(catalog.cards[offer.card].family, []).append((path, offer.id))
+            if not offer.unpriced:  # a bid not yet priced is sized apart, with no row in these tables
+                out.setdefault(catalog.cards[offer.card].family, []).append((path, offer.id))
     return out
 
 
