@@ -8,13 +8,16 @@ read from those errors, pooled over every cell, per metric part and regime:
   prefill's when nothing queues (<= 4), the queue's when much does (> 16), a mix in between;
 - closed loop (what plans are sized for) apart from saturated runs (bursts, prefill/decode
   instances), whose errors differ;
-- symmetric around the model's own estimate: the quantile u of e is +-Q|e|(|2u - 1|).
+- symmetric around the model's own estimate: the quantile u of e is +-Q|e|(|2u - 1|);
+- each source weighing n^0.5 for its n rows, as in the fit (source_weights).
 
 Why pooled and centred (benchmarks/band_coverage.py, each measurement's source left out of the pool
 that judges it): per-cell quantiles, and folding a cell's median error into the estimate, transfer
 badly between sources (coverage of a 10-90 % band 49-53 %, median errors up from 41 % to 47 %);
-pooled symmetric bands cover 75.9 % (throughput), 76.0 % (TPOT) and 70.3 % (TTFT) of 413 closed-loop
-measurements, 74.3 % overall. A cell's systematic error is the fit's family and engine effect,
+pooled symmetric bands with each source weighing n^0.5 cover 75.4 % (throughput), 77.1 % (TPOT) and
+74.8 % (TTFT) of 497 closed-loop measurements from 25 sources, 75.9 % overall, median width 2.39 /
+2.30 / 4.41x (2026-12-02 refit). With every row weighing alike, the large well-predicted sweeps set
+the band for everyone: 71.4 % overall at 2.29x. A cell's systematic error is the fit's family and engine effect,
 already in the estimate. A card family no published run measured gets the pooled errors widened by
 WIDEN_FAMILY_UNSEEN, an engine never measured on the family by WIDEN_ENGINE_UNSEEN. Pools per
 knowledge stratum (cell measured by another source / family only) instead of the two constants
@@ -23,7 +26,9 @@ were judged the same way and cover less (71.7 % overall; 43 % where only the fam
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from optimizer import units
@@ -36,17 +41,34 @@ QUEUED_CONCURRENCY = 16      # more: TTFT is mostly the wait in the queue
 MIN_PART_ROWS = 8            # fewer pooled rows in a TTFT part: use every TTFT row of the regime
 WIDEN_FAMILY_UNSEEN = 1.5
 WIDEN_ENGINE_UNSEEN = 1.2
-NO_RESIDUALS = (math.log(2.0),)   # no residuals shipped: a factor of 2 either way
+NO_RESIDUALS = ((math.log(2.0), 1.0),)   # no residuals shipped: a factor of 2 either way
+SOURCE_WEIGHT_POWER = 0.5  # a source's rows weigh n^-0.5 each in a pool (see source_weights)
 PARTS = ("throughput", "tpot", "prefill", "ttft", "queue")
 
 
-def _quantile(values: list[float], q: float) -> float:
-    """Linear-interpolated quantile (numpy's default), of a non-empty list."""
-    xs = sorted(values)
-    pos = q * (len(xs) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+def _quantile(pairs: Sequence[tuple[float, float]], q: float) -> float:
+    """Weighted, linearly interpolated quantile of (value, weight) pairs sorted by value: the i-th
+    value sits at the weight before it over the weight of all but the last, so equal weights give
+    numpy's default quantile."""
+    if len(pairs) == 1:
+        return pairs[0][0]
+    span = sum(w for _, w in pairs[:-1])
+    below = 0.0
+    for (v0, w0), (v1, _) in itertools.pairwise(pairs):
+        lo, hi = below / span, (below + w0) / span
+        if q <= hi:
+            return v0 + (v1 - v0) * ((q - lo) / (hi - lo) if hi > lo else 0.0)
+        below += w0
+    return pairs[-1][0]
+
+
+def source_weights(rows: Sequence[Residual]) -> dict[str, float]:
+    """Each row's weight in a pool: a source of n rows weighs n^0.5 in all (n^-0.5 a row), as in the
+    fit (calibration.fit.row_weights), so one large sweep cannot set the band for every other source."""
+    n: dict[str, int] = {}
+    for r in rows:
+        n[r.source] = n.get(r.source, 0) + 1
+    return {src: k ** -SOURCE_WEIGHT_POWER for src, k in n.items()}
 
 
 def part_of(metric: str, concurrency: int) -> str:
@@ -64,14 +86,14 @@ def part_of(metric: str, concurrency: int) -> str:
 class CellErrors:
     """The error distributions one cell is judged with: |e| per part, sorted, and the widening."""
 
-    magnitudes: dict[str, tuple[float, ...]]
+    magnitudes: dict[str, tuple[tuple[float, float], ...]]   # part -> (|e|, weight), sorted by |e|
     widen: float
     why: str = ""
 
     def error_at(self, part: str, u: float) -> float:
         """The u-quantile (0 < u < 1) of the part's log error: symmetric around 0."""
         mags = self.magnitudes.get(part) or NO_RESIDUALS
-        a = _quantile(list(mags), abs(2 * u - 1)) * self.widen
+        a = _quantile(mags, abs(2 * u - 1)) * self.widen
         return a if u >= 0.5 else -a
 
     def factors(self, part: str, coverage: float) -> tuple[float, float]:
@@ -125,12 +147,13 @@ class Bands:
         current = [r for r in self.residuals if r.regime == regime and (engine in self.superseded or not r.superseded)]
         if not current:
             current = [r for r in self.residuals if r.regime == regime]
-        parts: dict[str, tuple[float, ...]] = {}
+        weight = source_weights(current)
+        parts: dict[str, tuple[tuple[float, float], ...]] = {}
         for part in PARTS:
-            rows = [abs(r.log_error) for r in current if part_of(r.metric, r.concurrency) == part]
+            rows = [r for r in current if part_of(r.metric, r.concurrency) == part]
             if part in ("prefill", "ttft", "queue") and len(rows) < MIN_PART_ROWS:
-                rows = [abs(r.log_error) for r in current if r.metric == "ttft_ms"]
-            parts[part] = tuple(sorted(rows))
+                rows = [r for r in current if r.metric == "ttft_ms"]
+            parts[part] = tuple(sorted((abs(r.log_error), weight[r.source]) for r in rows))
         family_rows = [r for r in self.residuals if r.family == family]
         if not family_rows:
             return CellErrors(parts, WIDEN_FAMILY_UNSEEN, "card family never measured")

@@ -58,3 +58,16 @@ def test_held_out_coverage_leaves_each_source_out_of_its_own_band():
     assert s.coverage == 0.5 and s.rows == 20
     # widths: a's rows in b's band exp(0.5 - -0.5), b's rows in a's band exp(0.2); the median of ten of each
     assert s.median_width == pytest.approx((math.exp(1.0) + math.exp(0.2)) / 2)
+
+
+def test_a_large_source_does_not_set_the_band_for_every_other():
+    """Source a: 90 rows of |e| = 0.1, weight 90^-0.5 each (9.487 in all); source b: 10 rows of 0.5,
+    weight 10^-0.5 each (3.162 in all). The i-th sorted magnitude sits at the weight before it over
+    the weight of all but the last (12.649 - 0.316 = 12.333): the last 0.1 at 89/sqrt(90) / 12.333 =
+    0.760, the first 0.5 at 0.769, so the 0.8 quantile (the 10-90 % band) is 0.5. Unweighted, 90 of
+    100 rows are 0.1 and the band would be exp(+-0.1)."""
+    rows = _rows("tpot_ms", [0.1, -0.1] * 45, source="a") + _rows("tpot_ms", [0.5, -0.5] * 5, source="b")
+    b = Bands(tuple(rows)).band("fam", "eng", "dense", "tpot_ms")
+    assert b.high_factor == pytest.approx(math.exp(0.5))
+    one = Bands(tuple(_rows("tpot_ms", [0.1, -0.1] * 45 + [0.5, -0.5] * 5, source="a"))).band("fam", "eng", "dense", "tpot_ms")
+    assert one.high_factor == pytest.approx(math.exp(0.1))   # one source: weights alike, numpy's quantile
