@@ -183,9 +183,10 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     html_path = _write_html(stage, stem, md_text, lang, formats)
 
     def tables() -> dict[str, DataFrame]:
-        from optimizer.report.export import bids_frame, plans_frame
+        from optimizer.report.export import bids_frame, plans_frame, unpriced_frame
 
-        return {"bids": bids_frame(doc), "plans": plans_frame(doc), **compare_tables()}
+        unpriced = {"unpriced": unpriced_frame(doc)} if doc.get("unpriced_bids") else {}
+        return {"bids": bids_frame(doc), "plans": plans_frame(doc), **unpriced, **compare_tables()}
 
     _write_tables(tables, stage, stem, formats, lang, book=stem)
     if "md" in formats:

@@ -56,6 +56,16 @@ def bids_frame(doc: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def unpriced_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """One row per bid not yet priced: the servers it needs on its own and the most a server may cost."""
+    rows = [{"offer": b.get("offer"), "vendor": b.get("vendor"), "card": b.get("card"), "feasible": b.get("feasible"),
+             "servers_needed": b.get("servers"), "central_servers": b.get("central_servers"),
+             "available_servers": b.get("available_servers"), "break_even_price_rmb_per_server": b.get("break_even_rmb_per_server"),
+             "reason": b.get("reason")} for b in doc.get("unpriced_bids") or []]
+    return pd.DataFrame(rows, columns=["offer", "vendor", "card", "feasible", "servers_needed", "central_servers", "available_servers",
+                                       "break_even_price_rmb_per_server", "reason"])
+
+
 def plans_frame(doc: dict[str, Any]) -> pd.DataFrame:
     """One row per ranked plan of a solve."""
     rows = [{"rank": p.get("rank"), "gap_to_best_rmb": p.get("gap_to_best_rmb"), **_plan_columns(p)} for p in doc.get("plans", [])]

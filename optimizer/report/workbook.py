@@ -39,6 +39,7 @@ KINDS: dict[str, Kind] = {
     "energy_rmb": "money", "rmb_per_million_output_tokens": "yuan", "served": "decimal", "served_unit": "unit",
     "designs": "text", "worst_ttft_ms": "decimal", "worst_tpot_ms": "decimal", "reason": "text", "top_risk": "text",
     "break_even_price_rmb_per_server": "money", "power_kw": "decimal",
+    "servers_needed": "int", "central_servers": "int", "available_servers": "int",
 }
 _FORMATS: dict[Kind, str] = {"int": "#,##0", "yuan": "#,##0.00", "decimal": "#,##0.0"}
 MAX_WIDTH = 60  # a long sentence (a reason, a risk) is clipped at this width rather than stretching its column

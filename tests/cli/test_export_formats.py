@@ -78,7 +78,9 @@ def test_solve_xlsx_is_one_workbook_with_the_json_numbers(procure, tmp_path):
     assert f"wrote {tmp_path / 'r1_2026_bids.xlsx'}" in r.stderr
     doc = json.loads((tmp_path / "r1_2026_bids.json").read_text(encoding="utf-8"))
     wb = openpyxl.load_workbook(tmp_path / "r1_2026_bids.xlsx")
-    assert wb.sheetnames[:2] == ["Bids", "Ranked plans"]   # then its analysis section's comparison
+    assert wb.sheetnames == ["Bids", "Ranked plans", "Bids without a price", "Bid comparison"]  # comparison: its analysis section
+    assert _column(wb["Bids without a price"], "Servers needed") == [b["servers"] for b in doc["unpriced_bids"]]
+    assert _column(wb["Bids without a price"], "Break-even price per server (RMB)") == [b["break_even_rmb_per_server"] for b in doc["unpriced_bids"]]
     bids, plans = wb["Bids"], wb["Ranked plans"]
     assert _column(bids, "Bid") == [b["offer"] for b in doc["bids"]]
     cards = _column(bids, "Cards")
