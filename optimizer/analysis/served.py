@@ -15,11 +15,12 @@ because servers draw power when idle (the catalog has no idle-power data).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from optimizer import units
 from optimizer.plan.designs import output_tokens_per_s_of
-from optimizer.plan.result import Plan
+from optimizer.plan.result import Plan, ReplicaGroup
 from optimizer.problem import DailyLoad
 from optimizer.scenario import Objective
 
@@ -63,3 +64,17 @@ def served_cost(plan: Plan, load: float, daily: DailyLoad | None, objective: Obj
         follows = energy / objective.duty_cycle * share
     return ServedCost(daily.name, daily.description, daily.description_zh, daily.mean_fraction_of_peak, at_peak, share, full,
                       full / share, energy, follows)
+
+
+def service_served_cost(groups: Sequence[ReplicaGroup], attributed_rmb: float, load: float, served: float,
+                        daily: DailyLoad | None) -> ServedCost | None:
+    """One service of a fleet: the same figures over the RMB attributed to it and its own replicas
+    (capex only: a fleet's energy is not split by service)."""
+    tok_s = output_tokens_per_s_of([(g.design, g.count) for g in groups])
+    if daily is None or tok_s <= 0 or served <= 0:
+        return None
+    full = attributed_rmb / units.to_millions(tok_s * LIFE_S)
+    at_peak = min(1.0, load / served)
+    share = at_peak * daily.mean_fraction_of_peak
+    return ServedCost(daily.name, daily.description, daily.description_zh, daily.mean_fraction_of_peak, at_peak, share, full,
+                      full / share, None, None)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.analysis.facts import Provenance
+from optimizer.analysis.served import ServedCost, service_served_cost
 from optimizer.plan.fleet_result import FleetResult, ServicePlan
 from optimizer.plan.result import Plan, SolveResult
-from optimizer.report.format import DASH, money, pct, table
+from optimizer.report.format import DASH, money, pct, table, unit_price
 from optimizer.report.i18n import tr, word
 from optimizer.report.provenance import provenance_json, provenance_line
 from optimizer.report.reasons import localize_reason
@@ -74,6 +75,22 @@ def services_table(result: FleetResult, lang: str = "en") -> list[str]:
     return table(head, "llllrrrrrr", rows)
 
 
+def served_lines(result: FleetResult, lang: str = "en") -> list[str]:
+    """Each service with a daily profile: its cost per token actually served, over the RMB attributed to it."""
+    if result.plan is None:
+        return []
+    out = []
+    for svc, alone in zip(result.plan.services, result.standalone, strict=True):
+        load = alone.scenario.workload.load.amount
+        c = service_served_cost(svc.groups, result.plan.attributed_rmb(svc.name, result.terms), load, svc.served, alone.problem.daily_load)
+        if c is not None:
+            words = tr(lang, "fleet.served", profile=c.profile or tr(lang, "served.own_profile"), mean=f"{c.mean_fraction_of_peak:.0%}",
+                       share=f"{c.served_share:.0%}", served=unit_price(c.rmb_per_million_served, lang),
+                       full=unit_price(c.rmb_per_million_at_full, lang))
+            out.append(f"- **{svc.name}**: {words}")
+    return out
+
+
 def alone_table(result: FleetResult, lang: str = "en") -> list[str]:
     head = [tr(lang, f"fleet.col.{k}") for k in ("service", "plan_alone", "servers", "alone")]
     rows = []
@@ -95,6 +112,9 @@ def render(result: FleetResult, provenance: Provenance, lang: str = "en") -> str
              decision(result, lang), ""]
     if result.plan is not None:
         lines += [f"## {tr(lang, 'h.services')}", "", tr(lang, "fleet.services_intro"), "", *services_table(result, lang), ""]
+        served = served_lines(result, lang)
+        if served:
+            lines += [tr(lang, "fleet.served_intro"), "", *served, ""]
     lines += [f"## {tr(lang, 'h.alone')}", "", tr(lang, "fleet.alone_intro"), "", *alone_table(result, lang), "",
               f"## {tr(lang, 'h.packing')}", "", tr(lang, "fleet.packing"), "", provenance_line(provenance, lang), ""]
     return "\n".join(lines)
@@ -133,9 +153,19 @@ def _service_json(result: FleetResult, alone: SolveResult, svc: ServicePlan | No
             "attributed_rmb": round(result.plan.attributed_rmb(svc.name, result.terms)),
             "worst_ttft_ms": _round(_worst(svc, "ttft_ms"), 1), "worst_tpot_ms": _round(_worst(svc, "tpot_ms"), 2),
             "replicas": plan_rows(_as_plan(result, svc)),
+            "served_cost": _served_json(service_served_cost(svc.groups, result.plan.attributed_rmb(svc.name, result.terms),
+                                                            s.workload.load.amount, svc.served, alone.problem.daily_load)),
         })
     return out
 
 
 def _round(x: float | None, digits: int) -> float | None:
     return None if x is None else round(x, digits)
+
+
+def _served_json(c: ServedCost | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"profile": c.profile, "mean_fraction_of_peak": round(c.mean_fraction_of_peak, 4), "served_share": round(c.served_share, 4),
+            "rmb_per_million_output_tokens_at_full_utilisation": round(c.rmb_per_million_at_full, 4),
+            "rmb_per_million_output_tokens_served": round(c.rmb_per_million_served, 4)}

@@ -87,6 +87,15 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         "副本为 1、2、4……张卡或整台服务器，不同服务的副本只要尺寸能整除服务器即可共用一台（无浪费地嵌套）；所有服务的卡数合计不超过所购服务器，"
         "且不闲置任何所购服务器。库存、预算、机柜、功耗和供应商规则作用于整体采购；每个服务各自满足负载、余量、N+1 与单一形态规则。",
     ),
+    "fleet.served_intro": (
+        "Cost per token actually served (each service's daily profile; over the RMB attributed to it, capex only):",
+        "按实际服务量计的 token 成本（各服务的日负载曲线；按分摊费用计，仅含采购）：",
+    ),
+    "fleet.served": (
+        "under {profile}, on average {mean} of its peak, it serves {share} of the tokens its replicas could: {served} per million "
+        "output tokens served, against {full} at 100% utilisation.",
+        "在 {profile} 下（平均为峰值的 {mean}），实际服务量为其副本可生成 token 的 {share}：每百万输出 token {served}，100% 利用率下为 {full}。",
+    ),
     "fleet.col.service": ("service", "服务"),
     "fleet.col.model": ("model", "模型"),
     "fleet.col.load": ("load", "负载"),

@@ -108,3 +108,20 @@ def test_a_shared_key_is_named_once_and_a_service_key_at_its_line(tmp_path: Path
     tpot_line = next(i for i, line in enumerate(lines, 1) if "tpot_ms: -5" in line)
     assert done.exit_code == 2 and done.output.count("offers.0.card") == 1, done.output
     assert f"fleet.yaml:{tpot_line}: services.2.sla.tpot_ms" in done.output, done.output
+
+
+def test_each_service_with_a_daily_profile_gives_its_cost_per_token_served(solved):  # type: ignore[no-untyped-def]
+    """r1-chat (office_hours, mean 0.4375) and qwen3-8b-classify (flat): the served share is the load over
+    the service's capacity times the profile's mean, the served figure the 100 % one over it; qwen72b-rag
+    has no profile and no figure."""
+    out, doc, _ = solved
+    by_name = {s["name"]: s for s in doc["services"]}
+    assert by_name["qwen72b-rag"]["served_cost"] is None
+    for name, mean in (("r1-chat", 0.4375), ("qwen3-8b-classify", 1.0)):
+        s, c = by_name[name], by_name[name]["served_cost"]
+        assert c["mean_fraction_of_peak"] == mean
+        assert c["served_share"] == pytest.approx(min(1.0, s["load"]["amount"] / s["served"]) * mean, abs=1e-3)
+        full = c["rmb_per_million_output_tokens_at_full_utilisation"]
+        assert c["rmb_per_million_output_tokens_served"] == pytest.approx(full / c["served_share"], rel=1e-3)
+    md = (out / "enterprise_fleet.md").read_text(encoding="utf-8")
+    assert f"RMB {by_name['r1-chat']['served_cost']['rmb_per_million_output_tokens_served']:.2f} per million output tokens served" in md

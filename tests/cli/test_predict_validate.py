@@ -100,7 +100,8 @@ def test_predict_json_carries_the_10_90_band_of_its_cell(procure):
     assert out["engine"] == "sglang"
     tpot = out["band_10_90"]["tpot_ms"]
     lo, hi = band("nvidia-hopper", "sglang", "moe", "tpot_ms", concurrency=64).apply(out["tpot_ms"])
-    assert (tpot["low"], tpot["high"]) == (pytest.approx(lo, rel=1e-4), pytest.approx(hi, rel=1e-4))  # the JSON rounds the TPOT it applies the band to
+    # the JSON rounds the TPOT it applies the band to
+    assert (tpot["low"], tpot["high"]) == (pytest.approx(lo, rel=1e-4), pytest.approx(hi, rel=1e-4))
     assert all(b["low"] < b["high"] for b in out["band_10_90"].values())
 
 
