@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from optimizer.analysis.common import Progress, restrict, vendors_of
 from optimizer.analysis.sweeps import Sweep, SweepPoint, _context, _cost_point, short_reason
 from optimizer.check import assert_phases_valid
-from optimizer.errors import InputError
+from optimizer.errors import InputError, one_of
 from optimizer.plan.phases import solve_phases
 from optimizer.plan.result import Design, OfferSummary, PhasedPlan, PhaseSchedule
 from optimizer.plan.terms import OfferTerms
@@ -185,7 +185,7 @@ def supply_subject(scenario: Scenario, who: str) -> str:
         return "vendor"
     names = [o.id for o in scenario.offers if not o.owned and not o.unpriced] + list(buyable)
     raise InputError("--delivered-share", who, "is neither an offer being bought nor the vendor of one",
-                     f"use OFFER_OR_VENDOR=FROM:TO:POINTS with one of: {', '.join(names)}")
+                     f"give OFFER_OR_VENDOR=FROM:TO:POINTS: {one_of(who, names)}")
 
 
 def with_delivered_share(scenario: Scenario, who: str, share: float) -> Scenario:
