@@ -78,14 +78,20 @@ class SweepRequest:
     ttfts: list[float] | None = None
     loads: list[float] | None = None
     prices: list[tuple[str, list[float]]] = field(default_factory=list)  # (offer id, prices per server)
+    growth: list[float] | None = None          # phases.growth_pct values, % per period
+    decline: list[float] | None = None         # phases.price_decline_pct values, % per period
+    discount: list[float] | None = None        # phases.discount_rate_pct values, % per period
+    delivered: list[tuple[str, list[float]]] = field(default_factory=list)  # (offer id or vendor, delivered shares)
 
     def __bool__(self) -> bool:
-        return bool(self.budgets or self.tpots or self.ttfts or self.loads or self.prices)
+        return bool(self.budgets or self.tpots or self.ttfts or self.loads or self.prices or self.growth or self.decline
+                    or self.discount or self.delivered)
 
 
 def sweeps(problem: Problem, request: SweepRequest, result: SolveResult, progress_for: ProgressFor = _no_progress) -> list[Sweep]:
-    """The requested sweeps, in a fixed order (budget, TPOT, TTFT, load, prices). Sweeps whose
-    swept value cannot change the designs reuse the result's designs."""
+    """The requested sweeps, in a fixed order (budget, TPOT, TTFT, load, prices, growth, price
+    decline, discount rate, delivered shares). Sweeps whose swept value cannot change the designs
+    reuse the result's designs."""
     designs = list(result.designs)
     # Sweeps keep each bid at the draw the solve sized it under (its own quantile draw).
     draw = {oid: u.chosen_draw for oid, u in result.bid_spreads.items()} if result.bid_spreads else None
@@ -100,6 +106,13 @@ def sweeps(problem: Problem, request: SweepRequest, result: SolveResult, progres
         out.append(analysis.load_sweep(problem, request.loads, progress_for("load sweep"), designs, result.summaries))
     for offer, values in request.prices:
         out.append(analysis.price_sweep(problem, offer, values, progress_for(f"price sweep {offer}"), designs, result.summaries))
+    for kind, phase_values in (("growth", request.growth), ("decline", request.decline), ("discount", request.discount)):
+        if phase_values:
+            label = f"{analysis.PHASE_AXES[kind][0].removeprefix('--')} sweep"
+            out.append(analysis.phase_sweep(problem, kind, phase_values, progress_for(label), designs, result.summaries))
+    for who, shares in request.delivered:
+        out.append(analysis.delivered_share_sweep(problem, who, shares, progress_for(f"delivered-share sweep {who}"), designs,
+                                                  result.summaries))
     return out
 
 

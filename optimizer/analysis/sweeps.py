@@ -39,12 +39,13 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class Sweep:
-    kind: str           # budget | tpot | ttft | load | price
-    value_key: str      # JSON key of the swept value: budget_rmb, tpot_ms, ttft_ms, load, price_rmb_per_server
+    kind: str           # budget | tpot | ttft | load | price | growth | decline | discount | delivered
+    value_key: str      # JSON key of the swept value: budget_rmb, tpot_ms, ttft_ms, load, price_rmb_per_server, growth_pct, ...
     value_label: str    # axis label with unit
     served_unit: str
     points: tuple[SweepPoint, ...]
     offer_id: str | None = None
+    supply: str | None = None  # delivered-share sweep: the offer id or vendor whose delivery moves
 
 
 def _context(problem: Problem, designs: list[Design] | None = None) -> tuple[list[Design], dict[str, OfferTerms]]:

@@ -377,30 +377,42 @@ def whatif(
     ttft: Annotated[str | None, typer.Option(help="TTFT targets in ms, e.g. 500,1000,2000.")] = None,
     load: Annotated[str | None, typer.Option(help="Loads in the scenario's unit, e.g. 100,200,400: cost curve per vendor.")] = None,
     price: Annotated[list[str] | None, typer.Option(help="OFFER=FROM:TO:POINTS: the winner as that bid's server price moves.")] = None,
+    growth: Annotated[str | None, typer.Option(metavar="FROM:TO:POINTS", help="Load growth in % per period (scenario with phases:): "
+                                               "the phased schedule's discounted total and buying all at once.")] = None,
+    price_decline: Annotated[str | None, typer.Option("--price-decline", metavar="FROM:TO:POINTS",
+                                                      help="Price decline in % per period (scenario with phases:).")] = None,
+    discount: Annotated[str | None, typer.Option(metavar="FROM:TO:POINTS",
+                                                 help="Discount rate in % per period (scenario with phases:).")] = None,
+    delivered_share: Annotated[list[str] | None, typer.Option(
+        "--delivered-share", metavar="OFFER_OR_VENDOR=FROM:TO:POINTS",
+        help="Share (0 to 1) of that offer's or vendor's servers that arrive: the plan robust to it, cost and winner.")] = None,
     out: Annotated[str, typer.Option(help="Directory for the Markdown and PNG files (created if missing).")] = "reports",
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print JSON: one sweep object, or a list for several.")] = False,
     lang: LangOption = "en",
 ) -> None:
-    """Budget, SLA, load and price sweeps with tables, Markdown and PNG plots (reports/<scenario>_whatif.md).
+    """Budget, SLA, load, price, growth, price-decline, discount and delivered-share sweeps with tables,
+    Markdown and PNG plots (reports/<scenario>_whatif.md).
 
     Example: procure whatif scenarios/r1_bids_h200_910b_mi300x.yaml --budget 1000000:20000000:20 --tpot 30,50,80
+
+    Example: procure whatif scenarios/r1_phased_2027.yaml --growth 0:60:4 --discount 0:10:6 --delivered-share h200-8x=0:1:5
     """
 
     def body() -> int:
         from optimizer import pipeline
         from optimizer.catalog.bundle import load_catalog
-        from optimizer.cli.requests import parse_sweeps, with_price_sweeps
+        from optimizer.cli.requests import parse_phase_sweeps, parse_sweeps, with_price_sweeps, with_scenario_axes
         from optimizer.problem import resolve
         from optimizer.report.sweep_plots import sweep_title
-        from optimizer.report.whatif import sweep_json, sweep_table
+        from optimizer.report.whatif import sweep_json, sweep_rows
         from optimizer.scenario import load_scenario
 
         out_dir = out_folder(out)
         check_lang(lang)
-        options = parse_sweeps(budget, tpot, ttft, load)
+        options = parse_phase_sweeps(parse_sweeps(budget, tpot, ttft, load), growth, price_decline, discount)
         catalog = load_catalog()
         scn = load_scenario(scenario, catalog)
-        request = with_price_sweeps(options, scn, price)
+        request = with_price_sweeps(with_scenario_axes(options, scn, delivered_share), scn, price)
         problem = resolve(scn, catalog)
         result = pipeline.solve(problem)
         sweeps = pipeline.sweeps(problem, request, result, progress_for)
@@ -409,10 +421,10 @@ def whatif(
         with staged(out_dir) as stage:
             md = _write_whatif(_stem(scenario), stage, sweeps, result, comparison, lang)
         if as_json:
-            docs = [sweep_json(s) for s in sweeps]
+            docs = [sweep_json(s, result) for s in sweeps]
             typer.echo(dump(docs[0] if len(docs) == 1 else docs))
         else:
-            lines = [line for s in sweeps for line in (sweep_title(s, lang), "\n".join(sweep_table(s, lang)), "")]
+            lines = [line for s in sweeps for line in (sweep_title(s, lang), "\n".join(sweep_rows(s, result, lang)), "")]
             terminal.echo("\n".join([*lines, f"report: {md}"]))
         return 0
 

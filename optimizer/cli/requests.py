@@ -167,6 +167,40 @@ def with_scenario_sweeps(options: SweepRequest, wanted: Analysis) -> SweepReques
     return dataclasses.replace(options, budgets=budgets, tpots=tpots)
 
 
+def parse_phase_sweeps(options: SweepRequest, growth: str | None, decline: str | None, discount: str | None) -> SweepRequest:
+    """`procure whatif`: --growth, --price-decline and --discount (FROM:TO:POINTS in % per period,
+    within the bounds of the phases fields they move), parsed before the scenario is read."""
+    from optimizer.sweep_ranges import parse_axis_range
+
+    return dataclasses.replace(
+        options,
+        growth=parse_axis_range(growth, "--growth", "growth") if growth else None,
+        decline=parse_axis_range(decline, "--price-decline", "price_decline") if decline else None,
+        discount=parse_axis_range(discount, "--discount", "discount") if discount else None,
+    )
+
+
+def with_scenario_axes(options: SweepRequest, scenario: Scenario, delivered: list[str] | None) -> SweepRequest:
+    """`procure whatif`: the phases sweeps checked against the scenario (it must buy in phases), and
+    the --delivered-share sweeps (OFFER_OR_VENDOR=FROM:TO:POINTS, the name checked against the
+    scenario's offers and vendors, shares from 0 to 1) added."""
+    from optimizer.analysis.sweeps_fleet import phases_of, supply_subject
+    from optimizer.sweep_ranges import parse_axis_range
+
+    for kind, values in (("growth", options.growth), ("decline", options.decline), ("discount", options.discount)):
+        if values:
+            phases_of(scenario, kind)  # a scenario without phases: is bad input
+    shares = []
+    for spec in delivered or []:
+        who, _, rng = spec.rpartition("=")
+        if not who.strip() or not rng:
+            raise InputError("--delivered-share", spec, "is not OFFER_OR_VENDOR=FROM:TO:POINTS",
+                             "e.g. --delivered-share h200-8x=0:1:5 (the share of its servers that arrive, 0 to 1)")
+        supply_subject(scenario, who)  # an unknown, owned or unpriced name is bad input
+        shares.append((who, parse_axis_range(rng, "--delivered-share", "delivered_share")))
+    return dataclasses.replace(options, delivered=shares)
+
+
 def with_price_sweeps(options: SweepRequest, scenario: Scenario, price: list[str] | None) -> SweepRequest:
     """`procure whatif`: the --price sweeps (OFFER=FROM:TO:POINTS, checked against the scenario's
     offers) added; at least one sweep must be asked for."""
@@ -184,5 +218,6 @@ def with_price_sweeps(options: SweepRequest, scenario: Scenario, price: list[str
         prices.append((offer, [float(round(v)) for v in parse_range(rng, "--price", hi=1e10)]))  # whole yuan
     request = dataclasses.replace(options, prices=prices)
     if not request:
-        raise InputError("procure whatif", "(options)", "no sweep asked for", "give --budget, --tpot, --ttft, --load or --price")
+        raise InputError("procure whatif", "(options)", "no sweep asked for",
+                         "give --budget, --tpot, --ttft, --load, --price, --growth, --price-decline, --discount or --delivered-share")
     return request

@@ -199,6 +199,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plot.tpot": ("Cost per TPOT target, per bid", "各投标在不同 TPOT 目标下的成本"),
     "plot.ttft": ("Cost per TTFT target, per bid", "各投标在不同 TTFT 目标下的成本"),
     "plot.load": ("Cost per load, per bid", "各投标在不同负载下的成本"),
+    "plot.growth": ("Discounted cost per load growth, phased and all at once", "不同负载增长率下的折现成本（分期与一次性）"),
+    "plot.decline": ("Discounted cost per price decline, phased and all at once", "不同价格降幅下的折现成本（分期与一次性）"),
+    "plot.discount": ("Discounted cost per discount rate, phased and all at once", "不同折现率下的折现成本（分期与一次性）"),
+    "plot.delivered": ("Cost as the share delivered moves, per bid", "各投标在不同到货比例下的成本"),
     # detail
     "ranked.status": (
         "Status {status}; objective {objective}, best bound {bound}; {n} replica designs met memory and the SLAs.",

@@ -42,4 +42,50 @@ SWEEP_MESSAGES: dict[str, tuple[str, str]] = {
     "sw.pareto_cols": ("cost|served ({unit})|plan carried by", "成本|可服务负载（{unit}）|方案承担方"),
     "sw.pareto_alt": ("Pareto front", "帕累托前沿"),
     "sw.context": ("{parts}, {stat}, confidence {conf}", "{parts}，{stat}，置信度 {conf}"),
+    # the sweeps of buying in phases and of supply risk (analysis.sweeps_fleet)
+    "sw.kind.growth": ("load growth", "负载增长率"),
+    "sw.kind.decline": ("price decline", "价格降幅"),
+    "sw.kind.discount": ("discount rate", "折现率"),
+    "sw.kind.delivered": ("delivered share", "到货比例"),
+    "sw.x.growth": ("load growth (% per period)", "负载增长率（%/期）"),
+    "sw.x.decline": ("price decline (% per period)", "价格降幅（%/期）"),
+    "sw.x.discount": ("discount rate (% per period)", "折现率（%/期）"),
+    "sw.x.delivered": ("share of {offer}'s servers that arrive", "{offer} 服务器到货比例"),
+    "sw.title_of": ("{kind} sweep: {of}", "{kind}扫描：{of}"),
+    "sw.y.discounted": ("discounted cost (million RMB)", "折现成本（百万元）"),
+    "sw.ph.cols": ("load in {last} ({unit})|phased (discounted)|bought in phases|all at once in {first}|bought all at once|"
+                   "phasing saves|status",
+                   "{last} 负载（{unit}）|分期采购（折现）|分期购买|{first} 一次性采购|一次性购买|分期节省|状态"),
+    "sw.ph.alone": ("{vendor} alone (phased)", "仅 {vendor}（分期）"),
+    "sw.ph.best": ("phased schedule (any bid)", "分期采购方案（任意投标）"),
+    "sw.ph.once": ("all at once in {first}", "{first} 一次性采购"),
+    "sw.ph.off_scale": (": above the axes, up to {top} million RMB", "：超出坐标轴，最高 {top} 百万元"),
+    "sw.ph.chosen": ("the scenario's schedule", "场景的分期方案"),
+    "sw.ph.context": ("{n} periods {first}–{last}: {parts}", "{n} 期 {first}–{last}：{parts}"),
+    "sw.ph.growth": ("growth {v} %", "增长 {v}%"),
+    "sw.ph.load": ("loads as listed", "负载按所列"),
+    "sw.ph.decline": ("price decline {v} %", "降价 {v}%"),
+    "sw.ph.discount": ("discount {v} %", "折现 {v}%"),
+    "sw.ph.per": (" per period", "/期"),
+    "sw.ph.note": ("Each point re-solves the purchase schedule over the solve's designs (sized at confidence {conf}), as page one's "
+                   "\"Buying in phases\" does: the least spend discounted to {first}'s money (spend in period p weighs "
+                   "1 / (1 + rate)^p; capex only), against every server bought in {first}. As there, the schedule is the least "
+                   "discounted spend over all bids: the vendor rule (mix_min_saving_pct) applies to the plan, not to a schedule; "
+                   "each vendor's own schedule is in its column. Held fixed: {fixed}.",
+                   "每个取值都在求解所得的设计（按置信度 {conf} 确定规模）上重新求解采购计划，与首页“分期采购”相同：以 {first} 的"
+                   "币值计的最低折现支出（第 p 期支出权重为 1 / (1 + 折现率)^p；仅计资本支出），并与在 {first} 一次性购买全部服务器对比。"
+                   "与首页一样，分期方案是所有投标中折现支出最低者：供应商规则（mix_min_saving_pct）只作用于方案，不作用于分期计划；"
+                   "各供应商自己的分期计划见其列。其余不变：{fixed}。"),
+    "sw.ph.growth_replaces": (" The growth replaces the loads phases.load lists: each period's load compounds from {load} {unit}.",
+                              "增长率取代 phases.load 所列负载：各期负载自 {load} {unit} 起按复利增长。"),
+    "sw.ph.own_prices": (" {offers} keep their own prices per period (phases.prices_rmb_per_server): no decline moves them.",
+                         "{offers} 保持各自的分期价格（phases.prices_rmb_per_server）：降价幅度对其无影响。"),
+    "sw.dl.note": ("Each point re-solves the plan so that, if only that share of {who}'s servers arrive (the share of those bought, "
+                   "rounded down), what does arrive still serves {ls} of the load within the SLAs; the winner follows the vendor rule "
+                   "as solve does (a mix of vendors must save more than {pct} %). {case} A share of 1: every server arrives.",
+                   "每个取值都重新求解方案：若 {who} 的服务器只到货该比例（按所购数量向下取整），到货的服务器仍须在 SLA 内承担 {ls} 的负载；"
+                   "胜出方与求解时一样遵循供应商规则（混合多家供应商须节省超过 {pct}%）。{case}比例为 1 表示全部到货。"),
+    "sw.dl.own_case": ("The scenario's own case for it ({share}) is the one moved.", "所移动的是场景中已有的这一情形（{share}）。"),
+    "sw.dl.new_case": ("The scenario has no case for it: one is added.", "场景中没有这一情形：为其新增一个。"),
+    "sw.dl.chosen": ("the scenario's plan", "场景的方案"),
 }

@@ -53,6 +53,8 @@ _ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), zh) for p, 
     (r"^a mixed fleet would work$", "混合多家供应商即可"),
     (r"^only relaxing several limits at once works$", "只有同时放宽多项限制才可行"),
     (r"^owned hardware: no price to negotiate$", "已有硬件：无需议价"),
+    (r"^no schedule serves every period$", "没有任何采购计划能满足每一期"),
+    (r"^time-out: no schedule found, no proof there is none$", "超时：未找到采购计划，也未证明不存在"),
     (r"^not a price question: the objective is the most load; compare the load served$",
      "不是价格问题：目标是最大负载，请比较可服务的负载"),
 ))

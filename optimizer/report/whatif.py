@@ -29,6 +29,16 @@ from optimizer.report.solve_json import SCHEMA_VERSION, plan_json
 from optimizer.report.solve_md import default_plots, plot_lines
 from optimizer.report.sweep_plots import PriceLines, axis_label, plot_pareto, plot_sweep, sweep_title
 from optimizer.report.unpriced import unpriced_table
+from optimizer.report.whatif_axes import (
+    axis_json,
+    axis_note,
+    chosen_on_axis,
+    first_period,
+    is_phase_sweep,
+    phase_context,
+    phase_point_json,
+    phase_table,
+)
 
 
 def _rmb(x: float | None) -> str:
@@ -170,7 +180,7 @@ def render_compare(c: Comparison, lang: str = "en", plots: Sequence[tuple[str, s
 
 
 def _point_json(sweep: Sweep, p: SweepPoint) -> dict[str, Any]:
-    value: float | int = round(p.value) if sweep.kind in ("budget", "price") else round(p.value, 3)
+    value: float | int = round(p.value) if sweep.kind in ("budget", "price") else round(p.value, 4)
     return {
         sweep.value_key: value,
         "served": round(p.served, 3),
@@ -180,13 +190,19 @@ def _point_json(sweep: Sweep, p: SweepPoint) -> dict[str, Any]:
         "status": p.status,
         "per_vendor": {k: (None if v is None else round(v, 3)) for k, v in p.per_vendor.items()},
         "no_plan_reason": dict(p.why_not),  # vendor -> why it has no plan at this point
+        **phase_point_json(p),
     }
 
 
-def sweep_json(sweep: Sweep) -> dict[str, Any]:
+def sweep_json(sweep: Sweep, result: SolveResult | None = None) -> dict[str, Any]:
+    """One sweep's points; `result` (the solve the sweep is of) adds a phases sweep's periods."""
     out: dict[str, Any] = {"sweep": sweep.kind, "points": [_point_json(sweep, p) for p in sweep.points]}
     if sweep.offer_id:
         out["offer"] = sweep.offer_id
+    if result is not None:
+        out.update(axis_json(sweep, result))
+    elif sweep.supply:
+        out["supply"] = sweep.supply
     if sweep.kind == "budget":
         out["pareto"] = [{"cost_rmb": p.cost_rmb, "served": round(p.served, 3)} for p in pareto_front(sweep.points)]
     return out
@@ -212,6 +228,11 @@ def sweep_table(sweep: Sweep, lang: str = "en") -> list[str]:
     return table(head, "rrrll" + "r" * len(vendors), rows)
 
 
+def sweep_rows(sweep: Sweep, result: SolveResult, lang: str = "en") -> list[str]:
+    """The sweep's table as the what-if page and the terminal show it (a phases sweep has its own columns)."""
+    return phase_table(sweep, result, lang) if is_phase_sweep(sweep) else sweep_table(sweep, lang)
+
+
 def plot_context(result: SolveResult, lang: str = "en") -> str:
     """The line under a plot's title: model, load and SLAs, so a printed plot says what it is of."""
     s = result.scenario
@@ -225,7 +246,8 @@ def _stems(name: str, sweeps: Sequence[Sweep]) -> list[str]:
     """Each sweep's file stem: `name` (a safe file stem), the kind, an offer id made safe; a second
     sweep of the same kind and offer gets its own."""
     used: set[str] = set()
-    return [unique(f"{name}_whatif_{s.kind}" + (f"_{safe_part(s.offer_id)}" if s.offer_id else ""), used) for s in sweeps]
+    return [unique(f"{name}_whatif_{s.kind}" + (f"_{safe_part(s.offer_id or s.supply or '')}" if s.offer_id or s.supply else ""), used)
+            for s in sweeps]
 
 
 def sweep_pngs(name: str, sweeps: Sequence[Sweep]) -> list[tuple[str, str]]:
@@ -248,10 +270,13 @@ def render_sweeps(name: str, sweeps: list[Sweep], out: Path, result: SolveResult
     context = plot_context(result, lang)
     for sweep, stem in zip(sweeps, _stems(name, sweeps)):
         mark = _chosen_point(sweep, result)
-        plot_sweep(sweep, out / f"{stem}.png", mark, context, result.scenario.workload.load.amount,
-                   _price_lines_of(sweep, result, break_even or {}), lang)
+        extra = phase_context(sweep, result, lang)
+        plot_sweep(sweep, out / f"{stem}.png", mark, context + (f"\n{extra}" if extra else ""), result.scenario.workload.load.amount,
+                   _price_lines_of(sweep, result, break_even or {}), lang, first_period=first_period(result))
         title = sweep_title(sweep, lang)
-        lines += [f"## {title}", "", *sweep_table(sweep, lang), "", f"![{title}]({stem}.png)", ""]
+        rows = sweep_rows(sweep, result, lang)
+        note = axis_note(sweep, result, lang)
+        lines += [f"## {title}", "", *rows, "", *([note, ""] if note else []), f"![{title}]({stem}.png)", ""]
         if sweep.kind == "budget":
             plot_pareto(sweep, out / f"{stem}_pareto.png", context, lang)
             front = pareto_front(sweep.points)
@@ -275,6 +300,8 @@ def _price_lines_of(sweep: Sweep, result: SolveResult, break_even: Mapping[str, 
 def _chosen_point(sweep: Sweep, result: SolveResult) -> tuple[float, float] | None:
     """Where the scenario's own recommended plan sits on the sweep's axes (x in the swept unit,
     y as plotted: served load for a budget sweep, million RMB otherwise)."""
+    if sweep.kind in ("growth", "decline", "discount", "delivered"):
+        return chosen_on_axis(sweep, result)
     if not result.plans:
         return None
     chosen, s = result.plans[0], result.scenario

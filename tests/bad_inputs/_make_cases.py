@@ -251,6 +251,17 @@ case("whatif_tpot_nan", [*WHATIF, "--tpot", "nan"], "--tpot")
 case("whatif_price_unknown_offer", [*WHATIF, "--price", "h300-8x=1:2:2"], "h200-8x")
 case("whatif_price_huge", [*WHATIF, "--price", "h200-8x=1:1e30:2"], "--price")
 case("whatif_no_sweep", WHATIF, "no sweep")
+PHASED = ["whatif", "{repo}/scenarios/r1_phased_2027.yaml", "--out", "{out}"]
+case("whatif_growth_without_phases", [*WHATIF, "--growth", "0:60:4"], "phases:")
+case("whatif_discount_without_phases", [*WHATIF, "--discount", "0:10:3"], "--discount")
+case("whatif_growth_below_minus_100", [*PHASED, "--growth", "-100:20:3"], "out of range")
+case("whatif_price_decline_100", [*PHASED, "--price-decline", "0:100:3"], "--price-decline")
+case("whatif_discount_negative", [*PHASED, "--discount", "-5:5:3"], "out of range")
+case("whatif_discount_not_a_range", [*PHASED, "--discount", "2%"], "FROM:TO:POINTS")
+case("whatif_delivered_share_unknown", [*WHATIF, "--delivered-share", "h300-8x=0:1:3"], "h200-8x")
+case("whatif_delivered_share_above_one", [*WHATIF, "--delivered-share", "h200-8x=0:1.5:3"], "0 <= value <= 1")
+case("whatif_delivered_share_no_name", [*WHATIF, "--delivered-share", "0:1:3"], "OFFER_OR_VENDOR")
+case("interrupt_growth_sweep", [*PHASED, "--growth", "0:100:200"], "interrupted", code=130, interrupt="growth sweep: ")
 case("whatif_out_is_file", ["whatif", "{repo}/scenarios/r1_chatbot.yaml", "--out", "{dir}/f.txt", "--tpot", "50"], "not a folder",
      files={"f.txt": "x"})
 case("solve_compare_bad_sweep", ["solve", "{repo}/scenarios/r1_chatbot.yaml", "--out", "{out}", "--compare", "--whatif-budget", "5:1:0"],
