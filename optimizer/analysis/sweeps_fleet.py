@@ -5,13 +5,16 @@
   schedule and of buying everything in the first period, and each vendor's own phased schedule.
   The phase model depends on the loads and prices only, never on which designs qualify, so the
   designs are the solve's (sized at its confidence) at every point. Like page one's schedule, a
-  phased schedule is the least discounted spend: solve applies the vendor rule to the plan, not to
-  the schedule, and so does this sweep (each vendor's own schedule is in the table beside it).
+  phased schedule follows the vendor rule (plan.phases: a mix must save more than
+  mix_min_saving_pct against the best one-vendor schedule); each vendor's own schedule is in the
+  table beside it.
 - delivered share: one supply case (constraints.robust_to) of an offer or a vendor, its
   delivered_share moved and the plan re-solved at each value, the vendor rule applied as solve
   applies it (analysis.sweeps._cost_point).
 
-What holds along each axis, every other number fixed (tests/analysis/test_sweeps_new_axes.py):
+What holds along each axis for the least spend (mix_min_saving_pct 0) and for each vendor's own
+schedule, every other number fixed (tests/analysis/test_sweeps_new_axes.py); under the vendor rule
+a recommendation may move the other way, as the delivered-share tests construct:
 - growth: each period's load is workload.load x (1 + g)^p, non-decreasing in g for every p; a
   schedule serving the larger loads serves the smaller ones (same prices, caps and budget), so more
   growth never lowers the phased total, nor the all-at-once one.

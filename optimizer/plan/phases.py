@@ -241,9 +241,25 @@ def solve_phases(scenario: Scenario, designs: list[Design], terms: dict[str, Off
     """The cheapest phased schedule and the cheapest all-at-once one (every purchase in the first
     period), each by the three stages of the module doc."""
     inputs = phase_inputs(scenario, terms)
-    status, schedule, bound = cheapest_schedule(build_phase_model(scenario, designs, terms), designs, scenario)
-    once_status, once, _ = cheapest_schedule(build_phase_model(scenario, designs, terms, all_at_once=True), designs, scenario)
+    status, schedule, bound = _with_vendor_rule(scenario, designs, terms, all_at_once=False)
+    once_status, once, _ = _with_vendor_rule(scenario, designs, terms, all_at_once=True)
     return PhasedPlan(status, schedule, bound, once_status, once, inputs.prices, inputs.discounted)
+
+
+def _with_vendor_rule(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *,
+                      all_at_once: bool) -> tuple[Status, PhaseSchedule | None, int | None]:
+    """The cheapest schedule under the solve's vendor rule: a schedule buying from several vendors
+    must save more than constraints.mix_min_saving_pct against the best one-vendor schedule."""
+    found = cheapest_schedule(build_phase_model(scenario, designs, terms, all_at_once=all_at_once), designs, scenario)
+    schedule = found[1]
+    if schedule is None or len({terms[o].vendor for o, n in schedule.servers.items() if n and not terms[o].owned}) <= 1:
+        return found
+    one = scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"single_vendor": True})})
+    single = cheapest_schedule(build_phase_model(one, designs, terms, all_at_once=all_at_once), designs, one)
+    if single[1] is None:
+        return found
+    saving_pct = 100.0 * (single[1].discounted_rmb - schedule.discounted_rmb) / single[1].discounted_rmb
+    return single if saving_pct <= scenario.constraints.mix_min_saving_pct else found
 
 
 def cheapest_schedule(v: PhaseVars, designs: list[Design], scenario: Scenario) -> tuple[Status, PhaseSchedule | None, int | None]:

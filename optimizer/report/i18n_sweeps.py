@@ -69,12 +69,12 @@ SWEEP_MESSAGES: dict[str, tuple[str, str]] = {
     "sw.ph.per": (" per period", "/期"),
     "sw.ph.note": ("Each point re-solves the purchase schedule over the solve's designs (sized at confidence {conf}), as page one's "
                    "\"Buying in phases\" does: the least spend discounted to {first}'s money (spend in period p weighs "
-                   "1 / (1 + rate)^p; capex only), against every server bought in {first}. As there, the schedule is the least "
-                   "discounted spend over all bids: the vendor rule (mix_min_saving_pct) applies to the plan, not to a schedule; "
+                   "1 / (1 + rate)^p; capex only), against every server bought in {first}. As there, the schedule follows the vendor "
+                   "rule (a mix of vendors must save more than mix_min_saving_pct against the best one-vendor schedule); "
                    "each vendor's own schedule is in its column. Held fixed: {fixed}.",
                    "每个取值都在求解所得的设计（按置信度 {conf} 确定规模）上重新求解采购计划，与首页“分期采购”相同：以 {first} 的"
                    "币值计的最低折现支出（第 p 期支出权重为 1 / (1 + 折现率)^p；仅计资本支出），并与在 {first} 一次性购买全部服务器对比。"
-                   "与首页一样，分期方案是所有投标中折现支出最低者：供应商规则（mix_min_saving_pct）只作用于方案，不作用于分期计划；"
+                   "与首页一样，分期方案遵循供应商规则（多家供应商组合须比最佳单一供应商计划节省超过 mix_min_saving_pct）；"
                    "各供应商自己的分期计划见其列。其余不变：{fixed}。"),
     "sw.ph.growth_replaces": (" The growth replaces the loads phases.load lists: each period's load compounds from {load} {unit}.",
                               "增长率取代 phases.load 所列负载：各期负载自 {load} {unit} 起按复利增长。"),

@@ -47,7 +47,27 @@ def _instance(seed: int) -> tuple[Scenario, list[Design], dict[str, OfferTerms]]
     if rng.random() < 0.3:
         phases["prices_rmb_per_server"] = {"offer-0": [rng.randint(2, 20) * RMB_100K for _ in range(n)]}
     budget = rng.choice([None, None, 30 * RMB_100K])
-    return _phased(plan_scenario(terms, rng.randint(1, 15), budget_rmb=budget), **phases), designs, terms
+    scenario = plan_scenario(terms, rng.randint(1, 15), budget_rmb=budget)
+    # the brute force is the plain cheapest schedule: the vendor rule is off here, tested on its own below
+    scenario = scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"mix_min_saving_pct": 0})})
+    return _phased(scenario, **phases), designs, terms
+
+
+def test_a_schedule_mixing_vendors_must_earn_its_second_contract():
+    """Two periods of 10 then 20 users; a 4-card server of either vendor serves 10 users. Vendor 0 sells
+    one server at RMB 1.0M, vendor 1 servers at RMB 1.05M, no discount or decline: the cheapest
+    schedule buys one of each (RMB 2.05M), saving 2.4 % against vendor 1 alone (2 x 1.05 = RMB 2.10M).
+    At the default 5 % rule the schedule buys vendor 1 alone; at 0 % the mix."""
+    terms = {
+        "offer-0": terms_of("offer-0", vendor="vendor-0", cards_per_server=4, price_rmb=10 * RMB_100K, available=1),
+        "offer-1": terms_of("offer-1", vendor="vendor-1", cards_per_server=4, price_rmb=int(10.5 * RMB_100K), available=3),
+    }
+    designs = [stand_in_design("offer-0", 4, 10), stand_in_design("offer-1", 4, 10)]
+    for pct, expected in ((5.0, {"offer-1": 2}), (0.0, {"offer-0": 1, "offer-1": 1})):
+        base = plan_scenario(terms, 10)
+        base = base.model_copy(update={"constraints": base.constraints.model_copy(update={"mix_min_saving_pct": pct})})
+        found = solve_phases(_phased(base, periods=["q1", "q2"], load=[10, 20]), designs, terms)
+        assert found.schedule is not None and {o: n for o, n in found.schedule.servers.items() if n} == expected, pct
 
 
 def _brute_force(scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms], *, all_at_once: bool = False) -> int | None:
