@@ -21,6 +21,7 @@ from optimizer.plan.fleet import ServiceDesigns, fleet_diagnosis, solve_fleet_de
 from optimizer.plan.fleet_result import FleetResult
 from optimizer.plan.phases import solve_phases
 from optimizer.plan.result import PhasedPlan, SolveResult
+from optimizer.plan.solve import trusting_every_bid
 from optimizer.problem import Problem
 
 ProgressFor = Callable[[str], Progress | None]  # a progress callback for a labelled step, or None
@@ -51,7 +52,10 @@ def solve_fleet(name: str, description: str, problems: tuple[Problem, ...], name
     terms = problems[0].terms
     status, plan, objective, bound = solve_fleet_designs(services, terms)
     diagnosis = None if plan is not None else fleet_diagnosis(services, terms, standalone, status)
-    result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis)
+    trusting = None
+    if plan is not None and problems[0].scenario.constraints.robust_to:  # what the robustness costs: the fleet trusting every bid
+        trusting = solve_fleet_designs([dataclasses.replace(s, scenario=trusting_every_bid(s.scenario)) for s in services], terms)[1]
+    result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis, trusting)
     check_fleet(result, problems)
     return result
 

@@ -19,11 +19,21 @@ class ServicePlan:
 
 
 @dataclass(frozen=True)
+class FleetSupply:
+    """The fleet under one supply case of constraints.robust_to: what arrives, and every service's
+    replicas redeployed on it (its witness deployment)."""
+    case: int                          # index in constraints.robust_to
+    delivered: dict[str, int]          # offer id -> servers that arrive (offers with servers bought or in service)
+    services: tuple[ServicePlan, ...]  # each service's replicas on what arrives, in the fleet's order
+
+
+@dataclass(frozen=True)
 class FleetPlan:
     cost_rmb: int
     capex_rmb: int
     servers: dict[str, int]
     services: tuple[ServicePlan, ...]
+    supply: tuple[FleetSupply, ...] = ()  # one per supply case of constraints.robust_to
 
     def attributed_rmb(self, name: str, terms: dict[str, OfferTerms]) -> float:
         """The share of the fleet's cost a service carries: each offer's cost split by the cards its
@@ -48,6 +58,7 @@ class FleetResult:
     standalone: tuple[SolveResult, ...]   # each service solved on a fleet of its own (same offers), checked
     terms: dict[str, OfferTerms]
     diagnosis: str | None                 # why no fleet serves every service, when none does
+    trusting_plan: FleetPlan | None = None  # with constraints.robust_to: the cheapest fleet trusting every bid to deliver
 
     @property
     def standalone_rmb(self) -> int | None:

@@ -1,14 +1,17 @@
 """The fleet report (several services on one purchase) as Markdown and JSON: what to buy, each
 service's share of it (replicas, cards, latency with headroom, RMB attributed by the cards it uses),
-what each would cost on a fleet of its own, and the saving from sharing. Functions of the result."""
+what each would cost on a fleet of its own, and the saving from sharing; under supply cases, what
+arrives in each and what the robustness costs against the fleet trusting every bid. Functions of
+the result."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from optimizer.analysis.facts import Provenance
-from optimizer.plan.fleet_result import FleetResult, ServicePlan
+from optimizer.plan.fleet_result import FleetPlan, FleetResult, FleetSupply, ServicePlan
 from optimizer.plan.result import Plan, SolveResult
+from optimizer.report.decision import supply_label
 from optimizer.report.format import DASH, money, pct, table
 from optimizer.report.i18n import tr, word
 from optimizer.report.provenance import provenance_json, provenance_line
@@ -55,6 +58,34 @@ def decision(result: FleetResult, lang: str = "en") -> str:
     return text
 
 
+def _servers(servers: dict[str, int], lang: str) -> str:
+    return tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(servers.items()) if n) or DASH
+
+
+def supply_sentence(result: FleetResult, lang: str = "en") -> str:
+    """The fleet under each supply case of constraints.robust_to (what arrives; each service, its
+    replicas redeployed, still serves the share of its load the case requires) and what the
+    robustness costs against the cheapest fleet trusting every bid ('' without cases or a plan)."""
+    cases = result.standalone[0].scenario.constraints.robust_to
+    if result.plan is None or not cases:
+        return ""
+    parts = []
+    for outcome in result.plan.supply:
+        case = cases[outcome.case]
+        needs = tr(lang, "list_sep").join(
+            tr(lang, "fleet.supply.need", name=svc.name, served=f"{svc.served:,.1f}",
+               need=f"{case.load_share * alone.scenario.workload.load.amount:,.1f}", unit=word(lang, "unit", alone.scenario.workload.load.unit))
+            for svc, alone in zip(outcome.services, result.standalone, strict=True))
+        parts.append(tr(lang, "fleet.supply.case", label=supply_label(case, lang), arrived=_servers(outcome.delivered, lang), needs=needs))
+    text = tr(lang, "fleet.supply.sentence", cases=tr(lang, "case_sep").join(parts))
+    trusting = result.trusting_plan
+    if trusting is None:
+        return text
+    extra = result.plan.cost_rmb - trusting.cost_rmb
+    return text + tr(lang, "fleet.supply.cost" if extra > 0 else "fleet.supply.free", extra=money(extra, lang),
+                     trusting=money(trusting.cost_rmb, lang), servers=_servers(trusting.servers, lang))
+
+
 def services_table(result: FleetResult, lang: str = "en") -> list[str]:
     assert result.plan is not None
     head = [tr(lang, f"fleet.col.{k}") for k in ("service", "model", "load", "replicas", "cards", "ttft", "tpot", "capacity",
@@ -93,6 +124,9 @@ def render(result: FleetResult, provenance: Provenance, lang: str = "en") -> str
     tr(lang, "h.report", name="")  # an unknown language fails before any work
     lines = [f"# {tr(lang, 'h.fleet', name=result.name)}", "", result.description, "", f"## {tr(lang, 'h.recommendation')}", "",
              decision(result, lang), ""]
+    supply = supply_sentence(result, lang)
+    if supply:
+        lines += [supply, ""]
     if result.plan is not None:
         lines += [f"## {tr(lang, 'h.services')}", "", tr(lang, "fleet.services_intro"), "", *services_table(result, lang), ""]
     lines += [f"## {tr(lang, 'h.alone')}", "", tr(lang, "fleet.alone_intro"), "", *alone_table(result, lang), "",
@@ -117,8 +151,26 @@ def to_json(result: FleetResult, provenance: Provenance) -> dict[str, Any]:
         "saving_rmb": None if p is None or result.standalone_rmb is None else result.standalone_rmb - p.cost_rmb,
         "standalone_within_stock": result.standalone_within_stock,
         "diagnosis": result.diagnosis,
+        "supply": None if p is None else [_supply_json(result, outcome) for outcome in p.supply],
+        "trusting": _trusting_json(result.trusting_plan),
+        "robustness_rmb": None if p is None or result.trusting_plan is None else p.cost_rmb - result.trusting_plan.cost_rmb,
         "provenance": provenance_json(provenance),
     }
+
+
+def _supply_json(result: FleetResult, outcome: FleetSupply) -> dict[str, Any]:
+    case = result.standalone[0].scenario.constraints.robust_to[outcome.case]
+    return {
+        "case": case.label, "delivered_share": case.delivered_share, "load_share": case.load_share,
+        "arrive": dict(sorted(outcome.delivered.items())),
+        "services": [{"name": svc.name, "required": case.load_share * alone.scenario.workload.load.amount, "served": round(svc.served, 3),
+                      "replicas": plan_rows(Plan(1, 0, 0, {}, svc.groups, svc.served))}
+                     for svc, alone in zip(outcome.services, result.standalone, strict=True)],
+    }
+
+
+def _trusting_json(plan: FleetPlan | None) -> dict[str, Any] | None:
+    return None if plan is None else {"cost_rmb": plan.cost_rmb, "servers": dict(sorted(plan.servers.items()))}
 
 
 def _service_json(result: FleetResult, alone: SolveResult, svc: ServicePlan | None) -> dict[str, Any]:

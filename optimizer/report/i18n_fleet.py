@@ -87,6 +87,20 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         "副本为 1、2、4……张卡或整台服务器，不同服务的副本只要尺寸能整除服务器即可共用一台（无浪费地嵌套）；所有服务的卡数合计不超过所购服务器，"
         "且不闲置任何所购服务器。库存、预算、机柜、功耗和供应商规则作用于整体采购；每个服务各自满足负载、余量、N+1 与单一形态规则。",
     ),
+    "fleet.supply.sentence": (
+        "Supply risk: the fleet still meets every service's SLAs and its required share of its load if {cases}.",
+        "供货风险：在以下情形下整体方案仍使每个服务满足其 SLA 及所需负载份额：{cases}。",
+    ),
+    "fleet.supply.case": ("{label} ({arrived} arrive; redeployed, they serve {needs})", "{label}（到货 {arrived}；重新部署后可服务 {needs}）"),
+    "fleet.supply.need": ("{name} {served} of the {need} {unit} required", "{name} {served}（需 {need} {unit}）"),
+    "fleet.supply.cost": (
+        " This robustness costs {extra} more than the cheapest fleet that trusts every bid to deliver ({servers}, {trusting}).",
+        "与相信每家投标足额交付的最便宜整体方案（{servers}，{trusting}）相比，这一稳健性多花 {extra}。",
+    ),
+    "fleet.supply.free": (
+        " It costs nothing extra: the cheapest fleet that trusts every bid to deliver is no cheaper ({servers}, {trusting}).",
+        "这一稳健性不额外花钱：相信每家投标足额交付的最便宜整体方案并不更便宜（{servers}，{trusting}）。",
+    ),
     "fleet.col.service": ("service", "服务"),
     "fleet.col.model": ("model", "模型"),
     "fleet.col.load": ("load", "负载"),
