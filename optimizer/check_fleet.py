@@ -6,7 +6,12 @@ every service's cards fit the servers bought and none stands idle, stock, budget
 vendor rules and the cost. Each supply case of constraints.robust_to is checked on its own
 arithmetic: the servers that arrive (floor of the share as written, in exact decimals), every
 service's witness replicas recomputed and packed with the others' within them, each serving its
-load_share. It reuses the single-service checker's rules (optimizer.check), never the plan model.
+load_share. A fleet's purchase schedule (phases:) is checked service by service with the
+single-service schedule check (servers in service from the purchases, the service's period load with
+headroom and N+1 from its recomputed replicas, the limits, deliveries and spend from the scenario's
+prices), then as a whole: every service's cards per offer within the servers in service, and each
+supply case on the servers in service. It reuses the single-service checker's rules (optimizer.check),
+never the plan model.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from optimizer.check import (
     PlanCheckError,
     Served,
     _cards_per_server,
+    _phase_loads,
     check_availability,
     check_budget,
     check_cost,
@@ -28,12 +34,13 @@ from optimizer.check import (
     check_one_shape,
     check_packing,
     check_power,
+    check_schedule,
     check_single_vendor,
     check_vendor_rules,
     recompute_design,
 )
-from optimizer.plan.fleet_result import FleetPlan, FleetResult, FleetSupply, ServicePlan
-from optimizer.plan.result import Plan, ReplicaGroup
+from optimizer.plan.fleet_result import FleetPhased, FleetPlan, FleetResult, FleetSchedule, FleetSupply, ServicePlan
+from optimizer.plan.result import PhasePeriod, PhaseSchedule, Plan, ReplicaGroup
 from optimizer.problem import Problem
 
 
@@ -133,14 +140,53 @@ def _as_plan(plan: FleetPlan, groups: tuple[ReplicaGroup, ...]) -> Plan:
     return Plan(1, plan.cost_rmb, plan.capex_rmb, plan.servers, groups, 0.0)
 
 
+def verify_fleet_phases(phased: FleetPhased, problems: tuple[Problem, ...]) -> list[str]:
+    """Every rule a fleet's schedule breaks, and its all-at-once companion's (which must buy only in
+    the first period)."""
+    found = [] if phased.schedule is None else verify_fleet_schedule(phased.schedule, problems)
+    if phased.all_at_once is not None:
+        later = [p.label for p in phased.all_at_once.periods[1:] if any(p.bought.values())]
+        found += [f"all at once: buys in {', '.join(later)}"] if later else []
+        found += [f"all at once: {f}" for f in verify_fleet_schedule(phased.all_at_once, problems)]
+    return found
+
+
+def verify_fleet_schedule(schedule: FleetSchedule, problems: tuple[Problem, ...]) -> list[str]:
+    """Each service's view of the schedule (the fleet's purchases, its own replicas) by
+    check.check_schedule; then per period every service's cards within the servers in service, the
+    loads the schedule states against our own, and each supply case on the servers in service."""
+    found: list[str] = []
+    seen: set[str] = set()  # a shared rule broken (spend, a limit) is found once per service: said once
+    for k, problem in enumerate(problems):
+        own = PhaseSchedule(tuple(PhasePeriod(p.label, p.loads[k], p.bought, p.in_service, p.services[k].groups, p.services[k].served,
+                                              p.spend_rmb, p.discounted_rmb) for p in schedule.periods))
+        fresh = [f for f in check_schedule(own, problem) if f not in seen]
+        seen.update(fresh)
+        found += [f"{problem.scenario.name}: {f}" for f in fresh]
+    loads = [_phase_loads(p.scenario) for p in problems]
+    for t, period in enumerate(schedule.periods):
+        cards: dict[str, int] = {}
+        for g in (g for svc in period.services for g in svc.groups):
+            cards[g.design.offer_id] = cards.get(g.design.offer_id, 0) + g.count * g.design.perf.parallelism.cards
+        for oid, used in sorted(cards.items()):
+            if used > period.in_service.get(oid, 0) * _cards_per_server(problems[0], oid):
+                found.append(f"{period.label}: the services' replicas use {used} cards of {oid}, "
+                             f"{period.in_service.get(oid, 0)} server(s) in service")
+        ours = [series[t] for series in loads]
+        if any(abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(period.loads, ours, strict=True)):
+            found.append(f"{period.label}: the schedule states loads {list(period.loads)}, the scenario gives {ours}")
+        found += check_fleet_supply(period.in_service, period.supply, problems, ours, where=f"{period.label}: ")
+    return found
+
+
 def check_fleet(result: FleetResult, problems: tuple[Problem, ...]) -> None:
     """The fleet plan a solve returns passes the check (each service's own plan was checked by its solve)."""
-    if result.plan is None:
-        return
-    found = verify_fleet(result.plan, problems)
+    found = [] if result.plan is None else verify_fleet(result.plan, problems)
     if result.trusting_plan is not None:  # checked under the same services without their supply cases
         trusting = tuple(p.with_scenario(p.scenario.model_copy(update={"constraints": p.scenario.constraints.model_copy(
             update={"robust_to": []})})) for p in problems)
         found += [f"trusting every bid: {f}" for f in verify_fleet(result.trusting_plan, trusting)]
+    if result.phases is not None:
+        found += [f"phases: {f}" for f in verify_fleet_phases(result.phases, problems)]
     if found:
         raise PlanCheckError("the fleet plan fails the independent check: " + "; ".join(found))

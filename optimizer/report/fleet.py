@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.analysis.facts import Provenance
-from optimizer.plan.fleet_result import FleetPlan, FleetResult, FleetSupply, ServicePlan
+from optimizer.plan.fleet_result import FleetPeriod, FleetPlan, FleetResult, FleetSchedule, FleetSupply, ServicePlan
 from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.decision import supply_label
 from optimizer.report.format import DASH, money, pct, table
-from optimizer.report.i18n import tr, word
+from optimizer.report.i18n import columns, tr, word
+from optimizer.report.phases import servers_cell
 from optimizer.report.provenance import provenance_json, provenance_line
 from optimizer.report.reasons import localize_reason
 from optimizer.report.shapes import plan_shape
@@ -86,6 +87,81 @@ def supply_sentence(result: FleetResult, lang: str = "en") -> str:
                      trusting=money(trusting.cost_rmb, lang), servers=_servers(trusting.servers, lang))
 
 
+def phase_sentence(result: FleetResult, lang: str = "en") -> str:
+    """The fleet's schedule, discounted, against buying everything in the first period, and the
+    saving; then what it assumes (prices, lead time, N+1, supply cases, each service's loads)."""
+    ph = result.phases
+    if ph is None:
+        return ""
+    spec = ph.spec
+    n, first, last = len(spec.periods), spec.periods[0], spec.periods[-1]
+    once = ph.all_at_once
+    if ph.schedule is None:
+        shown = DASH if once is None else f"{money(once.discounted_rmb, lang)} ({servers_cell(once.servers)})"
+        why = "unknown" if ph.status == "unknown" else "infeasible"
+        return tr(lang, "ph.none", why=tr(lang, f"ph.why.{why}"), first=first, once=shown) + _phase_assumptions(result, lang)
+    sched = ph.schedule
+    rate = spec.discount_rate_pct
+    basis = (tr(lang, "ph.basis.discounted", first=first, rate=f"{rate:g}", paid=money(sched.spend_rmb, lang)) if rate
+             else tr(lang, "ph.basis.plain"))
+    common = {"n": n, "first": first, "last": last, "phased": money(sched.discounted_rmb, lang), "basis": basis}
+    if once is None:
+        why = "unknown" if ph.all_at_once_status == "unknown" else "infeasible"
+        text = tr(lang, "ph.no_once", why=tr(lang, f"ph.why.{why}"), **common)
+    elif (ph.saving_rmb or 0) <= 0:
+        text = tr(lang, "ph.same", servers=servers_cell(once.servers), **common)
+    else:
+        saving = ph.saving_rmb or 0
+        text = tr(lang, "ph.sentence", once=money(once.discounted_rmb, lang), servers=servers_cell(once.servers),
+                  saving=money(saving, lang), pct=f"{100 * saving / once.discounted_rmb:.1f} %", **common)
+    return text + _phase_assumptions(result, lang)
+
+
+def _phase_assumptions(result: FleetResult, lang: str) -> str:
+    shared = result.standalone[0].scenario
+    assert result.phases is not None
+    spec = result.phases.spec
+    d = spec.price_decline_pct
+    text = tr(lang, "ph.gap") + (tr(lang, "ph.prices.flat") if d == 0 else
+                                 tr(lang, "ph.prices.decline" if d > 0 else "ph.prices.rise", d=f"{abs(d):g}"))
+    if spec.prices_rmb_per_server:
+        text += tr(lang, "ph.prices.given", offers=", ".join(sorted(spec.prices_rmb_per_server)))
+    if spec.lead_time_periods:
+        text += tr(lang, "ph.lead", lead=spec.lead_time_periods)
+    if shared.constraints.n_plus_one:
+        text += tr(lang, "ph.n_plus_one")
+    if shared.constraints.robust_to:
+        text += tr(lang, "fleet.ph.supply")
+    own = result.phases.own_loads
+    growth = "" if spec.growth_pct is None else tr(lang, "fleet.ph.growth", g=f"{spec.growth_pct:g}",
+                                                   own=tr(lang, "fleet.ph.own", names=", ".join(own)) if own else "")
+    return text + tr(lang, "fleet.ph.sized", growth=growth)
+
+
+def phase_table(result: FleetResult, schedule: FleetSchedule, lang: str = "en") -> list[str]:
+    """One row per period: each service's load, the servers bought and in service, the spend plain
+    and discounted; a total row."""
+    loads = "|".join(tr(lang, "fleet.ph.load_col", name=a.scenario.name, unit=word(lang, "unit", a.scenario.workload.load.unit))
+                     for a in result.standalone)
+    rows: list[list[object]] = [
+        [p.label, *(f"{x:,.1f}" for x in p.loads), servers_cell(p.bought), servers_cell(p.in_service), money(p.spend_rmb, lang),
+         money(p.discounted_rmb, lang)] for p in schedule.periods
+    ]
+    k = len(result.standalone)
+    rows.append([f"**{tr(lang, 'ph.total')}**", *([""] * k), servers_cell(schedule.servers), "", f"**{money(schedule.spend_rmb, lang)}**",
+                 f"**{money(schedule.discounted_rmb, lang)}**"])
+    return table(columns(lang, "fleet.ph.cols", loads=loads), "l" + "r" * k + "llrr", rows)
+
+
+def phase_section(result: FleetResult, lang: str = "en") -> list[str]:
+    if result.phases is None:
+        return []
+    lines = [f"## {tr(lang, 'ph.h')}", "", phase_sentence(result, lang), ""]
+    if result.phases.schedule is not None:
+        lines += [*phase_table(result, result.phases.schedule, lang), ""]
+    return lines
+
+
 def services_table(result: FleetResult, lang: str = "en") -> list[str]:
     assert result.plan is not None
     head = [tr(lang, f"fleet.col.{k}") for k in ("service", "model", "load", "replicas", "cards", "ttft", "tpot", "capacity",
@@ -127,6 +203,7 @@ def render(result: FleetResult, provenance: Provenance, lang: str = "en") -> str
     supply = supply_sentence(result, lang)
     if supply:
         lines += [supply, ""]
+    lines += phase_section(result, lang)
     if result.plan is not None:
         lines += [f"## {tr(lang, 'h.services')}", "", tr(lang, "fleet.services_intro"), "", *services_table(result, lang), ""]
     lines += [f"## {tr(lang, 'h.alone')}", "", tr(lang, "fleet.alone_intro"), "", *alone_table(result, lang), "",
@@ -154,6 +231,7 @@ def to_json(result: FleetResult, provenance: Provenance) -> dict[str, Any]:
         "supply": None if p is None else [_supply_json(result, outcome) for outcome in p.supply],
         "trusting": _trusting_json(result.trusting_plan),
         "robustness_rmb": None if p is None or result.trusting_plan is None else p.cost_rmb - result.trusting_plan.cost_rmb,
+        "phases": _phases_json(result),
         "provenance": provenance_json(provenance),
     }
 
@@ -191,3 +269,33 @@ def _service_json(result: FleetResult, alone: SolveResult, svc: ServicePlan | No
 
 def _round(x: float | None, digits: int) -> float | None:
     return None if x is None else round(x, digits)
+
+
+def _phases_json(result: FleetResult) -> dict[str, Any] | None:
+    ph = result.phases
+    if ph is None:
+        return None
+    return {
+        "status": ph.status, "best_bound_rmb": ph.best_bound_rmb, "schedule": _schedule_json(result, ph.schedule),
+        "all_at_once_status": ph.all_at_once_status, "all_at_once": _schedule_json(result, ph.all_at_once), "saving_rmb": ph.saving_rmb,
+    }
+
+
+def _schedule_json(result: FleetResult, schedule: FleetSchedule | None) -> dict[str, Any] | None:
+    if schedule is None:
+        return None
+    return {"spend_rmb": schedule.spend_rmb, "discounted_rmb": schedule.discounted_rmb, "servers": schedule.servers,
+            "periods": [_period_json(result, p) for p in schedule.periods]}
+
+
+def _period_json(result: FleetResult, period: FleetPeriod) -> dict[str, Any]:
+    cases = result.standalone[0].scenario.constraints.robust_to
+    return {
+        "period": period.label, "bought": dict(sorted(period.bought.items())), "in_service": dict(sorted(period.in_service.items())),
+        "spend_rmb": period.spend_rmb, "discounted_rmb": period.discounted_rmb,
+        "services": [{"name": svc.name, "load": round(load, 6), "capacity": round(svc.served, 3),
+                      "replicas": plan_rows(Plan(1, 0, 0, {}, svc.groups, svc.served))}
+                     for svc, load in zip(period.services, period.loads, strict=True)],
+        "supply": [{"case": cases[c.case].label, "arrive": dict(sorted(c.delivered.items())),
+                    "served": {svc.name: round(svc.served, 3) for svc in c.services}} for c in period.supply],
+    }

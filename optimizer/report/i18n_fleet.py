@@ -101,6 +101,18 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         " It costs nothing extra: the cheapest fleet that trusts every bid to deliver is no cheaper ({servers}, {trusting}).",
         "这一稳健性不额外花钱：相信每家投标足额交付的最便宜整体方案并不更便宜（{servers}，{trusting}）。",
     ),
+    "fleet.ph.sized": (
+        ". In each period every service runs its own designs (sized at its confidence), covering its own load{growth}; the "
+        "fleet above is sized for each service's workload load alone.",
+        "。每个周期各服务运行各自的设计（按其置信度测算），覆盖各自的负载{growth}；上方整体方案仅按各服务的 workload 负载配置。",
+    ),
+    "fleet.ph.growth": (" (growing {g} % a period{own})", "（每周期增长 {g}%{own}）"),
+    "fleet.ph.own": ("; {names}: its own load per period", "；{names} 采用自定义的各周期负载"),
+    "fleet.ph.supply": ("; the supply cases hold in every period, on the servers in service then",
+                        "；每个周期均在当期在役服务器上满足供货风险情形"),
+    "fleet.ph.cols": ("period|{loads}|servers bought|servers in service|spend|discounted spend",
+                      "周期|{loads}|本期采购|在役服务器|支出|折现支出"),
+    "fleet.ph.load_col": ("{name} ({unit})", "{name}（{unit}）"),
     "fleet.col.service": ("service", "服务"),
     "fleet.col.model": ("model", "模型"),
     "fleet.col.load": ("load", "负载"),
