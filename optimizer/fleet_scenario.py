@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from optimizer.catalog.bundle import Catalog
+from optimizer.catalog.records import Max1e9
 from optimizer.catalog.yaml_io import Lines
 from optimizer.errors import InputError, Problem
 from optimizer.scenario import Scenario, read_scenario_file, validated
@@ -29,6 +32,7 @@ from optimizer.scenario_phases import MAX_PERIODS
 SERVICE_KEYS = ("model", "precisions", "kv_precision", "workload", "sla", "engine", "speculative", "disaggregation")
 MAX_SERVICES = 16  # each service adds its designs and replica variables to one plan model
 PHASES_LOAD = "phases_load"   # a service's own load per period (phases:), instead of the shared growth_pct
+_LOADS = TypeAdapter(list[Max1e9])
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a service name becomes a table cell and a JSON key
 
 
@@ -135,9 +139,13 @@ def _phases_load(value: Any, phases: Any, i: int, lines: Lines) -> tuple[list[fl
                               f"add phases: with periods: [...] and growth_pct:, or drop {PHASES_LOAD}", line)]
     n = len(periods) if isinstance(periods, list) else None
     numbers = isinstance(value, list) and all(isinstance(x, int | float) and not isinstance(x, bool) for x in value)
-    if not numbers or not value or len(value) > MAX_PERIODS or not all(0 < x <= 1e9 for x in value):
-        return None, [Problem(field, f"{value!r} is not a list of loads", "give one load per period, each above 0 and at most 1e9, "
-                              "in the service's load unit (e.g. [300, 420, 588, 823])", line)]
+    try:
+        loads = _LOADS.validate_python(value, strict=True) if numbers and value and len(value) <= MAX_PERIODS else None
+    except ValidationError:
+        loads = None
+    if loads is None:
+        return None, [Problem(field, f"{value!r} is not a list of loads", "give one load per period, each above 0 (at most a "
+                              "billion), in the service's load unit (e.g. [300, 420, 588, 823])", line)]
     if n is not None and len(value) != n:
         return None, [Problem(field, f"gives {len(value)} value(s) for {n} periods", "give one load per period", line)]
-    return [float(x) for x in value], []
+    return [float(x) for x in loads], []
