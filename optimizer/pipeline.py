@@ -18,9 +18,11 @@ from optimizer.check import assert_phases_valid, check_result
 from optimizer.check_fleet import check_fleet
 from optimizer.plan import solve as plan_solve
 from optimizer.plan.fleet import ServiceDesigns, fleet_diagnosis, solve_fleet_designs
+from optimizer.plan.fleet_phases import solve_fleet_phases
 from optimizer.plan.fleet_result import FleetResult
 from optimizer.plan.phases import solve_phases
 from optimizer.plan.result import PhasedPlan, SolveResult
+from optimizer.plan.solve import trusting_every_bid
 from optimizer.problem import Problem
 
 ProgressFor = Callable[[str], Progress | None]  # a progress callback for a labelled step, or None
@@ -45,13 +47,20 @@ def solve(problem: Problem) -> SolveResult:
 
 def solve_fleet(name: str, description: str, problems: tuple[Problem, ...], names: tuple[str, ...]) -> FleetResult:
     """Several services on one purchase: each service solved on a fleet of its own (checked; its
-    designs, sized at its confidence, are what the fleet model runs), then the shared fleet, checked."""
-    standalone = tuple(solve(p) for p in problems)
+    designs, sized at its confidence, are what the fleet model runs), then the shared fleet, with
+    supply cases the fleet trusting every bid, and with phases the fleet's purchase schedule, all checked."""
+    # each service alone buys once, for its load (a fleet's phases are the fleet's: see below)
+    standalone = tuple(solve(p if p.scenario.phases is None else p.with_scenario(p.scenario.model_copy(update={"phases": None})))
+                       for p in problems)
     services = [ServiceDesigns(n, p.scenario, r.designs) for n, p, r in zip(names, problems, standalone, strict=True)]
     terms = problems[0].terms
     status, plan, objective, bound = solve_fleet_designs(services, terms)
     diagnosis = None if plan is not None else fleet_diagnosis(services, terms, standalone, status)
-    result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis)
+    trusting = None
+    if plan is not None and problems[0].scenario.constraints.robust_to:  # what the robustness costs: the fleet trusting every bid
+        trusting = solve_fleet_designs([dataclasses.replace(s, scenario=trusting_every_bid(s.scenario)) for s in services], terms)[1]
+    schedule = solve_fleet_phases(services, terms) if problems[0].scenario.phases is not None else None
+    result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis, trusting, schedule)
     check_fleet(result, problems)
     return result
 

@@ -512,9 +512,10 @@ def read_scenario_file(path: Path) -> tuple[dict[str, Any], Lines]:
     return raw, lines
 
 
-def validated(raw: dict[str, Any], lines: Lines, catalog: Catalog, path: Path) -> tuple[Scenario | None, list[Problem]]:
+def validated(raw: dict[str, Any], lines: Lines, catalog: Catalog, path: Path, *, fleet: bool = False) -> tuple[Scenario | None, list[Problem]]:
     """The scenario a mapping read from `path` describes, checked against the catalog, and every
-    problem found (the scenario is None when there is any). A model path resolves against the file's folder."""
+    problem found (the scenario is None when there is any). A model path resolves against the file's
+    folder. `fleet`: a service of a fleet (its phases may come with supply cases: the fleet schedule is sized for them)."""
     where, base_dir = str(path), path.parent
     problems: list[Problem] = owned_price_problems(raw, lines)
     scenario: Scenario | None = None
@@ -525,7 +526,7 @@ def validated(raw: dict[str, Any], lines: Lines, catalog: Catalog, path: Path) -
     except RecursionError:
         raise InputError(where, "(file)", "is nested too deeply", "start from a file in scenarios/") from None
     problems += _reference_problems(raw, lines, catalog)
-    problems += phase_problems(raw, lines)
+    problems += phase_problems(raw, lines, fleet=fleet)
     model: ModelSpec | None = None
     ref = raw.get("model")
     if isinstance(ref, str):

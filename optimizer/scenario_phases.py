@@ -95,11 +95,11 @@ class Phases(Strict):
         return float(1 / (1 + self.discount_rate_pct / 100) ** period)
 
 
-def phase_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
+def phase_problems(raw: dict[str, Any], lines: Lines, *, fleet: bool = False) -> list[Problem]:
     """What `phases:` asks that the rest of the file rules out, read from the raw data so it is
     reported with the schema's problems: offer ids that are not offers, owned or unpriced offers given
-    prices or deliveries, a most-load objective, supply cases, and a lead time that leaves the first
-    period with nothing to serve it."""
+    prices or deliveries, a most-load objective, supply cases (for one service; a fleet's schedule is
+    sized for them: `fleet`), and a lead time that leaves the first period with nothing to serve it."""
     phases = raw.get("phases")
     if not isinstance(phases, dict):
         return []
@@ -127,7 +127,7 @@ def phase_problems(raw: dict[str, Any], lines: Lines) -> list[Problem]:
                                 "with what it has)", "use objective kind capex or tco with phases, or drop phases",
                                 lines.get(("phases",))))
     constraints = raw.get("constraints")
-    if isinstance(constraints, dict) and constraints.get("robust_to"):
+    if isinstance(constraints, dict) and constraints.get("robust_to") and not fleet:
         problems.append(Problem("phases", "a phased schedule is not sized for the supply cases of constraints.robust_to",
                                 "drop phases or constraints.robust_to (solve the scenario once with each)", lines.get(("phases",))))
     problems += _lead_problems(phases, offers, lines)

@@ -114,11 +114,6 @@ def _solve_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, for
     if extra:
         raise InputError("--format", ",".join(extra), "is not available for a scenario with services: yet", "use --format md,json")
     fleet = load_fleet(scenario, catalog)
-    later = [key for key, set_ in (("phases", fleet.shared.phases is not None), ("constraints.robust_to", bool(fleet.shared.constraints.robust_to)))
-             if set_]
-    if later:
-        raise InputError(str(scenario), later[0], "is not available for several services yet",
-                         "remove it, or solve each service's own scenario (without services:) with it")
     if fleet.shared.analysis.compare or fleet.shared.analysis.budget_sweep_rmb or fleet.shared.analysis.tpot_sweep_ms:
         raise InputError(str(scenario), "analysis", "the comparison and sweeps are not available for several services yet",
                          "remove the analysis section, or solve each service's own scenario")

@@ -8,18 +8,24 @@ cards of every service's replicas against the servers bought packs exactly (size
 server nest without waste, whichever service they belong to); no bought server stands idle. The
 limits on the purchase (stock, budget, rack space, power, one vendor) apply to the fleet.
 
+Supply cases (constraints.robust_to, shared) apply to the fleet: in each case, of the servers bought
+only what arrives (plan.model.supply_delivered: the same floor rule as a single service) must carry a
+redeployment in which every service serves its load_share of its load, each service with its own
+replica variables over its own designs, the cards of all services counted per offer against what
+arrives. The plan carries that deployment per case (FleetPlan.supply) for the checker.
+
 `build_fleet_model` returns its variables; `solve_fleet_designs` returns a plain FleetPlan.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
 from optimizer.plan.designs import served_by
-from optimizer.plan.fleet_result import FleetPlan, ServicePlan
+from optimizer.plan.fleet_result import FleetPlan, FleetSupply, ServicePlan
 from optimizer.plan.model import (
     Expr,
     PlanVars,
@@ -40,13 +46,15 @@ from optimizer.plan.model import (
     headroom_demand,
     load_demand,
     minimize_cost,
+    supply_delivered,
+    upper_bound,
 )
 from optimizer.plan.optimize import hint_solution, new_solver, status_of
 from optimizer.plan.result import Design, ReplicaGroup, SolveResult, Status, has_plan
 from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
 
-SHARED_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor")
+SHARED_FAMILIES = ("availability", "budget", "max_servers", "power", "single_vendor", "robust")
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,21 @@ class ServiceDesigns:
 
 
 @dataclass
+class FleetSupplyVars:
+    """One supply case of constraints.robust_to for the fleet: what arrives and every service's replicas on it."""
+    case: int                                # index in constraints.robust_to
+    delivered: dict[str, Expr]               # offer id -> servers that arrive
+    replicas: dict[int, cp_model.IntVar]     # design index (over every service's designs) -> replicas run on them
+    served: list[Expr]                       # per service: its load served, model units
+
+
+@dataclass
 class FleetVars:
     plan: PlanVars                           # servers, and replicas indexed over every service's designs in order
     designs: list[Design]                    # every service's designs, concatenated
     service_of: list[int]                    # design index -> service index
     served: list[Expr]                       # per service: its load served, model units
+    supply: list[FleetSupplyVars] = field(default_factory=list)  # one per supply case (unless relaxed)
 
 
 def build_fleet_model(services: list[ServiceDesigns], terms: dict[str, OfferTerms], *,
@@ -75,21 +93,26 @@ def build_fleet_model(services: list[ServiceDesigns], terms: dict[str, OfferTerm
     designs: list[Design] = []
     service_of: list[int] = []
     replicas: dict[int, cp_model.IntVar] = {}
+    # Supply cases may buy servers beyond what the loads need (so that enough arrive), and a bought server
+    # never stands idle: the replicas may then fill every server the bid holds (as in plan.model.base_model).
+    to_fit = bool(shared.constraints.robust_to) and "robust" not in relax
     for k, svc in enumerate(services):
         target = headroom_demand(svc.scenario, load_demand(svc.scenario))
         for d in svc.designs:
             i = len(designs)
             fit = server_ub[d.offer_id] * terms[d.offer_id].cards_per_server // d.cards
             need = math.ceil(target / max(capacity_units(d), 1)) + (_per_server(d, terms) if svc.scenario.constraints.n_plus_one else 0)
+            need = fit if to_fit else need
             replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{svc.name}:{d.key}]")
             designs.append(d)
             service_of.append(k)
     v = PlanVars(m, servers, replicas, server_ub)
+    fv = FleetVars(v, designs, service_of, [])
     v.constraints["packing"] = add_packing(v, designs, terms)
     limits = {
         "availability": lambda: add_availability(v, terms), "budget": lambda: add_budget(v, shared, terms),
         "max_servers": lambda: add_max_servers(v, shared), "power": lambda: add_power(v, shared, terms),
-        "single_vendor": lambda: add_single_vendor(v, shared, terms),
+        "single_vendor": lambda: add_single_vendor(v, shared, terms), "robust": lambda: add_fleet_robust(fv, services, terms),
     }
     for family in SHARED_FAMILIES:
         if family not in relax:
@@ -106,7 +129,30 @@ def build_fleet_model(services: list[ServiceDesigns], terms: dict[str, OfferTerm
         add_one_shape(sub, svc.scenario, list(svc.designs))
         served.append(sub.served)
     minimize_cost(v, terms)
-    return FleetVars(v, designs, service_of, served)
+    fv.served = served
+    return fv
+
+
+def add_fleet_robust(fv: FleetVars, services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> list[cp_model.Constraint]:
+    """Each supply case of constraints.robust_to: on the servers that arrive, every service's own
+    replicas (new variables per case) serve its load_share of its load, the cards of all services
+    packed per offer within what arrives (a server that does not arrive carries nothing)."""
+    v, shared = fv.plan, services[0].scenario
+    out: list[cp_model.Constraint] = []
+    for k, case in enumerate(shared.constraints.robust_to):
+        delivered = supply_delivered(v.model, shared, case, v.servers, v.server_ub, out, tag=str(k))
+        replicas = {i: v.model.new_int_var(0, upper_bound(x), f"case{k}[{services[fv.service_of[i]].name}:{fv.designs[i].key}]")
+                    for i, x in v.replicas.items()}
+        for oid, t in terms.items():
+            used = sum(d.cards * replicas[i] for i, d in enumerate(fv.designs) if d.offer_id == oid)
+            out.append(v.model.add(used <= t.cards_per_server * delivered[oid]))
+        served: list[Expr] = []
+        for s, svc in enumerate(services):
+            own = [i for i in range(len(fv.designs)) if fv.service_of[i] == s]
+            served.append(_served(v.model, list(svc.designs), {j: replicas[i] for j, i in enumerate(own)}, shared=False))
+            out.append(v.model.add(served[-1] >= math.ceil(case.load_share * load_demand(svc.scenario) - 1e-9)))
+        fv.supply.append(FleetSupplyVars(k, delivered, replicas, served))
+    return out
 
 
 def solve_fleet_designs(services: list[ServiceDesigns], terms: dict[str, OfferTerms], *,
@@ -129,14 +175,23 @@ def solve_fleet_designs(services: list[ServiceDesigns], terms: dict[str, OfferTe
 
 def _extract(solver: cp_model.CpSolver, fv: FleetVars, services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> FleetPlan:
     servers = {oid: int(solver.value(x)) for oid, x in sorted(fv.plan.servers.items()) if solver.value(x) > 0}
-    per_service = []
-    for k, svc in enumerate(services):
-        groups = tuple(ReplicaGroup(fv.designs[i], int(solver.value(x))) for i, x in sorted(fv.plan.replicas.items())
-                       if fv.service_of[i] == k and solver.value(x) > 0)
-        per_service.append(ServicePlan(svc.name, groups, served_by([(g.design, g.count) for g in groups])))
+    per_service = _service_plans(solver, fv.plan.replicas, fv, services)
     cost = sum(terms[o].cost_rmb_per_server * n for o, n in servers.items())
     capex = sum(terms[o].price_rmb_per_server * n for o, n in servers.items())
-    return FleetPlan(cost, capex, servers, tuple(per_service))
+    supply = tuple(FleetSupply(c.case, {oid: int(solver.value(x)) for oid, x in sorted(c.delivered.items()) if oid in servers},
+                               _service_plans(solver, c.replicas, fv, services)) for c in fv.supply)
+    return FleetPlan(cost, capex, servers, tuple(per_service), supply)
+
+
+def _service_plans(solver: cp_model.CpSolver, replicas: dict[int, cp_model.IntVar], fv: FleetVars,
+                   services: list[ServiceDesigns]) -> tuple[ServicePlan, ...]:
+    """Each service's replicas among `replicas` (indexed over every service's designs)."""
+    out = []
+    for k, svc in enumerate(services):
+        groups = tuple(ReplicaGroup(fv.designs[i], int(solver.value(x))) for i, x in sorted(replicas.items())
+                       if fv.service_of[i] == k and solver.value(x) > 0)
+        out.append(ServicePlan(svc.name, groups, served_by([(g.design, g.count) for g in groups])))
+    return tuple(out)
 
 
 def fleet_diagnosis(services: list[ServiceDesigns], terms: dict[str, OfferTerms], standalone: tuple[SolveResult, ...],

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from optimizer.plan.result import ReplicaGroup, SolveResult, Status
 from optimizer.plan.terms import OfferTerms
+from optimizer.scenario_phases import Phases
 
 
 @dataclass(frozen=True)
@@ -19,11 +20,21 @@ class ServicePlan:
 
 
 @dataclass(frozen=True)
+class FleetSupply:
+    """The fleet under one supply case of constraints.robust_to: what arrives, and every service's
+    replicas redeployed on it (its witness deployment)."""
+    case: int                          # index in constraints.robust_to
+    delivered: dict[str, int]          # offer id -> servers that arrive (offers with servers bought or in service)
+    services: tuple[ServicePlan, ...]  # each service's replicas on what arrives, in the fleet's order
+
+
+@dataclass(frozen=True)
 class FleetPlan:
     cost_rmb: int
     capex_rmb: int
     servers: dict[str, int]
     services: tuple[ServicePlan, ...]
+    supply: tuple[FleetSupply, ...] = ()  # one per supply case of constraints.robust_to
 
     def attributed_rmb(self, name: str, terms: dict[str, OfferTerms]) -> float:
         """The share of the fleet's cost a service carries: each offer's cost split by the cards its
@@ -38,6 +49,62 @@ class FleetPlan:
 
 
 @dataclass(frozen=True)
+class FleetPeriod:
+    """One period of a fleet's purchase schedule (phases:): what is bought, what serves each service."""
+    label: str
+    loads: tuple[float, ...]             # each service's load in the period, its own unit (before headroom), in the fleet's order
+    bought: dict[str, int]               # offer id -> servers bought in this period
+    in_service: dict[str, int]           # offer id -> servers serving in this period (owned ones included)
+    services: tuple[ServicePlan, ...]    # each service's replicas on them (served: its capacity in the period)
+    spend_rmb: int                       # price of the servers bought in this period
+    discounted_rmb: int                  # the same discounted to the first period
+    supply: tuple[FleetSupply, ...] = ()  # one witness per supply case: the period's servers in service that arrive, redeployed
+
+
+@dataclass(frozen=True)
+class FleetSchedule:
+    """A fleet's purchases over the periods, and each service's deployment in each."""
+    periods: tuple[FleetPeriod, ...]
+
+    @property
+    def spend_rmb(self) -> int:
+        return sum(p.spend_rmb for p in self.periods)
+
+    @property
+    def discounted_rmb(self) -> int:
+        return sum(p.discounted_rmb for p in self.periods)
+
+    @property
+    def servers(self) -> dict[str, int]:
+        """Offer id -> servers bought over all periods."""
+        out: dict[str, int] = {}
+        for p in self.periods:
+            for oid, n in p.bought.items():
+                out[oid] = out.get(oid, 0) + n
+        return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class FleetPhased:
+    """phases: for a fleet: the cheapest schedule (discounted) and, beside it, every purchase in the
+    first period; a schedule is None when none serves every service in every period within the limits."""
+    status: Status
+    schedule: FleetSchedule | None
+    best_bound_rmb: int | None            # CP-SAT's bound on the discounted cost
+    all_at_once_status: Status
+    all_at_once: FleetSchedule | None
+    spec: Phases                          # the shared phases: (periods, growth, prices, lead time, discounting)
+    own_loads: tuple[str, ...] = ()       # the services that give their own phases_load
+
+    @property
+    def saving_rmb(self) -> int | None:
+        """What phasing saves against buying everything at once, discounted (None: one of them has no schedule)."""
+        if self.schedule is None or self.all_at_once is None:
+            return None
+        return self.all_at_once.discounted_rmb - self.schedule.discounted_rmb
+
+
+@dataclass(frozen=True)
 class FleetResult:
     name: str
     description: str
@@ -48,6 +115,8 @@ class FleetResult:
     standalone: tuple[SolveResult, ...]   # each service solved on a fleet of its own (same offers), checked
     terms: dict[str, OfferTerms]
     diagnosis: str | None                 # why no fleet serves every service, when none does
+    trusting_plan: FleetPlan | None = None  # with constraints.robust_to: the cheapest fleet trusting every bid to deliver
+    phases: FleetPhased | None = None       # with phases: the fleet's purchase schedule
 
     @property
     def standalone_rmb(self) -> int | None:

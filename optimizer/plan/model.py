@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -29,7 +29,7 @@ from optimizer import units
 from optimizer.plan.designs import pool_of
 from optimizer.plan.result import Design
 from optimizer.plan.terms import OfferTerms
-from optimizer.scenario import Scenario
+from optimizer.scenario import Scenario, SupplyCase
 
 LOAD_SCALE = 1000  # integer load units per scenario load unit (a scaling, not a unit conversion)
 # A CP-SAT expression as this module builds it: cp_model.LinearExprT without numpy's integer
@@ -403,19 +403,7 @@ def add_robust(v: PlanVars, scenario: Scenario, designs: list[Design], terms: di
     out: Constraints = []
     by_offer = designs_by_offer(designs)
     for k, case in enumerate(scenario.constraints.robust_to):
-        cut = set(scenario.supply_affected(case))
-        share = Fraction(str(case.delivered_share))  # the decimal as written: 0.3333 is 3333/10000, not 1/3
-        delivered: dict[str, Expr] = {}
-        for oid in terms:
-            if oid not in cut:
-                delivered[oid] = v.servers[oid]
-            elif share == 0:
-                delivered[oid] = 0
-            else:  # q x arrived <= p x bought < q x (arrived + 1): arrived = floor(p / q x bought)
-                arrived = v.model.new_int_var(0, v.server_ub[oid], f"arrived[{k},{oid}]")
-                out.append(v.model.add(share.denominator * arrived <= share.numerator * v.servers[oid]))
-                out.append(v.model.add(share.numerator * v.servers[oid] < share.denominator * (arrived + 1)))
-                delivered[oid] = arrived
+        delivered = supply_delivered(v.model, scenario, case, v.servers, v.server_ub, out, tag=str(k))
         replicas = {i: v.model.new_int_var(0, upper_bound(x), f"case{k}[{designs[i].key}]") for i, x in v.replicas.items()}
         for oid, t in terms.items():
             used = sum(designs[i].cards * replicas[i] for i in by_offer.get(oid, []))
@@ -424,6 +412,27 @@ def add_robust(v: PlanVars, scenario: Scenario, designs: list[Design], terms: di
         out.append(v.model.add(served >= math.ceil(case.load_share * demand - 1e-9)))
         v.supply.append(SupplyVars(k, delivered, replicas, served))
     return out
+
+
+def supply_delivered(m: cp_model.CpModel, scenario: Scenario, case: SupplyCase, servers: Mapping[str, Expr], server_ub: dict[str, int],
+                     out: Constraints, *, tag: str) -> dict[str, Expr]:
+    """Offer id -> the servers that arrive under a supply case, of `servers` (bought or in service):
+    floor(delivered_share x servers) of each offer the case cuts, the decimal as written (0.3333 is
+    3333/10000, not 1/3), all of the others. The flooring constraints are appended to `out`."""
+    cut = set(scenario.supply_affected(case))
+    share = Fraction(str(case.delivered_share))
+    delivered: dict[str, Expr] = {}
+    for oid, x in servers.items():
+        if oid not in cut:
+            delivered[oid] = x
+        elif share == 0:
+            delivered[oid] = 0
+        else:  # q x arrived <= p x bought < q x (arrived + 1): arrived = floor(p / q x bought)
+            arrived = m.new_int_var(0, server_ub[oid], f"arrived[{tag},{oid}]")
+            out.append(m.add(share.denominator * arrived <= share.numerator * x))
+            out.append(m.add(share.numerator * x < share.denominator * (arrived + 1)))
+            delivered[oid] = arrived
+    return delivered
 
 
 def upper_bound(var: cp_model.IntVar) -> int:

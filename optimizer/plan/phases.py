@@ -92,20 +92,13 @@ def build_phase_model(scenario: Scenario, designs: list[Design], terms: dict[str
     """The phased model, no objective: purchases per period and offer (`all_at_once`: in the first
     period only), servers in service, each period's replicas, and every limit the scenario sets."""
     ph, inputs = _phases(scenario), phase_inputs(scenario, terms)
-    n, lead = len(ph.periods), ph.lead_time_periods
+    n = len(ph.periods)
     m = cp_model.CpModel()
-    buy = {}
-    for p in range(n):
-        for oid in terms:
-            # nothing bought after n - 1 - lead would ever serve; owned hardware is not bought
-            ub = 0 if p + lead >= n or (all_at_once and p > 0) else inputs.deliverable[oid][p]
-            buy[p, oid] = m.new_int_var(0, ub, f"buy[{p},{oid}]")
+    buy = purchase_vars(m, ph, inputs, terms, all_at_once=all_at_once)
     v = PhaseVars(m, buy, [], inputs)
     spare = scenario.constraints.n_plus_one
     for p in range(n):
-        have: dict[str, Expr] = {
-            oid: (t.available_servers if t.owned else 0) + sum(buy[q, oid] for q in range(p - lead + 1)) for oid, t in terms.items()
-        }
+        have = in_service(buy, terms, p, ph.lead_time_periods)
         # at most what every server the offer bid (or owns) holds
         replicas = {i: m.new_int_var(0, terms[d.offer_id].available_servers * terms[d.offer_id].cards_per_server // d.cards,
                                      f"replicas[{p},{d.key}]") for i, d in enumerate(designs)}
@@ -126,6 +119,25 @@ def build_phase_model(scenario: Scenario, designs: list[Design], terms: dict[str
     for family, add in families.items():
         v.constraints[family] = add()
     return v
+
+
+def purchase_vars(m: cp_model.CpModel, ph: Phases, inputs: PhaseInputs, terms: dict[str, OfferTerms], *,
+                  all_at_once: bool = False) -> dict[tuple[int, str], cp_model.IntVar]:
+    """(period, offer id) -> servers bought then, within the period's deliveries; nothing bought after
+    period n - 1 - lead_time_periods (it would never serve), nor hardware already owned, nor after the
+    first period when `all_at_once`."""
+    n, lead = len(ph.periods), ph.lead_time_periods
+    buy = {}
+    for p in range(n):
+        for oid in terms:
+            ub = 0 if p + lead >= n or (all_at_once and p > 0) else inputs.deliverable[oid][p]
+            buy[p, oid] = m.new_int_var(0, ub, f"buy[{p},{oid}]")
+    return buy
+
+
+def in_service(buy: dict[tuple[int, str], cp_model.IntVar], terms: dict[str, OfferTerms], period: int, lead: int) -> dict[str, Expr]:
+    """Offer id -> servers in service in `period`: owned ones plus those bought lead periods or more before."""
+    return {oid: (t.available_servers if t.owned else 0) + sum(buy[q, oid] for q in range(period - lead + 1)) for oid, t in terms.items()}
 
 
 # --------------------------------------------------------------------------------------------

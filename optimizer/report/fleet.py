@@ -1,6 +1,8 @@
 """The fleet report (several services on one purchase) as Markdown and JSON: what to buy, each
 service's share of it (replicas, cards, latency with headroom, RMB attributed by the cards it uses),
-what each would cost on a fleet of its own, and the saving from sharing. Functions of the result."""
+what each would cost on a fleet of its own, and the saving from sharing; under supply cases, what
+arrives in each and what the robustness costs against the fleet trusting every bid. Functions of
+the result."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from typing import Any
 
 from optimizer.analysis.facts import Provenance
 from optimizer.analysis.served import ServedCost, service_served_cost
-from optimizer.plan.fleet_result import FleetResult, ServicePlan
+from optimizer.plan.fleet_result import FleetPeriod, FleetPlan, FleetResult, FleetSchedule, FleetSupply, ServicePlan
 from optimizer.plan.result import Plan, SolveResult
+from optimizer.report.decision import supply_label
 from optimizer.report.format import DASH, money, pct, table, unit_price
-from optimizer.report.i18n import tr, word
+from optimizer.report.i18n import columns, tr, word
+from optimizer.report.phases import servers_cell
 from optimizer.report.provenance import provenance_json, provenance_line
 from optimizer.report.reasons import localize_reason
 from optimizer.report.shapes import plan_shape
@@ -54,6 +58,109 @@ def decision(result: FleetResult, lang: str = "en") -> str:
         if not result.standalone_within_stock:
             text += tr(lang, "fleet.beyond_stock")
     return text
+
+
+def _servers(servers: dict[str, int], lang: str) -> str:
+    return tr(lang, "list_sep").join(f"{n} × {oid}" for oid, n in sorted(servers.items()) if n) or DASH
+
+
+def supply_sentence(result: FleetResult, lang: str = "en") -> str:
+    """The fleet under each supply case of constraints.robust_to (what arrives; each service, its
+    replicas redeployed, still serves the share of its load the case requires) and what the
+    robustness costs against the cheapest fleet trusting every bid ('' without cases or a plan)."""
+    cases = result.standalone[0].scenario.constraints.robust_to
+    if result.plan is None or not cases:
+        return ""
+    parts = []
+    for outcome in result.plan.supply:
+        case = cases[outcome.case]
+        needs = tr(lang, "list_sep").join(
+            tr(lang, "fleet.supply.need", name=svc.name, served=f"{svc.served:,.1f}",
+               need=f"{case.load_share * alone.scenario.workload.load.amount:,.1f}", unit=word(lang, "unit", alone.scenario.workload.load.unit))
+            for svc, alone in zip(outcome.services, result.standalone, strict=True))
+        parts.append(tr(lang, "fleet.supply.case", label=supply_label(case, lang), arrived=_servers(outcome.delivered, lang), needs=needs))
+    text = tr(lang, "fleet.supply.sentence", cases=tr(lang, "case_sep").join(parts))
+    trusting = result.trusting_plan
+    if trusting is None:
+        return text
+    extra = result.plan.cost_rmb - trusting.cost_rmb
+    return text + tr(lang, "fleet.supply.cost" if extra > 0 else "fleet.supply.free", extra=money(extra, lang),
+                     trusting=money(trusting.cost_rmb, lang), servers=_servers(trusting.servers, lang))
+
+
+def phase_sentence(result: FleetResult, lang: str = "en") -> str:
+    """The fleet's schedule, discounted, against buying everything in the first period, and the
+    saving; then what it assumes (prices, lead time, N+1, supply cases, each service's loads)."""
+    ph = result.phases
+    if ph is None:
+        return ""
+    spec = ph.spec
+    n, first, last = len(spec.periods), spec.periods[0], spec.periods[-1]
+    once = ph.all_at_once
+    if ph.schedule is None:
+        shown = DASH if once is None else f"{money(once.discounted_rmb, lang)} ({servers_cell(once.servers)})"
+        why = "unknown" if ph.status == "unknown" else "infeasible"
+        return tr(lang, "ph.none", why=tr(lang, f"ph.why.{why}"), first=first, once=shown) + _phase_assumptions(result, lang)
+    sched = ph.schedule
+    rate = spec.discount_rate_pct
+    basis = (tr(lang, "ph.basis.discounted", first=first, rate=f"{rate:g}", paid=money(sched.spend_rmb, lang)) if rate
+             else tr(lang, "ph.basis.plain"))
+    common = {"n": n, "first": first, "last": last, "phased": money(sched.discounted_rmb, lang), "basis": basis}
+    if once is None:
+        why = "unknown" if ph.all_at_once_status == "unknown" else "infeasible"
+        text = tr(lang, "ph.no_once", why=tr(lang, f"ph.why.{why}"), **common)
+    elif (ph.saving_rmb or 0) <= 0:
+        text = tr(lang, "ph.same", servers=servers_cell(once.servers), **common)
+    else:
+        saving = ph.saving_rmb or 0
+        text = tr(lang, "ph.sentence", once=money(once.discounted_rmb, lang), servers=servers_cell(once.servers),
+                  saving=money(saving, lang), pct=f"{100 * saving / once.discounted_rmb:.1f} %", **common)
+    return text + _phase_assumptions(result, lang)
+
+
+def _phase_assumptions(result: FleetResult, lang: str) -> str:
+    shared = result.standalone[0].scenario
+    assert result.phases is not None
+    spec = result.phases.spec
+    d = spec.price_decline_pct
+    text = tr(lang, "ph.gap") + (tr(lang, "ph.prices.flat") if d == 0 else
+                                 tr(lang, "ph.prices.decline" if d > 0 else "ph.prices.rise", d=f"{abs(d):g}"))
+    if spec.prices_rmb_per_server:
+        text += tr(lang, "ph.prices.given", offers=", ".join(sorted(spec.prices_rmb_per_server)))
+    if spec.lead_time_periods:
+        text += tr(lang, "ph.lead", lead=spec.lead_time_periods)
+    if shared.constraints.n_plus_one:
+        text += tr(lang, "ph.n_plus_one")
+    if shared.constraints.robust_to:
+        text += tr(lang, "fleet.ph.supply")
+    own = result.phases.own_loads
+    growth = "" if spec.growth_pct is None else tr(lang, "fleet.ph.growth", g=f"{spec.growth_pct:g}",
+                                                   own=tr(lang, "fleet.ph.own", names=", ".join(own)) if own else "")
+    return text + tr(lang, "fleet.ph.sized", growth=growth)
+
+
+def phase_table(result: FleetResult, schedule: FleetSchedule, lang: str = "en") -> list[str]:
+    """One row per period: each service's load, the servers bought and in service, the spend plain
+    and discounted; a total row."""
+    loads = "|".join(tr(lang, "fleet.ph.load_col", name=a.scenario.name, unit=word(lang, "unit", a.scenario.workload.load.unit))
+                     for a in result.standalone)
+    rows: list[list[object]] = [
+        [p.label, *(f"{x:,.1f}" for x in p.loads), servers_cell(p.bought), servers_cell(p.in_service), money(p.spend_rmb, lang),
+         money(p.discounted_rmb, lang)] for p in schedule.periods
+    ]
+    k = len(result.standalone)
+    rows.append([f"**{tr(lang, 'ph.total')}**", *([""] * k), servers_cell(schedule.servers), "", f"**{money(schedule.spend_rmb, lang)}**",
+                 f"**{money(schedule.discounted_rmb, lang)}**"])
+    return table(columns(lang, "fleet.ph.cols", loads=loads), "l" + "r" * k + "llrr", rows)
+
+
+def phase_section(result: FleetResult, lang: str = "en") -> list[str]:
+    if result.phases is None:
+        return []
+    lines = [f"## {tr(lang, 'ph.h')}", "", phase_sentence(result, lang), ""]
+    if result.phases.schedule is not None:
+        lines += [*phase_table(result, result.phases.schedule, lang), ""]
+    return lines
 
 
 def services_table(result: FleetResult, lang: str = "en") -> list[str]:
@@ -110,6 +217,10 @@ def render(result: FleetResult, provenance: Provenance, lang: str = "en") -> str
     tr(lang, "h.report", name="")  # an unknown language fails before any work
     lines = [f"# {tr(lang, 'h.fleet', name=result.name)}", "", result.description, "", f"## {tr(lang, 'h.recommendation')}", "",
              decision(result, lang), ""]
+    supply = supply_sentence(result, lang)
+    if supply:
+        lines += [supply, ""]
+    lines += phase_section(result, lang)
     if result.plan is not None:
         lines += [f"## {tr(lang, 'h.services')}", "", tr(lang, "fleet.services_intro"), "", *services_table(result, lang), ""]
         served = served_lines(result, lang)
@@ -137,8 +248,27 @@ def to_json(result: FleetResult, provenance: Provenance) -> dict[str, Any]:
         "saving_rmb": None if p is None or result.standalone_rmb is None else result.standalone_rmb - p.cost_rmb,
         "standalone_within_stock": result.standalone_within_stock,
         "diagnosis": result.diagnosis,
+        "supply": None if p is None else [_supply_json(result, outcome) for outcome in p.supply],
+        "trusting": _trusting_json(result.trusting_plan),
+        "robustness_rmb": None if p is None or result.trusting_plan is None else p.cost_rmb - result.trusting_plan.cost_rmb,
+        "phases": _phases_json(result),
         "provenance": provenance_json(provenance),
     }
+
+
+def _supply_json(result: FleetResult, outcome: FleetSupply) -> dict[str, Any]:
+    case = result.standalone[0].scenario.constraints.robust_to[outcome.case]
+    return {
+        "case": case.label, "delivered_share": case.delivered_share, "load_share": case.load_share,
+        "arrive": dict(sorted(outcome.delivered.items())),
+        "services": [{"name": svc.name, "required": case.load_share * alone.scenario.workload.load.amount, "served": round(svc.served, 3),
+                      "replicas": plan_rows(Plan(1, 0, 0, {}, svc.groups, svc.served))}
+                     for svc, alone in zip(outcome.services, result.standalone, strict=True)],
+    }
+
+
+def _trusting_json(plan: FleetPlan | None) -> dict[str, Any] | None:
+    return None if plan is None else {"cost_rmb": plan.cost_rmb, "servers": dict(sorted(plan.servers.items()))}
 
 
 def _service_json(result: FleetResult, alone: SolveResult, svc: ServicePlan | None) -> dict[str, Any]:
@@ -169,3 +299,33 @@ def _served_json(c: ServedCost | None) -> dict[str, Any] | None:
     return {"profile": c.profile, "mean_fraction_of_peak": round(c.mean_fraction_of_peak, 4), "served_share": round(c.served_share, 4),
             "rmb_per_million_output_tokens_at_full_utilisation": round(c.rmb_per_million_at_full, 4),
             "rmb_per_million_output_tokens_served": round(c.rmb_per_million_served, 4)}
+
+
+def _phases_json(result: FleetResult) -> dict[str, Any] | None:
+    ph = result.phases
+    if ph is None:
+        return None
+    return {
+        "status": ph.status, "best_bound_rmb": ph.best_bound_rmb, "schedule": _schedule_json(result, ph.schedule),
+        "all_at_once_status": ph.all_at_once_status, "all_at_once": _schedule_json(result, ph.all_at_once), "saving_rmb": ph.saving_rmb,
+    }
+
+
+def _schedule_json(result: FleetResult, schedule: FleetSchedule | None) -> dict[str, Any] | None:
+    if schedule is None:
+        return None
+    return {"spend_rmb": schedule.spend_rmb, "discounted_rmb": schedule.discounted_rmb, "servers": schedule.servers,
+            "periods": [_period_json(result, p) for p in schedule.periods]}
+
+
+def _period_json(result: FleetResult, period: FleetPeriod) -> dict[str, Any]:
+    cases = result.standalone[0].scenario.constraints.robust_to
+    return {
+        "period": period.label, "bought": dict(sorted(period.bought.items())), "in_service": dict(sorted(period.in_service.items())),
+        "spend_rmb": period.spend_rmb, "discounted_rmb": period.discounted_rmb,
+        "services": [{"name": svc.name, "load": round(load, 6), "capacity": round(svc.served, 3),
+                      "replicas": plan_rows(Plan(1, 0, 0, {}, svc.groups, svc.served))}
+                     for svc, load in zip(period.services, period.loads, strict=True)],
+        "supply": [{"case": cases[c.case].label, "arrive": dict(sorted(c.delivered.items())),
+                    "served": {svc.name: round(svc.served, 3) for svc in c.services}} for c in period.supply],
+    }

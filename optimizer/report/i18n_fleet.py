@@ -96,6 +96,32 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         "output tokens served, against {full} at 100% utilisation.",
         "在 {profile} 下（平均为峰值的 {mean}），实际服务量为其副本可生成 token 的 {share}：每百万输出 token {served}，100% 利用率下为 {full}。",
     ),
+    "fleet.supply.sentence": (
+        "Supply risk: the fleet still meets every service's SLAs and its required share of its load if {cases}.",
+        "供货风险：在以下情形下整体方案仍使每个服务满足其 SLA 及所需负载份额：{cases}。",
+    ),
+    "fleet.supply.case": ("{label} ({arrived} arrive; redeployed, they serve {needs})", "{label}（到货 {arrived}；重新部署后可服务 {needs}）"),
+    "fleet.supply.need": ("{name} {served} of the {need} {unit} required", "{name} {served}（需 {need} {unit}）"),
+    "fleet.supply.cost": (
+        " This robustness costs {extra} more than the cheapest fleet that trusts every bid to deliver ({servers}, {trusting}).",
+        "与相信每家投标足额交付的最便宜整体方案（{servers}，{trusting}）相比，这一稳健性多花 {extra}。",
+    ),
+    "fleet.supply.free": (
+        " It costs nothing extra: the cheapest fleet that trusts every bid to deliver is no cheaper ({servers}, {trusting}).",
+        "这一稳健性不额外花钱：相信每家投标足额交付的最便宜整体方案并不更便宜（{servers}，{trusting}）。",
+    ),
+    "fleet.ph.sized": (
+        ". In each period every service runs its own designs (sized at its confidence), covering its own load{growth}; the "
+        "fleet above is sized for each service's workload load alone.",
+        "。每个周期各服务运行各自的设计（按其置信度测算），覆盖各自的负载{growth}；上方整体方案仅按各服务的 workload 负载配置。",
+    ),
+    "fleet.ph.growth": (" (growing {g} % a period{own})", "（每周期增长 {g}%{own}）"),
+    "fleet.ph.own": ("; {names}: its own load per period", "；{names} 采用自定义的各周期负载"),
+    "fleet.ph.supply": ("; the supply cases hold in every period, on the servers in service then",
+                        "；每个周期均在当期在役服务器上满足供货风险情形"),
+    "fleet.ph.cols": ("period|{loads}|servers bought|servers in service|spend|discounted spend",
+                      "周期|{loads}|本期采购|在役服务器|支出|折现支出"),
+    "fleet.ph.load_col": ("{name} ({unit})", "{name}（{unit}）"),
     "fleet.col.service": ("service", "服务"),
     "fleet.col.model": ("model", "模型"),
     "fleet.col.load": ("load", "负载"),

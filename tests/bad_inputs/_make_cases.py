@@ -27,6 +27,7 @@ from optimizer.report.names import safe_part  # noqa: E402  (the file names what
 CHAT = (REPO / "scenarios" / "r1_chatbot.yaml").read_text(encoding="utf-8")
 PD = (REPO / "scenarios" / "r1_pd_split.yaml").read_text(encoding="utf-8")
 CARD = (REPO / "catalog" / "cards" / "h100-sxm.yaml").read_text(encoding="utf-8")
+FLEET_PHASED = (REPO / "scenarios" / "enterprise_fleet_phased.yaml").read_text(encoding="utf-8")
 MODEL = (REPO / "catalog" / "models" / "llama-3.1-8b.yaml").read_text(encoding="utf-8")
 CONFIGS = REPO / "tests" / "fixtures" / "hf_configs"
 SOLVE = ["solve", "{dir}/scenario.yaml", "--out", "{out}"]
@@ -461,6 +462,17 @@ chat("top_level_null_key", f":{LAST}: null", append="null: 5\n")
 chat("top_level_bool_key", f":{LAST}: true", append="true: x\n")
 chat("top_level_no_key", f":{LAST}: no", append="no: x\n")
 chat("nested_number_key", "sla.8", (TPOT, TPOT + "\n  8: x"))
+
+# A fleet's phases: loads per service (phases_load), never one shared list
+FLEET_GROWTH = "  growth_pct: 40\n"
+FLEET_R1 = "  - name: r1-chat\n"
+scenario("fleet_phases_shared_load", sub(FLEET_PHASED, (FLEET_GROWTH, "  load: [300, 420, 588, 823]\n")), "phases.load: is one list of loads")
+scenario("fleet_phases_load_length", sub(FLEET_PHASED, (FLEET_R1, FLEET_R1 + "    phases_load: [300, 420]\n")),
+         "services.0.phases_load: gives 2 value(s) for 4 periods")
+scenario("fleet_phases_load_not_numbers", sub(FLEET_PHASED, (FLEET_R1, FLEET_R1 + "    phases_load: [300, many, 588, 823]\n")),
+         "is not a list of loads")
+scenario("fleet_phases_load_without_phases", sub(FLEET_PHASED, (FLEET_R1, FLEET_R1 + "    phases_load: [300, 420, 588, 823]\n"),
+                                                 ("phases:\n", "later:\n")), "the file has no phases:")
 
 
 def main() -> None:

@@ -83,8 +83,7 @@ def _broken(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
     (lambda d: d["services"][2]["sla"].update(tpot_ms=-5), "services.2.sla.tpot_ms"),
     (lambda d: d["services"][0].update(modle="x"), "services.0.modle: is not a known key"),
     (lambda d: d.update(services=[]), "services: is not a list of services"),
-    (lambda d: d["constraints"].update(robust_to=[{"offer": "h200-8x", "delivered_share": 0.5}]),
-     "constraints.robust_to: is not available for several services yet"),
+    (lambda d: d.update(analysis={"compare": True}), "analysis: the comparison and sweeps are not available for several services yet"),
 ])
 def test_a_bad_fleet_is_exit_2_naming_the_service_field(tmp_path: Path, edit, words: str):  # type: ignore[no-untyped-def]
     out = tmp_path / "out"

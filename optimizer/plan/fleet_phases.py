@@ -1,0 +1,214 @@
+"""Buying in phases for a fleet (a scenario with services: and phases:): one purchase schedule for
+every service.
+
+The rules are plan.phases' (its purchase variables, servers in service after the lead time, prices,
+discounting, deliveries and limits, reused from there), over every service at once: in each period,
+each service runs replicas of its own designs covering its own period load with its headroom (and
+N+1, one shape), and the cards of all services' replicas are packed, per offer, into the servers in
+service (a server may stand idle: bought for a later period, it is there all the same). Loads grow
+per service: each service's scenario carries its own phases (the shared growth_pct, or its own
+phases_load). Supply cases (constraints.robust_to) hold in every period: of the servers in service,
+what arrives (plan.model.supply_delivered: the floor rule of a single service) carries every
+service's load_share of its period load, each service with its own witness replicas.
+
+The stages are plan.phases': least discounted spend; then the fewest servers bought as late as
+possible; then, purchases fixed, the most load served in each period and the fewest replicas.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from optimizer.plan.designs import served_by
+from optimizer.plan.fleet import ServiceDesigns
+from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply, ServicePlan
+from optimizer.plan.model import Expr, _per_server, _served, capacity_units, supply_delivered, upper_bound
+from optimizer.plan.optimize import new_solver, status_of
+from optimizer.plan.phases import (
+    PeriodVars,
+    PhaseInputs,
+    PhaseVars,
+    _fewest_and_latest,
+    _next_stage,
+    add_availability,
+    add_budget,
+    add_load,
+    add_max_servers,
+    add_n_plus_one,
+    add_one_shape,
+    add_packing,
+    add_power,
+    add_single_vendor,
+    in_service,
+    phase_inputs,
+    purchase_vars,
+)
+from optimizer.plan.result import Design, ReplicaGroup, Status, has_plan
+from optimizer.plan.terms import OfferTerms
+
+Constraints = list[cp_model.Constraint]
+
+
+@dataclass
+class CaseVars:
+    """One supply case in one period: what arrives of the servers in service, every service's replicas on it."""
+    case: int                                # index in constraints.robust_to
+    delivered: dict[str, Expr]               # offer id -> servers that arrive
+    replicas: dict[int, cp_model.IntVar]     # design index (over every service's designs) -> replicas run
+    served: list[Expr]                       # per service: its load served, model units
+
+
+@dataclass
+class FleetPhaseVars:
+    whole: PhaseVars                         # purchases, spend, and per period every service's replicas (design index over all)
+    services: list[PhaseVars]                # per service: the same purchases, its own replicas and load per period
+    designs: list[Design]                    # every service's designs, concatenated
+    service_of: list[int]                    # design index -> service index
+    inputs: list[PhaseInputs]                # per service: its loads (and the shared prices)
+    cases: list[list[CaseVars]] = field(default_factory=list)  # per period: one per supply case
+
+
+def build_fleet_phase_model(services: list[ServiceDesigns], terms: dict[str, OfferTerms], *, all_at_once: bool = False) -> FleetPhaseVars:
+    """The fleet's phased model, no objective (`all_at_once`: every purchase in the first period)."""
+    shared = services[0].scenario
+    ph = shared.phases
+    assert ph is not None, "the phased fleet model needs phases"
+    inputs = [phase_inputs(s.scenario, terms) for s in services]
+    m = cp_model.CpModel()
+    buy = purchase_vars(m, ph, inputs[0], terms, all_at_once=all_at_once)
+    designs = [d for s in services for d in s.designs]
+    service_of = [k for k, s in enumerate(services) for _ in s.designs]
+    own = [[i for i, k in enumerate(service_of) if k == s] for s in range(len(services))]
+    whole = PhaseVars(m, buy, [], inputs[0])
+    views = [PhaseVars(m, buy, [], inputs[k]) for k in range(len(services))]
+    for p in range(len(ph.periods)):
+        have = in_service(buy, terms, p, ph.lead_time_periods)
+        replicas = {i: m.new_int_var(0, _replica_bound(d, services[service_of[i]], inputs[service_of[i]], terms, p),
+                                     f"replicas[{p},{services[service_of[i]].name}:{d.key}]") for i, d in enumerate(designs)}
+        whole.periods.append(PeriodVars(have, replicas, 0))
+        for k, svc in enumerate(services):
+            sub = {j: replicas[i] for j, i in enumerate(own[k])}
+            views[k].periods.append(PeriodVars(have, sub, _served(m, list(svc.designs), sub, shared=svc.scenario.constraints.n_plus_one)))
+    whole.cost = sum(inputs[0].discounted[oid][p] * x for (p, oid), x in buy.items())
+    whole.capex = sum(inputs[0].prices[oid][p] * x for (p, oid), x in buy.items())
+    fv = FleetPhaseVars(whole, views, designs, service_of, inputs)
+    whole.constraints = {
+        "packing": add_packing(whole, designs, terms), "availability": add_availability(whole, terms),
+        "budget": add_budget(whole, shared), "max_servers": add_max_servers(whole, shared), "power": add_power(whole, shared, terms),
+        "single_vendor": add_single_vendor(whole, shared, terms), "robust": add_period_robust(fv, services, terms),
+    }
+    for view, svc in zip(views, services, strict=True):
+        view.constraints = {"load": add_load(view), "n_plus_one": add_n_plus_one(view, svc.scenario, list(svc.designs), terms),
+                            "one_shape": add_one_shape(view, svc.scenario, list(svc.designs))}
+    return fv
+
+
+def _replica_bound(d: Design, svc: ServiceDesigns, inputs: PhaseInputs, terms: dict[str, OfferTerms], period: int) -> int:
+    """Most replicas of d worth running in a period: what the offer's whole bid holds, and no more than
+    cover the service's period load with its headroom on d alone (plus a server's worth for N+1).
+    The bound keeps the covering model's relaxation tight; a server may stand idle, so no purchase
+    ever needs more replicas than that."""
+    fit = terms[d.offer_id].available_servers * terms[d.offer_id].cards_per_server // d.cards
+    spare = _per_server(d, terms) if svc.scenario.constraints.n_plus_one else 0
+    return min(fit, math.ceil(inputs.target[period] / max(capacity_units(d), 1)) + spare)
+
+
+def add_period_robust(fv: FleetPhaseVars, services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> Constraints:
+    """Each supply case in each period: of the servers in service, what arrives carries every
+    service's own replicas (new variables per period and case), packed by cards per offer, each
+    serving load_share of its period load (before headroom, as plan.model.add_robust)."""
+    shared, v = services[0].scenario, fv.whole
+    out: Constraints = []
+    for p, period in enumerate(v.periods):
+        cases = []
+        for k, case in enumerate(shared.constraints.robust_to):
+            ub = {oid: t.available_servers for oid, t in terms.items()}
+            delivered = supply_delivered(v.model, shared, case, period.have, ub, out, tag=f"{p},{k}")
+            replicas = {i: v.model.new_int_var(0, upper_bound(x), f"case{p},{k}[{services[fv.service_of[i]].name}:{fv.designs[i].key}]")
+                        for i, x in period.replicas.items()}
+            for oid, t in terms.items():
+                used = sum(d.cards * replicas[i] for i, d in enumerate(fv.designs) if d.offer_id == oid)
+                out.append(v.model.add(used <= t.cards_per_server * delivered[oid]))
+            served: list[Expr] = []
+            for s, svc in enumerate(services):
+                own = [i for i, j in enumerate(fv.service_of) if j == s]
+                served.append(_served(v.model, list(svc.designs), {j: replicas[i] for j, i in enumerate(own)}, shared=False))
+                out.append(v.model.add(served[-1] >= math.ceil(case.load_share * fv.inputs[s].demand[p] - 1e-9)))
+            cases.append(CaseVars(k, delivered, replicas, served))
+        fv.cases.append(cases)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Solving
+
+
+def solve_fleet_phases(services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> FleetPhased:
+    """The fleet's cheapest phased schedule and its cheapest all-at-once one, each by the stages of the module doc."""
+    status, schedule, bound = cheapest_fleet_schedule(build_fleet_phase_model(services, terms), services)
+    once_status, once, _ = cheapest_fleet_schedule(build_fleet_phase_model(services, terms, all_at_once=True), services)
+    spec = services[0].scenario.phases
+    assert spec is not None
+    own = tuple(s.name for s in services if s.scenario.phases is not None and s.scenario.phases.load is not None)
+    return FleetPhased(status, schedule, bound, once_status, once, spec, own)
+
+
+def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns]) -> tuple[Status, FleetSchedule | None, int | None]:
+    """Least discounted spend; then the fewest servers, bought as late as possible; then, purchases
+    fixed, the most load in each period and the fewest replicas (witness replicas included)."""
+    v = fv.whole
+    if any(not s.designs for s in services):
+        return "infeasible", None, None
+    v.model.minimize(v.cost)
+    solver = new_solver()
+    status = status_of(solver.solve(v.model))
+    if not has_plan(status):
+        return status, None, None
+    objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
+    v.model.add(v.cost <= objective)
+    solver = _next_stage(v, solver, _fewest_and_latest(v))
+    for key, x in v.buy.items():
+        v.model.add(x == solver.value(x)).with_name(f"fixed[{key}]")
+    solver = _next_stage(v, solver, _most_served(fv))
+    return status, extract_fleet_schedule(solver, fv, services), bound
+
+
+def _most_served(fv: FleetPhaseVars) -> Expr:
+    """To minimise: minus every service's load served over the periods (first), plus the replicas run."""
+    replicas = [x for period in fv.whole.periods for x in period.replicas.values()]
+    replicas += [x for cases in fv.cases for c in cases for x in c.replicas.values()]
+    weight = sum(upper_bound(x) for x in replicas) + 1
+    served = sum(period.served for view in fv.services for period in view.periods)
+    return -weight * served + sum(replicas)
+
+
+def extract_fleet_schedule(solver: cp_model.CpSolver, fv: FleetPhaseVars, services: list[ServiceDesigns]) -> FleetSchedule:
+    ph = services[0].scenario.phases
+    assert ph is not None
+    prices, discounted = fv.inputs[0].prices, fv.inputs[0].discounted
+    periods = []
+    for p, (label, period) in enumerate(zip(ph.periods, fv.whole.periods, strict=True)):
+        bought = {oid: int(solver.value(x)) for (q, oid), x in sorted(fv.whole.buy.items()) if q == p and solver.value(x) > 0}
+        have = {oid: int(solver.value(h)) for oid, h in sorted(period.have.items()) if solver.value(h) > 0}
+        supply = tuple(FleetSupply(c.case, {oid: int(solver.value(x)) for oid, x in sorted(c.delivered.items()) if oid in have},
+                                   _service_plans(solver, c.replicas, fv, services)) for c in fv.cases[p])
+        periods.append(FleetPeriod(
+            label=label, loads=tuple(i.load[p] for i in fv.inputs), bought=bought, in_service=have,
+            services=_service_plans(solver, period.replicas, fv, services),
+            spend_rmb=sum(prices[oid][p] * n for oid, n in bought.items()),
+            discounted_rmb=sum(discounted[oid][p] * n for oid, n in bought.items()), supply=supply,
+        ))
+    return FleetSchedule(tuple(periods))
+
+
+def _service_plans(solver: cp_model.CpSolver, replicas: dict[int, cp_model.IntVar], fv: FleetPhaseVars,
+                   services: list[ServiceDesigns]) -> tuple[ServicePlan, ...]:
+    out = []
+    for k, svc in enumerate(services):
+        groups = tuple(ReplicaGroup(fv.designs[i], int(solver.value(x))) for i, x in sorted(replicas.items())
+                       if fv.service_of[i] == k and solver.value(x) > 0)
+        out.append(ServicePlan(svc.name, groups, served_by([(g.design, g.count) for g in groups])))
+    return tuple(out)

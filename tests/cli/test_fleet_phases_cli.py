@@ -1,0 +1,113 @@
+"""A fleet bought in phases: the real command on the shipped enterprise_fleet_phased scenario (without
+N+1 here, for speed: the shipped file itself is solved by test_solve_command), the schedule in the JSON
+agreeing with our own arithmetic (loads grown 40 % a period, prices down 5 %, servers in service the
+sum of purchases) and with page one, a service's own phases_load, and the fleet checker catching a
+broken schedule."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from optimizer.check_fleet import verify_fleet_phases
+from optimizer.cli import app
+from optimizer.plan.result import ReplicaGroup
+
+REPO = Path(__file__).resolve().parents[2]
+PHASED = REPO / "scenarios" / "enterprise_fleet_phased.yaml"
+
+
+def _file(folder: Path, edit=None) -> Path:  # type: ignore[no-untyped-def]
+    doc = yaml.safe_load(PHASED.read_text(encoding="utf-8"))
+    doc["constraints"]["n_plus_one"] = False
+    if edit:
+        edit(doc)
+    path = folder / "phased.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _solve(folder: Path, edit=None):  # type: ignore[no-untyped-def]
+    path = _file(folder, edit)
+    done = CliRunner().invoke(app, ["solve", str(path), "--out", str(folder / "out")])
+    assert done.exit_code == 0, done.output
+    return path, json.loads((folder / "out" / "phased.json").read_text(encoding="utf-8")), (folder / "out" / "phased.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    return _solve(tmp_path_factory.mktemp("phased"))
+
+
+def test_the_schedule_adds_up_by_our_arithmetic_and_page_one_shows_it(solved):  # type: ignore[no-untyped-def]
+    path, doc, md = solved
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    price = {o["id"]: o.get("price_rmb_per_server") or o["price_rmb_per_card"] * 8 + o["server_base_rmb"] for o in raw["offers"]}
+    first = {s["name"]: s["workload"]["load"] for s in raw["services"]}
+    ph = doc["phases"]
+    assert ph["status"] == "optimal" and ph["saving_rmb"] == ph["all_at_once"]["discounted_rmb"] - ph["schedule"]["discounted_rmb"] >= 0
+    have: dict[str, int] = {}
+    for p, period in enumerate(ph["schedule"]["periods"]):
+        for oid, n in period["bought"].items():
+            have[oid] = have.get(oid, 0) + n
+        assert period["in_service"] == dict(sorted(have.items()))
+        assert period["spend_rmb"] == pytest.approx(sum(price[o] * 0.95 ** p * n for o, n in period["bought"].items()), abs=len(period["bought"]))
+        assert period["discounted_rmb"] == period["spend_rmb"]   # no discount rate: spend as paid
+        for svc in period["services"]:
+            grown = next(iter(first[svc["name"]].values())) * 1.4 ** p
+            assert svc["load"] == pytest.approx(grown) and svc["capacity"] >= svc["load"] - 1e-6
+        (case,) = period["supply"]
+        assert case["arrive"] == {o: (n // 2 if o == "h200-8x" else n) for o, n in period["in_service"].items()}
+        assert all(case["served"][s["name"]] >= s["load"] - 1e-6 for s in period["services"])
+    assert all(not p["bought"] for p in ph["all_at_once"]["periods"][1:])
+    assert "## Buying in phases" in md and f"RMB {ph['schedule']['discounted_rmb']:,}" in md
+    assert "| r1-chat (concurrent users) | qwen72b-rag (concurrent users) | qwen3-8b-classify (requests/s) |" in md
+    assert "the supply cases hold in every period" in md
+
+
+def test_a_service_gives_its_own_loads(tmp_path: Path):
+    def edit(doc):  # type: ignore[no-untyped-def]
+        doc["services"][2]["phases_load"] = [20, 20, 25, 25]
+    _, doc, md = _solve(tmp_path, edit)
+    loads = [next(s["load"] for s in p["services"] if s["name"] == "qwen3-8b-classify") for p in doc["phases"]["schedule"]["periods"]]
+    assert loads == [20, 20, 25, 25] and "qwen3-8b-classify: its own load per period" in md
+
+
+def test_the_fleet_checker_catches_a_broken_schedule(solved):  # type: ignore[no-untyped-def]
+    from conftest import resolved
+
+    from optimizer.catalog.bundle import load_catalog
+    from optimizer.fleet_scenario import load_fleet
+    from optimizer.pipeline import solve_fleet
+
+    path, _, _ = solved
+    fleet = load_fleet(path, load_catalog())
+    problems = tuple(resolved(s) for s in fleet.services)
+    result = solve_fleet(fleet.name, fleet.description, problems, tuple(s.name for s in fleet.services))
+    ph = result.phases
+    assert ph is not None and ph.schedule is not None and verify_fleet_phases(ph, problems) == []
+    periods = list(ph.schedule.periods)
+    last = periods[-1]
+
+    def broken(period) -> list[str]:  # type: ignore[no-untyped-def]
+        schedule = dataclasses.replace(ph.schedule, periods=(*periods[:-1], period))
+        return verify_fleet_phases(dataclasses.replace(ph, schedule=schedule), problems)
+
+    starved = dataclasses.replace(last, services=(dataclasses.replace(last.services[0], groups=()), *last.services[1:]))
+    assert any(f.startswith("r1-chat:") and "serves 0.00" in f for f in broken(starved))
+    swollen = dataclasses.replace(last, services=tuple(dataclasses.replace(s, groups=tuple(ReplicaGroup(g.design, g.count * 8) for g in s.groups))
+                                                       for s in last.services))
+    assert any("server(s) in service" in f for f in broken(swollen))
+    assert any("spend adds up" in f for f in broken(dataclasses.replace(last, spend_rmb=last.spend_rmb + 1_000_000)))
+    (case,) = last.supply
+    lost = dataclasses.replace(case, services=tuple(dataclasses.replace(s, groups=()) for s in case.services))
+    assert any("of its load is" in f for f in broken(dataclasses.replace(last, supply=(lost,))))
+    once = ph.all_at_once
+    assert once is not None
+    early = dataclasses.replace(once, periods=(once.periods[0], dataclasses.replace(once.periods[1], bought={"h20-8x": 1}), *once.periods[2:]))
+    assert any("all at once: buys in" in f for f in verify_fleet_phases(dataclasses.replace(ph, all_at_once=early), problems))

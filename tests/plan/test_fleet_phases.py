@@ -1,0 +1,144 @@
+"""A fleet bought in phases (plan/fleet_phases.py): CP-SAT against brute force on tiny instances
+(2 services, 1-2 offers, 2-3 periods, phased and all at once, with and without a supply case),
+monotone in demand, and a price that falls later never making buying earlier cheaper."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import random
+from fractions import Fraction
+
+import pytest
+from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
+
+from optimizer.plan.fleet import ServiceDesigns
+from optimizer.plan.fleet_phases import solve_fleet_phases
+from optimizer.plan.model import LOAD_SCALE, capacity_units
+from optimizer.scenario import Scenario, SupplyCase
+from optimizer.scenario_phases import Phases
+
+
+def _phased(scenario: Scenario, phases: dict, cases: list[dict] | None = None) -> Scenario:  # type: ignore[type-arg]
+    constraints = scenario.constraints.model_copy(update={"robust_to": [SupplyCase.model_validate(c) for c in cases or []]})
+    return scenario.model_copy(update={"phases": Phases.model_validate(phases), "constraints": constraints})
+
+
+def _instance(seed: int, *, with_case: bool = False):  # type: ignore[no-untyped-def]
+    """1-2 offers of 4-card servers (1-3 available); 2 services, one design per offer each; 2-3 periods,
+    prices falling 0-20 % a period; service 0's load grows by growth_pct, service 1 gives its own loads."""
+    rng = random.Random(8800 + seed)
+    terms = {}
+    for k in range(rng.choice([1, 2, 2])):
+        oid = f"offer-{k}"
+        terms[oid] = terms_of(oid, vendor=f"vendor-{k}", cards_per_server=4, price_rmb=rng.randint(1, 20) * RMB_100K,
+                              available=rng.randint(1, 3))
+    periods = [f"p{i}" for i in range(rng.choice([2, 3]))]
+    common = {"periods": periods, "price_decline_pct": rng.choice([0, 10, 20])}
+    cases = [{"offer": "offer-0", "delivered_share": rng.choice([0.0, 0.5, 0.75]), "load_share": rng.choice([0.5, 1.0])}] if with_case else []
+    services = []
+    for s in range(2):
+        designs = tuple(stand_in_design(oid, cards, rng.randint(1, 3 * cards), batch=10 * s + 1) for oid in terms
+                        for cards in [rng.choice([1, 2, 4])])
+        first = rng.randint(1, 6)
+        own = {"growth_pct": rng.choice([0, 50])} if s == 0 else {"load": [first + rng.randint(0, 4) * i for i in range(len(periods))]}
+        services.append(ServiceDesigns(f"svc-{s}", _phased(plan_scenario(terms, first), {**common, **own}, cases), designs))
+    return services, terms
+
+
+def _price(t, p: int, decline: float) -> int:  # type: ignore[no-untyped-def]
+    return round(t.price_rmb_per_server * (1 - decline / 100) ** p)
+
+
+def _brute_force(services: list[ServiceDesigns], terms, *, all_at_once: bool = False) -> int | None:  # type: ignore[no-untyped-def]
+    """Every purchase per period and offer within the stock is tried; a period is served when some
+    replica mix covering every service's period load (capacity rounded down, load up) needs at most
+    the servers in service (ceil(cards / cards_per_server) of each offer), and, under the case, some
+    mix covering load_share of each needs at most floor(share x in service) of offer-0."""
+    ids, cps = list(terms), {oid: t.cards_per_server for oid, t in terms.items()}
+    ph = services[0].scenario.phases
+    assert ph is not None
+    n = len(ph.periods)
+    loads = [[math.ceil(x * LOAD_SCALE - 1e-9) for x in s.scenario.phases.loads(s.scenario.workload.load.amount)] for s in services]  # type: ignore[union-attr]
+    designs = [(k, d) for k, s in enumerate(services) for d in s.designs]
+    bounds = [range(terms[d.offer_id].available_servers * cps[d.offer_id] // d.cards + 1) for _, d in designs]
+    mixes = []
+    for counts in itertools.product(*bounds):
+        cards, served = dict.fromkeys(ids, 0), [0] * len(services)
+        for c, (k, d) in zip(counts, designs, strict=True):
+            cards[d.offer_id] += c * d.cards
+            served[k] += c * capacity_units(d)
+        mixes.append((tuple(-(-cards[o] // cps[o]) for o in ids), served))
+    cases = services[0].scenario.constraints.robust_to
+
+    def serves(have: tuple[int, ...], p: int, share: float = 1.0) -> bool:
+        return any(all(x <= h for x, h in zip(need, have, strict=True)) and
+                   all(served[k] >= math.ceil(share * loads[k][p] - 1e-9) for k in range(len(services))) for need, served in mixes)
+
+    best = None
+    per_period = [itertools.product(*(range(terms[o].available_servers + 1) for o in ids)) if p == 0 or not all_at_once
+                  else [tuple(0 for _ in ids)] for p in range(n)]
+    for buys in itertools.product(*(list(x) for x in per_period)):
+        if any(sum(b[j] for b in buys) > terms[o].available_servers for j, o in enumerate(ids)):
+            continue
+        ok = True
+        for p in range(n):
+            have = tuple(sum(b[j] for b in buys[: p + 1]) for j in range(len(ids)))
+            ok &= serves(have, p)
+            for case in cases:
+                share = Fraction(str(case.delivered_share))
+                arrive = tuple(math.floor(share * h) if o == case.offer else h for o, h in zip(ids, have, strict=True))
+                ok &= serves(arrive, p, case.load_share)
+            if not ok:
+                break
+        if ok:
+            cost = sum(_price(terms[o], p, ph.price_decline_pct) * b[j] for p, b in enumerate(buys) for j, o in enumerate(ids))
+            best = cost if best is None else min(best, cost)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_cp_sat_equals_brute_force_phased_and_all_at_once(seed: int):
+    services, terms = _instance(seed, with_case=seed % 2 == 1)
+    found = solve_fleet_phases(services, terms)
+    assert (found.schedule.discounted_rmb if found.schedule else None) == _brute_force(services, terms)
+    assert (found.all_at_once.discounted_rmb if found.all_at_once else None) == _brute_force(services, terms, all_at_once=True)
+    if found.schedule is not None:
+        for period in found.schedule.periods:   # every service covers its own period load
+            for svc, load in zip(period.services, period.loads, strict=True):
+                assert svc.served >= load - 1e-9
+            assert len(period.supply) == len(services[0].scenario.constraints.robust_to)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_more_demand_never_costs_less(seed: int):
+    services, terms = _instance(seed)
+    before = solve_fleet_phases(services, terms).schedule
+    ph = services[1].scenario.phases
+    assert ph is not None and ph.load is not None
+    grown = _phased(services[1].scenario, {**ph.model_dump(exclude_defaults=True), "load": [x + 2 for x in ph.load]})
+    after = solve_fleet_phases([services[0], dataclasses.replace(services[1], scenario=grown)], terms).schedule
+    if after is not None:
+        assert before is not None and before.discounted_rmb <= after.discounted_rmb
+
+
+def test_a_price_that_falls_later_never_makes_buying_earlier_cheaper():
+    """Two services of 10 users each in p0, 10 and 20 in p1 (one 4-card replica serves 10 users, one
+    per 4-card server): 2 servers serve p0, a third is needed in p1. At a flat RMB 1.0M the third costs
+    the same whenever bought; with p1's price RMB 0.8M it is bought in p1 (RMB 2.8M in all), never
+    earlier, and buying it all in p0 costs RMB 3.0M."""
+    terms = {"offer-0": terms_of("offer-0", cards_per_server=4, price_rmb=10 * RMB_100K, available=4)}
+
+    def fleet(prices: list[int]) -> list[ServiceDesigns]:
+        phases = {"periods": ["p0", "p1"], "prices_rmb_per_server": {"offer-0": prices}}
+        return [ServiceDesigns(f"svc-{k}", _phased(plan_scenario(terms, 10), {**phases, "load": [10, 10 + 10 * k]}),
+                               (stand_in_design("offer-0", 4, 10, batch=k + 1),)) for k in range(2)]
+
+    flat = solve_fleet_phases(fleet([10 * RMB_100K, 10 * RMB_100K]), terms)
+    falling = solve_fleet_phases(fleet([10 * RMB_100K, 8 * RMB_100K]), terms)
+    assert flat.schedule is not None and falling.schedule is not None and falling.all_at_once is not None
+    assert flat.schedule.discounted_rmb == 30 * RMB_100K and falling.schedule.discounted_rmb == 28 * RMB_100K
+    assert [p.bought for p in falling.schedule.periods] == [{"offer-0": 2}, {"offer-0": 1}]
+    assert falling.all_at_once.discounted_rmb == 30 * RMB_100K and falling.saving_rmb == 2 * RMB_100K
+    assert falling.schedule.discounted_rmb <= flat.schedule.discounted_rmb
