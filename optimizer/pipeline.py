@@ -60,7 +60,8 @@ def solve_fleet(name: str, description: str, problems: tuple[Problem, ...], name
     if plan is not None and problems[0].scenario.constraints.robust_to:  # what the robustness costs: the fleet trusting every bid
         trusting = solve_fleet_designs([dataclasses.replace(s, scenario=trusting_every_bid(s.scenario)) for s in services], terms)[1]
     schedule = solve_fleet_phases(services, terms) if problems[0].scenario.phases is not None else None
-    result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis, trusting, schedule)
+    result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis, trusting, schedule,
+                         daily_loads=tuple(p.daily_load for p in problems))
     check_fleet(result, problems)
     return result
 

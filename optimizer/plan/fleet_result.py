@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from optimizer.plan.result import ReplicaGroup, SolveResult, Status
 from optimizer.plan.terms import OfferTerms
+from optimizer.problem import DailyLoad
 from optimizer.scenario_phases import Phases
 
 
@@ -117,6 +118,11 @@ class FleetResult:
     diagnosis: str | None                 # why no fleet serves every service, when none does
     trusting_plan: FleetPlan | None = None  # with constraints.robust_to: the cheapest fleet trusting every bid to deliver
     phases: FleetPhased | None = None       # with phases: the fleet's purchase schedule
+    daily_loads: tuple[DailyLoad | None, ...] = ()  # each service's workload.daily_profile, resolved (for its cost per token served)
+
+    def daily_load(self, k: int) -> DailyLoad | None:
+        """Service k's daily load profile, resolved with its problem (None: not given)."""
+        return self.daily_loads[k] if k < len(self.daily_loads) else None
 
     @property
     def standalone_rmb(self) -> int | None:

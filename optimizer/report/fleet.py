@@ -187,9 +187,9 @@ def served_lines(result: FleetResult, lang: str = "en") -> list[str]:
     if result.plan is None:
         return []
     out = []
-    for svc, alone in zip(result.plan.services, result.standalone, strict=True):
+    for k, (svc, alone) in enumerate(zip(result.plan.services, result.standalone, strict=True)):
         load = alone.scenario.workload.load.amount
-        c = service_served_cost(svc.groups, result.plan.attributed_rmb(svc.name, result.terms), load, svc.served, alone.problem.daily_load)
+        c = service_served_cost(svc.groups, result.plan.attributed_rmb(svc.name, result.terms), load, svc.served, result.daily_load(k))
         if c is not None:
             words = tr(lang, "fleet.served", profile=c.profile or tr(lang, "served.own_profile"), mean=f"{c.mean_fraction_of_peak:.0%}",
                        share=f"{c.served_share:.0%}", served=unit_price(c.rmb_per_million_served, lang),
@@ -284,7 +284,7 @@ def _service_json(result: FleetResult, alone: SolveResult, svc: ServicePlan | No
             "worst_ttft_ms": _round(_worst(svc, "ttft_ms"), 1), "worst_tpot_ms": _round(_worst(svc, "tpot_ms"), 2),
             "replicas": plan_rows(_as_plan(result, svc)),
             "served_cost": _served_json(service_served_cost(svc.groups, result.plan.attributed_rmb(svc.name, result.terms),
-                                                            s.workload.load.amount, svc.served, alone.problem.daily_load)),
+                                                            s.workload.load.amount, svc.served, result.daily_load(result.standalone.index(alone)))),
         })
     return out
 
