@@ -175,21 +175,22 @@ def solve_fleet_designs(services: list[ServiceDesigns], terms: dict[str, OfferTe
 
 def _extract(solver: cp_model.CpSolver, fv: FleetVars, services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> FleetPlan:
     servers = {oid: int(solver.value(x)) for oid, x in sorted(fv.plan.servers.items()) if solver.value(x) > 0}
-    per_service = _service_plans(solver, fv.plan.replicas, fv, services)
+    per_service = service_plans(solver, fv.plan.replicas, fv.designs, fv.service_of, services)
     cost = sum(terms[o].cost_rmb_per_server * n for o, n in servers.items())
     capex = sum(terms[o].price_rmb_per_server * n for o, n in servers.items())
     supply = tuple(FleetSupply(c.case, {oid: int(solver.value(x)) for oid, x in sorted(c.delivered.items()) if oid in servers},
-                               _service_plans(solver, c.replicas, fv, services)) for c in fv.supply)
+                               service_plans(solver, c.replicas, fv.designs, fv.service_of, services)) for c in fv.supply)
     return FleetPlan(cost, capex, servers, tuple(per_service), supply)
 
 
-def _service_plans(solver: cp_model.CpSolver, replicas: dict[int, cp_model.IntVar], fv: FleetVars,
-                   services: list[ServiceDesigns]) -> tuple[ServicePlan, ...]:
-    """Each service's replicas among `replicas` (indexed over every service's designs)."""
+def service_plans(solver: cp_model.CpSolver, replicas: dict[int, cp_model.IntVar], designs: list[Design], service_of: list[int],
+                  services: list[ServiceDesigns]) -> tuple[ServicePlan, ...]:
+    """Each service's replicas among `replicas` (indexed over every service's designs, `service_of`
+    naming each one's service)."""
     out = []
     for k, svc in enumerate(services):
-        groups = tuple(ReplicaGroup(fv.designs[i], int(solver.value(x))) for i, x in sorted(replicas.items())
-                       if fv.service_of[i] == k and solver.value(x) > 0)
+        groups = tuple(ReplicaGroup(designs[i], int(solver.value(x))) for i, x in sorted(replicas.items())
+                       if service_of[i] == k and solver.value(x) > 0)
         out.append(ServicePlan(svc.name, groups, served_by([(g.design, g.count) for g in groups])))
     return tuple(out)
 

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from optimizer.plan.designs import served_by
-from optimizer.plan.fleet import ServiceDesigns
-from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply, ServicePlan
+from optimizer.plan.fleet import ServiceDesigns, service_plans
+from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply
 from optimizer.plan.model import Expr, _per_server, _served, capacity_units, supply_delivered, upper_bound
 from optimizer.plan.optimize import new_solver, status_of
 from optimizer.plan.phases import (
@@ -46,7 +45,7 @@ from optimizer.plan.phases import (
     phase_inputs,
     purchase_vars,
 )
-from optimizer.plan.result import Design, ReplicaGroup, Status, has_plan
+from optimizer.plan.result import Design, Status, has_plan
 from optimizer.plan.terms import OfferTerms
 
 Constraints = list[cp_model.Constraint]
@@ -194,21 +193,13 @@ def extract_fleet_schedule(solver: cp_model.CpSolver, fv: FleetPhaseVars, servic
         bought = {oid: int(solver.value(x)) for (q, oid), x in sorted(fv.whole.buy.items()) if q == p and solver.value(x) > 0}
         have = {oid: int(solver.value(h)) for oid, h in sorted(period.have.items()) if solver.value(h) > 0}
         supply = tuple(FleetSupply(c.case, {oid: int(solver.value(x)) for oid, x in sorted(c.delivered.items()) if oid in have},
-                                   _service_plans(solver, c.replicas, fv, services)) for c in fv.cases[p])
+                                   service_plans(solver, c.replicas, fv.designs, fv.service_of, services)) for c in fv.cases[p])
         periods.append(FleetPeriod(
             label=label, loads=tuple(i.load[p] for i in fv.inputs), bought=bought, in_service=have,
-            services=_service_plans(solver, period.replicas, fv, services),
+            services=service_plans(solver, period.replicas, fv.designs, fv.service_of, services),
             spend_rmb=sum(prices[oid][p] * n for oid, n in bought.items()),
             discounted_rmb=sum(discounted[oid][p] * n for oid, n in bought.items()), supply=supply,
         ))
     return FleetSchedule(tuple(periods))
 
 
-def _service_plans(solver: cp_model.CpSolver, replicas: dict[int, cp_model.IntVar], fv: FleetPhaseVars,
-                   services: list[ServiceDesigns]) -> tuple[ServicePlan, ...]:
-    out = []
-    for k, svc in enumerate(services):
-        groups = tuple(ReplicaGroup(fv.designs[i], int(solver.value(x))) for i, x in sorted(replicas.items())
-                       if fv.service_of[i] == k and solver.value(x) > 0)
-        out.append(ServicePlan(svc.name, groups, served_by([(g.design, g.count) for g in groups])))
-    return tuple(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.plan.result import ReplicaGroup, SolveResult, Status
+from optimizer.plan.result import ReplicaGroup, ScheduleTotals, SolveResult, Status
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import DailyLoad
 from optimizer.scenario_phases import Phases
@@ -63,26 +63,9 @@ class FleetPeriod:
 
 
 @dataclass(frozen=True)
-class FleetSchedule:
+class FleetSchedule(ScheduleTotals):
     """A fleet's purchases over the periods, and each service's deployment in each."""
     periods: tuple[FleetPeriod, ...]
-
-    @property
-    def spend_rmb(self) -> int:
-        return sum(p.spend_rmb for p in self.periods)
-
-    @property
-    def discounted_rmb(self) -> int:
-        return sum(p.discounted_rmb for p in self.periods)
-
-    @property
-    def servers(self) -> dict[str, int]:
-        """Offer id -> servers bought over all periods."""
-        out: dict[str, int] = {}
-        for p in self.periods:
-            for oid, n in p.bought.items():
-                out[oid] = out.get(oid, 0) + n
-        return dict(sorted(out.items()))
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ no solver in them, so the checker and the reports can read them without the CP-S
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from optimizer.catalog.records import ModelSpec
 from optimizer.perf.evaluate import ReplicaPerf
@@ -124,10 +125,18 @@ class PhasePeriod:
     discounted_rmb: int                # the same spend discounted to the first period
 
 
-@dataclass(frozen=True)
-class PhaseSchedule:
-    """Purchases over the periods of scenario.phases, and the deployment in each."""
-    periods: tuple[PhasePeriod, ...]
+class PeriodSpend(Protocol):
+    @property
+    def bought(self) -> dict[str, int]: ...
+    @property
+    def spend_rmb(self) -> int: ...
+    @property
+    def discounted_rmb(self) -> int: ...
+
+
+class ScheduleTotals:
+    """What a schedule of periods adds up to (a phased schedule of one service or of a fleet)."""
+    periods: Sequence[PeriodSpend]
 
     @property
     def spend_rmb(self) -> int:
@@ -145,6 +154,12 @@ class PhaseSchedule:
             for oid, n in p.bought.items():
                 out[oid] = out.get(oid, 0) + n
         return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class PhaseSchedule(ScheduleTotals):
+    """Purchases over the periods of scenario.phases, and the deployment in each."""
+    periods: tuple[PhasePeriod, ...]
 
 
 @dataclass(frozen=True)
