@@ -157,8 +157,11 @@ def add_fleet_robust(fv: FleetVars, services: list[ServiceDesigns], terms: dict[
 
 def solve_fleet_designs(services: list[ServiceDesigns], terms: dict[str, OfferTerms], *,
                         relax: frozenset[str] = frozenset()) -> tuple[Status, FleetPlan | None, int | None, int | None]:
-    """The cheapest fleet, then among equally cheap ones the fewest replicas (so the same scenario
-    always reports the same plan): status, plan, cost objective and its best bound."""
+    """The cheapest fleet, then among equally cheap ones the fewest server boundaries crossed by
+    replicas, then the fewest pipeline stages, then the fewest replicas (a replica inside a server,
+    without a pipeline, is the simpler one to run; servers bought for a supply case must still be
+    filled, but not by one replica stretched over them), so the same scenario always reports the same
+    plan: status, plan, cost objective and its best bound."""
     fv = build_fleet_model(services, terms, relax=relax)
     solver = new_solver()
     status = status_of(solver.solve(fv.plan.model))
@@ -166,7 +169,13 @@ def solve_fleet_designs(services: list[ServiceDesigns], terms: dict[str, OfferTe
         return status, None, None, None
     objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
     cap_cost(fv.plan, terms, objective)
-    fv.plan.model.minimize(sum(fv.plan.replicas.values()))
+    x = fv.plan.replicas
+    spans = {i: -(-fv.designs[i].cards // terms[fv.designs[i].offer_id].cards_per_server) - 1 for i in x}
+    stages = {i: fv.designs[i].perf.parallelism.pp - 1 for i in x}
+    r_max = sum(upper_bound(v) for v in x.values()) + 1
+    p_max = sum(stages[i] * upper_bound(v) for i, v in x.items()) + 1
+    fv.plan.model.minimize(r_max * p_max * sum(spans[i] * v for i, v in x.items() if spans[i])
+                           + r_max * sum(stages[i] * v for i, v in x.items() if stages[i]) + sum(x.values()))
     hint_solution(fv.plan, solver)
     tie = new_solver()
     final = tie if has_plan(status_of(tie.solve(fv.plan.model))) else solver
