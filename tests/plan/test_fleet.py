@@ -102,3 +102,14 @@ def test_two_half_server_services_share_one_server_by_hand():
     assert plan is not None and plan.servers == {"offer-0": 1} and plan.cost_rmb == 10 * RMB_100K
     assert [s.cards_on("offer-0") for s in plan.services] == [2, 2]
     assert plan.attributed_rmb("svc-0", terms) == pytest.approx(5 * RMB_100K)   # half the cards, half the cost
+
+
+def test_among_equal_fleets_replicas_stay_inside_a_server():
+    """Two 4-card servers must be bought (one service needs 20 users; an 8-card replica over both
+    serves 20, a 4-card replica serves 10): both fleets cost the same, the tie-break takes two
+    replicas inside a server each (no boundary crossed) over one replica across the two."""
+    terms = {"offer-0": terms_of("offer-0", cards_per_server=4, price_rmb=10 * RMB_100K, available=2)}
+    designs = (stand_in_design("offer-0", 8, 20, batch=1), stand_in_design("offer-0", 4, 10, batch=2))
+    _, plan, _, _ = solve_fleet_designs([ServiceDesigns("svc", plan_scenario(terms, 20), designs)], terms)
+    assert plan is not None and plan.cost_rmb == 20 * RMB_100K
+    assert [(g.design.cards, g.count) for g in plan.services[0].groups] == [(4, 2)]
