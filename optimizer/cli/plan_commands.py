@@ -126,8 +126,16 @@ def _solve_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, for
     stem = _stem(scenario)
     with staged(out_dir) as stage:
         md_path = stage.path(f"{stem}.md")
+        plot: str | None = f"{stem}_phases.png"
+        stage.owns(f"{stem}_phases.png")
+        if "md" in formats and result.phases is not None and result.phases.schedule is not None:
+            from optimizer.report.fleet_plot import plot_fleet_phases
+
+            plot_fleet_phases(result, stage.path(f"{stem}_phases.png"), lang)
+        else:
+            plot = None
         if "md" in formats:
-            md_path.write_text(fleet_report.render(result, provenance, lang), encoding="utf-8")
+            md_path.write_text(fleet_report.render(result, provenance, lang, phase_plot=plot), encoding="utf-8")
         json_path = stage.path(f"{stem}.json")
         if "json" in formats:
             json_path.write_text(dump(doc) + "\n", encoding="utf-8")

@@ -154,12 +154,15 @@ def phase_table(result: FleetResult, schedule: FleetSchedule, lang: str = "en") 
     return table(columns(lang, "fleet.ph.cols", loads=loads), "l" + "r" * k + "llrr", rows)
 
 
-def phase_section(result: FleetResult, lang: str = "en") -> list[str]:
+def phase_section(result: FleetResult, lang: str = "en", plot: str | None = None) -> list[str]:
+    """The schedule's sentence, its table and, when written beside the report, its plot."""
     if result.phases is None:
         return []
     lines = [f"## {tr(lang, 'ph.h')}", "", phase_sentence(result, lang), ""]
     if result.phases.schedule is not None:
         lines += [*phase_table(result, result.phases.schedule, lang), ""]
+    if plot:
+        lines += [f"![{tr(lang, 'ph.plot_title')}]({plot})", ""]
     return lines
 
 
@@ -213,14 +216,14 @@ def alone_table(result: FleetResult, lang: str = "en") -> list[str]:
     return table(head, "llll", rows)
 
 
-def render(result: FleetResult, provenance: Provenance, lang: str = "en") -> str:
+def render(result: FleetResult, provenance: Provenance, lang: str = "en", phase_plot: str | None = None) -> str:
     tr(lang, "h.report", name="")  # an unknown language fails before any work
     lines = [f"# {tr(lang, 'h.fleet', name=result.name)}", "", result.description, "", f"## {tr(lang, 'h.recommendation')}", "",
              decision(result, lang), ""]
     supply = supply_sentence(result, lang)
     if supply:
         lines += [supply, ""]
-    lines += phase_section(result, lang)
+    lines += phase_section(result, lang, phase_plot)
     if result.plan is not None:
         lines += [f"## {tr(lang, 'h.services')}", "", tr(lang, "fleet.services_intro"), "", *services_table(result, lang), ""]
         served = served_lines(result, lang)

@@ -111,3 +111,20 @@ def test_the_fleet_checker_catches_a_broken_schedule(solved):  # type: ignore[no
     assert once is not None
     early = dataclasses.replace(once, periods=(once.periods[0], dataclasses.replace(once.periods[1], bought={"h20-8x": 1}), *once.periods[2:]))
     assert any("all at once: buys in" in f for f in verify_fleet_phases(dataclasses.replace(ph, all_at_once=early), problems))
+
+
+def test_the_fleet_schedule_plot_is_written_linked_and_the_same_bytes_twice(tmp_path):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "enterprise_fleet_phased.yaml"
+    for run in ("a", "b"):
+        done = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(tmp_path / run)])
+        assert done.exit_code == 0, done.output
+    png = "enterprise_fleet_phased_phases.png"
+    assert (tmp_path / "a" / png).read_bytes() == (tmp_path / "b" / png).read_bytes()
+    assert f"]({png})" in (tmp_path / "a" / "enterprise_fleet_phased.md").read_text(encoding="utf-8")
+    assert (tmp_path / "a" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
