@@ -25,13 +25,10 @@ from ortools.sat.python import cp_model
 from optimizer.plan.fleet import ServiceDesigns, service_plans
 from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply
 from optimizer.plan.model import Expr, _per_server, _served, capacity_units, supply_delivered, upper_bound
-from optimizer.plan.optimize import new_solver, status_of
 from optimizer.plan.phases import (
     PeriodVars,
     PhaseInputs,
     PhaseVars,
-    _fewest_and_latest,
-    _next_stage,
     add_availability,
     add_budget,
     add_load,
@@ -44,8 +41,9 @@ from optimizer.plan.phases import (
     in_service,
     phase_inputs,
     purchase_vars,
+    staged_solve,
 )
-from optimizer.plan.result import Design, Status, has_plan
+from optimizer.plan.result import Design, Status
 from optimizer.plan.terms import OfferTerms
 
 Constraints = list[cp_model.Constraint]
@@ -158,21 +156,10 @@ def solve_fleet_phases(services: list[ServiceDesigns], terms: dict[str, OfferTer
 def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns]) -> tuple[Status, FleetSchedule | None, int | None]:
     """Least discounted spend; then the fewest servers, bought as late as possible; then, purchases
     fixed, the most load in each period and the fewest replicas (witness replicas included)."""
-    v = fv.whole
     if any(not s.designs for s in services):
         return "infeasible", None, None
-    v.model.minimize(v.cost)
-    solver = new_solver()
-    status = status_of(solver.solve(v.model))
-    if not has_plan(status):
-        return status, None, None
-    objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
-    v.model.add(v.cost <= objective)
-    solver = _next_stage(v, solver, _fewest_and_latest(v))
-    for key, x in v.buy.items():
-        v.model.add(x == solver.value(x)).with_name(f"fixed[{key}]")
-    solver = _next_stage(v, solver, _most_served(fv))
-    return status, extract_fleet_schedule(solver, fv, services), bound
+    status, solver, bound = staged_solve(fv.whole, _most_served(fv))
+    return status, None if solver is None else extract_fleet_schedule(solver, fv, services), bound
 
 
 def _most_served(fv: FleetPhaseVars) -> Expr:

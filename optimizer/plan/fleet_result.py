@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.plan.result import ReplicaGroup, ScheduleTotals, SolveResult, Status
+from optimizer.plan.result import PhasedSaving, ReplicaGroup, ScheduleTotals, SolveResult, Status
 from optimizer.plan.terms import OfferTerms
 from optimizer.problem import DailyLoad
 from optimizer.scenario_phases import Phases
@@ -69,7 +69,7 @@ class FleetSchedule(ScheduleTotals):
 
 
 @dataclass(frozen=True)
-class FleetPhased:
+class FleetPhased(PhasedSaving):
     """phases: for a fleet: the cheapest schedule (discounted) and, beside it, every purchase in the
     first period; a schedule is None when none serves every service in every period within the limits."""
     status: Status
@@ -79,13 +79,6 @@ class FleetPhased:
     all_at_once: FleetSchedule | None
     spec: Phases                          # the shared phases: (periods, growth, prices, lead time, discounting)
     own_loads: tuple[str, ...] = ()       # the services that give their own phases_load
-
-    @property
-    def saving_rmb(self) -> int | None:
-        """What phasing saves against buying everything at once, discounted (None: one of them has no schedule)."""
-        if self.schedule is None or self.all_at_once is None:
-            return None
-        return self.all_at_once.discounted_rmb - self.schedule.discounted_rmb
 
 
 @dataclass(frozen=True)

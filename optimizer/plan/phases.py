@@ -280,6 +280,14 @@ def cheapest_schedule(v: PhaseVars, designs: list[Design], scenario: Scenario) -
     stage that times out leaves the earlier stage's solution, which meets its bound too."""
     if not designs:
         return "infeasible", None, None
+    status, solver, bound = staged_solve(v, _most_served(v))
+    return status, None if solver is None else extract_schedule(solver, v, designs, scenario), bound
+
+
+def staged_solve(v: PhaseVars, most_served: Expr) -> tuple[Status, cp_model.CpSolver | None, int | None]:
+    """The three stages of a schedule (one service's or a fleet's): least discounted spend; then the
+    fewest servers, bought as late as possible; then, purchases fixed, `most_served` (minimised).
+    Status of the first stage, the last solver (None without a schedule) and the cost's bound."""
     v.model.minimize(v.cost)
     solver = new_solver()
     status = status_of(solver.solve(v.model))
@@ -290,8 +298,7 @@ def cheapest_schedule(v: PhaseVars, designs: list[Design], scenario: Scenario) -
     solver = _next_stage(v, solver, _fewest_and_latest(v))
     for key, x in v.buy.items():
         v.model.add(x == solver.value(x)).with_name(f"fixed[{key}]")
-    solver = _next_stage(v, solver, _most_served(v))
-    return status, extract_schedule(solver, v, designs, scenario), bound
+    return status, _next_stage(v, solver, most_served), bound
 
 
 def _fewest_and_latest(v: PhaseVars) -> Expr:

@@ -156,6 +156,19 @@ class ScheduleTotals:
         return dict(sorted(out.items()))
 
 
+class PhasedSaving:
+    """What phasing saves against buying everything at once (a phased plan of one service or of a fleet)."""
+    schedule: ScheduleTotals | None
+    all_at_once: ScheduleTotals | None
+
+    @property
+    def saving_rmb(self) -> int | None:
+        """Discounted; None when one of the two has no schedule."""
+        if self.schedule is None or self.all_at_once is None:
+            return None
+        return self.all_at_once.discounted_rmb - self.schedule.discounted_rmb
+
+
 @dataclass(frozen=True)
 class PhaseSchedule(ScheduleTotals):
     """Purchases over the periods of scenario.phases, and the deployment in each."""
@@ -163,7 +176,7 @@ class PhaseSchedule(ScheduleTotals):
 
 
 @dataclass(frozen=True)
-class PhasedPlan:
+class PhasedPlan(PhasedSaving):
     """scenario.phases solved: the cheapest schedule (discounted) and, beside it, every purchase made
     in the first period. A schedule is None when none meets every period within the limits."""
     status: Status                                # of the phased schedule
@@ -173,13 +186,6 @@ class PhasedPlan:
     all_at_once: PhaseSchedule | None
     unit_prices_rmb: dict[str, tuple[int, ...]]   # offer id -> price per server in each period, undiscounted
     unit_discounted_rmb: dict[str, tuple[int, ...]]  # the same discounted (what the model minimises)
-
-    @property
-    def saving_rmb(self) -> int | None:
-        """What phasing saves against buying everything at once, discounted (None: one of them has no schedule)."""
-        if self.schedule is None or self.all_at_once is None:
-            return None
-        return self.all_at_once.discounted_rmb - self.schedule.discounted_rmb
 
 
 @dataclass(frozen=True)

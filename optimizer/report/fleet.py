@@ -15,7 +15,7 @@ from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.decision import supply_label
 from optimizer.report.format import DASH, money, pct, table, unit_price
 from optimizer.report.i18n import columns, tr, word
-from optimizer.report.phases import servers_cell
+from optimizer.report.phases import schedule_verdict, servers_cell
 from optimizer.report.provenance import provenance_json, provenance_line
 from optimizer.report.reasons import localize_reason
 from optimizer.report.shapes import plan_shape
@@ -94,28 +94,7 @@ def phase_sentence(result: FleetResult, lang: str = "en") -> str:
     ph = result.phases
     if ph is None:
         return ""
-    spec = ph.spec
-    n, first, last = len(spec.periods), spec.periods[0], spec.periods[-1]
-    once = ph.all_at_once
-    if ph.schedule is None:
-        shown = DASH if once is None else f"{money(once.discounted_rmb, lang)} ({servers_cell(once.servers)})"
-        why = "unknown" if ph.status == "unknown" else "infeasible"
-        return tr(lang, "ph.none", why=tr(lang, f"ph.why.{why}"), first=first, once=shown) + _phase_assumptions(result, lang)
-    sched = ph.schedule
-    rate = spec.discount_rate_pct
-    basis = (tr(lang, "ph.basis.discounted", first=first, rate=f"{rate:g}", paid=money(sched.spend_rmb, lang)) if rate
-             else tr(lang, "ph.basis.plain"))
-    common = {"n": n, "first": first, "last": last, "phased": money(sched.discounted_rmb, lang), "basis": basis}
-    if once is None:
-        why = "unknown" if ph.all_at_once_status == "unknown" else "infeasible"
-        text = tr(lang, "ph.no_once", why=tr(lang, f"ph.why.{why}"), **common)
-    elif (ph.saving_rmb or 0) <= 0:
-        text = tr(lang, "ph.same", servers=servers_cell(once.servers), **common)
-    else:
-        saving = ph.saving_rmb or 0
-        text = tr(lang, "ph.sentence", once=money(once.discounted_rmb, lang), servers=servers_cell(once.servers),
-                  saving=money(saving, lang), pct=f"{100 * saving / once.discounted_rmb:.1f} %", **common)
-    return text + _phase_assumptions(result, lang)
+    return schedule_verdict(ph, ph.spec, lang) + _phase_assumptions(result, lang)
 
 
 def _phase_assumptions(result: FleetResult, lang: str) -> str:

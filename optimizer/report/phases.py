@@ -11,11 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from optimizer.plan.fleet_result import FleetPhased
 from optimizer.plan.result import PhasedPlan, PhaseSchedule, SolveResult
 from optimizer.report.format import DASH, money, table
 from optimizer.report.i18n import columns, tr, word
 from optimizer.report.plot_font import plot_rc
 from optimizer.report.sweep_plots import PNG_METADATA
+from optimizer.scenario_phases import Phases
 
 
 def servers_cell(servers: dict[str, int]) -> str:
@@ -32,27 +34,29 @@ def phase_sentence(result: SolveResult, lang: str = "en") -> str:
     s, ph = result.scenario, result.phases
     if ph is None or s.phases is None:
         return ""
-    periods = s.phases.periods
-    n, first, last = len(periods), periods[0], periods[-1]
+    return schedule_verdict(ph, s.phases, lang) + _assumptions(result, lang)
+
+
+def schedule_verdict(ph: PhasedPlan | FleetPhased, spec: Phases, lang: str = "en") -> str:
+    """A schedule (one service's or a fleet's), discounted, against buying everything in the first
+    period, and the saving; or why there is none."""
+    n, first, last = len(spec.periods), spec.periods[0], spec.periods[-1]
     once = ph.all_at_once
     if ph.schedule is None:
         shown = DASH if once is None else f"{money(once.discounted_rmb, lang)} ({servers_cell(once.servers)})"
-        text = tr(lang, "ph.none", why=tr(lang, f"ph.why.{_why(ph.status)}"), first=first, once=shown)
-        return text + _assumptions(result, lang)
+        return tr(lang, "ph.none", why=tr(lang, f"ph.why.{_why(ph.status)}"), first=first, once=shown)
     sched = ph.schedule
-    rate = s.phases.discount_rate_pct
+    rate = spec.discount_rate_pct
     basis = (tr(lang, "ph.basis.discounted", first=first, rate=f"{rate:g}", paid=money(sched.spend_rmb, lang)) if rate
              else tr(lang, "ph.basis.plain"))
     common = {"n": n, "first": first, "last": last, "phased": money(sched.discounted_rmb, lang), "basis": basis}
     if once is None:
-        text = tr(lang, "ph.no_once", why=tr(lang, f"ph.why.{_why(ph.all_at_once_status)}"), **common)
-    elif (ph.saving_rmb or 0) <= 0:
-        text = tr(lang, "ph.same", servers=servers_cell(once.servers), **common)
-    else:
-        saving = ph.saving_rmb or 0
-        text = tr(lang, "ph.sentence", once=money(once.discounted_rmb, lang), servers=servers_cell(once.servers),
-                  saving=money(saving, lang), pct=f"{100 * saving / once.discounted_rmb:.1f} %", **common)
-    return text + _assumptions(result, lang)
+        return tr(lang, "ph.no_once", why=tr(lang, f"ph.why.{_why(ph.all_at_once_status)}"), **common)
+    saving = ph.saving_rmb or 0
+    if saving <= 0:
+        return tr(lang, "ph.same", servers=servers_cell(once.servers), **common)
+    return tr(lang, "ph.sentence", once=money(once.discounted_rmb, lang), servers=servers_cell(once.servers),
+              saving=money(saving, lang), pct=f"{100 * saving / once.discounted_rmb:.1f} %", **common)
 
 
 def _why(status: str) -> str:
