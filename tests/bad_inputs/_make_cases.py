@@ -474,6 +474,14 @@ scenario("fleet_phases_load_not_numbers", sub(FLEET_PHASED, (FLEET_R1, FLEET_R1 
 scenario("fleet_phases_load_without_phases", sub(FLEET_PHASED, (FLEET_R1, FLEET_R1 + "    phases_load: [300, 420, 588, 823]\n"),
                                                  ("phases:\n", "later:\n")), "the file has no phases:")
 
+# Several services on one purchase: the fleet's own rules
+scenario("fleet_model_at_the_top", sub(FLEET_PHASED, ("services:\n", "model: deepseek-r1\nservices:\n")),
+         "model: is a service's key, but the file lists services:")
+scenario("fleet_duplicate_service", sub(FLEET_PHASED, ("  - name: qwen72b-rag\n", "  - name: r1-chat\n")),
+         "'r1-chat' is also the name of service 0")
+scenario("fleet_service_key_typo", sub(FLEET_PHASED, (FLEET_R1, FLEET_R1 + "    modle: deepseek-r1\n")), "services.0.modle")
+case("fleet_compare", [*SOLVE, "--compare"], "not available for several services yet", files={"scenario.yaml": FLEET_PHASED})
+
 
 def main() -> None:
     for old in HERE.iterdir():
