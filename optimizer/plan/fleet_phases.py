@@ -145,21 +145,25 @@ def add_period_robust(fv: FleetPhaseVars, services: list[ServiceDesigns], terms:
 
 def solve_fleet_phases(services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> FleetPhased:
     """The fleet's cheapest phased schedule and its cheapest all-at-once one, each by the stages of the module doc."""
-    status, schedule, bound = cheapest_fleet_schedule(build_fleet_phase_model(services, terms), services)
-    once_status, once, _ = cheapest_fleet_schedule(build_fleet_phase_model(services, terms, all_at_once=True), services)
+    once_status, once, _, once_values = cheapest_fleet_schedule(build_fleet_phase_model(services, terms, all_at_once=True), services)
+    status, schedule, bound, _ = cheapest_fleet_schedule(build_fleet_phase_model(services, terms), services, once_values)
     spec = services[0].scenario.phases
     assert spec is not None
     own = tuple(s.name for s in services if s.scenario.phases is not None and s.scenario.phases.load is not None)
     return FleetPhased(status, schedule, bound, once_status, once, spec, own)
 
 
-def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns]) -> tuple[Status, FleetSchedule | None, int | None]:
+def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns], hint: list[int] | None = None
+                            ) -> tuple[Status, FleetSchedule | None, int | None, list[int] | None]:
     """Least discounted spend; then the fewest servers, bought as late as possible; then, purchases
     fixed, the most load in each period and the fewest replicas (witness replicas included)."""
     if any(not s.designs for s in services):
-        return "infeasible", None, None
-    status, solver, bound = staged_solve(fv.whole, _most_served(fv))
-    return status, None if solver is None else extract_fleet_schedule(solver, fv, services), bound
+        return "infeasible", None, None, None
+    n = len(fv.whole.model.proto.variables)
+    status, solver, bound = staged_solve(fv.whole, _most_served(fv), hint)
+    if solver is None:
+        return status, None, bound, None
+    return status, extract_fleet_schedule(solver, fv, services), bound, [int(solver.value(fv.whole.model.get_int_var_from_proto_index(i))) for i in range(n)]
 
 
 def _most_served(fv: FleetPhaseVars) -> Expr:

@@ -236,12 +236,17 @@ def add_n_plus_one(v: PhaseVars, scenario: Scenario, designs: list[Design], term
         return []
     out = []
     for p, (period, demand) in enumerate(zip(v.periods, v.inputs.demand, strict=True)):
+        flags = []
         for i, d in enumerate(designs):
             if upper_bound(period.replicas[i]) == 0:
                 continue
             used = v.model.new_bool_var(f"used[{p},{d.key}]")
+            flags.append(used)
             out.append(v.model.add(period.replicas[i] <= upper_bound(period.replicas[i]) * used))
-            out.append(v.model.add(period.served - server_loss_units(d, terms) >= demand).only_enforce_if(used))
+            out.append(v.model.add(used <= period.replicas[i]))
+            out.append(v.model.add(period.served - server_loss_units(d, terms) * used >= demand))
+        if demand > 0 and flags:
+            out.append(v.model.add(sum(flags) >= 1))
     return out
 
 
@@ -284,11 +289,14 @@ def cheapest_schedule(v: PhaseVars, designs: list[Design], scenario: Scenario) -
     return status, None if solver is None else extract_schedule(solver, v, designs, scenario), bound
 
 
-def staged_solve(v: PhaseVars, most_served: Expr) -> tuple[Status, cp_model.CpSolver | None, int | None]:
+def staged_solve(v: PhaseVars, most_served: Expr, hint: list[int] | None = None) -> tuple[Status, cp_model.CpSolver | None, int | None]:
     """The three stages of a schedule (one service's or a fleet's): least discounted spend; then the
     fewest servers, bought as late as possible; then, purchases fixed, `most_served` (minimised).
     Status of the first stage, the last solver (None without a schedule) and the cost's bound."""
     v.model.minimize(v.cost)
+    if hint is not None:
+        for i, value in enumerate(hint):
+            v.model.add_hint(v.model.get_int_var_from_proto_index(i), value)
     solver = new_solver()
     status = status_of(solver.solve(v.model))
     if not has_plan(status):
