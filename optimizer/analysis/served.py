@@ -67,14 +67,18 @@ def served_cost(plan: Plan, load: float, daily: DailyLoad | None, objective: Obj
 
 
 def service_served_cost(groups: Sequence[ReplicaGroup], attributed_rmb: float, load: float, served: float,
-                        daily: DailyLoad | None) -> ServedCost | None:
-    """One service of a fleet: the same figures over the RMB attributed to it and its own replicas
-    (capex only: a fleet's energy is not split by service)."""
+                        daily: DailyLoad | None, objective: Objective, attributed_energy_rmb: float = 0.0) -> ServedCost | None:
+    """One service of a fleet: the same figures over the RMB attributed to it (under TCO its capex
+    and its share of the energy, both split by the cards its replicas use) and its own replicas."""
     tok_s = output_tokens_per_s_of([(g.design, g.count) for g in groups])
     if daily is None or tok_s <= 0 or served <= 0:
         return None
     full = attributed_rmb / units.to_millions(tok_s * LIFE_S)
     at_peak = min(1.0, load / served)
     share = at_peak * daily.mean_fraction_of_peak
+    energy = follows = None
+    if objective.kind == "tco":
+        energy = attributed_energy_rmb
+        follows = energy / objective.duty_cycle * share
     return ServedCost(daily.name, daily.description, daily.description_zh, daily.mean_fraction_of_peak, at_peak, share, full,
-                      full / share, None, None)
+                      full / share, energy, follows)

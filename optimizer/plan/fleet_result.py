@@ -40,12 +40,20 @@ class FleetPlan:
     def attributed_rmb(self, name: str, terms: dict[str, OfferTerms]) -> float:
         """The share of the fleet's cost a service carries: each offer's cost split by the cards its
         services' replicas use on it (the shares add up to the fleet's cost)."""
+        return self._split(name, {oid: t.cost_rmb_per_server for oid, t in terms.items()})
+
+    def attributed_energy_rmb(self, name: str, terms: dict[str, OfferTerms]) -> float:
+        """The part of attributed_rmb that is energy (TCO; 0 under capex): each offer's energy split
+        the same way, by the cards each service's replicas use on it."""
+        return self._split(name, {oid: t.energy_rmb_per_server for oid, t in terms.items()})
+
+    def _split(self, name: str, per_server: dict[str, int]) -> float:
         svc = next(s for s in self.services if s.name == name)
         total = 0.0
         for oid, n in self.servers.items():
             used = sum(s.cards_on(oid) for s in self.services)
             if used:
-                total += terms[oid].cost_rmb_per_server * n * svc.cards_on(oid) / used
+                total += per_server[oid] * n * svc.cards_on(oid) / used
         return total
 
 

@@ -169,15 +169,23 @@ def served_lines(result: FleetResult, lang: str = "en") -> list[str]:
     if result.plan is None:
         return []
     out = []
-    for k, (svc, alone) in enumerate(zip(result.plan.services, result.standalone, strict=True)):
-        load = alone.scenario.workload.load.amount
-        c = service_served_cost(svc.groups, result.plan.attributed_rmb(svc.name, result.terms), load, svc.served, result.daily_load(k))
+    for k, svc in enumerate(result.plan.services):
+        c = _served_cost(result, result.plan, svc, k)
         if c is not None:
             words = tr(lang, "fleet.served", profile=c.profile or tr(lang, "served.own_profile"), mean=f"{c.mean_fraction_of_peak:.0%}",
                        share=f"{c.served_share:.0%}", served=unit_price(c.rmb_per_million_served, lang),
                        full=unit_price(c.rmb_per_million_at_full, lang))
+            if c.energy_rmb is not None and c.energy_rmb_power_follows_load is not None:
+                words += tr(lang, "served.energy", follows=money(c.energy_rmb_power_follows_load, lang), energy=money(c.energy_rmb, lang))
             out.append(f"- **{svc.name}**: {words}")
     return out
+
+
+def _served_cost(result: FleetResult, plan: FleetPlan, svc: ServicePlan, k: int) -> ServedCost | None:
+    """Service k's cost per token served, over the RMB (and, under TCO, the energy) attributed to it."""
+    scenario = result.standalone[k].scenario
+    return service_served_cost(svc.groups, plan.attributed_rmb(svc.name, result.terms), scenario.workload.load.amount, svc.served,
+                               result.daily_load(k), scenario.objective, plan.attributed_energy_rmb(svc.name, result.terms))
 
 
 def alone_table(result: FleetResult, lang: str = "en") -> list[str]:
@@ -265,8 +273,7 @@ def _service_json(result: FleetResult, alone: SolveResult, svc: ServicePlan | No
             "attributed_rmb": round(result.plan.attributed_rmb(svc.name, result.terms)),
             "worst_ttft_ms": _round(_worst(svc, "ttft_ms"), 1), "worst_tpot_ms": _round(_worst(svc, "tpot_ms"), 2),
             "replicas": plan_rows(_as_plan(result, svc)),
-            "served_cost": _served_json(service_served_cost(svc.groups, result.plan.attributed_rmb(svc.name, result.terms),
-                                                            s.workload.load.amount, svc.served, result.daily_load(result.standalone.index(alone)))),
+            "served_cost": _served_json(_served_cost(result, result.plan, svc, result.standalone.index(alone))),
         })
     return out
 
@@ -280,7 +287,9 @@ def _served_json(c: ServedCost | None) -> dict[str, Any] | None:
         return None
     return {"profile": c.profile, "mean_fraction_of_peak": round(c.mean_fraction_of_peak, 4), "served_share": round(c.served_share, 4),
             "rmb_per_million_output_tokens_at_full_utilisation": round(c.rmb_per_million_at_full, 4),
-            "rmb_per_million_output_tokens_served": round(c.rmb_per_million_served, 4)}
+            "rmb_per_million_output_tokens_served": round(c.rmb_per_million_served, 4),
+            "energy_rmb": None if c.energy_rmb is None else round(c.energy_rmb),
+            "energy_rmb_if_power_follows_load": None if c.energy_rmb_power_follows_load is None else round(c.energy_rmb_power_follows_load)}
 
 
 def _phases_json(result: FleetResult) -> dict[str, Any] | None:

@@ -88,8 +88,9 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         "且不闲置任何所购服务器。库存、预算、机柜、功耗和供应商规则作用于整体采购；每个服务各自满足负载、余量、N+1 与单一形态规则。",
     ),
     "fleet.served_intro": (
-        "Cost per token actually served (each service's daily profile; over the RMB attributed to it, capex only):",
-        "按实际服务量计的 token 成本（各服务的日负载曲线；按分摊费用计，仅含采购）：",
+        "Cost per token actually served (each service's daily profile; over the RMB attributed to it, which under a TCO "
+        "objective holds its share of the energy, split like the capex by the cards it uses):",
+        "按实际服务量计的 token 成本（各服务的日负载曲线；按分摊费用计，TCO 目标下含按所用卡数分摊的电费）：",
     ),
     "fleet.served": (
         "under {profile}, on average {mean} of its peak, it serves {share} of the tokens its replicas could: {served} per million "

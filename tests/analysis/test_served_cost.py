@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import load, resolved
 
-from optimizer.analysis.served import LIFE_S, served_cost
+from optimizer.analysis.served import LIFE_S, served_cost, service_served_cost
 from optimizer.errors import InputError
 from optimizer.perf.replica import Parallelism
 from optimizer.plan.result import Design, Plan, ReplicaGroup
@@ -55,6 +55,30 @@ def test_tco_energy_if_power_followed_the_load_by_hand():
     assert c is not None
     assert c.energy_rmb == pytest.approx(1_000_000)
     assert c.energy_rmb_power_follows_load == pytest.approx(700_000)
+
+
+def test_a_fleet_service_carries_its_share_of_the_energy_by_hand():
+    """A fleet of 2 TCO servers (price RMB 1,500,000 and energy RMB 500,000 each, RMB 2,000,000 in
+    all): service A runs one 8-card replica, service B the other, so A carries half, RMB 2,000,000 of
+    which energy 500,000 (FleetPlan.attributed_energy_rmb). A's replica (1,000 tokens/s, 40 users)
+    serves 32 users in office hours: at peak 0.8, served share 0.8 x 0.4375 = 0.35; at duty cycle
+    0.5, energy following the load is 500,000 / 0.5 x 0.35 = RMB 350,000. Under capex the same call
+    gives no energy."""
+    from optimizer.plan.fleet_result import FleetPlan, ServicePlan
+
+    plan = _plan(4_000_000, 3_000_000, 1000.0, 1, 40.0)
+    group = plan.groups[0]
+    fleet = FleetPlan(4_000_000, 3_000_000, {"h200-8x": 2}, (ServicePlan("a", (group,), 40.0), ServicePlan("b", (group,), 40.0)))
+    terms = {"h200-8x": SimpleNamespace(cost_rmb_per_server=2_000_000, energy_rmb_per_server=500_000)}
+    assert fleet.attributed_rmb("a", terms) == pytest.approx(2_000_000)  # type: ignore[arg-type]
+    energy = fleet.attributed_energy_rmb("a", terms)  # type: ignore[arg-type]
+    assert energy == pytest.approx(500_000)
+    objective = Objective(kind="tco", years=3, rmb_per_kwh=0.8, duty_cycle=0.5)
+    c = service_served_cost((group,), 2_000_000, 32, 40.0, OFFICE_HOURS, objective, energy)
+    assert c is not None and c.served_share == pytest.approx(0.35)
+    assert c.energy_rmb == pytest.approx(500_000) and c.energy_rmb_power_follows_load == pytest.approx(350_000)
+    capex = service_served_cost((group,), 2_000_000, 32, 40.0, OFFICE_HOURS, Objective(), 0.0)
+    assert capex is not None and capex.energy_rmb is None
 
 
 def test_a_plan_below_the_load_is_counted_at_full_use_and_no_profile_gives_nothing():

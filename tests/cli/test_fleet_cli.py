@@ -124,3 +124,21 @@ def test_each_service_with_a_daily_profile_gives_its_cost_per_token_served(solve
         assert c["rmb_per_million_output_tokens_served"] == pytest.approx(full / c["served_share"], rel=1e-3)
     md = (out / "enterprise_fleet.md").read_text(encoding="utf-8")
     assert f"RMB {by_name['r1-chat']['served_cost']['rmb_per_million_output_tokens_served']:.2f} per million output tokens served" in md
+
+
+def test_under_tco_each_service_carries_its_share_of_the_energy(tmp_path: Path):
+    """enterprise_fleet under a TCO objective (duty cycle 0.6): the services' attributed RMB add up to
+    the fleet's cost; a service's energy following the load is its energy / 0.6 x its served share."""
+    doc = yaml.safe_load(FLEET.read_text(encoding="utf-8"))
+    doc["objective"] = {"kind": "tco", "years": 3, "rmb_per_kwh": 0.8, "duty_cycle": 0.6}
+    path = tmp_path / "tco.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    done = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    out = json.loads((tmp_path / "tco.json").read_text(encoding="utf-8"))
+    assert sum(s["attributed_rmb"] for s in out["services"]) == pytest.approx(out["cost_rmb"], abs=len(out["services"]))
+    costs = [s["served_cost"] for s in out["services"] if s["served_cost"] is not None]
+    assert costs and all(c["energy_rmb"] > 0 for c in costs)
+    for c in costs:
+        assert c["energy_rmb_if_power_follows_load"] == pytest.approx(c["energy_rmb"] / 0.6 * c["served_share"], rel=2e-3, abs=1)
+    assert "Its energy would be" in (tmp_path / "tco.md").read_text(encoding="utf-8")
