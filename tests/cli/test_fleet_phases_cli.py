@@ -114,7 +114,6 @@ def test_the_fleet_checker_catches_a_broken_schedule(solved):  # type: ignore[no
 
 
 def test_the_fleet_schedule_plot_is_written_linked_and_the_same_bytes_twice(tmp_path):  # type: ignore[no-untyped-def]
-    from pathlib import Path
 
     from typer.testing import CliRunner
 
