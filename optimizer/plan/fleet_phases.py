@@ -163,7 +163,8 @@ def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns], 
     status, solver, bound = staged_solve(fv.whole, _most_served(fv), hint)
     if solver is None:
         return status, None, bound, None
-    return status, extract_fleet_schedule(solver, fv, services), bound, [int(solver.value(fv.whole.model.get_int_var_from_proto_index(i))) for i in range(n)]
+    values = [int(solver.value(fv.whole.model.get_int_var_from_proto_index(i))) for i in range(n)]
+    return status, extract_fleet_schedule(solver, fv, services), bound, values
 
 
 def _most_served(fv: FleetPhaseVars) -> Expr:
