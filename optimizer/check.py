@@ -309,8 +309,9 @@ def check_availability(plan: Plan, scenario: Scenario) -> list[str]:
     ]
 
 
-def check_packing(plan: Plan, problem: Problem, used_cards: dict[str, int]) -> list[str]:
-    """The replicas' cards fit in the servers bought, and no bought server stands idle."""
+def check_packing(plan: Plan, problem: Problem, used_cards: dict[str, int], *, allow_idle: bool = False) -> list[str]:
+    """The replicas' cards fit in the servers bought, and no bought server stands idle (unless
+    `allow_idle`: a fleet's servers bought so that a supply case holds)."""
     offers = {o.id: o for o in problem.scenario.offers}
     problems = []
     for oid, n in plan.servers.items():
@@ -318,7 +319,7 @@ def check_packing(plan: Plan, problem: Problem, used_cards: dict[str, int]) -> l
         used = used_cards.get(oid, 0)
         if used > n * cps:
             problems.append(f"{oid}: replicas use {used_cards[oid]} cards, {n} servers hold {n * cps}")
-        if n and not offers[oid].owned and used <= (n - 1) * cps:
+        if n and not offers[oid].owned and not allow_idle and used <= (n - 1) * cps:
             problems.append(f"{oid}: {n} servers bought but replicas use only {used} cards (a server stands idle)")
     problems += [f"{oid}: replicas placed but no server bought" for oid in used_cards if oid not in plan.servers]
     return problems

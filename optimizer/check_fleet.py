@@ -2,7 +2,8 @@
 
 Each service's replicas are recomputed from the performance model under its own scenario (memory,
 SLAs, placement) and must cover its load, headroom and N+1; the purchase is checked as a whole:
-every service's cards fit the servers bought and none stands idle, stock, budget, rack space, power,
+every service's cards fit the servers bought and none stands idle (but with supply cases, whose
+servers bought so that a case holds are spare), stock, budget, rack space, power,
 vendor rules and the cost. Each supply case of constraints.robust_to is checked on its own
 arithmetic: the servers that arrive (floor of the share as written, in exact decimals), every
 service's witness replicas recomputed and packed with the others' within them, each serving its
@@ -55,7 +56,8 @@ def verify_fleet(plan: FleetPlan, problems: tuple[Problem, ...]) -> list[str]:
             used_cards[g.design.offer_id] = used_cards.get(g.design.offer_id, 0) + g.count * g.design.cards
     whole = _as_plan(plan, tuple(g for s in plan.services for g in s.groups))
     shared = problems[0]
-    found += check_packing(whole, shared, used_cards)
+    # Servers bought so that a supply case holds may stand spare while every bid delivers (plan.fleet).
+    found += check_packing(whole, shared, used_cards, allow_idle=bool(shared.scenario.constraints.robust_to))
     found += check_availability(whole, shared.scenario)
     found += check_power(whole, shared)
     found += check_vendor_rules(whole, shared.scenario)

@@ -5,7 +5,8 @@ designs (sized for its model, workload and SLAs by its own solve) and covers its
 own headroom, N+1 and one-shape rules. The packing rule for services sharing a server is the one
 plan.model uses within a service: replicas are 1, 2, 4, ... cards or whole servers, so counting the
 cards of every service's replicas against the servers bought packs exactly (sizes that divide the
-server nest without waste, whichever service they belong to); no bought server stands idle. The
+server nest without waste, whichever service they belong to); no bought server stands idle, except
+servers bought only so that a supply case holds, which stay spare while every bid delivers. The
 limits on the purchase (stock, budget, rack space, power, one vendor) apply to the fleet.
 
 Supply cases (constraints.robust_to, shared) apply to the fleet: in each case, of the servers bought
@@ -93,22 +94,22 @@ def build_fleet_model(services: list[ServiceDesigns], terms: dict[str, OfferTerm
     designs: list[Design] = []
     service_of: list[int] = []
     replicas: dict[int, cp_model.IntVar] = {}
-    # Supply cases may buy servers beyond what the loads need (so that enough arrive), and a bought server
-    # never stands idle: the replicas may then fill every server the bid holds (as in plan.model.base_model).
-    to_fit = bool(shared.constraints.robust_to) and "robust" not in relax
+    # Supply cases may buy servers beyond what the loads need (so that enough arrive). In a fleet those
+    # servers stay spare when every bid delivers: filling them with replicas of whichever service packs
+    # cheapest would hand that service capacity (and cost per token) it never asked for.
+    spare_allowed = bool(shared.constraints.robust_to) and "robust" not in relax
     for k, svc in enumerate(services):
         target = headroom_demand(svc.scenario, load_demand(svc.scenario))
         for d in svc.designs:
             i = len(designs)
             fit = server_ub[d.offer_id] * terms[d.offer_id].cards_per_server // d.cards
             need = math.ceil(target / max(capacity_units(d), 1)) + (_per_server(d, terms) if svc.scenario.constraints.n_plus_one else 0)
-            need = fit if to_fit else need
             replicas[i] = m.new_int_var(0, max(0, min(need, fit)), f"replicas[{svc.name}:{d.key}]")
             designs.append(d)
             service_of.append(k)
     v = PlanVars(m, servers, replicas, server_ub)
     fv = FleetVars(v, designs, service_of, [])
-    v.constraints["packing"] = add_packing(v, designs, terms)
+    v.constraints["packing"] = add_packing(v, designs, terms, allow_idle=spare_allowed)
     limits = {
         "availability": lambda: add_availability(v, terms), "budget": lambda: add_budget(v, shared, terms),
         "max_servers": lambda: add_max_servers(v, shared), "power": lambda: add_power(v, shared, terms),

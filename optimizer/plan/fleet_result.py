@@ -42,6 +42,12 @@ class FleetPlan:
         services' replicas use on it (the shares add up to the fleet's cost)."""
         return self._split(name, {oid: t.cost_rmb_per_server for oid, t in terms.items()})
 
+    def spare_cards(self, terms: dict[str, OfferTerms]) -> dict[str, int]:
+        """Offer id -> cards bought that no service's replica uses while every bid delivers (servers
+        bought so that a supply case holds); offers without spare cards are left out."""
+        spare = {oid: terms[oid].cards_per_server * n - sum(s.cards_on(oid) for s in self.services) for oid, n in sorted(self.servers.items())}
+        return {oid: k for oid, k in spare.items() if k > 0}
+
     def attributed_energy_rmb(self, name: str, terms: dict[str, OfferTerms]) -> float:
         """The part of attributed_rmb that is energy (TCO; 0 under capex): each offer's energy split
         the same way, by the cards each service's replicas use on it."""

@@ -272,8 +272,9 @@ def switchable_limits(v: PlanVars) -> None:
 # Constraint families
 
 
-def add_packing(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms]) -> Constraints:
-    """Cards used by replicas fit in the servers bought, and no server is bought to stand idle.
+def add_packing(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms], *, allow_idle: bool = False) -> Constraints:
+    """Cards used by replicas fit in the servers bought, and no server is bought to stand idle
+    (unless `allow_idle`: a fleet's servers bought only so that a supply case holds are spare).
     Replicas are 1, 2, 4, ... cards or whole servers, so counting cards packs exactly (sizes that
     divide each other nest without waste)."""
     out = []
@@ -281,7 +282,7 @@ def add_packing(v: PlanVars, designs: list[Design], terms: dict[str, OfferTerms]
     for oid, t in terms.items():
         used = sum(designs[i].cards * v.replicas[i] for i in by_offer.get(oid, []))
         out.append(v.model.add(used <= t.cards_per_server * v.servers[oid]))
-        if not t.owned:
+        if not t.owned and not allow_idle:
             out.append(v.model.add(t.cards_per_server * (v.servers[oid] - 1) < used))
     return out
 

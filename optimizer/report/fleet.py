@@ -213,6 +213,11 @@ def render(result: FleetResult, provenance: Provenance, lang: str = "en", phase_
     lines += phase_section(result, lang, phase_plot)
     if result.plan is not None:
         lines += [f"## {tr(lang, 'h.services')}", "", tr(lang, "fleet.services_intro"), "", *services_table(result, lang), ""]
+        spare = result.plan.spare_cards(result.terms)
+        if spare:
+            cards = tr(lang, "list_sep").join(tr(lang, "fleet.spare_item", n=n, offer=oid) for oid, n in spare.items())
+            why = "fleet.spare" if result.standalone[0].scenario.constraints.robust_to else "fleet.spare_whole"
+            lines += [tr(lang, why, cards=cards), ""]
         served = served_lines(result, lang)
         if served:
             lines += [tr(lang, "fleet.served_intro"), "", *served, ""]
@@ -232,6 +237,7 @@ def to_json(result: FleetResult, provenance: Provenance) -> dict[str, Any]:
         "servers": None if p is None else dict(sorted(p.servers.items())),
         "cost_rmb": None if p is None else p.cost_rmb,
         "capex_rmb": None if p is None else p.capex_rmb,
+        "spare_cards": None if p is None else p.spare_cards(result.terms),
         "services": [_service_json(result, alone, svc) for alone, svc in
                      zip(result.standalone, p.services if p else (None,) * len(result.standalone), strict=True)],
         "standalone_rmb": result.standalone_rmb,

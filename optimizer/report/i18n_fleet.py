@@ -82,11 +82,23 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     "fleet.packing": (
         "Replicas are 1, 2, 4, ... cards or whole servers, so replicas of different services share a server whenever "
         "their sizes divide it (they nest without waste); the cards of every service count against the servers bought, "
-        "and no bought server stands idle. Stock, budget, rack space, power and vendor rules apply to the whole purchase; "
+        "and no bought server stands idle (except servers bought so that a supply case holds). Stock, budget, rack space, "
+        "power and vendor rules apply to the whole purchase; "
         "each service keeps its own load, headroom, N+1 and one-shape rules.",
         "副本为 1、2、4……张卡或整台服务器，不同服务的副本只要尺寸能整除服务器即可共用一台（无浪费地嵌套）；所有服务的卡数合计不超过所购服务器，"
-        "且不闲置任何所购服务器。库存、预算、机柜、功耗和供应商规则作用于整体采购；每个服务各自满足负载、余量、N+1 与单一形态规则。",
+        "且不闲置任何所购服务器（为供应情形而购的服务器除外）。库存、预算、机柜、功耗和供应商规则作用于整体采购；"
+        "每个服务各自满足负载、余量、N+1 与单一形态规则。",
     ),
+    "fleet.spare": (
+        "Spare while every bid delivers: {cards} run no replica. They are bought so that the supply cases hold "
+        "(what arrives must carry every service); the RMB attributed spreads their cost over the services by the cards each uses.",
+        "各投标均足额交付时的闲置：{cards}未运行副本。购买它们是为了在供应情形下仍能承载所有服务；分摊费用按各服务所用卡数分摊其成本。",
+    ),
+    "fleet.spare_whole": (
+        "Spare: {cards} run no replica (servers come whole); the RMB attributed spreads their cost over the services by the cards each uses.",
+        "闲置：{cards}未运行副本（服务器整台购买）；分摊费用按各服务所用卡数分摊其成本。",
+    ),
+    "fleet.spare_item": ("{n} cards of {offer}", "{offer} 的 {n} 张卡"),
     "fleet.served_intro": (
         "Cost per token actually served (each service's daily profile; over the RMB attributed to it, which under a TCO "
         "objective holds its share of the energy, split like the capex by the cards it uses):",

@@ -84,3 +84,37 @@ def test_the_fleet_checker_catches_a_broken_witness(solved):  # type: ignore[no-
     lying = dataclasses.replace(outcome, delivered={oid: n + 1 for oid, n in outcome.delivered.items()})
     assert any("the case gives" in f for f in verify_fleet(dataclasses.replace(plan, supply=(lying,)), problems))
     assert any("deployment(s)" in f for f in verify_fleet(dataclasses.replace(plan, supply=()), problems))
+
+
+def test_servers_bought_for_a_supply_case_stay_spare_not_filled_with_replicas(tmp_path: Path):
+    """The phased enterprise fleet without phases and N+1: the H200 vendor may deliver half, so the
+    fleet buys servers the loads alone do not need. Those cards stay spare (spare_cards, and page one
+    says so) instead of running replicas of whichever service packs cheapest: the cards used plus the
+    spare ones are exactly the cards bought, and each service's replicas are no more than its own
+    load needs (dropping any one replica group would leave it short of its load with headroom)."""
+    doc = yaml.safe_load((REPO / "scenarios" / "enterprise_fleet_phased.yaml").read_text(encoding="utf-8"))
+    del doc["phases"]
+    doc["constraints"]["n_plus_one"] = False
+    path = tmp_path / "rob.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    done = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    out = json.loads((tmp_path / "rob.json").read_text(encoding="utf-8"))
+    spare = out["spare_cards"]
+    assert spare, "this fleet buys servers only for its supply case"
+    for oid, n in out["servers"].items():
+        used = sum(r["cards_per_replica"] * r["dp"] for s in out["services"] for r in s["replicas"] if r["offer"] == oid)
+        assert used + spare.get(oid, 0) == 8 * n
+    md = (tmp_path / "rob.md").read_text(encoding="utf-8")
+    assert "Spare while every bid delivers" in md
+    headroom = {s["name"]: 1 + s["sla"].get("headroom_pct", 0) / 100 for s in doc["services"]}
+    for s in out["services"]:
+        need = s["load"]["amount"] * headroom[s["name"]]
+        assert s["served"] >= s["load"]["amount"]
+        if s["load"]["unit"] == "concurrent users":   # a replica's capacity is its batch
+            smallest = min(r["batch"] for r in s["replicas"])
+        elif len(s["replicas"]) == 1:                  # one group: its capacity shared by its replicas
+            smallest = s["served"] / s["replicas"][0]["dp"]
+        else:
+            continue
+        assert s["served"] - smallest < need, s["name"]
