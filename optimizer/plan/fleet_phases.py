@@ -12,12 +12,15 @@ what arrives (plan.model.supply_delivered: the floor rule of a single service) c
 service's load_share of its period load, each service with its own witness replicas.
 
 The stages are plan.phases': least discounted spend; then the fewest servers bought as late as
-possible; then, purchases fixed, the most load served in each period and the fewest replicas.
+possible; then, purchases fixed, the fewest cards used, then replicas (a single service's schedule serves the most
+load on its servers instead: there every spare card is that service's; in a fleet it would go to
+whichever service packs cheapest, so spare cards stay spare and the schedule says how many).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -145,35 +148,37 @@ def add_period_robust(fv: FleetPhaseVars, services: list[ServiceDesigns], terms:
 
 def solve_fleet_phases(services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> FleetPhased:
     """The fleet's cheapest phased schedule and its cheapest all-at-once one, each by the stages of the module doc."""
-    once_status, once, _, once_values = cheapest_fleet_schedule(build_fleet_phase_model(services, terms, all_at_once=True), services)
-    status, schedule, bound, _ = cheapest_fleet_schedule(build_fleet_phase_model(services, terms), services, once_values)
+    once_status, once, _, once_first = cheapest_fleet_schedule(build_fleet_phase_model(services, terms, all_at_once=True), services)
+    status, schedule, bound, _ = cheapest_fleet_schedule(build_fleet_phase_model(services, terms), services, once_first)
     spec = services[0].scenario.phases
     assert spec is not None
     own = tuple(s.name for s in services if s.scenario.phases is not None and s.scenario.phases.load is not None)
     return FleetPhased(status, schedule, bound, once_status, once, spec, own)
 
 
-def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns], hint: list[int] | None = None
-                            ) -> tuple[Status, FleetSchedule | None, int | None, list[int] | None]:
+def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns], hint: Sequence[int] = ()
+                            ) -> tuple[Status, FleetSchedule | None, int | None, tuple[int, ...]]:
     """Least discounted spend; then the fewest servers, bought as late as possible; then, purchases
-    fixed, the most load in each period and the fewest replicas (witness replicas included)."""
+    fixed, the fewest cards used, then the fewest replicas (witness replicas included). Also the
+    first stage's values of the model's variables (a hint for the phased model, whose variables the
+    all-at-once one shares, index for index)."""
     if any(not s.designs for s in services):
-        return "infeasible", None, None, None
-    n = len(fv.whole.model.proto.variables)
-    status, solver, bound = staged_solve(fv.whole, _most_served(fv), hint)
-    if solver is None:
-        return status, None, bound, None
-    values = [int(solver.value(fv.whole.model.get_int_var_from_proto_index(i))) for i in range(n)]
-    return status, extract_fleet_schedule(solver, fv, services), bound, values
+        return "infeasible", None, None, ()
+    run = staged_solve(fv.whole, _fewest_cards(fv), hint)
+    if run.solver is None:
+        return run.status, None, run.bound, ()
+    return run.status, extract_fleet_schedule(run.solver, fv, services), run.bound, run.first
 
 
-def _most_served(fv: FleetPhaseVars) -> Expr:
-    """To minimise: minus every service's load served over the periods (first), plus the replicas run."""
-    replicas = [x for period in fv.whole.periods for x in period.replicas.values()]
-    replicas += [x for cases in fv.cases for c in cases for x in c.replicas.values()]
-    weight = sum(upper_bound(x) for x in replicas) + 1
-    served = sum(period.served for view in fv.services for period in view.periods)
-    return -weight * served + sum(replicas)
+def _fewest_cards(fv: FleetPhaseVars) -> Expr:
+    """To minimise: the cards the replicas use over the periods, then the replicas (witness replicas
+    included). Each service runs what covers its own period load (with headroom and N+1); cards
+    bought for a later period stay spare, rather than running replicas of whichever service packs
+    cheapest, and fewer replicas alone would favour one large replica serving far beyond its load."""
+    groups = [(fv.designs[i], x) for period in fv.whole.periods for i, x in period.replicas.items()]
+    groups += [(fv.designs[i], x) for cases in fv.cases for c in cases for i, x in c.replicas.items()]
+    weight = sum(upper_bound(x) for _, x in groups) + 1
+    return weight * sum(d.cards * x for d, x in groups) + sum(x for _, x in groups)
 
 
 def extract_fleet_schedule(solver: cp_model.CpSolver, fv: FleetPhaseVars, services: list[ServiceDesigns]) -> FleetSchedule:

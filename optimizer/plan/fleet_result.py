@@ -75,6 +75,11 @@ class FleetPeriod:
     discounted_rmb: int                  # the same discounted to the first period
     supply: tuple[FleetSupply, ...] = ()  # one witness per supply case: the period's servers in service that arrive, redeployed
 
+    def cards(self, terms: dict[str, OfferTerms]) -> tuple[int, int]:
+        """(cards the services' replicas use, cards in service) in this period."""
+        used = sum(s.cards_on(oid) for s in self.services for oid in self.in_service)
+        return used, sum(terms[oid].cards_per_server * n for oid, n in self.in_service.items())
+
 
 @dataclass(frozen=True)
 class FleetSchedule(ScheduleTotals):

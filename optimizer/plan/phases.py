@@ -19,7 +19,7 @@ a per-period one, so it is left out here (the report says so).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -285,28 +285,38 @@ def cheapest_schedule(v: PhaseVars, designs: list[Design], scenario: Scenario) -
     stage that times out leaves the earlier stage's solution, which meets its bound too."""
     if not designs:
         return "infeasible", None, None
-    status, solver, bound = staged_solve(v, _most_served(v))
-    return status, None if solver is None else extract_schedule(solver, v, designs, scenario), bound
+    run = staged_solve(v, _most_served(v))
+    return run.status, None if run.solver is None else extract_schedule(run.solver, v, designs, scenario), run.bound
 
 
-def staged_solve(v: PhaseVars, most_served: Expr, hint: list[int] | None = None) -> tuple[Status, cp_model.CpSolver | None, int | None]:
+@dataclass(frozen=True)
+class Staged:
+    status: Status                        # of the first stage (least discounted spend)
+    solver: cp_model.CpSolver | None      # the last stage's (None without a schedule)
+    bound: int | None                     # CP-SAT's bound on the discounted spend
+    first: tuple[int, ...] = ()           # the first stage's value of every variable: a hint for a like model
+
+
+def staged_solve(v: PhaseVars, last_stage: Expr, hint: Sequence[int] = ()) -> Staged:
     """The three stages of a schedule (one service's or a fleet's): least discounted spend; then the
-    fewest servers, bought as late as possible; then, purchases fixed, `most_served` (minimised).
-    Status of the first stage, the last solver (None without a schedule) and the cost's bound."""
+    fewest servers, bought as late as possible; then, purchases fixed, `last_stage` (minimised).
+    `hint`: values of the model's first variables from a like model's first stage (a fleet's
+    all-at-once schedule is a phased schedule too: it starts the phased search, which with N+1 is
+    otherwise slow to find its optimum)."""
     v.model.minimize(v.cost)
-    if hint is not None:
-        for i, value in enumerate(hint):
-            v.model.add_hint(v.model.get_int_var_from_proto_index(i), value)
+    for i, value in enumerate(hint):
+        v.model.add_hint(v.model.get_int_var_from_proto_index(i), value)
     solver = new_solver()
     status = status_of(solver.solve(v.model))
     if not has_plan(status):
-        return status, None, None
+        return Staged(status, None, None)
     objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
+    first = tuple(int(solver.value(v.model.get_int_var_from_proto_index(i))) for i in range(len(v.model.proto.variables)))
     v.model.add(v.cost <= objective)
     solver = _next_stage(v, solver, _fewest_and_latest(v))
     for key, x in v.buy.items():
         v.model.add(x == solver.value(x)).with_name(f"fixed[{key}]")
-    return status, _next_stage(v, solver, most_served), bound
+    return Staged(status, _next_stage(v, solver, last_stage), bound, first)
 
 
 def _fewest_and_latest(v: PhaseVars) -> Expr:

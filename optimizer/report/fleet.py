@@ -124,13 +124,13 @@ def phase_table(result: FleetResult, schedule: FleetSchedule, lang: str = "en") 
     loads = "|".join(tr(lang, "fleet.ph.load_col", name=a.scenario.name, unit=word(lang, "unit", a.scenario.workload.load.unit))
                      for a in result.standalone)
     rows: list[list[object]] = [
-        [p.label, *(f"{x:,.1f}" for x in p.loads), servers_cell(p.bought), servers_cell(p.in_service), money(p.spend_rmb, lang),
-         money(p.discounted_rmb, lang)] for p in schedule.periods
+        [p.label, *(f"{x:,.1f}" for x in p.loads), servers_cell(p.bought), servers_cell(p.in_service),
+         "{} / {}".format(*p.cards(result.terms)), money(p.spend_rmb, lang), money(p.discounted_rmb, lang)] for p in schedule.periods
     ]
     k = len(result.standalone)
-    rows.append([f"**{tr(lang, 'ph.total')}**", *([""] * k), servers_cell(schedule.servers), "", f"**{money(schedule.spend_rmb, lang)}**",
-                 f"**{money(schedule.discounted_rmb, lang)}**"])
-    return table(columns(lang, "fleet.ph.cols", loads=loads), "l" + "r" * k + "llrr", rows)
+    rows.append([f"**{tr(lang, 'ph.total')}**", *([""] * k), servers_cell(schedule.servers), "", "",
+                 f"**{money(schedule.spend_rmb, lang)}**", f"**{money(schedule.discounted_rmb, lang)}**"])
+    return table(columns(lang, "fleet.ph.cols", loads=loads), "l" + "r" * k + "llrrr", rows)
 
 
 def phase_section(result: FleetResult, lang: str = "en", plot: str | None = None) -> list[str]:

@@ -1,6 +1,6 @@
 """The fleet's purchase schedule drawn: one panel per service, its demand and the capacity its
-replicas have in each period, phased and all at once, as steps (a period holds its value for its
-whole length). A function of the result; the same schedule gives the same PNG bytes."""
+replicas have in each period, phased and all at once, and a last panel of the cards in service
+against the cards the replicas use, as steps (a period holds its value for its whole length). A function of the result; the same schedule gives the same PNG bytes."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def fleet_phase_figure(result: FleetResult, lang: str = "en") -> Any:
 
     names = [s.name for s in periods[0].services]
     with matplotlib.rc_context(plot_rc()):
-        fig, axes = plt.subplots(len(names), 1, figsize=(9.0, 2.4 * len(names) + 0.8), dpi=100, sharex=True, squeeze=False)
+        fig, axes = plt.subplots(len(names) + 1, 1, figsize=(9.0, 2.4 * (len(names) + 1) + 0.8), dpi=100, sharex=True, squeeze=False)
         for k, name in enumerate(names):
             ax = axes[k][0]
             unit = word(lang, "unit", result.standalone[k].scenario.workload.load.unit)
@@ -49,6 +49,7 @@ def fleet_phase_figure(result: FleetResult, lang: str = "en") -> Any:
             ax.grid(True, alpha=0.3)
             if k == 0:
                 ax.legend(fontsize=8, loc="lower right")  # the steps climb to the right: the lower right stays empty
+        _cards_panel(axes[-1][0], result, xs, steps, lang)
         bottom = axes[-1][0]
         bottom.set_xticks([k + 0.5 for k in range(len(periods))], [p.label for p in periods])
         bottom.set_xlim(0, len(periods))
@@ -56,6 +57,27 @@ def fleet_phase_figure(result: FleetResult, lang: str = "en") -> Any:
         fig.suptitle(f"{tr(lang, 'ph.plot_title')}\n{result.name}", fontsize=10)
         fig.tight_layout()
     return fig
+
+
+def _cards_panel(ax: Any, result: FleetResult, xs: list[int], steps: Any, lang: str) -> None:
+    """The cards in service, phased and all at once, against the cards every service's replicas use:
+    the gap is hardware paid for before it serves (each service runs what covers its own load)."""
+    ph = result.phases
+    assert ph is not None and ph.schedule is not None
+    used = [p.cards(result.terms)[0] for p in ph.schedule.periods]
+    have = [p.cards(result.terms)[1] for p in ph.schedule.periods]
+    ax.plot(xs, steps(used), drawstyle="steps-post", color="black", linewidth=1.5, label=tr(lang, "fleet.ph.cards_used"))
+    ax.plot(xs, steps(have), drawstyle="steps-post", color="tab:blue", linewidth=2.5, label=tr(lang, "fleet.ph.cards_phased"))
+    top = max(have + used)
+    if ph.all_at_once is not None:
+        once = [p.cards(result.terms)[1] for p in ph.all_at_once.periods]
+        ax.plot(xs, steps(once), drawstyle="steps-post", color="tab:orange", linestyle=":", linewidth=2.0,
+                label=tr(lang, "fleet.ph.cards_once", first=ph.schedule.periods[0].label))
+        top = max(top, *once)
+    ax.set_ylim(0, top * 1.15)
+    ax.set_ylabel(tr(lang, "fleet.ph.cards_axis"), fontsize=8)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
 
 
 def plot_fleet_phases(result: FleetResult, path: Path, lang: str = "en") -> None:
