@@ -1,6 +1,7 @@
 """The fleet's purchase schedule drawn: one panel per service, its demand and the capacity its
 replicas have in each period, phased and all at once, and a last panel of the cards in service
-against the cards the replicas use, as steps (a period holds its value for its whole length). A function of the result; the same schedule gives the same PNG bytes."""
+against the cards the replicas use, as steps (a period holds its value for its whole length). A
+function of the result; the same schedule gives the same PNG bytes."""
 
 from __future__ import annotations
 
