@@ -1,5 +1,6 @@
 """A fleet bought in phases (plan/fleet_phases.py): CP-SAT against brute force on tiny instances
-(2 services, 1-2 offers, 2-3 periods, phased and all at once, with and without a supply case),
+(2 services, 1-2 offers, 2-3 periods, phased and all at once, with and without a supply case and
+N+1),
 monotone in demand, and a price that falls later never making buying earlier cheaper."""
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from optimizer.scenario_phases import Phases
 def _phased(scenario: Scenario, phases: dict, cases: list[dict] | None = None) -> Scenario:  # type: ignore[type-arg]
     constraints = scenario.constraints.model_copy(update={"robust_to": [SupplyCase.model_validate(c) for c in cases or []]})
     return scenario.model_copy(update={"phases": Phases.model_validate(phases), "constraints": constraints})
+
+
+def _with_n_plus_one(services: list[ServiceDesigns]) -> list[ServiceDesigns]:
+    return [dataclasses.replace(s, scenario=s.scenario.model_copy(
+        update={"constraints": s.scenario.constraints.model_copy(update={"n_plus_one": True})})) for s in services]
 
 
 def _instance(seed: int, *, with_case: bool = False):  # type: ignore[no-untyped-def]
@@ -65,16 +71,20 @@ def _brute_force(services: list[ServiceDesigns], terms, *, all_at_once: bool = F
     bounds = [range(terms[d.offer_id].available_servers * cps[d.offer_id] // d.cards + 1) for _, d in designs]
     mixes = []
     for counts in itertools.product(*bounds):
-        cards, served = dict.fromkeys(ids, 0), [0] * len(services)
+        cards, served, loss = dict.fromkeys(ids, 0), [0] * len(services), [0] * len(services)
         for c, (k, d) in zip(counts, designs, strict=True):
             cards[d.offer_id] += c * d.cards
             served[k] += c * capacity_units(d)
-        mixes.append((tuple(-(-cards[o] // cps[o]) for o in ids), served))
+            if c:   # N+1: one server down takes at most a server's worth of the service's most capable design
+                loss[k] = max(loss[k], math.ceil(d.capacity * LOAD_SCALE - 1e-9) * max(1, cps[d.offer_id] // d.cards))
+        mixes.append((tuple(-(-cards[o] // cps[o]) for o in ids), served, loss))
     cases = services[0].scenario.constraints.robust_to
+    spare = [s.scenario.constraints.n_plus_one for s in services]
 
-    def serves(have: tuple[int, ...], p: int, share: float = 1.0) -> bool:
+    def serves(have: tuple[int, ...], p: int, share: float = 1.0, n_plus_one: bool = False) -> bool:
         return any(all(x <= h for x, h in zip(need, have, strict=True)) and
-                   all(served[k] >= math.ceil(share * loads[k][p] - 1e-9) for k in range(len(services))) for need, served in mixes)
+                   all(served[k] - (loss[k] if n_plus_one and spare[k] else 0) >= math.ceil(share * loads[k][p] - 1e-9)
+                       for k in range(len(services))) for need, served, loss in mixes)
 
     best = None
     per_period = [itertools.product(*(range(terms[o].available_servers + 1) for o in ids)) if p == 0 or not all_at_once
@@ -85,7 +95,7 @@ def _brute_force(services: list[ServiceDesigns], terms, *, all_at_once: bool = F
         ok = True
         for p in range(n):
             have = tuple(sum(b[j] for b in buys[: p + 1]) for j in range(len(ids)))
-            ok &= serves(have, p)
+            ok &= serves(have, p, n_plus_one=True)
             for case in cases:
                 share = Fraction(str(case.delivered_share))
                 arrive = tuple(math.floor(share * h) if o == case.offer else h for o, h in zip(ids, have, strict=True))
@@ -109,6 +119,30 @@ def test_cp_sat_equals_brute_force_phased_and_all_at_once(seed: int):
             for svc, load in zip(period.services, period.loads, strict=True):
                 assert svc.served >= load - 1e-9
             assert len(period.supply) == len(services[0].scenario.constraints.robust_to)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cp_sat_equals_brute_force_with_n_plus_one_in_every_period(seed: int):
+    """Each service keeps its period load with any one server down (plan.phases.add_n_plus_one per
+    service): phased and all at once match the brute force, and N+1 never lowers the cost."""
+    services, terms = _instance(seed, with_case=seed % 3 == 1)
+    spared = _with_n_plus_one(services)
+    found = solve_fleet_phases(spared, terms)
+    expected = _brute_force(spared, terms)
+    assert (found.schedule.discounted_rmb if found.schedule else None) == expected
+    assert (found.all_at_once.discounted_rmb if found.all_at_once else None) == _brute_force(spared, terms, all_at_once=True)
+    plain = _brute_force(services, terms)
+    if expected is not None:
+        assert plain is not None and plain <= expected
+
+
+def test_n_plus_one_binds_on_some_phased_instances():
+    costlier = 0
+    for seed in range(10):
+        services, terms = _instance(seed, with_case=seed % 3 == 1)
+        plain, spared = _brute_force(services, terms), _brute_force(_with_n_plus_one(services), terms)
+        costlier += plain is not None and (spared is None or spared > plain)
+    assert costlier >= 3
 
 
 @pytest.mark.parametrize("seed", range(12))
