@@ -90,15 +90,16 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         "每个服务各自满足负载、余量、N+1 与单一形态规则。",
     ),
     "fleet.spare": (
-        "Spare while every bid delivers: {cards} run no replica. They are bought so that the supply cases hold "
+        "Spare while every bid delivers, with no replica on them: {cards}. They are bought so that the supply cases hold "
         "(what arrives must carry every service); the RMB attributed spreads their cost over the services by the cards each uses.",
         "各投标均足额交付时的闲置：{cards}未运行副本。购买它们是为了在供应情形下仍能承载所有服务；分摊费用按各服务所用卡数分摊其成本。",
     ),
     "fleet.spare_whole": (
-        "Spare: {cards} run no replica (servers come whole); the RMB attributed spreads their cost over the services by the cards each uses.",
+        "Spare, with no replica on them: {cards} (servers come whole); the RMB attributed spreads their cost over the services by the "
+        "cards each uses.",
         "闲置：{cards}未运行副本（服务器整台购买）；分摊费用按各服务所用卡数分摊其成本。",
     ),
-    "fleet.spare_item": ("{n} cards of {offer}", "{offer} 的 {n} 张卡"),
+    "fleet.spare_item": ("{n} card(s) of {offer}", "{offer} 的 {n} 张卡"),
     "fleet.served_intro": (
         "Cost per token actually served (each service's daily profile; over the RMB attributed to it, which under a TCO "
         "objective holds its share of the energy, split like the capex by the cards it uses):",
