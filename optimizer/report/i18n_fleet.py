@@ -90,9 +90,11 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         "每个服务各自满足负载、余量、N+1 与单一形态规则。",
     ),
     "fleet.spare": (
-        "Spare while every bid delivers, with no replica on them: {cards}. They are bought so that the supply cases hold "
-        "(what arrives must carry every service); the RMB attributed spreads their cost over the services by the cards each uses.",
-        "各投标均足额交付时的闲置：{cards}未运行副本。购买它们是为了在供应情形下仍能承载所有服务；分摊费用按各服务所用卡数分摊其成本。",
+        "Spare while every bid delivers, with no replica on them: {cards} (servers come whole, and a supply case may need more "
+        "servers than the loads do: what arrives must carry every service); the RMB attributed spreads their cost over the "
+        "services by the cards each uses.",
+        "各投标均足额交付时的闲置：{cards}未运行副本（服务器整台购买，且供应情形可能需要多于负载所需的服务器：到货部分须承载所有服务）；"
+        "分摊费用按各服务所用卡数分摊其成本。",
     ),
     "fleet.spare_whole": (
         "Spare, with no replica on them: {cards} (servers come whole); the RMB attributed spreads their cost over the services by the "
