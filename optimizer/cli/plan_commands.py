@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from optimizer.catalog.bundle import Catalog
     from optimizer.pipeline import Outcome
     from optimizer.plan.result import SolveResult
+    from optimizer.report.workbook import Columns
 
 
 Tables = Callable[[], "dict[str, DataFrame]"]  # built only when a csv or xlsx file is asked for
@@ -80,7 +81,9 @@ def solve(
         options = parse_sweeps(whatif_budget, whatif_tpot, names=SOLVE_SWEEP_OPTIONS)
         catalog = load_catalog()
         if is_fleet_file(scenario):
-            return _solve_fleet(scenario, catalog, out_dir, lang, formats, as_json, asked=with_compare or bool(options))
+            from optimizer.cli.fleet_commands import solve_fleet
+
+            return solve_fleet(scenario, catalog, out_dir, lang, formats, as_json, compare=with_compare, sweeps=bool(options))
         scn = load_scenario(scenario, catalog)
         if sys.stderr.isatty():
             typer.echo(f"solving {scenario} ...", err=True)
@@ -95,56 +98,6 @@ def solve(
         return 0 if outcome.result.plans else EXIT_INFEASIBLE
 
     run(body)
-
-
-def _solve_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, formats: tuple[str, ...], as_json: bool, *,
-                 asked: bool) -> int:
-    """`procure solve` on a scenario with services: one purchase for all of them (md and json)."""
-    from optimizer import pipeline
-    from optimizer.analysis.facts import fleet_provenance
-    from optimizer.errors import InputError
-    from optimizer.fleet_scenario import load_fleet
-    from optimizer.problem import resolve
-    from optimizer.report import fleet as fleet_report
-
-    if asked:
-        raise InputError("--compare", "(with services:)", "the bid comparison and what-if sweeps are not available for several services yet",
-                         "solve one service's own scenario (without services:) for its comparison and sweeps")
-    extra = sorted(set(formats) - {"md", "json"})
-    if extra:
-        raise InputError("--format", ",".join(extra), "is not available for a scenario with services: yet", "use --format md,json")
-    fleet = load_fleet(scenario, catalog)
-    if fleet.shared.analysis.compare or fleet.shared.analysis.budget_sweep_rmb or fleet.shared.analysis.tpot_sweep_ms:
-        raise InputError(str(scenario), "analysis", "the comparison and sweeps are not available for several services yet",
-                         "remove the analysis section, or solve each service's own scenario")
-    if sys.stderr.isatty():
-        typer.echo(f"solving {scenario} ({len(fleet.services)} services) ...", err=True)
-    problems = tuple(resolve(s, catalog) for s in fleet.services)
-    result = pipeline.solve_fleet(fleet.name, fleet.description, problems, tuple(s.name for s in fleet.services))
-    provenance = fleet_provenance(result.standalone)
-    doc = fleet_report.to_json(result, provenance)
-    stem = _stem(scenario)
-    with staged(out_dir) as stage:
-        md_path = stage.path(f"{stem}.md")
-        plot: str | None = f"{stem}_phases.png"
-        stage.owns(f"{stem}_phases.png")
-        if "md" in formats and result.phases is not None and result.phases.schedule is not None:
-            from optimizer.report.fleet_plot import plot_fleet_phases
-
-            plot_fleet_phases(result, stage.path(f"{stem}_phases.png"), lang)
-        else:
-            plot = None
-        if "md" in formats:
-            md_path.write_text(fleet_report.render(result, provenance, lang, phase_plot=plot), encoding="utf-8")
-        json_path = stage.path(f"{stem}.json")
-        if "json" in formats:
-            json_path.write_text(dump(doc) + "\n", encoding="utf-8")
-        shown = stage.final(md_path if "md" in formats else json_path)
-    if as_json:
-        typer.echo(dump(doc))
-    else:
-        typer.echo(fleet_report.decision(result).replace("**", "") + f"\n  report: {shown}")
-    return 0 if result.plan is not None else EXIT_INFEASIBLE
 
 
 def _stem(scenario: Path) -> str:
@@ -224,9 +177,11 @@ def _write_html(stage: Staging, stem: str, md_text: str, lang: str, formats: tup
     return path
 
 
-def _write_tables(tables: Tables, stage: Staging, stem: str, formats: tuple[str, ...], lang: str, book: str) -> list[Path]:
+def _write_tables(tables: Tables, stage: Staging, stem: str, formats: tuple[str, ...], lang: str, book: str,
+                  extra: Columns | None = None) -> list[Path]:
     """The tables asked for (pandas is imported only then): one <stem>_<table>.csv each, and one
-    workbook <book>.xlsx with a sheet each; each path is announced."""
+    workbook <book>.xlsx with a sheet each; each path is announced. `extra`: the workbook's columns
+    that the tables name themselves (report.workbook.Columns)."""
     written: list[Path] = []
     if "csv" in formats:
         from optimizer.report.export import write_csv
@@ -235,7 +190,7 @@ def _write_tables(tables: Tables, stage: Staging, stem: str, formats: tuple[str,
     if "xlsx" in formats:
         from optimizer.report.workbook import write_workbook
 
-        written.append(write_workbook(tables(), stage.dir / f"{book}.xlsx", lang))
+        written.append(write_workbook(tables(), stage.dir / f"{book}.xlsx", lang, extra))
     return [stage.final(path) for path in written]
 
 
@@ -399,12 +354,24 @@ def whatif(
     Example: procure whatif scenarios/r1_bids_h200_910b_mi300x.yaml --budget 1000000:20000000:20 --tpot 30,50,80
 
     Example: procure whatif scenarios/r1_phased_2027.yaml --growth 0:60:4 --discount 0:10:6 --delivered-share h200-8x=0:1:5
+
+    A scenario with services: (a fleet) has the growth, price-decline and discount sweeps (with
+    phases:) and the delivered-share sweep, each point the whole fleet re-solved.
+
+    Example: procure whatif scenarios/enterprise_fleet_phased.yaml --growth 20:60:3
     """
 
     def body() -> int:
         from optimizer import pipeline
         from optimizer.catalog.bundle import load_catalog
-        from optimizer.cli.requests import parse_phase_sweeps, parse_sweeps, with_price_sweeps, with_scenario_axes
+        from optimizer.cli.requests import (
+            parse_phase_sweeps,
+            parse_sweeps,
+            refuse_single_service_axes,
+            with_price_sweeps,
+            with_scenario_axes,
+        )
+        from optimizer.fleet_scenario import is_fleet_file
         from optimizer.problem import resolve
         from optimizer.report.sweep_plots import sweep_title
         from optimizer.report.whatif import sweep_json, sweep_rows
@@ -412,8 +379,15 @@ def whatif(
 
         out_dir = out_folder(out)
         check_lang(lang)
+        fleet = is_fleet_file(scenario)
+        if fleet:  # before the options are parsed: an axis a fleet lacks is refused whatever its value
+            refuse_single_service_axes(str(scenario), {"--budget": budget, "--tpot": tpot, "--ttft": ttft, "--load": load, "--price": price})
         options = parse_phase_sweeps(parse_sweeps(budget, tpot, ttft, load), growth, price_decline, discount)
         catalog = load_catalog()
+        if fleet:
+            from optimizer.cli.fleet_commands import whatif_fleet
+
+            return whatif_fleet(scenario, catalog, out_dir, lang, options, delivered_share, as_json)
         scn = load_scenario(scenario, catalog)
         request = with_price_sweeps(with_scenario_axes(options, scn, delivered_share), scn, price)
         problem = resolve(scn, catalog)
