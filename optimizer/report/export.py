@@ -14,10 +14,10 @@ FORMATS = ("md", "json", "csv", "xlsx", "html")
 
 def replica_text(r: dict[str, Any], *, counted: bool = False) -> str:
     """'h200-8x: fp8 TP1 EP8 batch 128 on 8 cards' — one replica design of a plan's JSON (`counted`:
-    with its number of replicas first, '6 × h200-8x: ...')."""
+    with its number of replicas first, '6 x h200-8x: ...')."""
     role = "" if r.get("role") in (None, "colocated") else f"{r['role']} "
     par = f"TP{r['tp']}" + (f" PP{r['pp']}" if r.get("pp", 1) > 1 else "") + (f" EP{r['ep']}" if r.get("ep", 1) > 1 else "")
-    count = f"{r['dp']} × " if counted else ""
+    count = f"{r['dp']} x " if counted else ""
     return f"{count}{r['offer']}: {role}{r['precision']} {par} batch {r['batch']} on {r['cards_per_replica']} cards"
 
 

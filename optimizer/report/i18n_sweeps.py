@@ -113,8 +113,8 @@ SWEEP_MESSAGES: dict[str, tuple[str, str]] = {
                            "servers bought over the periods|status",
                            "按该比例稳健（分期，折现）|信任全部投标（分期，折现）|稳健性成本|各期共购买服务器|状态"),
     "fsw.dl.note": ("Each point re-solves the fleet so that, if only that share of {who}'s servers arrive (of those bought, "
-                    "rounded down), what does arrive, every service's replicas redeployed on it, still serves each service's "
-                    "{ls} of its load within its SLAs; against the cheapest fleet trusting every bid to deliver{other}. {case} "
+                    "rounded down), what does arrive, every service's replicas redeployed on it, still serves {ls} of each "
+                    "service's load within its SLAs; against the cheapest fleet trusting every bid to deliver{other}. {case} "
                     "A share of 1: every server arrives.",
                     "每个取值都重新求解集群：若 {who} 的服务器只到货该比例（按所购数量向下取整），各项服务的副本在到货的服务器上重新部署后，"
                     "仍须在各自 SLA 内承担各自 {ls} 的负载；并与信任全部投标按时交付的最便宜集群对比{other}。{case}比例为 1 表示全部到货。"),
