@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     from optimizer.analysis import Comparison, Sweep
     from optimizer.analysis.facts import SolveFacts
-    from optimizer.catalog.bundle import Catalog
     from optimizer.pipeline import Outcome
     from optimizer.plan.result import SolveResult
     from optimizer.report.workbook import Columns

@@ -151,7 +151,9 @@ def fleet_plot_context(scenarios: Sequence[Scenario], lang: str = "en") -> str:
 
     sep = "，" if lang == "zh" else ", "
     text = tr(lang, "fsw.context", n=len(scenarios), names=sep.join(s.name for s in scenarios), conf=f"{scenarios[0].sla.confidence:g}")
-    return "\n".join(textwrap.wrap(text, CONTEXT_WIDTH // 2 if lang == "zh" else CONTEXT_WIDTH)) or text
+    # a service name is never split at its hyphens; Chinese breaks at its spaces (a CJK character is two columns wide)
+    width = CONTEXT_WIDTH * 3 // 4 if lang == "zh" else CONTEXT_WIDTH
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)) or text
 
 
 def _chosen(sweep: FleetSweep, scenario: Scenario) -> tuple[float, float] | None:
