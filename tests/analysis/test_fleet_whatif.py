@@ -8,6 +8,7 @@ fleet solve's own answer."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def _fleet(tmp_path: Path, source: Path, edit=None):  # type: ignore[no-untyped-
 
 def non_decreasing(values: list[int | None]) -> bool:
     known = [v for v in values if v is not None]
-    return len(known) == len(values) and all(a <= b for a, b in zip(known, known[1:]))
+    return len(known) == len(values) and all(a <= b for a, b in pairwise(known))
 
 
 def test_the_detector_sees_a_total_that_falls_and_one_missing():
