@@ -12,7 +12,7 @@ import typer
 
 from optimizer.cli.app import EXIT_INFEASIBLE, dump, progress_for
 from optimizer.cli.output import staged
-from optimizer.cli.plan_commands import _stem, _write_html, _write_tables
+from optimizer.cli.report_files import stem_of, write_html, write_tables
 from optimizer.errors import InputError
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def solve_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, form
     result = pipeline.solve_fleet(fleet.name, fleet.description, problems, tuple(s.name for s in fleet.services))
     provenance = fleet_provenance(result.standalone)
     doc = fleet_report.to_json(result, provenance)
-    stem = _stem(scenario)
+    stem = stem_of(scenario)
     with staged(out_dir) as stage:
         md_path = stage.path(f"{stem}.md")
         plot: str | None = f"{stem}_phases.png"
@@ -66,7 +66,7 @@ def solve_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, form
         json_path = stage.path(f"{stem}.json")
         if "json" in formats:
             json_path.write_text(dump(doc) + "\n", encoding="utf-8")
-        html_path = _write_html(stage, stem, md_text, lang, formats)
+        html_path = write_html(stage, stem, md_text, lang, formats)
 
         def tables() -> dict[str, DataFrame]:
             from optimizer.report.fleet_export import fleet_tables
@@ -76,7 +76,7 @@ def solve_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, form
         if {"csv", "xlsx"} & set(formats):
             from optimizer.report.fleet_export import load_columns
 
-            _write_tables(tables, stage, stem, formats, lang, book=stem, extra=load_columns(doc, lang))
+            write_tables(tables, stage, stem, formats, lang, book=stem, extra=load_columns(doc, lang))
         first = md_path if "md" in formats else html_path if html_path is not None else json_path if "json" in formats else None
         shown = stage.final(first) if first is not None else stage.out
     if as_json:
@@ -103,7 +103,7 @@ def whatif_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, opt
         typer.echo(f"solving {scenario} ({len(fleet.services)} services) ...", err=True)
     problems = tuple(resolve(s, catalog) for s in fleet.services)
     found = pipeline.fleet_sweeps(fleet.name, problems, tuple(s.name for s in fleet.services), request, progress_for)
-    stem = _stem(scenario)
+    stem = stem_of(scenario)
     with staged(out_dir) as stage:
         md = stage.path(f"{stem}_whatif.md")
         md.write_text(render_fleet_sweeps(stem, found, stage.dir, lang), encoding="utf-8")

@@ -4,7 +4,6 @@ on bad input), one call into the pipeline, then the reports written and a summar
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,6 +23,7 @@ from optimizer.cli.app import (
     run,
 )
 from optimizer.cli.output import Staging, out_folder, staged
+from optimizer.cli.report_files import Tables, stem_of, write_html, write_tables
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
     from optimizer.analysis.facts import SolveFacts
     from optimizer.pipeline import Outcome
     from optimizer.plan.result import SolveResult
-    from optimizer.report.workbook import Columns
-
-
-Tables = Callable[[], "dict[str, DataFrame]"]  # built only when a csv or xlsx file is asked for
 
 
 def register(app: typer.Typer) -> None:
@@ -99,13 +95,6 @@ def solve(
     run(body)
 
 
-def _stem(scenario: Path) -> str:
-    """The scenario file's stem as the stem of every file written for it (made safe: names.safe_part)."""
-    from optimizer.report.names import safe_part
-
-    return safe_part(scenario.stem)
-
-
 def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:
     """The solve report and the comparison / what-if reports it links; the path to show the user.
     `facts` are the result's: the comparison shares them, being over the same result."""
@@ -115,7 +104,7 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     from optimizer.report.whatif import sweep_pngs
 
     result = outcome.result
-    stem = _stem(scenario)
+    stem = stem_of(scenario)
     links: list[tuple[str, str]] = []
     compare_tables: Tables = lambda: {}  # noqa: E731  (no comparison: no sheet)
     # every sweep run (by --whatif-* or the scenario's analysis section) is shown on page one, not only linked
@@ -135,7 +124,7 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
         md_path.write_text(md_text, encoding="utf-8")
     if "json" in formats:
         json_path.write_text(dump(doc) + "\n", encoding="utf-8")
-    html_path = _write_html(stage, stem, md_text, lang, formats)
+    html_path = write_html(stage, stem, md_text, lang, formats)
 
     def tables() -> dict[str, DataFrame]:
         from optimizer.report.export import bids_frame, plans_frame, unpriced_frame
@@ -143,7 +132,7 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
         unpriced = {"unpriced": unpriced_frame(doc)} if doc.get("unpriced_bids") else {}
         return {"bids": bids_frame(doc), "plans": plans_frame(doc), **unpriced, **compare_tables()}
 
-    _write_tables(tables, stage, stem, formats, lang, book=stem)
+    write_tables(tables, stage, stem, formats, lang, book=stem)
     if "md" in formats:
         return stage.final(md_path)
     if html_path is not None:
@@ -162,35 +151,6 @@ def _write_phase_plot(stem: str, stage: Staging, result: SolveResult, lang: str)
         return None
     plot_phases(result, stage.path(name), lang)
     return name
-
-
-def _write_html(stage: Staging, stem: str, md_text: str, lang: str, formats: tuple[str, ...]) -> Path | None:
-    """`--format html`: the report as one self-contained page, the plots written beside it embedded."""
-    if "html" not in formats:
-        return None
-    from optimizer.report.html import to_html
-
-    images = {p.name: p.read_bytes() for p in sorted(stage.dir.glob("*.png"))}
-    path = stage.path(f"{stem}.html")
-    path.write_text(to_html(md_text, images, title=f"procure: {stem}", lang=lang), encoding="utf-8")
-    return path
-
-
-def _write_tables(tables: Tables, stage: Staging, stem: str, formats: tuple[str, ...], lang: str, book: str,
-                  extra: Columns | None = None) -> list[Path]:
-    """The tables asked for (pandas is imported only then): one <stem>_<table>.csv each, and one
-    workbook <book>.xlsx with a sheet each; each path is announced. `extra`: the workbook's columns
-    that the tables name themselves (report.workbook.Columns)."""
-    written: list[Path] = []
-    if "csv" in formats:
-        from optimizer.report.export import write_csv
-
-        written += write_csv(tables(), stage.dir, stem)
-    if "xlsx" in formats:
-        from optimizer.report.workbook import write_workbook
-
-        written.append(write_workbook(tables(), stage.dir / f"{book}.xlsx", lang, extra))
-    return [stage.final(path) for path in written]
 
 
 def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
@@ -258,7 +218,7 @@ def _write_compare(
         md.write_text(md_text, encoding="utf-8")
         written.append(stage.final(md))
     if own_tables:  # a standalone comparison; inside a solve, the solve's page holds it by link
-        page = _write_html(stage, f"{stem}_compare", md_text, lang, formats)
+        page = write_html(stage, f"{stem}_compare", md_text, lang, formats)
         written += [stage.final(page)] if page is not None else []
     doc = compare_json(comparison, facts=facts)
     if "json" in formats:
@@ -272,7 +232,7 @@ def _write_compare(
         return {"compare": bids_frame(doc)}
 
     if own_tables:
-        written += _write_tables(tables, stage, stem, formats, lang, book=f"{stem}_compare")
+        written += write_tables(tables, stage, stem, formats, lang, book=f"{stem}_compare")
     return (written[0] if written else stage.final(md)), tables
 
 
@@ -305,7 +265,7 @@ def compare(
         comparison = pipeline.compare(resolve(load_scenario(scenario, catalog), catalog), progress_for("break-even prices"))
         facts = solve_facts(comparison.result)
         with staged(out_dir) as stage:
-            md, _ = _write_compare(_stem(scenario), stage, comparison, facts, lang, formats)
+            md, _ = _write_compare(stem_of(scenario), stage, comparison, facts, lang, formats)
         if as_json:
             typer.echo(dump(compare_json(comparison, facts=facts)))
         else:
@@ -395,7 +355,7 @@ def whatif(
         # a price plot shows where the bid would win: the comparison's break-even prices, only when asked for
         comparison = pipeline.compare(problem, progress_for("break-even prices"), result) if request.prices else None
         with staged(out_dir) as stage:
-            md = _write_whatif(_stem(scenario), stage, sweeps, result, comparison, lang)
+            md = _write_whatif(stem_of(scenario), stage, sweeps, result, comparison, lang)
         if as_json:
             docs = [sweep_json(s, result) for s in sweeps]
             typer.echo(dump(docs[0] if len(docs) == 1 else docs))
