@@ -170,5 +170,8 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.col.in_service": ("Servers in service", "在役服务器"),
     "xlsx.col.spend_rmb": ("Spend (RMB)", "支出（万元）"),
     "xlsx.col.discounted_rmb": ("Discounted spend (RMB)", "折现支出（万元）"),
+    "xlsx.col.spare_cards": ("Spare cards", "闲置卡数"),
+    "xlsx.col.cards_used": ("Cards used", "使用卡数"),
+    "xlsx.col.cards_in_service": ("Cards in service", "在役卡数"),
     "xlsx.col.service_load": ("Load of {name} ({unit})", "{name} 负载（{unit}）"),
 }

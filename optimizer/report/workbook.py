@@ -44,7 +44,7 @@ KINDS: dict[str, Kind] = {
     # a fleet's tables (report.fleet_export)
     "service": "text", "model": "text", "load": "decimal", "attributed_rmb": "money", "rmb_per_million_output_tokens_served": "yuan",
     "alone_cost_rmb": "money", "servers_bought": "int", "period": "text", "bought": "text", "in_service": "text",
-    "spend_rmb": "money", "discounted_rmb": "money",
+    "spend_rmb": "money", "discounted_rmb": "money", "spare_cards": "int", "cards_used": "int", "cards_in_service": "int",
 }
 _FORMATS: dict[Kind, str] = {"int": "#,##0", "yuan": "#,##0.00", "decimal": "#,##0.0"}
 MAX_WIDTH = 60  # a long sentence (a reason, a risk) is clipped at this width rather than stretching its column

@@ -58,6 +58,8 @@ def test_the_services_and_servers_add_up_to_the_fleets_cost(solved):  # type: ig
     servers = _rows(folder / "a" / "phased_servers.csv")
     assert {r["offer"]: int(r["servers_bought"]) for r in servers} == doc["servers"]
     assert sum(int(r["cost_rmb"]) for r in servers) == doc["cost_rmb"]
+    # every card bought either runs a service's replica or is spare
+    assert sum(int(r["cards"]) - int(r["spare_cards"]) for r in servers) == sum(svc["cards"] for svc in doc["services"])
 
 
 def test_the_periods_add_up_to_the_schedule(solved):  # type: ignore[no-untyped-def]
@@ -67,8 +69,10 @@ def test_the_periods_add_up_to_the_schedule(solved):  # type: ignore[no-untyped-
     assert [r["period"] for r in periods] == [p["period"] for p in schedule["periods"]]
     assert sum(int(r["spend_rmb"]) for r in periods) == schedule["spend_rmb"]
     assert sum(int(r["discounted_rmb"]) for r in periods) == schedule["discounted_rmb"]
+    md = (folder / "a" / "phased.md").read_text(encoding="utf-8")
     for row, period in zip(periods, schedule["periods"], strict=True):
         assert {s["name"]: float(row[f"load:{s['name']}"]) for s in period["services"]} == {s["name"]: s["load"] for s in period["services"]}
+        assert f"| {row['cards_used']} / {row['cards_in_service']} |" in md  # page one's cards column
 
 
 def test_the_workbook_holds_the_same_numbers(solved):  # type: ignore[no-untyped-def]
