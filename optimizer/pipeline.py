@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from optimizer import analysis
 from optimizer.analysis import Comparison, Progress, Sweep
+from optimizer.analysis.fleet_whatif import FleetSweep, fleet_phase_sweep, fleet_share_sweep
 from optimizer.analysis.unpriced import size_unpriced
 from optimizer.check import assert_phases_valid, check_result
 from optimizer.check_fleet import check_fleet
@@ -24,6 +25,7 @@ from optimizer.plan.phases import solve_phases
 from optimizer.plan.result import PhasedPlan, SolveResult
 from optimizer.plan.solve import trusting_every_bid
 from optimizer.problem import Problem
+from optimizer.scenario import Scenario
 
 ProgressFor = Callable[[str], Progress | None]  # a progress callback for a labelled step, or None
 
@@ -49,10 +51,7 @@ def solve_fleet(name: str, description: str, problems: tuple[Problem, ...], name
     """Several services on one purchase: each service solved on a fleet of its own (checked; its
     designs, sized at its confidence, are what the fleet model runs), then the shared fleet, with
     supply cases the fleet trusting every bid, and with phases the fleet's purchase schedule, all checked."""
-    # each service alone buys once, for its load (a fleet's phases are the fleet's: see below)
-    standalone = tuple(solve(p if p.scenario.phases is None else p.with_scenario(p.scenario.model_copy(update={"phases": None})))
-                       for p in problems)
-    services = [ServiceDesigns(n, p.scenario, r.designs) for n, p, r in zip(names, problems, standalone, strict=True)]
+    standalone, services = fleet_services(problems, names)
     terms = problems[0].terms
     status, plan, objective, bound = solve_fleet_designs(services, terms)
     diagnosis = None if plan is not None else fleet_diagnosis(services, terms, standalone, status)
@@ -64,6 +63,41 @@ def solve_fleet(name: str, description: str, problems: tuple[Problem, ...], name
                          daily_loads=tuple(p.daily_load for p in problems))
     check_fleet(result, problems)
     return result
+
+
+def fleet_services(problems: tuple[Problem, ...], names: tuple[str, ...]) -> tuple[tuple[SolveResult, ...], list[ServiceDesigns]]:
+    """Each service solved on a fleet of its own (checked), and its designs, sized at its confidence,
+    with its scenario: what every fleet model runs."""
+    # each service alone buys once, for its load (a fleet's phases are the fleet's)
+    standalone = tuple(solve(p if p.scenario.phases is None else p.with_scenario(p.scenario.model_copy(update={"phases": None})))
+                       for p in problems)
+    return standalone, [ServiceDesigns(n, p.scenario, r.designs) for n, p, r in zip(names, problems, standalone, strict=True)]
+
+
+@dataclass(frozen=True)
+class FleetWhatIf:
+    """`procure whatif` on a fleet: the services on fleets of their own (their designs are what every
+    point runs) and the sweeps, in the order of fleet_sweeps."""
+
+    name: str
+    scenarios: tuple[Scenario, ...]          # each service's scenario as the file gives it (phases included)
+    standalone: tuple[SolveResult, ...]
+    sweeps: list[FleetSweep]
+
+
+def fleet_sweeps(name: str, problems: tuple[Problem, ...], names: tuple[str, ...], request: SweepRequest,
+                 progress_for: ProgressFor = _no_progress) -> FleetWhatIf:
+    """The fleet sweeps asked for (growth, price decline, discount rate, then delivered shares), each
+    point the fleet re-solved over the services' designs and checked (analysis.fleet_whatif)."""
+    standalone, services = fleet_services(problems, names)
+    out: list[FleetSweep] = []
+    for kind, values in (("growth", request.growth), ("decline", request.decline), ("discount", request.discount)):
+        if values:
+            label = f"{analysis.PHASE_AXES[kind][0].removeprefix('--')} sweep"
+            out.append(fleet_phase_sweep(services, problems, kind, values, progress_for(label)))
+    for who, shares in request.delivered:
+        out.append(fleet_share_sweep(services, problems, who, shares, progress_for(f"delivered-share sweep {who}")))
+    return FleetWhatIf(name, tuple(p.scenario for p in problems), standalone, out)
 
 
 def phased(problem: Problem, result: SolveResult) -> PhasedPlan:

@@ -8,7 +8,10 @@ error (a bug), with the traceback under `procure --debug ...`.
 
 Modules: app (the typer app, the error/exit-code runner, shared options and checks), requests
 (options turned into typed requests), replica_commands (predict, validate), plan_commands (solve,
-compare, whatif), export_commands (export: launch files of a solved plan), catalog_commands (cards, models, engines, schema, init, model import).
+compare, whatif), fleet_commands (solve and whatif on a scenario with services:, which plan_commands
+hands over), report_files (the file stem, html page and csv / xlsx tables both write),
+export_commands (export: launch files of a solved plan), catalog_commands (cards, models, engines,
+schema, init, model import).
 """
 
 from __future__ import annotations

@@ -59,8 +59,9 @@ JsonResultOption = Annotated[bool, typer.Option("--json", metavar="", help="Prin
 ReportDirOption = Annotated[str, typer.Option(help="Directory for the report files (created if missing).")]
 LangOption = Annotated[str, typer.Option("--lang", help="Report language: en, or zh (Chinese, amounts in 万元).")]
 FormatOption = Annotated[
-    str, typer.Option("--format", help="Files to write, comma-separated: md, json, csv, xlsx (csv: <scenario>_bids and "
-                      "_plans tables; with compare, _compare; xlsx: one workbook with a sheet per table).")
+    str, typer.Option("--format", help="Files to write, comma-separated: md, json, csv, xlsx, html (csv: <scenario>_bids and "
+                      "_plans tables; with compare, _compare; a fleet (services:): _services, _servers and, with phases:, "
+                      "_periods; xlsx: one workbook with a sheet per table; html: the report as one page).")
 ]
 
 

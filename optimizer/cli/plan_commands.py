@@ -4,7 +4,6 @@ on bad input), one call into the pipeline, then the reports written and a summar
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,18 +23,15 @@ from optimizer.cli.app import (
     run,
 )
 from optimizer.cli.output import Staging, out_folder, staged
+from optimizer.cli.report_files import Tables, stem_of, write_html, write_tables
 
 if TYPE_CHECKING:
     from pandas import DataFrame
 
     from optimizer.analysis import Comparison, Sweep
     from optimizer.analysis.facts import SolveFacts
-    from optimizer.catalog.bundle import Catalog
     from optimizer.pipeline import Outcome
     from optimizer.plan.result import SolveResult
-
-
-Tables = Callable[[], "dict[str, DataFrame]"]  # built only when a csv or xlsx file is asked for
 
 
 def register(app: typer.Typer) -> None:
@@ -80,7 +76,9 @@ def solve(
         options = parse_sweeps(whatif_budget, whatif_tpot, names=SOLVE_SWEEP_OPTIONS)
         catalog = load_catalog()
         if is_fleet_file(scenario):
-            return _solve_fleet(scenario, catalog, out_dir, lang, formats, as_json, asked=with_compare or bool(options))
+            from optimizer.cli.fleet_commands import solve_fleet
+
+            return solve_fleet(scenario, catalog, out_dir, lang, formats, as_json, compare=with_compare, sweeps=bool(options))
         scn = load_scenario(scenario, catalog)
         if sys.stderr.isatty():
             typer.echo(f"solving {scenario} ...", err=True)
@@ -97,63 +95,6 @@ def solve(
     run(body)
 
 
-def _solve_fleet(scenario: Path, catalog: Catalog, out_dir: Path, lang: str, formats: tuple[str, ...], as_json: bool, *,
-                 asked: bool) -> int:
-    """`procure solve` on a scenario with services: one purchase for all of them (md and json)."""
-    from optimizer import pipeline
-    from optimizer.analysis.facts import fleet_provenance
-    from optimizer.errors import InputError
-    from optimizer.fleet_scenario import load_fleet
-    from optimizer.problem import resolve
-    from optimizer.report import fleet as fleet_report
-
-    if asked:
-        raise InputError("--compare", "(with services:)", "the bid comparison and what-if sweeps are not available for several services yet",
-                         "solve one service's own scenario (without services:) for its comparison and sweeps")
-    extra = sorted(set(formats) - {"md", "json"})
-    if extra:
-        raise InputError("--format", ",".join(extra), "is not available for a scenario with services: yet", "use --format md,json")
-    fleet = load_fleet(scenario, catalog)
-    if fleet.shared.analysis.compare or fleet.shared.analysis.budget_sweep_rmb or fleet.shared.analysis.tpot_sweep_ms:
-        raise InputError(str(scenario), "analysis", "the comparison and sweeps are not available for several services yet",
-                         "remove the analysis section, or solve each service's own scenario")
-    if sys.stderr.isatty():
-        typer.echo(f"solving {scenario} ({len(fleet.services)} services) ...", err=True)
-    problems = tuple(resolve(s, catalog) for s in fleet.services)
-    result = pipeline.solve_fleet(fleet.name, fleet.description, problems, tuple(s.name for s in fleet.services))
-    provenance = fleet_provenance(result.standalone)
-    doc = fleet_report.to_json(result, provenance)
-    stem = _stem(scenario)
-    with staged(out_dir) as stage:
-        md_path = stage.path(f"{stem}.md")
-        plot: str | None = f"{stem}_phases.png"
-        stage.owns(f"{stem}_phases.png")
-        if "md" in formats and result.phases is not None and result.phases.schedule is not None:
-            from optimizer.report.fleet_plot import plot_fleet_phases
-
-            plot_fleet_phases(result, stage.path(f"{stem}_phases.png"), lang)
-        else:
-            plot = None
-        if "md" in formats:
-            md_path.write_text(fleet_report.render(result, provenance, lang, phase_plot=plot), encoding="utf-8")
-        json_path = stage.path(f"{stem}.json")
-        if "json" in formats:
-            json_path.write_text(dump(doc) + "\n", encoding="utf-8")
-        shown = stage.final(md_path if "md" in formats else json_path)
-    if as_json:
-        typer.echo(dump(doc))
-    else:
-        typer.echo(fleet_report.decision(result).replace("**", "") + f"\n  report: {shown}")
-    return 0 if result.plan is not None else EXIT_INFEASIBLE
-
-
-def _stem(scenario: Path) -> str:
-    """The scenario file's stem as the stem of every file written for it (made safe: names.safe_part)."""
-    from optimizer.report.names import safe_part
-
-    return safe_part(scenario.stem)
-
-
 def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveFacts, lang: str, formats: tuple[str, ...]) -> Path:
     """The solve report and the comparison / what-if reports it links; the path to show the user.
     `facts` are the result's: the comparison shares them, being over the same result."""
@@ -163,7 +104,7 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
     from optimizer.report.whatif import sweep_pngs
 
     result = outcome.result
-    stem = _stem(scenario)
+    stem = stem_of(scenario)
     links: list[tuple[str, str]] = []
     compare_tables: Tables = lambda: {}  # noqa: E731  (no comparison: no sheet)
     # every sweep run (by --whatif-* or the scenario's analysis section) is shown on page one, not only linked
@@ -183,7 +124,7 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
         md_path.write_text(md_text, encoding="utf-8")
     if "json" in formats:
         json_path.write_text(dump(doc) + "\n", encoding="utf-8")
-    html_path = _write_html(stage, stem, md_text, lang, formats)
+    html_path = write_html(stage, stem, md_text, lang, formats)
 
     def tables() -> dict[str, DataFrame]:
         from optimizer.report.export import bids_frame, plans_frame, unpriced_frame
@@ -191,7 +132,7 @@ def _write_solve(scenario: Path, stage: Staging, outcome: Outcome, facts: SolveF
         unpriced = {"unpriced": unpriced_frame(doc)} if doc.get("unpriced_bids") else {}
         return {"bids": bids_frame(doc), "plans": plans_frame(doc), **unpriced, **compare_tables()}
 
-    _write_tables(tables, stage, stem, formats, lang, book=stem)
+    write_tables(tables, stage, stem, formats, lang, book=stem)
     if "md" in formats:
         return stage.final(md_path)
     if html_path is not None:
@@ -210,33 +151,6 @@ def _write_phase_plot(stem: str, stage: Staging, result: SolveResult, lang: str)
         return None
     plot_phases(result, stage.path(name), lang)
     return name
-
-
-def _write_html(stage: Staging, stem: str, md_text: str, lang: str, formats: tuple[str, ...]) -> Path | None:
-    """`--format html`: the report as one self-contained page, the plots written beside it embedded."""
-    if "html" not in formats:
-        return None
-    from optimizer.report.html import to_html
-
-    images = {p.name: p.read_bytes() for p in sorted(stage.dir.glob("*.png"))}
-    path = stage.path(f"{stem}.html")
-    path.write_text(to_html(md_text, images, title=f"procure: {stem}", lang=lang), encoding="utf-8")
-    return path
-
-
-def _write_tables(tables: Tables, stage: Staging, stem: str, formats: tuple[str, ...], lang: str, book: str) -> list[Path]:
-    """The tables asked for (pandas is imported only then): one <stem>_<table>.csv each, and one
-    workbook <book>.xlsx with a sheet each; each path is announced."""
-    written: list[Path] = []
-    if "csv" in formats:
-        from optimizer.report.export import write_csv
-
-        written += write_csv(tables(), stage.dir, stem)
-    if "xlsx" in formats:
-        from optimizer.report.workbook import write_workbook
-
-        written.append(write_workbook(tables(), stage.dir / f"{book}.xlsx", lang))
-    return [stage.final(path) for path in written]
 
 
 def _summary(result: SolveResult, facts: SolveFacts, md_path: Path) -> str:
@@ -304,7 +218,7 @@ def _write_compare(
         md.write_text(md_text, encoding="utf-8")
         written.append(stage.final(md))
     if own_tables:  # a standalone comparison; inside a solve, the solve's page holds it by link
-        page = _write_html(stage, f"{stem}_compare", md_text, lang, formats)
+        page = write_html(stage, f"{stem}_compare", md_text, lang, formats)
         written += [stage.final(page)] if page is not None else []
     doc = compare_json(comparison, facts=facts)
     if "json" in formats:
@@ -318,7 +232,7 @@ def _write_compare(
         return {"compare": bids_frame(doc)}
 
     if own_tables:
-        written += _write_tables(tables, stage, stem, formats, lang, book=f"{stem}_compare")
+        written += write_tables(tables, stage, stem, formats, lang, book=f"{stem}_compare")
     return (written[0] if written else stage.final(md)), tables
 
 
@@ -351,7 +265,7 @@ def compare(
         comparison = pipeline.compare(resolve(load_scenario(scenario, catalog), catalog), progress_for("break-even prices"))
         facts = solve_facts(comparison.result)
         with staged(out_dir) as stage:
-            md, _ = _write_compare(_stem(scenario), stage, comparison, facts, lang, formats)
+            md, _ = _write_compare(stem_of(scenario), stage, comparison, facts, lang, formats)
         if as_json:
             typer.echo(dump(compare_json(comparison, facts=facts)))
         else:
@@ -399,12 +313,24 @@ def whatif(
     Example: procure whatif scenarios/r1_bids_h200_910b_mi300x.yaml --budget 1000000:20000000:20 --tpot 30,50,80
 
     Example: procure whatif scenarios/r1_phased_2027.yaml --growth 0:60:4 --discount 0:10:6 --delivered-share h200-8x=0:1:5
+
+    A scenario with services: (a fleet) has the growth, price-decline and discount sweeps (with
+    phases:) and the delivered-share sweep, each point the whole fleet re-solved.
+
+    Example: procure whatif scenarios/enterprise_fleet_phased.yaml --growth 20:60:3
     """
 
     def body() -> int:
         from optimizer import pipeline
         from optimizer.catalog.bundle import load_catalog
-        from optimizer.cli.requests import parse_phase_sweeps, parse_sweeps, with_price_sweeps, with_scenario_axes
+        from optimizer.cli.requests import (
+            parse_phase_sweeps,
+            parse_sweeps,
+            refuse_single_service_axes,
+            with_price_sweeps,
+            with_scenario_axes,
+        )
+        from optimizer.fleet_scenario import is_fleet_file
         from optimizer.problem import resolve
         from optimizer.report.sweep_plots import sweep_title
         from optimizer.report.whatif import sweep_json, sweep_rows
@@ -412,8 +338,15 @@ def whatif(
 
         out_dir = out_folder(out)
         check_lang(lang)
+        fleet = is_fleet_file(scenario)
+        if fleet:  # before the options are parsed: an axis a fleet lacks is refused whatever its value
+            refuse_single_service_axes(str(scenario), {"--budget": budget, "--tpot": tpot, "--ttft": ttft, "--load": load, "--price": price})
         options = parse_phase_sweeps(parse_sweeps(budget, tpot, ttft, load), growth, price_decline, discount)
         catalog = load_catalog()
+        if fleet:
+            from optimizer.cli.fleet_commands import whatif_fleet
+
+            return whatif_fleet(scenario, catalog, out_dir, lang, options, delivered_share, as_json)
         scn = load_scenario(scenario, catalog)
         request = with_price_sweeps(with_scenario_axes(options, scn, delivered_share), scn, price)
         problem = resolve(scn, catalog)
@@ -422,7 +355,7 @@ def whatif(
         # a price plot shows where the bid would win: the comparison's break-even prices, only when asked for
         comparison = pipeline.compare(problem, progress_for("break-even prices"), result) if request.prices else None
         with staged(out_dir) as stage:
-            md = _write_whatif(_stem(scenario), stage, sweeps, result, comparison, lang)
+            md = _write_whatif(stem_of(scenario), stage, sweeps, result, comparison, lang)
         if as_json:
             docs = [sweep_json(s, result) for s in sweeps]
             typer.echo(dump(docs[0] if len(docs) == 1 else docs))

@@ -184,12 +184,20 @@ def with_scenario_axes(options: SweepRequest, scenario: Scenario, delivered: lis
     """`procure whatif`: the phases sweeps checked against the scenario (it must buy in phases), and
     the --delivered-share sweeps (OFFER_OR_VENDOR=FROM:TO:POINTS, the name checked against the
     scenario's offers and vendors, shares from 0 to 1) added."""
-    from optimizer.analysis.sweeps_fleet import phases_of, supply_subject
-    from optimizer.sweep_ranges import parse_axis_range
+    from optimizer.analysis.sweeps_fleet import phases_of
 
     for kind, values in (("growth", options.growth), ("decline", options.decline), ("discount", options.discount)):
         if values:
             phases_of(scenario, kind)  # a scenario without phases: is bad input
+    return dataclasses.replace(options, delivered=parse_delivered(scenario, delivered))
+
+
+def parse_delivered(scenario: Scenario, delivered: list[str] | None) -> list[tuple[str, list[float]]]:
+    """The --delivered-share sweeps (OFFER_OR_VENDOR=FROM:TO:POINTS), the name checked against the
+    scenario's offers and vendors (a fleet's: the shared ones), shares from 0 to 1."""
+    from optimizer.analysis.sweeps_fleet import supply_subject
+    from optimizer.sweep_ranges import parse_axis_range
+
     shares = []
     for spec in delivered or []:
         who, _, rng = spec.rpartition("=")
@@ -198,7 +206,37 @@ def with_scenario_axes(options: SweepRequest, scenario: Scenario, delivered: lis
                              "e.g. --delivered-share h200-8x=0:1:5 (the share of its servers that arrive, 0 to 1)")
         supply_subject(scenario, who)  # an unknown, owned or unpriced name is bad input
         shares.append((who, parse_axis_range(rng, "--delivered-share", "delivered_share")))
-    return dataclasses.replace(options, delivered=shares)
+    return shares
+
+
+FLEET_AXES = "--growth, --price-decline, --discount (a fleet with phases:) or --delivered-share OFFER_OR_VENDOR=FROM:TO:POINTS"
+
+
+def refuse_single_service_axes(path: str, given: dict[str, object]) -> None:
+    """`procure whatif` on a fleet: the axes of one service's plan (`given`: option -> value, None
+    when not given) are bad input, all named in one error with the axes a fleet has."""
+    named = [option for option, value in given.items() if value]
+    if not named:
+        return
+    which = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    raise InputError(which, "(scenario with services:)", f"{'sweeps' if len(named) == 1 else 'sweep'} one service's plan, and "
+                     f"{path} lists services: (one purchase for several services)", f"for the fleet use {FLEET_AXES}; for a budget, SLA, "
+                     "load or price sweep, run procure whatif on one service's own scenario (without services:)")
+
+
+def fleet_sweep_request(options: SweepRequest, scenarios: tuple[Scenario, ...], delivered: list[str] | None) -> SweepRequest:
+    """`procure whatif` on a fleet: the phases sweeps checked against the fleet (it must buy in phases;
+    a growth sweep needs a service whose load grows), the --delivered-share sweeps added; at least
+    one sweep must be asked for."""
+    from optimizer.analysis.fleet_whatif import check_fleet_phase_axis
+
+    for kind, values in (("growth", options.growth), ("decline", options.decline), ("discount", options.discount)):
+        if values:
+            check_fleet_phase_axis(scenarios, kind)
+    request = dataclasses.replace(options, delivered=parse_delivered(scenarios[0], delivered))
+    if not request:
+        raise InputError("procure whatif", "(options)", "no sweep asked for", f"give {FLEET_AXES} (a scenario with services:)")
+    return request
 
 
 def with_price_sweeps(options: SweepRequest, scenario: Scenario, price: list[str] | None) -> SweepRequest:

@@ -12,14 +12,18 @@ import pandas as pd
 FORMATS = ("md", "json", "csv", "xlsx", "html")
 
 
+def replica_text(r: dict[str, Any], *, counted: bool = False) -> str:
+    """'h200-8x: fp8 TP1 EP8 batch 128 on 8 cards' — one replica design of a plan's JSON (`counted`:
+    with its number of replicas first, '6 x h200-8x: ...')."""
+    role = "" if r.get("role") in (None, "colocated") else f"{r['role']} "
+    par = f"TP{r['tp']}" + (f" PP{r['pp']}" if r.get("pp", 1) > 1 else "") + (f" EP{r['ep']}" if r.get("ep", 1) > 1 else "")
+    count = f"{r['dp']} x " if counted else ""
+    return f"{count}{r['offer']}: {role}{r['precision']} {par} batch {r['batch']} on {r['cards_per_replica']} cards"
+
+
 def _design(plan: dict[str, Any]) -> str:
-    """'h200-8x: fp8 TP1 EP8 batch 128 x 8 cards; ...' — each replica design of a plan."""
-    parts = []
-    for r in plan.get("replicas", []):
-        role = "" if r.get("role") in (None, "colocated") else f"{r['role']} "
-        par = f"TP{r['tp']}" + (f" PP{r['pp']}" if r.get("pp", 1) > 1 else "") + (f" EP{r['ep']}" if r.get("ep", 1) > 1 else "")
-        parts.append(f"{r['offer']}: {role}{r['precision']} {par} batch {r['batch']} on {r['cards_per_replica']} cards")
-    return "; ".join(parts)
+    """'h200-8x: fp8 TP1 EP8 batch 128 on 8 cards; ...' — each replica design of a plan."""
+    return "; ".join(replica_text(r) for r in plan.get("replicas", []))
 
 
 def _worst(plan: dict[str, Any], key: str) -> float | None:

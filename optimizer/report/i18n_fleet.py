@@ -1,6 +1,6 @@
 """Page one's words for what a fleet meets beyond one load at full use (the cost per token served
-under a daily profile, the supply cases of constraints.robust_to) in English and Chinese;
-optimizer.report.i18n merges them into its MESSAGES."""
+under a daily profile, the supply cases of constraints.robust_to) and the headers of its workbook, in
+English and Chinese; optimizer.report.i18n merges them into its MESSAGES."""
 
 from __future__ import annotations
 
@@ -154,4 +154,24 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     "fleet.col.alone": ("on its own", "单独采购"),
     "fleet.col.plan_alone": ("plan on its own", "单独方案"),
     "fleet.col.servers": ("servers", "服务器"),
+    # the fleet's workbook (report.fleet_export): sheet names and column headers; money headers name the unit the cells hold
+    "xlsx.sheet.services": ("Services", "各项服务"),
+    "xlsx.sheet.servers": ("Servers bought", "购买的服务器"),
+    "xlsx.sheet.periods": ("Purchase schedule", "分期采购计划"),
+    "xlsx.col.service": ("Service", "服务"),
+    "xlsx.col.model": ("Model", "模型"),
+    "xlsx.col.load": ("Load", "负载"),
+    "xlsx.col.attributed_rmb": ("RMB attributed", "分摊成本（万元）"),
+    "xlsx.col.rmb_per_million_output_tokens_served": ("RMB per million output tokens served", "每百万实际输出 token 成本（元）"),
+    "xlsx.col.alone_cost_rmb": ("On a fleet of its own (RMB)", "单独采购成本（万元）"),
+    "xlsx.col.servers_bought": ("Servers bought", "购买服务器数"),
+    "xlsx.col.period": ("Period", "期间"),
+    "xlsx.col.bought": ("Servers bought", "购买服务器"),
+    "xlsx.col.in_service": ("Servers in service", "在役服务器"),
+    "xlsx.col.spend_rmb": ("Spend (RMB)", "支出（万元）"),
+    "xlsx.col.discounted_rmb": ("Discounted spend (RMB)", "折现支出（万元）"),
+    "xlsx.col.spare_cards": ("Spare cards", "闲置卡数"),
+    "xlsx.col.cards_used": ("Cards used", "使用卡数"),
+    "xlsx.col.cards_in_service": ("Cards in service", "在役卡数"),
+    "xlsx.col.service_load": ("Load of {name} ({unit})", "{name} 负载（{unit}）"),
 }

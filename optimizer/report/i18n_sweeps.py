@@ -88,4 +88,41 @@ SWEEP_MESSAGES: dict[str, tuple[str, str]] = {
     "sw.dl.own_case": ("The scenario's own case for it ({share}) is the one moved.", "所移动的是场景中已有的这一情形（{share}）。"),
     "sw.dl.new_case": ("The scenario has no case for it: one is added.", "场景中没有这一情形：为其新增一个。"),
     "sw.dl.chosen": ("the scenario's plan", "场景的方案"),
+    # the sweeps of a fleet (services:; analysis.fleet_whatif)
+    "fsw.context": ("{n} services on one purchase ({names}), confidence {conf}", "{n} 项服务共用一次采购（{names}），置信度 {conf}"),
+    "fsw.ph.load": ("{name} in {last} ({unit})", "{name} {last} 负载（{unit}）"),
+    "fsw.ph.cols": ("phased (discounted)|bought in phases|all at once in {first}|bought all at once|phasing saves|status",
+                    "分期采购（折现）|分期购买|{first} 一次性采购|一次性购买|分期节省|状态"),
+    "fsw.ph.note": ("Each point re-solves the fleet's purchase schedule over every service's designs (each sized at confidence "
+                    "{conf} by its own solve), as the fleet report's \"Buying in phases\" does: the least spend discounted to "
+                    "{first}'s money (spend in period p weighs 1 / (1 + rate)^p; capex only), against every server bought in "
+                    "{first}. Held fixed: {fixed}.",
+                    "每个取值都在各项服务的设计（各自求解时按置信度 {conf} 确定规模）上重新求解整个集群的采购计划，与集群报告的"
+                    "“分期采购”相同：以 {first} 的币值计的最低折现支出（第 p 期支出权重为 1 / (1 + 折现率)^p；仅计资本支出），"
+                    "并与在 {first} 一次性购买全部服务器对比。其余不变：{fixed}。"),
+    "fsw.ph.own_loads": (" {names} keep their own loads per period (phases_load): the growth moves the other services' loads.",
+                         "{names} 保持各自的分期负载（phases_load）：增长率只改变其他服务的负载。"),
+    "fsw.vendor": (" As in the fleet solve, each point is the least-cost fleet within the vendor limits (vendors_allowed, "
+                   "vendors_excluded, single_vendor); the saving a mix of vendors must show (constraints.mix_min_saving_pct) "
+                   "is not applied to a fleet.",
+                   "与集群求解一样，每个取值都是在供应商限制（vendors_allowed、vendors_excluded、single_vendor）内成本最低的集群；"
+                   "多家供应商组合须达到的节省（constraints.mix_min_saving_pct）不适用于集群。"),
+    "fsw.dl.cols": ("robust to it|trusting every bid|robustness costs|servers bought|status",
+                    "按该比例稳健|信任全部投标|稳健性成本|购买服务器|状态"),
+    "fsw.dl.cols_phased": ("robust to it (phased, discounted)|trusting every bid (phased, discounted)|robustness costs|"
+                           "servers bought over the periods|status",
+                           "按该比例稳健（分期，折现）|信任全部投标（分期，折现）|稳健性成本|各期共购买服务器|状态"),
+    "fsw.dl.note": ("Each point re-solves the fleet so that, if only that share of {who}'s servers arrive (of those bought, "
+                    "rounded down), what does arrive, every service's replicas redeployed on it, still serves {ls} of each "
+                    "service's load within its SLAs; against the cheapest fleet trusting every bid to deliver{other}. {case} "
+                    "A share of 1: every server arrives.",
+                    "每个取值都重新求解集群：若 {who} 的服务器只到货该比例（按所购数量向下取整），各项服务的副本在到货的服务器上重新部署后，"
+                    "仍须在各自 SLA 内承担各自 {ls} 的负载；并与信任全部投标按时交付的最便宜集群对比{other}。{case}比例为 1 表示全部到货。"),
+    "fsw.dl.other": (" (every supply case dropped: the scenario's others too)", "（去掉全部供货情形，包括场景中的其他情形）"),
+    "fsw.dl.phased": (" With phases, the costs are the fleet's purchase schedule, discounted, the case holding in every period "
+                      "on the servers in service then, as in the fleet solve.",
+                      "有分期时，成本为集群的分期采购计划（折现），该情形在每一期对当期在役服务器成立，与集群求解相同。"),
+    "fsw.robust": ("the fleet robust to it", "按该比例稳健的集群"),
+    "fsw.robust_phased": ("the fleet's schedule robust to it", "按该比例稳健的集群分期计划"),
+    "fsw.trusting": ("trusting every bid ({cost})", "信任全部投标（{cost}）"),
 }

@@ -18,6 +18,7 @@ import datetime
 import io
 import unicodedata
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -40,6 +41,10 @@ KINDS: dict[str, Kind] = {
     "designs": "text", "worst_ttft_ms": "decimal", "worst_tpot_ms": "decimal", "reason": "text", "top_risk": "text",
     "break_even_price_rmb_per_server": "money", "power_kw": "decimal",
     "servers_needed": "int", "central_servers": "int", "available_servers": "int",
+    # a fleet's tables (report.fleet_export)
+    "service": "text", "model": "text", "load": "decimal", "attributed_rmb": "money", "rmb_per_million_output_tokens_served": "yuan",
+    "alone_cost_rmb": "money", "servers_bought": "int", "period": "text", "bought": "text", "in_service": "text",
+    "spend_rmb": "money", "discounted_rmb": "money", "spare_cards": "int", "cards_used": "int", "cards_in_service": "int",
 }
 _FORMATS: dict[Kind, str] = {"int": "#,##0", "yuan": "#,##0.00", "decimal": "#,##0.0"}
 MAX_WIDTH = 60  # a long sentence (a reason, a risk) is clipped at this width rather than stretching its column
@@ -81,14 +86,21 @@ def cell_value(value: object, kind: Kind, lang: str) -> object:
     return str(value)
 
 
-def header(name: str, lang: str) -> str:
-    return tr(lang, f"xlsx.col.{name}")
+Columns = Mapping[str, tuple[Kind, str]]  # columns a table names itself (a service's load): name -> (kind, header)
 
 
-def sheet_rows(frame: pd.DataFrame, lang: str) -> list[list[object]]:
+def header(name: str, lang: str, extra: Columns | None = None) -> str:
+    return extra[name][1] if extra and name in extra else tr(lang, f"xlsx.col.{name}")
+
+
+def kind_of(name: str, extra: Columns | None = None) -> Kind:
+    return extra[name][0] if extra and name in extra else KINDS[name]
+
+
+def sheet_rows(frame: pd.DataFrame, lang: str, extra: Columns | None = None) -> list[list[object]]:
     """The header row then one row per record, as the cells store them."""
-    kinds = [KINDS[name] for name in frame.columns]
-    rows: list[list[object]] = [[header(name, lang) for name in frame.columns]]
+    kinds = [kind_of(name, extra) for name in frame.columns]
+    rows: list[list[object]] = [[header(name, lang, extra) for name in frame.columns]]
     for record in frame.itertuples(index=False, name=None):
         rows.append([cell_value(v, k, lang) for v, k in zip(record, kinds)])
     return rows
@@ -118,8 +130,8 @@ def sheet_name(table: str, lang: str) -> str:
     return tr(lang, f"xlsx.sheet.{table}")[:31]  # Excel's limit
 
 
-def build_workbook(tables: dict[str, pd.DataFrame], lang: str) -> Workbook:
-    """A workbook with one formatted sheet per table, in the order given."""
+def build_workbook(tables: dict[str, pd.DataFrame], lang: str, extra: Columns | None = None) -> Workbook:
+    """A workbook with one formatted sheet per table, in the order given (`extra`: columns not in KINDS)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -130,8 +142,8 @@ def build_workbook(tables: dict[str, pd.DataFrame], lang: str) -> Workbook:
     wb.properties.created = wb.properties.modified = FIXED_DATE
     for table, frame in tables.items():
         ws = wb.create_sheet(sheet_name(table, lang))
-        rows = sheet_rows(frame, lang)
-        formats = [number_format(KINDS[name], lang) for name in frame.columns]
+        rows = sheet_rows(frame, lang, extra)
+        formats = [number_format(kind_of(name, extra), lang) for name in frame.columns]
         for row in rows:
             ws.append(row)
         for col, fmt in enumerate(formats, start=1):
@@ -166,7 +178,7 @@ def stable_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: Path, lang: str) -> Path:
+def write_workbook(tables: dict[str, pd.DataFrame], path: Path, lang: str, extra: Columns | None = None) -> Path:
     """Write the tables as one workbook at `path`; the path."""
-    path.write_bytes(stable_bytes(build_workbook(tables, lang)))
+    path.write_bytes(stable_bytes(build_workbook(tables, lang, extra)))
     return path

@@ -481,6 +481,24 @@ scenario("fleet_duplicate_service", sub(FLEET_PHASED, ("  - name: qwen72b-rag\n"
          "'r1-chat' is also the name of service 0")
 scenario("fleet_service_key_typo", sub(FLEET_PHASED, (FLEET_R1, FLEET_R1 + "    modle: deepseek-r1\n")), "services.0.modle")
 case("fleet_compare", [*SOLVE, "--compare"], "not available for several services yet", files={"scenario.yaml": FLEET_PHASED})
+case("fleet_solve_whatif_budget", [*SOLVE, "--whatif-budget", "1000000:20000000:3"], "budget and TPOT sweeps are of one service's plan",
+     files={"scenario.yaml": FLEET_PHASED})
+
+# What-if on a fleet: the axes of one service's plan are refused in one paragraph (never the single-service validation)
+WHATIF_FLEET = ["whatif", "{dir}/scenario.yaml", "--out", "{out}"]
+FLEET_PHASES = "phases:\n  periods: [2026Q3, 2026Q4, 2027Q1, 2027Q2]\n  growth_pct: 40\n  price_decline_pct: 5\n"
+for option, value in (("--budget", "1000000:20000000:3"), ("--tpot", "30,50"), ("--ttft", "500,1000"), ("--load", "100,200"),
+                      ("--price", "h200-8x=1000000:2000000:3")):
+    case(f"fleet_whatif_{option.removeprefix('--')}", [*WHATIF_FLEET, option, value], f"{option}: (scenario with services:): ",
+         files={"scenario.yaml": FLEET_PHASED})
+case("fleet_whatif_growth_without_phases", [*WHATIF_FLEET, "--growth", "0:40:3"], "this fleet buys all at once",
+     files={"scenario.yaml": sub(FLEET_PHASED, (FLEET_PHASES, ""))})
+case("fleet_whatif_growth_all_own_loads", [*WHATIF_FLEET, "--growth", "0:40:3"], "every service here gives its own",
+     files={"scenario.yaml": sub(FLEET_PHASED, *((f"  - name: {n}\n", f"  - name: {n}\n    phases_load: [1, 2, 3, 4]\n")
+                                                 for n in ("r1-chat", "qwen72b-rag", "qwen3-8b-classify")))})
+case("fleet_whatif_delivered_unknown", [*WHATIF_FLEET, "--delivered-share", "nobody=0:1:3"], "is neither an offer being bought",
+     files={"scenario.yaml": FLEET_PHASED})
+case("fleet_whatif_nothing", WHATIF_FLEET, "no sweep asked for", files={"scenario.yaml": FLEET_PHASED})
 
 
 def main() -> None:
