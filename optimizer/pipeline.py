@@ -18,7 +18,7 @@ from optimizer.analysis.unpriced import size_unpriced
 from optimizer.check import assert_phases_valid, check_result
 from optimizer.check_fleet import check_fleet
 from optimizer.plan import solve as plan_solve
-from optimizer.plan.fleet import ServiceDesigns, fleet_diagnosis, solve_fleet_designs
+from optimizer.plan.fleet import ServiceDesigns, fleet_diagnosis, recommend_fleet
 from optimizer.plan.fleet_phases import solve_fleet_phases
 from optimizer.plan.fleet_result import FleetResult
 from optimizer.plan.phases import solve_phases
@@ -53,14 +53,14 @@ def solve_fleet(name: str, description: str, problems: tuple[Problem, ...], name
     supply cases the fleet trusting every bid, and with phases the fleet's purchase schedule, all checked."""
     standalone, services = fleet_services(problems, names)
     terms = problems[0].terms
-    status, plan, objective, bound = solve_fleet_designs(services, terms)
+    status, plan, objective, bound, rule = recommend_fleet(services, terms)
     diagnosis = None if plan is not None else fleet_diagnosis(services, terms, standalone, status)
     trusting = None
     if plan is not None and problems[0].scenario.constraints.robust_to:  # what the robustness costs: the fleet trusting every bid
-        trusting = solve_fleet_designs([dataclasses.replace(s, scenario=trusting_every_bid(s.scenario)) for s in services], terms)[1]
+        trusting = recommend_fleet([dataclasses.replace(s, scenario=trusting_every_bid(s.scenario)) for s in services], terms)[1]
     schedule = solve_fleet_phases(services, terms) if problems[0].scenario.phases is not None else None
     result = FleetResult(name, description, status, objective, bound, plan, standalone, terms, diagnosis, trusting, schedule,
-                         daily_loads=tuple(p.daily_load for p in problems))
+                         daily_loads=tuple(p.daily_load for p in problems), vendor_rule=rule)
     check_fleet(result, problems)
     return result
 

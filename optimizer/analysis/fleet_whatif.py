@@ -14,17 +14,19 @@ answer is checked independently (check_fleet; a failure is a bug).
 - delivered share: the supply case of an offer or a vendor (constraints.robust_to, shared) moved as
   analysis.sweeps_fleet.with_delivered_share moves it, in every service's scenario, against the
   cheapest fleet trusting every bid (all supply cases dropped, as the fleet report prices the
-  robustness). Without phases, the fleet plan (plan.fleet.solve_fleet_designs); with phases, the
+  robustness). Without phases, the fleet plan (plan.fleet.recommend_fleet); with phases, the
   phased schedule, the case holding in every period on the servers in service, as the solve has it.
 
-Vendor rule: each point is what the fleet solve would answer at that value, the least-cost fleet
-within the hard vendor rules the fleet model holds (vendors_allowed / vendors_excluded through the
-terms, single_vendor as a constraint). The fleet solve does not apply constraints.mix_min_saving_pct
-(the saving a mix of vendors must show) and neither do these sweeps: a point at the scenario's own
-value is the solve's own answer.
+Vendor rule: each point is what the fleet solve would answer at that value: the cheapest fleet or
+schedule under the solve's vendor rule (plan.fleet.recommend_fleet, plan.fleet_phases.solve_fleet_phases:
+a mix of vendors must save more than constraints.mix_min_saving_pct against the best one-vendor
+answer), within the hard vendor rules the fleet model holds (vendors_allowed / vendors_excluded
+through the terms, single_vendor as a constraint); a point at the scenario's own value is the
+solve's own answer.
 
-What holds along each axis (the arguments of analysis.sweeps_fleet, for every service's load at
-once: the prices, budget and caps are shared): more growth never lowers the phased total nor the
+What holds along each axis for the least spend (mix_min_saving_pct 0: the vendor rule can move a
+point from a mix to one vendor and back; the arguments of analysis.sweeps_fleet, for every
+service's load at once: the prices, budget and caps are shared): more growth never lowers the phased total nor the
 all-at-once one; a steeper price decline or a higher discount rate never raises the phased total
 and leaves buying all at once where it is; a lower delivered share never lowers the robust cost,
 and at share 1, the case dropped, the robust fleet is the trusting one when the scenario has no
@@ -44,7 +46,7 @@ from optimizer.analysis.sweeps_fleet import PHASE_AXES, SHARE_DECIMALS, with_del
 from optimizer.check import PlanCheckError
 from optimizer.check_fleet import verify_fleet, verify_fleet_phases
 from optimizer.errors import InputError
-from optimizer.plan.fleet import ServiceDesigns, solve_fleet_designs
+from optimizer.plan.fleet import ServiceDesigns, recommend_fleet
 from optimizer.plan.fleet_phases import solve_fleet_phases
 from optimizer.plan.fleet_result import FleetPhased
 from optimizer.plan.result import Status
@@ -191,7 +193,7 @@ def _fleet_cost(services: list[ServiceDesigns], problems: tuple[Problem, ...]) -
         if found.schedule is None:
             return found.status, None, {}
         return found.status, found.schedule.discounted_rmb, found.schedule.servers
-    status, plan, _, _ = solve_fleet_designs(services, problems[0].terms)
+    status, plan, _, _, _ = recommend_fleet(services, problems[0].terms)
     if plan is None:
         return status, None, {}
     bad = verify_fleet(plan, _problems(problems, services))

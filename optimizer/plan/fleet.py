@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from optimizer.plan.designs import served_by
-from optimizer.plan.fleet_result import FleetPlan, FleetSupply, ServicePlan
+from optimizer.plan.fleet_result import FleetPlan, FleetSupply, ServicePlan, VendorRule
 from optimizer.plan.model import (
     Expr,
     PlanVars,
@@ -181,6 +181,33 @@ def solve_fleet_designs(services: list[ServiceDesigns], terms: dict[str, OfferTe
     tie = new_solver()
     final = tie if has_plan(status_of(tie.solve(fv.plan.model))) else solver
     return status, _extract(final, fv, services, terms), objective, bound
+
+
+def one_vendor(services: list[ServiceDesigns]) -> list[ServiceDesigns]:
+    """The same services, the fleet bought from one vendor (constraints.single_vendor, shared)."""
+    return [ServiceDesigns(s.name, s.scenario.model_copy(update={"constraints": s.scenario.constraints.model_copy(
+        update={"single_vendor": True})}), s.designs) for s in services]
+
+
+def new_vendors(servers: dict[str, int], terms: dict[str, OfferTerms]) -> set[str]:
+    """Vendors bought from (hardware already owned is no new contract)."""
+    return {terms[oid].vendor for oid, n in servers.items() if n and not terms[oid].owned}
+
+
+def recommend_fleet(services: list[ServiceDesigns], terms: dict[str, OfferTerms]
+                ) -> tuple[Status, FleetPlan | None, int | None, int | None, VendorRule | None]:
+    """The fleet to recommend: the cheapest (solve_fleet_designs) under the solve's vendor rule, as
+    for one service (plan.solve.vendor_rule): a fleet buying from several vendors must save more than
+    constraints.mix_min_saving_pct against the best one-vendor fleet, else that one is bought."""
+    status, plan, objective, bound = solve_fleet_designs(services, terms)
+    if plan is None or len(new_vendors(plan.servers, terms)) <= 1:
+        return status, plan, objective, bound, None
+    s_status, single, s_objective, s_bound = solve_fleet_designs(one_vendor(services), terms)
+    pct = services[0].scenario.constraints.mix_min_saving_pct
+    rule = VendorRule(plan.cost_rmb, None if single is None else single.cost_rmb, pct, True)
+    if single is not None and (rule.saving_pct or 0.0) <= pct:
+        return s_status, single, s_objective, s_bound, VendorRule(rule.mix_rmb, rule.single_rmb, pct, False)
+    return status, plan, objective, bound, rule
 
 
 def _extract(solver: cp_model.CpSolver, fv: FleetVars, services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> FleetPlan:

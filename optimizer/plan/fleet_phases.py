@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from optimizer.plan.fleet import ServiceDesigns, service_plans
-from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply
+from optimizer.plan.fleet import ServiceDesigns, new_vendors, one_vendor, service_plans
+from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply, VendorRule
 from optimizer.plan.model import Expr, _per_server, _served, capacity_units, supply_delivered, upper_bound
 from optimizer.plan.phases import (
     PeriodVars,
@@ -147,13 +147,33 @@ def add_period_robust(fv: FleetPhaseVars, services: list[ServiceDesigns], terms:
 
 
 def solve_fleet_phases(services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> FleetPhased:
-    """The fleet's cheapest phased schedule and its cheapest all-at-once one, each by the stages of the module doc."""
+    """The fleet's cheapest phased schedule and its cheapest all-at-once one, each by the stages of
+    the module doc and under the solve's vendor rule (a schedule buying from several vendors must
+    save more than constraints.mix_min_saving_pct of the best one-vendor schedule, discounted)."""
     once_status, once, _, once_first = cheapest_fleet_schedule(build_fleet_phase_model(services, terms, all_at_once=True), services)
     status, schedule, bound, _ = cheapest_fleet_schedule(build_fleet_phase_model(services, terms), services, once_first)
+    rule = None
+    pct = services[0].scenario.constraints.mix_min_saving_pct
+    if any(s is not None and len(new_vendors(s.servers, terms)) > 1 for s in (once, schedule)):
+        single = one_vendor(services)
+        s_once_status, s_once, _, s_first = cheapest_fleet_schedule(build_fleet_phase_model(single, terms, all_at_once=True), single)
+        if once is not None and len(new_vendors(once.servers, terms)) > 1 and _one_vendor_wins(once, s_once, pct):
+            once_status, once = s_once_status, s_once
+        if schedule is not None and len(new_vendors(schedule.servers, terms)) > 1:
+            s_status, s_schedule, s_bound, _ = cheapest_fleet_schedule(build_fleet_phase_model(single, terms), single, s_first)
+            kept = not _one_vendor_wins(schedule, s_schedule, pct)
+            rule = VendorRule(schedule.discounted_rmb, None if s_schedule is None else s_schedule.discounted_rmb, pct, kept)
+            if not kept:
+                status, schedule, bound = s_status, s_schedule, s_bound
     spec = services[0].scenario.phases
     assert spec is not None
     own = tuple(s.name for s in services if s.scenario.phases is not None and s.scenario.phases.load is not None)
-    return FleetPhased(status, schedule, bound, once_status, once, spec, own)
+    return FleetPhased(status, schedule, bound, once_status, once, spec, own, rule)
+
+
+def _one_vendor_wins(mix: FleetSchedule, single: FleetSchedule | None, pct: float) -> bool:
+    """A mixed schedule saving no more than pct % (discounted) of the best one-vendor schedule loses to it."""
+    return single is not None and 100.0 * (single.discounted_rmb - mix.discounted_rmb) / max(single.discounted_rmb, 1) <= pct
 
 
 def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns], hint: Sequence[int] = ()

@@ -88,6 +88,21 @@ class FleetSchedule(ScheduleTotals):
 
 
 @dataclass(frozen=True)
+class VendorRule:
+    """The solve's vendor rule applied to a fleet or a schedule whose cheapest answer buys from
+    several vendors: that mix must save more than constraints.mix_min_saving_pct against the best
+    one-vendor answer (None there: no single vendor serves every service)."""
+    mix_rmb: int                 # the cheapest answer, mixing vendors (discounted for a schedule)
+    single_rmb: int | None       # the best one-vendor answer
+    min_saving_pct: float
+    mix_kept: bool
+
+    @property
+    def saving_pct(self) -> float | None:
+        return None if not self.single_rmb else 100.0 * (self.single_rmb - self.mix_rmb) / self.single_rmb
+
+
+@dataclass(frozen=True)
 class FleetPhased(PhasedSaving):
     """phases: for a fleet: the cheapest schedule (discounted) and, beside it, every purchase in the
     first period; a schedule is None when none serves every service in every period within the limits."""
@@ -98,6 +113,7 @@ class FleetPhased(PhasedSaving):
     all_at_once: FleetSchedule | None
     spec: Phases                          # the shared phases: (periods, growth, prices, lead time, discounting)
     own_loads: tuple[str, ...] = ()       # the services that give their own phases_load
+    vendor_rule: VendorRule | None = None  # the phased schedule's, when its cheapest mixes vendors
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,7 @@ class FleetResult:
     trusting_plan: FleetPlan | None = None  # with constraints.robust_to: the cheapest fleet trusting every bid to deliver
     phases: FleetPhased | None = None       # with phases: the fleet's purchase schedule
     daily_loads: tuple[DailyLoad | None, ...] = ()  # each service's workload.daily_profile, resolved (for its cost per token served)
+    vendor_rule: VendorRule | None = None   # when the cheapest fleet mixes vendors: the rule's verdict
 
     def daily_load(self, k: int) -> DailyLoad | None:
         """Service k's daily load profile, resolved with its problem (None: not given)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from optimizer.analysis.facts import Provenance
 from optimizer.analysis.served import ServedCost, service_served_cost
-from optimizer.plan.fleet_result import FleetPeriod, FleetPlan, FleetResult, FleetSchedule, FleetSupply, ServicePlan
+from optimizer.plan.fleet_result import FleetPeriod, FleetPlan, FleetResult, FleetSchedule, FleetSupply, ServicePlan, VendorRule
 from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.decision import supply_label
 from optimizer.report.format import DASH, money, pct, table, unit_price
@@ -57,7 +57,21 @@ def decision(result: FleetResult, lang: str = "en") -> str:
         text += tr(lang, key, saving=money(alone - p.cost_rmb, lang), alone=money(alone, lang))
         if not result.standalone_within_stock:
             text += tr(lang, "fleet.beyond_stock")
-    return text
+    mix = vendor_rule_sentence(result.vendor_rule, "fleet", lang)
+    return f"{text} {mix}" if mix else text
+
+
+def vendor_rule_sentence(rule: VendorRule | None, what: str, lang: str = "en") -> str:
+    """The solve's vendor rule on a fleet or a schedule that mixes vendors at its cheapest ('' otherwise)."""
+    if rule is None:
+        return ""
+    noun, pct = tr(lang, f"fleet.what.{what}"), f"{rule.min_saving_pct:g}"
+    saving = "" if rule.saving_pct is None else f"{rule.saving_pct:.1f} %"
+    if not rule.mix_kept:
+        return tr(lang, "fleet.mix_declined", what=noun, mix=money(rule.mix_rmb, lang), saving=saving, min=pct)
+    if rule.single_rmb is None:
+        return tr(lang, "fleet.mix_only", what=noun)
+    return tr(lang, "fleet.mix_kept", what=noun, single=money(rule.single_rmb, lang), saving=saving, min=pct)
 
 
 def _servers(servers: dict[str, int], lang: str) -> str:
@@ -94,7 +108,8 @@ def phase_sentence(result: FleetResult, lang: str = "en") -> str:
     ph = result.phases
     if ph is None:
         return ""
-    return schedule_verdict(ph, ph.spec, lang) + _phase_assumptions(result, lang)
+    mix = vendor_rule_sentence(ph.vendor_rule, "schedule", lang)
+    return schedule_verdict(ph, ph.spec, lang) + _phase_assumptions(result, lang) + (f" {mix}" if mix else "")
 
 
 def _phase_assumptions(result: FleetResult, lang: str) -> str:
@@ -238,6 +253,7 @@ def to_json(result: FleetResult, provenance: Provenance) -> dict[str, Any]:
         "cost_rmb": None if p is None else p.cost_rmb,
         "capex_rmb": None if p is None else p.capex_rmb,
         "spare_cards": None if p is None else p.spare_cards(result.terms),
+        "vendor_rule": _vendor_rule_json(result.vendor_rule),
         "services": [_service_json(result, alone, svc) for alone, svc in
                      zip(result.standalone, p.services if p else (None,) * len(result.standalone), strict=True)],
         "standalone_rmb": result.standalone_rmb,
@@ -305,7 +321,15 @@ def _phases_json(result: FleetResult) -> dict[str, Any] | None:
     return {
         "status": ph.status, "best_bound_rmb": ph.best_bound_rmb, "schedule": _schedule_json(result, ph.schedule),
         "all_at_once_status": ph.all_at_once_status, "all_at_once": _schedule_json(result, ph.all_at_once), "saving_rmb": ph.saving_rmb,
+        "vendor_rule": _vendor_rule_json(ph.vendor_rule),
     }
+
+
+def _vendor_rule_json(rule: VendorRule | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    return {"mix_rmb": rule.mix_rmb, "single_vendor_rmb": rule.single_rmb, "min_saving_pct": rule.min_saving_pct,
+            "saving_pct": None if rule.saving_pct is None else round(rule.saving_pct, 3), "mix_kept": rule.mix_kept}
 
 
 def _schedule_json(result: FleetResult, schedule: FleetSchedule | None) -> dict[str, Any] | None:
@@ -320,6 +344,7 @@ def _period_json(result: FleetResult, period: FleetPeriod) -> dict[str, Any]:
     return {
         "period": period.label, "bought": dict(sorted(period.bought.items())), "in_service": dict(sorted(period.in_service.items())),
         "spend_rmb": period.spend_rmb, "discounted_rmb": period.discounted_rmb,
+        "cards_used": period.cards(result.terms)[0], "cards_in_service": period.cards(result.terms)[1],
         "services": [{"name": svc.name, "load": round(load, 6), "capacity": round(svc.served, 3),
                       "replicas": plan_rows(Plan(1, 0, 0, {}, svc.groups, svc.served))}
                      for svc, load in zip(period.services, period.loads, strict=True)],

@@ -96,6 +96,24 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
         "各投标均足额交付时的闲置：{cards}未运行副本（服务器整台购买，且供应情形可能需要多于负载所需的服务器：到货部分须承载所有服务）；"
         "分摊费用按各服务所用卡数分摊其成本。",
     ),
+    "fleet.mix_kept": (
+        "The {what} buys from several vendors; the best one-vendor {what} costs {single}: the mix saves {saving}, more than the "
+        "{min} % a second vendor must save (constraints.mix_min_saving_pct).",
+        "该{what}向多家厂商采购；最优单一厂商{what}为 {single}：混合采购节省 {saving}，超过第二家厂商须节省的 {min}%"
+        "（constraints.mix_min_saving_pct）。",
+    ),
+    "fleet.mix_only": (
+        "The {what} buys from several vendors: no single vendor serves every service within the limits.",
+        "该{what}向多家厂商采购：没有单一厂商能在限制内承载所有服务。",
+    ),
+    "fleet.mix_declined": (
+        "A {what} mixing vendors would cost {mix}, saving {saving} against this one-vendor {what}: not more than the {min} % a "
+        "second vendor must save (constraints.mix_min_saving_pct), so one vendor is recommended.",
+        "混合厂商的{what}需 {mix}，比本单一厂商{what}节省 {saving}，未超过第二家厂商须节省的 {min}%"
+        "（constraints.mix_min_saving_pct），因此推荐单一厂商。",
+    ),
+    "fleet.what.fleet": ("fleet", "机群"),
+    "fleet.what.schedule": ("schedule", "采购计划"),
     "fleet.spare_whole": (
         "Spare, with no replica on them: {cards} (servers come whole); the RMB attributed spreads their cost over the services by the "
         "cards each uses.",

@@ -11,7 +11,7 @@ import random
 import pytest
 from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
 
-from optimizer.plan.fleet import ServiceDesigns, solve_fleet_designs
+from optimizer.plan.fleet import ServiceDesigns, recommend_fleet, solve_fleet_designs
 from optimizer.plan.model import capacity_units, load_demand
 from optimizer.plan.optimize import solve_min_cost
 
@@ -113,3 +113,45 @@ def test_among_equal_fleets_replicas_stay_inside_a_server():
     _, plan, _, _ = solve_fleet_designs([ServiceDesigns("svc", plan_scenario(terms, 20), designs)], terms)
     assert plan is not None and plan.cost_rmb == 20 * RMB_100K
     assert [(g.design.cards, g.count) for g in plan.services[0].groups] == [(4, 2)]
+
+
+def _mixed_pair(pct: float) -> tuple[list[ServiceDesigns], dict]:  # type: ignore[type-arg]
+    """Two services of 10 users; a 4-card replica serves 10 on either bid. Vendor A sells one 4-card
+    server at RMB 0.97M, vendor B two at RMB 1.0M: the cheapest fleet mixes them (RMB 1.97M), the best
+    one-vendor fleet is 2 x B (RMB 2.0M): the mix saves 0.03 / 2.0 = 1.5 %."""
+    terms = {"offer-a": terms_of("offer-a", vendor="vendor-a", cards_per_server=4, price_rmb=97 * RMB_100K // 10, available=1),
+             "offer-b": terms_of("offer-b", vendor="vendor-b", cards_per_server=4, price_rmb=10 * RMB_100K, available=2)}
+    services = []
+    for k in range(2):
+        scenario = plan_scenario(terms, 10)
+        scenario = scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"mix_min_saving_pct": pct})})
+        services.append(ServiceDesigns(f"svc-{k}", scenario, tuple(stand_in_design(o, 4, 10, batch=k + 1) for o in terms)))
+    return services, terms
+
+
+def test_a_fleet_mixing_vendors_must_earn_its_second_contract():
+    """The solve's vendor rule on a fleet (plan.fleet.recommend_fleet): at the default 5 % the 1.5 %
+    saving does not pay for a second vendor, so 2 x B is bought; at 1 % the mix is kept."""
+    services, terms = _mixed_pair(5.0)
+    _, plan, _, _, rule = recommend_fleet(services, terms)
+    assert plan is not None and plan.servers == {"offer-b": 2} and plan.cost_rmb == 20 * RMB_100K
+    assert rule is not None and not rule.mix_kept and rule.mix_rmb == 197 * RMB_100K // 10 and rule.single_rmb == 20 * RMB_100K
+    assert rule.saving_pct == pytest.approx(1.5)
+    services, terms = _mixed_pair(1.0)
+    _, plan, _, _, rule = recommend_fleet(services, terms)
+    assert plan is not None and plan.servers == {"offer-a": 1, "offer-b": 1} and rule is not None and rule.mix_kept
+
+
+def test_a_phased_fleet_mixing_vendors_must_earn_its_second_contract():
+    """The same pair over two periods at flat prices and loads: the schedule follows the same rule."""
+    from optimizer.plan.fleet_phases import solve_fleet_phases
+    from optimizer.scenario_phases import Phases
+
+    for pct, expected, kept in ((5.0, {"offer-b": 2}, False), (1.0, {"offer-a": 1, "offer-b": 1}, True)):
+        services, terms = _mixed_pair(pct)
+        flat = Phases.model_validate({"periods": ["p0", "p1"], "growth_pct": 0})
+        services = [dataclasses.replace(s, scenario=s.scenario.model_copy(update={"phases": flat})) for s in services]
+        found = solve_fleet_phases(services, terms)
+        assert found.schedule is not None and {o: n for o, n in found.schedule.servers.items() if n} == expected, pct
+        assert found.vendor_rule is not None and found.vendor_rule.mix_kept is kept
+        assert found.all_at_once is not None and {o: n for o, n in found.all_at_once.servers.items() if n} == expected
