@@ -66,6 +66,26 @@ def verify_fleet(plan: FleetPlan, problems: tuple[Problem, ...]) -> list[str]:
     found += check_cost(whole, shared)
     found += check_budget(whole, shared)
     found += check_fleet_supply(plan.servers, plan.supply, problems, [p.scenario.workload.load.amount for p in problems])
+    found += check_spare_servers(plan, used_cards, problems[0])
+    return found
+
+
+def check_spare_servers(plan: FleetPlan, used_cards: dict[str, int], problem: Problem) -> list[str]:
+    """A whole bought server that no replica uses while every bid delivers must be there for a supply
+    case: with one server fewer of its offer, some case's witness deployment would no longer fit in
+    what arrives. Otherwise it is bought for nothing (the fleet is not the cheapest)."""
+    found = []
+    owned = {o.id for o in problem.scenario.offers if o.owned}
+    for oid, n in sorted(plan.servers.items()):
+        cps = _cards_per_server(problem, oid)
+        if not n or oid in owned or used_cards.get(oid, 0) > (n - 1) * cps:
+            continue
+        fewer = {**plan.servers, oid: n - 1}
+        needed = any(sum(g.count * g.design.cards for s in c.services for g in s.groups if g.design.offer_id == oid)
+                     > arriving(fewer, problem, c.case).get(oid, 0) * cps for c in plan.supply)
+        if not needed:
+            found.append(f"{oid}: {n} servers bought, replicas use {used_cards.get(oid, 0)} cards, and no supply case needs "
+                         f"the last server (a server stands idle)")
     return found
 
 

@@ -56,29 +56,28 @@ def served_cost(plan: Plan, load: float, daily: DailyLoad | None, objective: Obj
     full = rmb_per_million_output_tokens(plan)
     if daily is None or full is None or plan.served <= 0:
         return None
-    at_peak = min(1.0, load / plan.served)
-    share = at_peak * daily.mean_fraction_of_peak
-    energy = follows = None
-    if objective.kind == "tco":
-        energy = float(plan.cost_rmb - plan.capex_rmb)
-        follows = energy / objective.duty_cycle * share
-    return ServedCost(daily.name, daily.description, daily.description_zh, daily.mean_fraction_of_peak, at_peak, share, full,
-                      full / share, energy, follows)
+    return _at_utilisation(full, load, plan.served, daily, objective, float(plan.cost_rmb - plan.capex_rmb))
 
 
 def service_served_cost(groups: Sequence[ReplicaGroup], attributed_rmb: float, load: float, served: float,
-                        daily: DailyLoad | None, objective: Objective, attributed_energy_rmb: float = 0.0) -> ServedCost | None:
+                        daily: DailyLoad | None, objective: Objective, attributed_energy_rmb: float) -> ServedCost | None:
     """One service of a fleet: the same figures over the RMB attributed to it (under TCO its capex
     and its share of the energy, both split by the cards its replicas use) and its own replicas."""
     tok_s = output_tokens_per_s_of([(g.design, g.count) for g in groups])
     if daily is None or tok_s <= 0 or served <= 0:
         return None
     full = attributed_rmb / units.to_millions(tok_s * LIFE_S)
+    return _at_utilisation(full, load, served, daily, objective, attributed_energy_rmb)
+
+
+def _at_utilisation(full: float, load: float, served: float, daily: DailyLoad, objective: Objective, energy_rmb: float) -> ServedCost:
+    """The 100 % figure `full` at the served share (load over capacity at the peak, times the profile's
+    mean) and, under TCO, `energy_rmb` (the objective's, full power for its duty cycle) beside the
+    energy if power followed the load."""
     at_peak = min(1.0, load / served)
     share = at_peak * daily.mean_fraction_of_peak
     energy = follows = None
     if objective.kind == "tco":
-        energy = attributed_energy_rmb
-        follows = energy / objective.duty_cycle * share
+        energy, follows = energy_rmb, energy_rmb / objective.duty_cycle * share
     return ServedCost(daily.name, daily.description, daily.description_zh, daily.mean_fraction_of_peak, at_peak, share, full,
                       full / share, energy, follows)

@@ -160,9 +160,8 @@ def solve_fleet_designs(services: list[ServiceDesigns], terms: dict[str, OfferTe
                         relax: frozenset[str] = frozenset()) -> tuple[Status, FleetPlan | None, int | None, int | None]:
     """The cheapest fleet, then among equally cheap ones the fewest server boundaries crossed by
     replicas, then the fewest pipeline stages, then the fewest replicas (a replica inside a server,
-    without a pipeline, is the simpler one to run; servers bought for a supply case must still be
-    filled, but not by one replica stretched over them), so the same scenario always reports the same
-    plan: status, plan, cost objective and its best bound."""
+    without a pipeline, is the simpler one to run; servers bought only for a supply case stay spare),
+    so the same scenario always reports the same plan: status, plan, cost objective and its best bound."""
     fv = build_fleet_model(services, terms, relax=relax)
     solver = new_solver()
     status = status_of(solver.solve(fv.plan.model))

@@ -20,6 +20,11 @@ class ServicePlan:
         return sum(g.design.cards * g.count for g in self.groups if g.design.offer_id == offer_id)
 
 
+def cards_used(services: tuple[ServicePlan, ...], offer_id: str) -> int:
+    """Cards of one offer that these services' replicas use."""
+    return sum(s.cards_on(offer_id) for s in services)
+
+
 @dataclass(frozen=True)
 class FleetSupply:
     """The fleet under one supply case of constraints.robust_to: what arrives, and every service's
@@ -43,9 +48,10 @@ class FleetPlan:
         return self._split(name, {oid: t.cost_rmb_per_server for oid, t in terms.items()})
 
     def spare_cards(self, terms: dict[str, OfferTerms]) -> dict[str, int]:
-        """Offer id -> cards bought that no service's replica uses while every bid delivers (servers
-        bought so that a supply case holds); offers without spare cards are left out."""
-        spare = {oid: terms[oid].cards_per_server * n - sum(s.cards_on(oid) for s in self.services) for oid, n in sorted(self.servers.items())}
+        """Offer id -> cards bought (or owned) that no service's replica uses while every bid delivers:
+        the rest of a part-used server, and servers bought only so that a supply case holds; offers
+        without spare cards are left out."""
+        spare = {oid: terms[oid].cards_per_server * n - cards_used(self.services, oid) for oid, n in sorted(self.servers.items())}
         return {oid: k for oid, k in spare.items() if k > 0}
 
     def attributed_energy_rmb(self, name: str, terms: dict[str, OfferTerms]) -> float:
@@ -57,7 +63,7 @@ class FleetPlan:
         svc = next(s for s in self.services if s.name == name)
         total = 0.0
         for oid, n in self.servers.items():
-            used = sum(s.cards_on(oid) for s in self.services)
+            used = cards_used(self.services, oid)
             if used:
                 total += per_server[oid] * n * svc.cards_on(oid) / used
         return total
@@ -77,7 +83,7 @@ class FleetPeriod:
 
     def cards(self, terms: dict[str, OfferTerms]) -> tuple[int, int]:
         """(cards the services' replicas use, cards in service) in this period."""
-        used = sum(s.cards_on(oid) for s in self.services for oid in self.in_service)
+        used = sum(cards_used(self.services, oid) for oid in self.in_service)
         return used, sum(terms[oid].cards_per_server * n for oid, n in self.in_service.items())
 
 

@@ -231,7 +231,11 @@ def add_one_shape(v: PhaseVars, scenario: Scenario, designs: list[Design]) -> Co
 
 def add_n_plus_one(v: PhaseVars, scenario: Scenario, designs: list[Design], terms: dict[str, OfferTerms]) -> Constraints:
     """N+1 in each period: its load still served with any one server down (the rule of
-    plan.model.add_n_plus_one, per period)."""
+    plan.model.add_n_plus_one, per period). Written without enforcement literals, because its LP
+    relaxation is what lets CP-SAT prove a phased fleet: `used` is pinned both ways to "the design
+    runs" (replicas <= ub x used, used <= replicas), so served - loss x used >= demand is the rule when
+    it runs and served >= demand (implied by the load row, whose target carries a headroom >= 0)
+    when it does not; at least one design runs when there is load, a cut the relaxation misses."""
     if not scenario.constraints.n_plus_one:
         return []
     out = []
@@ -304,6 +308,8 @@ def staged_solve(v: PhaseVars, last_stage: Expr, hint: Sequence[int] = ()) -> St
     all-at-once schedule is a phased schedule too: it starts the phased search, which with N+1 is
     otherwise slow to find its optimum)."""
     v.model.minimize(v.cost)
+    if hint and len(hint) != len(v.model.proto.variables):
+        raise ValueError(f"a hint of {len(hint)} values for a model of {len(v.model.proto.variables)} variables: not a like model")
     for i, value in enumerate(hint):
         v.model.add_hint(v.model.get_int_var_from_proto_index(i), value)
     solver = new_solver()

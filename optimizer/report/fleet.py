@@ -156,7 +156,7 @@ def phase_section(result: FleetResult, lang: str = "en", plot: str | None = None
     if result.phases.schedule is not None:
         lines += [*phase_table(result, result.phases.schedule, lang), ""]
     if plot:
-        lines += [f"![{tr(lang, 'ph.plot_title')}]({plot})", ""]
+        lines += [f"![{tr(lang, 'ph.plot_title')}]({plot})", "", tr(lang, "fleet.ph.plot_note"), ""]
     return lines
 
 

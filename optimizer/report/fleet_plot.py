@@ -5,6 +5,7 @@ function of the result; the same schedule gives the same PNG bytes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,7 @@ def fleet_phase_figure(result: FleetResult, lang: str = "en") -> Any:
     xs = list(range(len(periods) + 1))
     once = ph.all_at_once.periods if ph.all_at_once is not None else None
 
-    def steps(values: list[float]) -> list[float]:
-        return [*values, values[-1]]
-
+    steps = _steps
     names = [s.name for s in periods[0].services]
     with matplotlib.rc_context(plot_rc()):
         fig, axes = plt.subplots(len(names) + 1, 1, figsize=(9.0, 2.4 * (len(names) + 1) + 0.8), dpi=100, sharex=True, squeeze=False)
@@ -41,7 +40,7 @@ def fleet_phase_figure(result: FleetResult, lang: str = "en") -> Any:
             ax.plot(xs, steps([p.services[k].served for p in periods]), drawstyle="steps-post", color="tab:blue", linewidth=2.5,
                     label=tr(lang, "ph.capacity"))
             top = max(max(loads), max(p.services[k].served for p in periods))
-            if once is not None:
+            if once is not None and any(a.services[k].served != b.services[k].served for a, b in zip(once, periods, strict=True)):
                 ax.plot(xs, steps([p.services[k].served for p in once]), drawstyle="steps-post", color="tab:orange", linestyle=":",
                         linewidth=2.0, label=tr(lang, "ph.capacity_once", first=periods[0].label))
                 top = max(top, max(p.services[k].served for p in once))
@@ -50,7 +49,7 @@ def fleet_phase_figure(result: FleetResult, lang: str = "en") -> Any:
             ax.grid(True, alpha=0.3)
             if k == 0:
                 ax.legend(fontsize=8, loc="lower right")  # the steps climb to the right: the lower right stays empty
-        _cards_panel(axes[-1][0], result, xs, steps, lang)
+        _cards_panel(axes[-1][0], result, xs, lang)
         bottom = axes[-1][0]
         bottom.set_xticks([k + 0.5 for k in range(len(periods))], [p.label for p in periods])
         bottom.set_xlim(0, len(periods))
@@ -60,19 +59,24 @@ def fleet_phase_figure(result: FleetResult, lang: str = "en") -> Any:
     return fig
 
 
-def _cards_panel(ax: Any, result: FleetResult, xs: list[int], steps: Any, lang: str) -> None:
+def _steps(values: Sequence[float]) -> list[float]:
+    """A period's value held to its end: the last one repeated (matplotlib's steps-post)."""
+    return [*values, values[-1]]
+
+
+def _cards_panel(ax: Any, result: FleetResult, xs: list[int], lang: str) -> None:
     """The cards in service, phased and all at once, against the cards every service's replicas use:
     the gap is hardware paid for before it serves (each service runs what covers its own load)."""
     ph = result.phases
     assert ph is not None and ph.schedule is not None
     used = [p.cards(result.terms)[0] for p in ph.schedule.periods]
     have = [p.cards(result.terms)[1] for p in ph.schedule.periods]
-    ax.plot(xs, steps(used), drawstyle="steps-post", color="black", linewidth=1.5, label=tr(lang, "fleet.ph.cards_used"))
-    ax.plot(xs, steps(have), drawstyle="steps-post", color="tab:blue", linewidth=2.5, label=tr(lang, "fleet.ph.cards_phased"))
+    ax.plot(xs, _steps(used), drawstyle="steps-post", color="black", linewidth=1.5, label=tr(lang, "fleet.ph.cards_used"))
+    ax.plot(xs, _steps(have), drawstyle="steps-post", color="tab:blue", linewidth=2.5, label=tr(lang, "fleet.ph.cards_phased"))
     top = max(have + used)
     if ph.all_at_once is not None:
         once = [p.cards(result.terms)[1] for p in ph.all_at_once.periods]
-        ax.plot(xs, steps(once), drawstyle="steps-post", color="tab:orange", linestyle=":", linewidth=2.0,
+        ax.plot(xs, _steps(once), drawstyle="steps-post", color="tab:orange", linestyle=":", linewidth=2.0,
                 label=tr(lang, "fleet.ph.cards_once", first=ph.schedule.periods[0].label))
         top = max(top, *once)
     ax.set_ylim(0, top * 1.15)

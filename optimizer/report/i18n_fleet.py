@@ -155,6 +155,14 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
                         "；每个周期均在当期在役服务器上满足供货风险情形"),
     "fleet.ph.cols": ("period|{loads}|servers bought|servers in service|cards used / in service|spend|discounted spend",
                       "周期|{loads}|本期采购|在役服务器|已用卡 / 在役卡|支出|折现支出"),
+    "fleet.ph.plot_note": (
+        "In each period every service runs the fewest cards that cover its load with its headroom (and N+1, when asked), "
+        "so its capacity can fall while its load grows, when another design covers it with fewer cards; a service's "
+        "capacity bought all at once is drawn only where it differs. The last panel shows what phasing saves: cards in "
+        "service before they serve.",
+        "每个周期各服务运行满足其负载与余量（及 N+1）所需的最少卡数，因此当另一种设计能以更少的卡满足负载时，容量可能在负载增长时下降；"
+        "一次性采购的服务容量仅在不同时绘出。最后一栏显示分期采购节省之处：尚未服务即已在役的卡。",
+    ),
     "fleet.ph.cards_used": ("cards the services' replicas use", "各服务副本所用卡数"),
     "fleet.ph.cards_phased": ("cards in service, bought in phases", "在役卡数（分期采购）"),
     "fleet.ph.cards_once": ("cards in service, all bought in {first}", "在役卡数（{first} 一次性采购）"),

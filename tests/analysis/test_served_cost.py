@@ -58,7 +58,7 @@ def test_tco_energy_if_power_followed_the_load_by_hand():
 
 
 def test_a_fleet_service_carries_its_share_of_the_energy_by_hand():
-    """A fleet of 2 TCO servers (price RMB 1,500,000 and energy RMB 500,000 each, RMB 2,000,000 in
+    """A fleet of 2 TCO servers (price RMB 1,500,000 and energy RMB 500,000 each, RMB 4,000,000 in
     all): service A runs one 8-card replica, service B the other, so A carries half, RMB 2,000,000 of
     which energy 500,000 (FleetPlan.attributed_energy_rmb). A's replica (1,000 tokens/s, 40 users)
     serves 32 users in office hours: at peak 0.8, served share 0.8 x 0.4375 = 0.35; at duty cycle

@@ -139,6 +139,10 @@ def test_under_tco_each_service_carries_its_share_of_the_energy(tmp_path: Path):
     assert sum(s["attributed_rmb"] for s in out["services"]) == pytest.approx(out["cost_rmb"], abs=len(out["services"]))
     costs = [s["served_cost"] for s in out["services"] if s["served_cost"] is not None]
     assert costs and all(c["energy_rmb"] > 0 for c in costs)
+    assert len(out["servers"]) == 1   # one offer bought: each service's energy is its attributed cost's energy share
+    share = (out["cost_rmb"] - out["capex_rmb"]) / out["cost_rmb"]
+    for s in (s for s in out["services"] if s["served_cost"] is not None):
+        assert s["served_cost"]["energy_rmb"] == pytest.approx(s["attributed_rmb"] * share, abs=1)
     for c in costs:
         assert c["energy_rmb_if_power_follows_load"] == pytest.approx(c["energy_rmb"] / 0.6 * c["served_share"], rel=2e-3, abs=1)
     assert "Its energy would be" in (tmp_path / "tco.md").read_text(encoding="utf-8")

@@ -45,8 +45,9 @@ def _instance(seed: int):  # type: ignore[no-untyped-def]
 
 def _brute_force(services: list[ServiceDesigns], terms) -> int | None:  # type: ignore[no-untyped-def]
     """Every replica count of every design is tried once; a mix needs ceil(cards / cards_per_server)
-    servers of each offer. A purchase is one a mix covering every load fills with no idle server; it
-    survives a case when some mix covering load_share of every load needs at most what arrives of it
+    servers of each offer. A purchase is any within the stock that holds some mix covering every load
+    (with supply cases a fleet may buy servers no replica uses while every bid delivers); it survives a
+    case when some mix covering load_share of every load needs at most what arrives of it
     (floor(share x bought) of each offer the case cuts, the share as an exact decimal)."""
     ids = list(terms)
     cps = {oid: t.cards_per_server for oid, t in terms.items()}
@@ -69,8 +70,8 @@ def _brute_force(services: list[ServiceDesigns], terms) -> int | None:  # type: 
             if all(served[k] >= math.ceil(case.load_share * demand[k] - 1e-9) for k in range(len(services))):
                 case_needs[c].add(need)
     best = None
-    for buy in bought:
-        if any(n > terms[oid].available_servers for oid, n in zip(ids, buy, strict=True)):
+    for buy in itertools.product(*(range(terms[oid].available_servers + 1) for oid in ids)):
+        if not any(all(x <= b for x, b in zip(need, buy, strict=True)) for need in bought):
             continue
         survives = True
         for c, case in enumerate(cases):
