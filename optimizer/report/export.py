@@ -50,9 +50,11 @@ def bids_frame(doc: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for b in doc.get("bids", []):
         risk = b.get("top_risk") or (b.get("risks") or [None])[0]
+        central, spread = b.get("central") or {}, (b.get("spread") or {}).get("cost_rmb") or {}
         row = {"offer": b.get("offer"), "vendor": b.get("vendor"), "card": b.get("card"), "price_kind": b.get("price_kind"),
                "price_rmb_per_server": b.get("price_rmb_per_server"), "feasible": b.get("feasible"),
-               **_plan_columns(b.get("plan")), "reason": b.get("reason"), "top_risk": risk}
+               **_plan_columns(b.get("plan")), "central_servers": central.get("servers"), "central_cost_rmb": central.get("cost_rmb"),
+               "cost_rmb_p10": spread.get("p10"), "cost_rmb_p90": spread.get("p90"), "reason": b.get("reason"), "top_risk": risk}
         if "break_even_price_rmb_per_server" in b:
             row["break_even_price_rmb_per_server"] = b["break_even_price_rmb_per_server"]
             row["power_kw"] = b.get("power_kw")

@@ -41,6 +41,7 @@ KINDS: dict[str, Kind] = {
     "designs": "text", "worst_ttft_ms": "decimal", "worst_tpot_ms": "decimal", "reason": "text", "top_risk": "text",
     "break_even_price_rmb_per_server": "money", "power_kw": "decimal",
     "servers_needed": "int", "central_servers": "int", "available_servers": "int",
+    "central_cost_rmb": "money", "cost_rmb_p10": "money", "cost_rmb_p90": "money",
     # a fleet's tables (report.fleet_export)
     "service": "text", "model": "text", "load": "decimal", "attributed_rmb": "money", "rmb_per_million_output_tokens_served": "yuan",
     "alone_cost_rmb": "money", "servers_bought": "int", "period": "text", "bought": "text", "in_service": "text",

@@ -117,3 +117,17 @@ def test_no_value_is_nan(doc):
     # An empty cell, never a NaN (which Excel shows as #NUM!).
     wb = build_workbook(tables(doc), "en")
     assert not any(isinstance(c.value, float) and math.isnan(c.value) for ws in wb for row in ws.iter_rows() for c in row)
+
+
+def test_each_bid_row_carries_its_central_estimate_and_cost_range(doc):
+    """The committee's spreadsheet holds what page one gives per bid: the plan at the confidence, the
+    plan at the central estimate, and the 10-90 % cost range (a bid that cannot serve at the
+    confidence still has its central estimate)."""
+    frame = bids_frame(doc).set_index("offer")
+    for b in doc["bids"]:
+        row = frame.loc[b["offer"]]
+        central, spread = b.get("central") or {}, (b.get("spread") or {}).get("cost_rmb") or {}
+        for column, value in (("central_servers", central.get("servers")), ("central_cost_rmb", central.get("cost_rmb")),
+                              ("cost_rmb_p10", spread.get("p10")), ("cost_rmb_p90", spread.get("p90"))):
+            assert (value is None and math.isnan(row[column])) or row[column] == value, (b["offer"], column)
+    assert frame["central_cost_rmb"].notna().sum() > frame["cost_rmb"].notna().sum()   # the B300 bid: central only
