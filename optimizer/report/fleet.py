@@ -227,7 +227,10 @@ def render(result: FleetResult, provenance: Provenance, lang: str = "en", phase_
         lines += [supply, ""]
     lines += phase_section(result, lang, phase_plot)
     if result.plan is not None:
-        lines += [f"## {tr(lang, 'h.services')}", "", tr(lang, "fleet.services_intro"), "", *services_table(result, lang), ""]
+        intro = tr(lang, "fleet.services_intro")
+        if result.standalone[0].scenario.constraints.n_plus_one:
+            intro += " " + tr(lang, "fleet.n_plus_one_rule")
+        lines += [f"## {tr(lang, 'h.services')}", "", intro, "", *services_table(result, lang), ""]
         spare = result.plan.spare_cards(result.terms)
         if spare:
             cards = tr(lang, "list_sep").join(tr(lang, "fleet.spare_item", n=n, offer=oid) for oid, n in spare.items())

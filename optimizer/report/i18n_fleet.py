@@ -73,6 +73,13 @@ FLEET_MESSAGES: dict[str, tuple[str, str]] = {
     "fleet.beyond_stock": (" Bought together, those separate fleets would exceed a bid's stock: each counted the whole stock as its own.",
                            "但这些单独方案合在一起会超过某个投标的库存：每个单独方案都把全部库存算作己有。"),
     "fleet.none": ("**No fleet serves every service within the limits.** {why}", "**在限制条件下没有能服务所有服务的方案。** {why}"),
+    "fleet.n_plus_one_rule": (
+        "N+1 counts a failed server as taking a full server's worth of each service's replicas of a design (where replicas "
+        "sit is not planned), so a service whose replicas are smaller than a server keeps a server's worth of spare "
+        "replicas: its capacity headroom can be large.",
+        "N+1 按一台故障服务器带走各服务某一设计满一台服务器的副本计（未规划副本的具体位置），因此副本小于一台服务器的服务会保留"
+        "一台服务器容量的备用副本：其容量余量可能很大。",
+    ),
     "fleet.services_intro": (
         "Latencies are each service's slowest replica at its confidence, with headroom to its target; the RMB attributed "
         "splits each offer's cost by the cards each service's replicas use on it (the shares add up to the fleet's cost).",
