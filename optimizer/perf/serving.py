@@ -47,7 +47,7 @@ class ServingEstimate:
 def serve_closed_loop(
     prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int, arrivals: str = "random",
     *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, mixed_prefill_steps: int = 0, wave_share: float = 1.0,
-    users: int | None = None, wave_pack: int = 1, wave_steps: int = 0,
+    users: int | None = None, wave_pack: int = 1, wave_steps: int = 0, prompts: int | None = None,
 ) -> ServingEstimate:
     """Steady state of a closed loop of `users` (default `batch`) on one replica with continuous
     batching that runs at most `batch` requests at once (the engine's running cap or the KV cache).
@@ -77,6 +77,11 @@ def serve_closed_loop(
     steps, each also carrying a decode step of the running batch: a prompt waits for half of them.
     `arrivals="clustered"` (lengths within a narrow random range): a share `wave_share` of that wave
     wait, the rest the random-arrival wait (a fitted factor: how far the waves survive the spread).
+
+    `prompts`: a benchmark that issues this many requests in all (None: a service in steady state)
+    starts its `batch` first requests at once on an idle replica: they wait the wave wait whatever
+    the arrivals, and the mean TTFT over the run is batch / prompts of the way from the steady wait
+    to the wave wait (opening_wait). The opening wave does not change the steady rate or TPOT.
     """
     users = max(users or batch, batch)
     decode_steps = max(output_len - 1, 0) / tokens_per_step
@@ -93,13 +98,24 @@ def serve_closed_loop(
         wait = wave_share * wave_wait + (1 - wave_share) * random_wait
     else:
         wait = random_wait
+    opening = opening_wait(wait, wave_wait, batch, prompts) - wait if batch > 1 else 0.0
     wait += mixed_prefill_steps * step_s if batch > 1 else 0.0
     engine_ttft = prefill_s + wait
     lifetime = batch * per_request
     tpot = max(step_s / tokens_per_step, (lifetime - engine_ttft) / max(output_len - 1, 1)) if decode_steps else step_s
     rate = batch / (lifetime + front_end_s)
     slot_wait = (users - batch) / rate
-    return ServingEstimate(engine_ttft + front_end_s + slot_wait, tpot, rate * output_len, rate)
+    return ServingEstimate(engine_ttft + opening + front_end_s + slot_wait, tpot, rate * output_len, rate)
+
+
+def opening_wait(steady_s: float, wave_s: float, batch: int, prompts: int | None) -> float:
+    """Mean wait before prefill over a benchmark run of `prompts` requests whose first `batch` arrive
+    together on an idle replica (closed-loop clients open every connection at once): those wait
+    `wave_s` (the wave wait of serve_closed_loop), the rest `steady_s`. None: steady state only."""
+    if not prompts:
+        return steady_s
+    share = min(1.0, batch / prompts)
+    return share * wave_s + (1.0 - share) * steady_s
 
 
 def serve_burst(
