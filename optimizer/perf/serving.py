@@ -147,7 +147,7 @@ def serve_burst(
         tail_tokens = sum(math.log(a / b) * step_at(a) for a, b in itertools.pairwise(levels)) + 0.5772 * step_at(1)
         last_wave_s = running * occupancy_s + decode_steps * tail_tokens
     pack = max(1, min(wave_pack, running))
-    in_wave_wait = ((running - 1) + (pack - 1)) / 2 * occupancy_s
+    in_wave_wait = _in_wave_wait(running, pack, occupancy_s, front_end_s)
     ttft = front_end_s + prefill_s + in_wave_wait + (waves - 1) / 2 * wave_s
     makespan = (waves - 1) * wave_s + last_wave_s + prefill_s - occupancy_s
     tokens = max(output_len - 1, 1)
@@ -160,3 +160,11 @@ def serve_burst(
     tpot = max(tpot, step_s / tokens_per_step)
     rate = requests / makespan
     return ServingEstimate(ttft, tpot, rate * output_len, rate)
+
+
+def _in_wave_wait(prompts: int, pack: int, occupancy_s: float, front_end_s: float) -> float:
+    """Mean wait of `prompts` arriving together before their prefill ends: they pass the front end
+    (one process: HTTP, tokenizer, admission) one at a time, `front_end_s` each, then the replica's
+    prefill steps, `pack` prompts a step at `occupancy_s` each; the slower of the two stages sets the
+    pace: (prompts - 1) / 2 of its time, plus (pack - 1) / 2 prompts more for a packed step."""
+    return max(((prompts - 1) + (pack - 1)) / 2 * occupancy_s, (prompts - 1) / 2 * front_end_s)
