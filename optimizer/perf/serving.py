@@ -128,7 +128,9 @@ def serve_burst(
     prompts are prefilled one after another, then decode together; the next wave starts when the
     slots free. Mean TTFT counts the waves waited; throughput is output tokens over the makespan.
     Prompts packed `wave_pack` to a prefill step (budget / prompt length, per attention group) get
-    their first token when their step ends (serve_closed_loop).
+    their first token when their step ends (serve_closed_loop). The burst's requests also pass the
+    front end one at a time (`front_end_s` each, _in_wave_wait): when that is slower than the prefill,
+    it paces the wave.
 
     `step_at` (given for conversation datasets such as ShareGPT, whose output lengths are roughly
     exponential with mean O): the last wave's batch thins as requests finish, k e^(-t/O) left after
