@@ -123,7 +123,10 @@ def _predict(
     else:
         # More users than the replica can run (engine cap or KV cache): the others wait for a slot.
         running = max(1, min(per_replica, max_batch(r, context)))
-        perf = evaluate_replica(r, running, row.input_len, row.output_len, arrivals=row.arrivals, users=per_replica)
+        prompts = math.ceil(row.prompts / replicas) if row.prompts else None
+        perf = evaluate_replica(
+            r, running, row.input_len, row.output_len, arrivals=row.arrivals, users=per_replica, prompts=prompts,
+        )
     return _metric(perf, row.metric, replicas, units_total, units_per_card), perf.batch
 
 

@@ -70,6 +70,7 @@ class CalibrationRow:
     layout_stated: bool = True     # the source gives tp or ep (blank both: one card assumed)
     running_cap: int | None = None      # launch flag: running requests per attention group (None: engine default)
     prefill_budget: int | None = None   # launch flag: tokens per prefill step per attention group
+    prompts: int | None = None          # requests the benchmark issues in all (None: not stated)
 
     @property
     def saturated(self) -> bool:
@@ -197,6 +198,22 @@ def parse_limits(text: str, attention_groups: int) -> tuple[int | None, int | No
     return cap, budget
 
 
+# How many requests a benchmark run issues: "--num-prompts 10x conc", "--num-prompts 1088", "1088 prompts".
+_PROMPTS_PER_USER = re.compile(r"num[-_ ]prompts\W{0,3}(\d+)\s*x\s*conc", re.I)
+_PROMPTS_FLAG = re.compile(r"num[-_ ]prompts\W{0,3}(\d[\d,]*)\b(?!\s*x)", re.I)
+_PROMPTS_COUNT = re.compile(r"\b(\d[\d,]*) prompts\b", re.I)
+
+
+def parse_prompts(notes: str, users: int) -> int | None:
+    """Requests a benchmark run issues in all, as the notes state it (a multiple of the concurrency
+    `users`, or a count); None when not stated."""
+    if m := _PROMPTS_PER_USER.search(notes):
+        return int(m.group(1)) * users
+    if m := _PROMPTS_FLAG.search(notes) or _PROMPTS_COUNT.search(notes):
+        return int(m.group(1).replace(",", "")) or None
+    return None
+
+
 def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
     framework, notes, metric = r["framework"], r.get("notes", "") or "", r["metric"]
     lengths = parse_lengths(notes)
@@ -213,7 +230,7 @@ def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
         spec=parse_speculative(framework, notes),
         counts_dies=bool(re.search(r"\bdies\b|\bdie\b", notes, re.I) and "PACKAGE" in notes.upper()),
         layout_stated=bool(r["tp"].strip() or (r.get("ep") or "").strip()),
-        running_cap=limits[0], prefill_budget=limits[1],
+        running_cap=limits[0], prefill_budget=limits[1], prompts=parse_prompts(notes, _int(r["batch"], 1)),
     )
 
 

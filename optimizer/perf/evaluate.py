@@ -94,10 +94,11 @@ def evaluate(
 def evaluate_replica(
     r: Replica, batch: int, input_len: int, output_len: int, context_len: int | None = None,
     arrivals: str = "random", burst_requests: int | None = None, exponential_lengths: bool = False,
-    users: int | None = None,
+    users: int | None = None, prompts: int | None = None,
 ) -> ReplicaPerf:
     """`batch` requests run at once; `users` (default `batch`) is the closed loop's concurrency: users
-    beyond the running batch wait for a slot (serve_closed_loop)."""
+    beyond the running batch wait for a slot (serve_closed_loop). `prompts`: a benchmark run of that
+    many requests per replica, opening with all users at once (None: steady state)."""
     context = context_len or input_len + output_len
     mem = memory_breakdown(r, batch, context)
     pre = prefill_step(r, input_len)
@@ -117,7 +118,7 @@ def evaluate_replica(
         serving = serve_closed_loop(
             pre.total_s, occupancy, dec.total_s, batch, output_len, arrivals,
             tokens_per_step=emitted, front_end_s=front_end, mixed_prefill_steps=mixed, wave_share=r.factors.wave_share,
-            users=users, wave_pack=pack, wave_steps=wave_steps,
+            users=users, wave_pack=pack, wave_steps=wave_steps, prompts=prompts,
         )
     return ReplicaPerf(
         model_id=r.model.id,

@@ -47,7 +47,7 @@ class ServingEstimate:
 def serve_closed_loop(
     prefill_s: float, occupancy_s: float, step_s: float, batch: int, output_len: int, arrivals: str = "random",
     *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, mixed_prefill_steps: int = 0, wave_share: float = 1.0,
-    users: int | None = None, wave_pack: int = 1, wave_steps: int = 0,
+    users: int | None = None, wave_pack: int = 1, wave_steps: int = 0, prompts: int | None = None,
 ) -> ServingEstimate:
     """Steady state of a closed loop of `users` (default `batch`) on one replica with continuous
     batching that runs at most `batch` requests at once (the engine's running cap or the KV cache).
@@ -77,6 +77,11 @@ def serve_closed_loop(
     steps, each also carrying a decode step of the running batch: a prompt waits for half of them.
     `arrivals="clustered"` (lengths within a narrow random range): a share `wave_share` of that wave
     wait, the rest the random-arrival wait (a fitted factor: how far the waves survive the spread).
+
+    `prompts`: a benchmark that issues this many requests in all (None: a service in steady state)
+    starts its `batch` first requests at once on an idle replica: they wait the wave wait whatever
+    the arrivals, and the mean TTFT over the run is batch / prompts of the way from the steady wait
+    to the wave wait (opening_wait). The opening wave does not change the steady rate or TPOT.
     """
     users = max(users or batch, batch)
     decode_steps = max(output_len - 1, 0) / tokens_per_step
@@ -93,13 +98,24 @@ def serve_closed_loop(
         wait = wave_share * wave_wait + (1 - wave_share) * random_wait
     else:
         wait = random_wait
+    opening = opening_wait(wait, wave_wait, batch, prompts) - wait if batch > 1 else 0.0
     wait += mixed_prefill_steps * step_s if batch > 1 else 0.0
     engine_ttft = prefill_s + wait
     lifetime = batch * per_request
     tpot = max(step_s / tokens_per_step, (lifetime - engine_ttft) / max(output_len - 1, 1)) if decode_steps else step_s
     rate = batch / (lifetime + front_end_s)
     slot_wait = (users - batch) / rate
-    return ServingEstimate(engine_ttft + front_end_s + slot_wait, tpot, rate * output_len, rate)
+    return ServingEstimate(engine_ttft + opening + front_end_s + slot_wait, tpot, rate * output_len, rate)
+
+
+def opening_wait(steady_s: float, wave_s: float, batch: int, prompts: int | None) -> float:
+    """Mean wait before prefill over a benchmark run of `prompts` requests whose first `batch` arrive
+    together on an idle replica (closed-loop clients open every connection at once): those wait
+    `wave_s` (the wave wait of serve_closed_loop), the rest `steady_s`. None: steady state only."""
+    if not prompts:
+        return steady_s
+    share = min(1.0, batch / prompts)
+    return share * wave_s + (1.0 - share) * steady_s
 
 
 def serve_burst(
@@ -112,7 +128,9 @@ def serve_burst(
     prompts are prefilled one after another, then decode together; the next wave starts when the
     slots free. Mean TTFT counts the waves waited; throughput is output tokens over the makespan.
     Prompts packed `wave_pack` to a prefill step (budget / prompt length, per attention group) get
-    their first token when their step ends (serve_closed_loop).
+    their first token when their step ends (serve_closed_loop). The burst's requests also pass the
+    front end one at a time (`front_end_s` each, _in_wave_wait): when that is slower than the prefill,
+    it paces the wave.
 
     `step_at` (given for conversation datasets such as ShareGPT, whose output lengths are roughly
     exponential with mean O): the last wave's batch thins as requests finish, k e^(-t/O) left after
@@ -131,7 +149,7 @@ def serve_burst(
         tail_tokens = sum(math.log(a / b) * step_at(a) for a, b in itertools.pairwise(levels)) + 0.5772 * step_at(1)
         last_wave_s = running * occupancy_s + decode_steps * tail_tokens
     pack = max(1, min(wave_pack, running))
-    in_wave_wait = ((running - 1) + (pack - 1)) / 2 * occupancy_s
+    in_wave_wait = _in_wave_wait(running, pack, occupancy_s, front_end_s)
     ttft = front_end_s + prefill_s + in_wave_wait + (waves - 1) / 2 * wave_s
     makespan = (waves - 1) * wave_s + last_wave_s + prefill_s - occupancy_s
     tokens = max(output_len - 1, 1)
@@ -144,3 +162,11 @@ def serve_burst(
     tpot = max(tpot, step_s / tokens_per_step)
     rate = requests / makespan
     return ServingEstimate(ttft, tpot, rate * output_len, rate)
+
+
+def _in_wave_wait(prompts: int, pack: int, occupancy_s: float, front_end_s: float) -> float:
+    """Mean wait of `prompts` arriving together before their prefill ends: they pass the front end
+    (one process: HTTP, tokenizer, admission) one at a time, `front_end_s` each, then the replica's
+    prefill steps, `pack` prompts a step at `occupancy_s` each; the slower of the two stages sets the
+    pace: (prompts - 1) / 2 of its time, plus (pack - 1) / 2 prompts more for a packed step."""
+    return max(((prompts - 1) + (pack - 1)) / 2 * occupancy_s, (prompts - 1) / 2 * front_end_s)

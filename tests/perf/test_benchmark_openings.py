@@ -1,0 +1,50 @@
+"""A benchmark run is not a service in steady state: its clients open every connection at once, and
+a burst's prompts queue at the front end as well as at the replica (perf.serving)."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer.perf.serving import opening_wait, serve_burst, serve_closed_loop
+
+
+def test_a_run_of_ten_prompts_per_user_pays_a_tenth_of_the_opening_wave():
+    """serve_closed_loop, random arrivals, prefill 50 ms, occupancy 40 ms, step 20 ms, batch 8, 101
+    output tokens. Per request 0.04 + 100 x 0.02 / 8 = 0.29 s of replica time; the other 7 users keep
+    the prefill busy rho = 0.04 x 7/8 / 0.29 = 0.120690; steady wait = half a step + M/D/1
+    = 0.01 + 0.120690 / (2 x 0.879310) x 0.04 = 0.012745 s. The opening wave of 8 prompts waits
+    (8 - 1) / 2 x 40 ms = 0.14 s. A run of 80 prompts: 8/80 = 0.1 of the requests open the run, so
+    TTFT rises by 0.1 x (0.14 - 0.012745) = 0.0127255 s; the steady rate and TPOT do not move."""
+    steady = serve_closed_loop(0.05, 0.04, 0.02, 8, 101)
+    run = serve_closed_loop(0.05, 0.04, 0.02, 8, 101, prompts=80)
+    rho = 0.04 * 7 / 8 / 0.29
+    steady_wait = 0.01 + rho / (2 * (1 - rho)) * 0.04
+    assert steady_wait == pytest.approx(0.012745, abs=1e-6)
+    assert run.ttft_s - steady.ttft_s == pytest.approx(0.1 * (0.14 - steady_wait), rel=1e-9)
+    assert run.requests_per_s == steady.requests_per_s
+    assert run.tpot_s == steady.tpot_s
+
+
+def test_fixed_lengths_wait_the_wave_with_or_without_an_opening():
+    """Synchronized waves already wait (8 - 1) / 2 x 40 ms = 0.14 s in steady state: the opening
+    wave is one more of the same, so the run's mean TTFT is 0.05 + 0.14 s either way."""
+    run = serve_closed_loop(0.05, 0.04, 0.02, 8, 101, "synchronized", prompts=16)
+    assert run.ttft_s == pytest.approx(0.19, rel=1e-12)
+
+
+def test_opening_share_is_capped_at_every_request():
+    """A run no longer than one wave (prompts <= batch) is all opening: the wave wait itself."""
+    assert opening_wait(0.01, 0.14, 8, 4) == pytest.approx(0.14)
+    assert opening_wait(0.01, 0.14, 8, None) == 0.01
+
+
+def test_a_burst_is_paced_by_the_slower_of_front_end_and_prefill():
+    """serve_burst: 100 prompts at once, all running, prefill 50 ms, occupancy 10 ms, 11 output tokens.
+    Front end 30 ms a request: the front end hands over a prompt every 30 ms, slower than the 10 ms
+    the replica needs, so a prompt waits (100 - 1) / 2 x 30 ms = 1.485 s: TTFT = 0.03 + 0.05 + 1.485
+    = 1.565 s. Front end 5 ms: the prefill is the slower stage, (100 - 1) / 2 x 10 ms = 0.495 s,
+    TTFT = 0.005 + 0.05 + 0.495 = 0.55 s."""
+    slow_front = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.03)
+    fast_front = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.005)
+    assert slow_front.ttft_s == pytest.approx(1.565, rel=1e-12)
+    assert fast_front.ttft_s == pytest.approx(0.55, rel=1e-12)
