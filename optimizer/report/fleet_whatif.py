@@ -23,6 +23,7 @@ from optimizer.report.i18n import columns, tr, word
 from optimizer.report.names import safe_part, unique
 from optimizer.report.phases import servers_cell
 from optimizer.report.sweep_plots import PNG_METADATA, sweep_figure, sweep_title
+from optimizer.report.whatif_axes import held_fixed
 from optimizer.scenario import Scenario
 
 
@@ -104,18 +105,7 @@ def fleet_sweep_json(sweep: FleetSweep, scenarios: Sequence[Scenario]) -> dict[s
 def _held_fixed(sweep: FleetPhaseSweep, scenario: Scenario, lang: str) -> str:
     """The phases a phases sweep holds fixed: periods, and the two numbers it does not move."""
     ph = scenario.phases
-    if ph is None:
-        return ""
-    per = tr(lang, "sw.ph.per")
-    parts = []
-    if sweep.kind != "growth":
-        parts.append(tr(lang, "sw.ph.growth", v=f"{ph.growth_pct:g}") + per if ph.growth_pct is not None else tr(lang, "sw.ph.load"))
-    if sweep.kind != "decline":
-        parts.append(tr(lang, "sw.ph.decline", v=f"{ph.price_decline_pct:g}") + per)
-    if sweep.kind != "discount":
-        parts.append(tr(lang, "sw.ph.discount", v=f"{ph.discount_rate_pct:g}") + per)
-    sep = "，" if lang == "zh" else ", "
-    return tr(lang, "sw.ph.context", n=len(ph.periods), first=ph.periods[0], last=ph.periods[-1], parts=sep.join(parts))
+    return "" if ph is None else held_fixed(sweep.kind, ph, lang)
 
 
 def fleet_axis_note(sweep: FleetSweep, scenarios: Sequence[Scenario], lang: str = "en") -> str:

@@ -16,6 +16,7 @@ from optimizer.plan.result import SolveResult
 from optimizer.report.format import DASH, money, table
 from optimizer.report.i18n import columns, tr, word
 from optimizer.report.phases import servers_cell
+from optimizer.scenario_phases import Phases
 
 NEW_AXES = (*PHASE_AXES, "delivered")
 
@@ -81,13 +82,18 @@ def phase_context(sweep: Sweep, result: SolveResult, lang: str = "en") -> str:
     ph = result.scenario.phases
     if not is_phase_sweep(sweep) or ph is None:
         return ""
+    return held_fixed(sweep.kind, ph, lang)
+
+
+def held_fixed(kind: str, ph: Phases, lang: str = "en") -> str:
+    """The periods, and the phase numbers a `kind` sweep (growth, decline, discount) does not move."""
     per = tr(lang, "sw.ph.per")
     parts = []
-    if sweep.kind != "growth":
+    if kind != "growth":
         parts.append(tr(lang, "sw.ph.growth", v=f"{ph.growth_pct:g}") + per if ph.growth_pct is not None else tr(lang, "sw.ph.load"))
-    if sweep.kind != "decline":
+    if kind != "decline":
         parts.append(tr(lang, "sw.ph.decline", v=f"{ph.price_decline_pct:g}") + per)
-    if sweep.kind != "discount":
+    if kind != "discount":
         parts.append(tr(lang, "sw.ph.discount", v=f"{ph.discount_rate_pct:g}") + per)
     sep = "，" if lang == "zh" else ", "
     return tr(lang, "sw.ph.context", n=len(ph.periods), first=ph.periods[0], last=ph.periods[-1], parts=sep.join(parts))
