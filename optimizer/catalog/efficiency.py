@@ -229,7 +229,10 @@ class EngineProfile(Strict):
         "and KV (SGLang 0.5); null = the catalog default fraction and runtime overhead",
     )
     graph_capture: bool
-    features: list[str]
+    features: list[str] = Field(description="what the engine can run: a prefill/decode split needs pd-disaggregation")
+    max_servers_per_replica: PositiveInt | None = Field(
+        None, description="most servers one replica may span under this engine (null: no limit), for a release that "
+        "documents single-server serving only")
     default_for: list[str]
     runs_on: list[str] = Field(min_length=1, description="card families the engine has a backend for")
     provenance: Provenance

@@ -252,9 +252,17 @@ def _splits(problem: Problem, view: OfferView, summary: OfferSummary) -> list[tu
                         continue
                     if par.ep > 1 and par.cards > scenario.search.max_ep_servers * cps:
                         continue  # an expert-parallel replica on more servers than search.max_ep_servers
-                    if not _placement_problem(par, cps, scenario):
+                    if _engine_layout_problem(par, cps, view) is None and not _placement_problem(par, cps, scenario):
                         out.append((precision_name, par))
     return out
+
+
+def _engine_layout_problem(par: Parallelism, cps: int, view: OfferView) -> str | None:
+    """A layout the offer's engine cannot launch (catalog/engines.yaml: max_servers_per_replica)."""
+    most = view.engine.max_servers_per_replica
+    if most is not None and par.cards > most * cps:
+        return f"{view.engine_id} runs a replica on at most {most} server(s)"
+    return None
 
 
 def _offer_designs(
@@ -277,7 +285,7 @@ def _offer_designs(
         if best is not None:
             perf, ttft, tpot, capacity, centre = best
             out.append(Design(view.id, perf, ttft, tpot, capacity, draw=draw, central_ttft_ms=centre[0], central_tpot_ms=centre[1]))
-        if scenario.disaggregation and wanted - {"colocated"}:
+        if scenario.disaggregation and wanted - {"colocated"} and "pd-disaggregation" in view.engine.features:
             out.extend(d for d in _pd_designs(problem, r, shock, view.id, draw) if d.role in wanted)
     if not out:
         tried = [p for p in scenario.precisions if not any(n.startswith(f"{p}:") for n in summary.notes)]

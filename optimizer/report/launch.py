@@ -351,7 +351,9 @@ def export_files(doc: Mapping[str, Any], templates: Mapping[str, LaunchTemplate]
         router = _router(doc, split, t) if t is not None else None
         if router is not None:
             files.append(router)
-    files.append(LaunchFile("README.md", _readme(doc, readme_rows, split_router=any(f.name == "router.sh" for f in files))))
+    router_engine = None if not split or any(f.name == "router.sh" for f in files) else split[0]["serving"]["engine"]
+    files.append(LaunchFile("README.md", _readme(doc, readme_rows, split_router=any(f.name == "router.sh" for f in files),
+                                                 no_router_for=router_engine)))
     return files
 
 
@@ -361,7 +363,8 @@ def _yaml(data: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(data), sort_keys=True, default_flow_style=False)
 
 
-def _readme(doc: Mapping[str, Any], rows: list[tuple[int, Mapping[str, Any], str, str]], *, split_router: bool) -> str:
+def _readme(doc: Mapping[str, Any], rows: list[tuple[int, Mapping[str, Any], str, str]], *, split_router: bool,
+            no_router_for: str | None = None) -> str:
     plan = doc["plans"][0]
     servers = ", ".join(f"{n} x {offer}" for offer, n in sorted(plan["servers"].items()) if n)
     lines = [
@@ -384,6 +387,10 @@ def _readme(doc: Mapping[str, Any], rows: list[tuple[int, Mapping[str, Any], str
     ]
     if split_router:
         lines += ["", "`router.sh` starts the router of the prefill/decode split; clients send requests to it."]
+    elif no_router_for:
+        lines += ["", f"The plan splits prefill and decode, but procure has no router command for `{no_router_for}` "
+                      "(catalog/launch.yaml): put the engine's own prefill/decode proxy in front of the replicas, one URL "
+                      "per prefill and decode replica, and send requests to it."]
     prov = doc.get("provenance")
     lines += ["", str(prov.get("line", "") if isinstance(prov, Mapping) else prov or ""), ""]
     return "\n".join(lines)

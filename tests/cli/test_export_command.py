@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 
+import yaml
 from conftest import REPO_ROOT
 
 REPORTS = REPO_ROOT / "reports"
@@ -17,7 +18,14 @@ def test_export_of_the_split_plan_writes_both_roles_and_the_router(procure, tmp_
     doc = json.loads((REPORTS / "r1_pd_split.json").read_text(encoding="utf-8"))
     rows = doc["plans"][0]["replicas"]
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([f"{i:02d}_{r['offer']}_{r['role']}.sh" for i, r in enumerate(rows, 1)] + ["README.md", "router.sh"])
+    # a router only for an engine whose launch template has one; otherwise the README says what to put in front
+    routed = yaml.safe_load((REPO_ROOT / "catalog" / "launch.yaml").read_text(encoding="utf-8"))
+    engine = rows[0]["serving"]["engine"]
+    has_router = any(engine in t.get("engines", []) and t.get("router") for t in routed.values() if isinstance(t, dict))
+    assert names == sorted([f"{i:02d}_{r['offer']}_{r['role']}.sh" for i, r in enumerate(rows, 1)] + ["README.md"]
+                           + (["router.sh"] if has_router else []))
+    if not has_router:
+        assert f"no router command for `{engine}`" in (out / "README.md").read_text(encoding="utf-8")
     assert all(os.access(out / n, os.X_OK) for n in names if n.endswith(".sh"))
     assert result.stderr.count("wrote ") == len(names)
     for i, r in enumerate(rows, 1):  # each script launches its replica's role

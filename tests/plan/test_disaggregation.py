@@ -142,3 +142,17 @@ def test_prefill_and_decode_pair_only_within_one_card_family_and_engine():
     assert solve_min_cost(scenario, [prefill, decode], terms)[1] is not None       # same (stand-in) family and engine
     decode.perf.family = "amd-cdna3"  # type: ignore[misc]
     assert solve_min_cost(scenario, [prefill, decode], terms)[1] is None           # another vendor's stack: no pairing
+
+
+def test_an_engine_that_serves_one_server_per_replica_gets_no_split_and_no_multi_server_replica():
+    """ATOM v0.1.5 documents single-server serving only (catalog/engines.yaml max_servers_per_replica: 1,
+    no pd-disaggregation): on r1_pd_split the MI300X bid (ATOM) is sized on replicas of at most one
+    8-card server, colocated, while the H200 bid (SGLang) still gets its prefill/decode pools."""
+    from optimizer.plan.designs import enumerate_designs
+
+    problem = resolved(load(REPO / "scenarios" / "r1_pd_split.yaml"))
+    designs, _ = enumerate_designs(problem)
+    atom = [d for d in designs if d.offer_id == "mi300x-8x"]
+    assert atom and all(d.cards <= 8 and d.role == "colocated" for d in atom)
+    assert {d.role for d in designs if d.offer_id == "h200-8x"} >= {"prefill", "decode"}
+    assert any(d.cards > 8 for d in designs if d.offer_id == "h200-8x")
