@@ -397,19 +397,23 @@ def check_max_servers(plan: Plan, scenario: Scenario) -> list[str]:
 def check_cost(plan: Plan, problem: Problem) -> list[str]:
     """The plan's cost from the scenario's prices (plus energy in a TCO objective). Repeats the
     solver's price and energy formulas (plan.terms) on purpose: the checker shares no code with it."""
-    scenario = problem.scenario
     cost = 0.0
     for oid, n in plan.servers.items():
-        cost += n * offer_price_rmb(problem, oid)
-        watts = _server_watts(problem, oid)
-        if scenario.objective.kind == "tco" and watts is not None:
-            o = scenario.objective
-            assert o.years is not None and o.rmb_per_kwh is not None
-            hours = units.HOURS_PER_YEAR * o.years * o.duty_cycle
-            cost += n * round(units.w_to_kw(watts) * o.pue * hours * o.rmb_per_kwh)
+        cost += n * (offer_price_rmb(problem, oid) + server_energy_rmb(problem, oid))
     if abs(round(cost) - plan.cost_rmb) > len(plan.servers):  # prices are rounded to the yuan per offer
         return [f"cost adds up to RMB {cost:,.0f}, the plan says {plan.cost_rmb:,}"]
     return []
+
+
+def server_energy_rmb(problem: Problem, offer_id: str) -> int:
+    """One server's energy over a TCO objective's years at its duty cycle (0 under capex, or with no
+    power figure), rounded to the yuan as the solver's terms are."""
+    o = problem.scenario.objective
+    watts = _server_watts(problem, offer_id)
+    if o.kind != "tco" or watts is None:
+        return 0
+    assert o.years is not None and o.rmb_per_kwh is not None
+    return round(units.w_to_kw(watts) * o.pue * units.HOURS_PER_YEAR * o.years * o.duty_cycle * o.rmb_per_kwh)
 
 
 def check_budget(plan: Plan, problem: Problem) -> list[str]:
@@ -593,12 +597,14 @@ def _schedule_limits(schedule: PhaseSchedule, problem: Problem) -> list[str]:
     spend = 0.0
     for k, period in enumerate(schedule.periods):
         plain = sum(n * _phase_price_rmb(problem, oid, k) for oid, n in period.bought.items())
-        discounted = plain / (1 + ph.discount_rate_pct / 100) ** k
+        # under TCO a server's cost is its price plus its energy over the objective's years from its purchase
+        energy = sum(n * server_energy_rmb(problem, oid) for oid, n in period.bought.items())
+        discounted = (plain + energy) / (1 + ph.discount_rate_pct / 100) ** k
         slack = sum(period.bought.values())  # each price is rounded to the yuan
         if abs(plain - period.spend_rmb) > slack:
             problems.append(f"{period.label}: spend adds up to RMB {plain:,.0f}, the schedule says {period.spend_rmb:,}")
         if abs(discounted - period.discounted_rmb) > slack:
-            problems.append(f"{period.label}: discounted spend adds up to RMB {discounted:,.0f}, the schedule says {period.discounted_rmb:,}")
+            problems.append(f"{period.label}: discounted cost adds up to RMB {discounted:,.0f}, the schedule says {period.discounted_rmb:,}")
         spend += plain
     cap = scenario.constraints.budget_rmb
     if cap is not None and round(spend) > math.floor(cap):

@@ -12,8 +12,9 @@ Three stages on one model, each bounding the one before: the least discounted sp
 spends the fewest servers, then purchases as late as possible; with the purchases fixed, the
 replicas that serve the most in each period (the capacity the report shows), then the fewest.
 
-Phases are priced on capex only: a TCO objective's energy is a whole-horizon figure per server, not
-a per-period one, so it is left out here (the report says so).
+Under a TCO objective a server bought in period p costs its price then plus its energy over the
+objective's years from its purchase (the solve's own TCO of a server), discounted from p: buying later
+defers both. The spend per period stays the capex paid then (the budget's basis).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class PhaseInputs:
     demand: tuple[int, ...]                  # the load in model units (rounded up)
     target: tuple[int, ...]                  # the demand with sla.headroom_pct (rounded up): what the replicas cover
     prices: dict[str, tuple[int, ...]]       # offer id -> price per server, whole RMB (owned: 0)
-    discounted: dict[str, tuple[int, ...]]   # offer id -> that price discounted to the first period, whole RMB
+    discounted: dict[str, tuple[int, ...]]   # offer id -> that price (TCO: plus the server's energy) discounted to the first period
     deliverable: dict[str, tuple[int, ...]]  # offer id -> most servers bought in the period (owned: 0)
 
 
@@ -57,7 +58,8 @@ def phase_inputs(scenario: Scenario, terms: dict[str, OfferTerms]) -> PhaseInput
     prices, discounted, deliverable = {}, {}, {}
     for oid, t in terms.items():
         prices[oid] = tuple([0] * n if t.owned else ph.prices(oid, t.price_rmb_per_server))
-        discounted[oid] = tuple(round(price * ph.discount(p)) for p, price in enumerate(prices[oid]))
+        energy = 0 if t.owned else t.energy_rmb_per_server   # TCO: the server's energy over the objective's years
+        discounted[oid] = tuple(round((price + energy) * ph.discount(p)) for p, price in enumerate(prices[oid]))
         caps = ph.available.get(oid, [t.available_servers] * n)
         deliverable[oid] = tuple(0 if t.owned else min(c, t.available_servers) for c in caps)
     return PhaseInputs(tuple(loads), tuple(demand), tuple(target), prices, discounted, deliverable)

@@ -130,7 +130,8 @@ def _phase_assumptions(result: FleetResult, lang: str) -> str:
     own = result.phases.own_loads
     growth = "" if spec.growth_pct is None else tr(lang, "fleet.ph.growth", g=f"{spec.growth_pct:g}",
                                                    own=tr(lang, "fleet.ph.own", names=", ".join(own)) if own else "")
-    return text + tr(lang, "fleet.ph.sized", growth=growth)
+    tco = tr(lang, "ph.tco", years=f"{shared.objective.years:g}") if shared.objective.kind == "tco" else ""
+    return text + tr(lang, "fleet.ph.sized", growth=growth) + tco
 
 
 def phase_table(result: FleetResult, schedule: FleetSchedule, lang: str = "en") -> list[str]:

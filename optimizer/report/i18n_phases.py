@@ -50,9 +50,10 @@ PHASE_MESSAGES: dict[str, tuple[str, str]] = {
         "{load} {unit} alone.",
         "。副本采用推荐方案的设计（按置信度 {conf} 测算）；上方推荐方案仅按 {load} {unit}配置。",
     ),
-    "ph.capex_only": (
-        " Phases are priced on capex only: the energy of the TCO objective is not counted per period.",
-        "分期仅按购置成本（capex）计价：TCO 目标中的电费未按周期计入。",
+    "ph.tco": (
+        " Under the TCO objective a server bought in a period costs its price then plus its energy over {years} years from "
+        "its purchase, discounted from that period: the discounted column holds both, the spend column the price paid.",
+        "在 TCO 目标下，某期购买的服务器成本为当期价格加上自购买起 {years} 年的电费，并自该期折现：折现列含两者，支出列为所付价格。",
     ),
     "ph.cols": (
         "period|load ({unit})|servers bought|servers in service|capacity ({unit})|spend|discounted spend",

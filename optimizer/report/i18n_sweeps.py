@@ -69,11 +69,13 @@ SWEEP_MESSAGES: dict[str, tuple[str, str]] = {
     "sw.ph.per": (" per period", "/期"),
     "sw.ph.note": ("Each point re-solves the purchase schedule over the solve's designs (sized at confidence {conf}), as page one's "
                    "\"Buying in phases\" does: the least spend discounted to {first}'s money (spend in period p weighs "
-                   "1 / (1 + rate)^p; capex only), against every server bought in {first}. As there, the schedule follows the vendor "
+                   "1 / (1 + rate)^p; under a TCO objective a server also carries its energy over the objective's years), "
+                   "against every server bought in {first}. As there, the schedule follows the vendor "
                    "rule (a mix of vendors must save more than mix_min_saving_pct against the best one-vendor schedule); "
                    "each vendor's own schedule is in its column. Held fixed: {fixed}.",
                    "每个取值都在求解所得的设计（按置信度 {conf} 确定规模）上重新求解采购计划，与首页“分期采购”相同：以 {first} 的"
-                   "币值计的最低折现支出（第 p 期支出权重为 1 / (1 + 折现率)^p；仅计资本支出），并与在 {first} 一次性购买全部服务器对比。"
+                   "币值计的最低折现支出（第 p 期支出权重为 1 / (1 + 折现率)^p；TCO 目标下每台服务器另计其在目标年限内的电费），"
+                   "并与在 {first} 一次性购买全部服务器对比。"
                    "与首页一样，分期方案遵循供应商规则（多家供应商组合须比最佳单一供应商计划节省超过 mix_min_saving_pct）；"
                    "各供应商自己的分期计划见其列。其余不变：{fixed}。"),
     "sw.ph.growth_replaces": (" The growth replaces the loads phases.load lists: each period's load compounds from {load} {unit}.",
@@ -95,10 +97,11 @@ SWEEP_MESSAGES: dict[str, tuple[str, str]] = {
                     "分期采购（折现）|分期购买|{first} 一次性采购|一次性购买|分期节省|状态"),
     "fsw.ph.note": ("Each point re-solves the fleet's purchase schedule over every service's designs (each sized at confidence "
                     "{conf} by its own solve), as the fleet report's \"Buying in phases\" does: the least spend discounted to "
-                    "{first}'s money (spend in period p weighs 1 / (1 + rate)^p; capex only), against every server bought in "
-                    "{first}. Held fixed: {fixed}.",
+                    "{first}'s money (spend in period p weighs 1 / (1 + rate)^p; under a TCO objective a server also carries "
+                    "its energy over the objective's years), against every server bought in {first}. Held fixed: {fixed}.",
                     "每个取值都在各项服务的设计（各自求解时按置信度 {conf} 确定规模）上重新求解整个集群的采购计划，与集群报告的"
-                    "“分期采购”相同：以 {first} 的币值计的最低折现支出（第 p 期支出权重为 1 / (1 + 折现率)^p；仅计资本支出），"
+                    "“分期采购”相同：以 {first} 的币值计的最低折现支出（第 p 期支出权重为 1 / (1 + 折现率)^p；"
+                    "TCO 目标下每台服务器另计其在目标年限内的电费），"
                     "并与在 {first} 一次性购买全部服务器对比。其余不变：{fixed}。"),
     "fsw.ph.own_loads": (" {names} keep their own loads per period (phases_load): the growth moves the other services' loads.",
                          "{names} 保持各自的分期负载（phases_load）：增长率只改变其他服务的负载。"),

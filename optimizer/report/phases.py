@@ -64,7 +64,7 @@ def _why(status: str) -> str:
 
 
 def _assumptions(result: SolveResult, lang: str) -> str:
-    """Prices, lead time, headroom, N+1, the designs used, and capex only under a TCO objective."""
+    """Prices, lead time, headroom, N+1, the designs used, and what a server costs under a TCO objective."""
     s = result.scenario
     ph = s.phases
     assert ph is not None
@@ -82,7 +82,7 @@ def _assumptions(result: SolveResult, lang: str) -> str:
     load = s.workload.load
     text += tr(lang, "ph.sized", conf=f"{s.sla.confidence:g}", load=f"{load.amount:g}", unit=word(lang, "unit", load.unit))
     if s.objective.kind == "tco":
-        text += tr(lang, "ph.capex_only")
+        text += tr(lang, "ph.tco", years=f"{s.objective.years:g}")
     return text
 
 

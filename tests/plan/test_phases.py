@@ -253,7 +253,7 @@ def test_the_checker_catches_a_miscounted_cost_and_servers_not_yet_bought(phased
     periods = list(phased.schedule.periods)
     periods[1] = dataclasses.replace(periods[1], discounted_rmb=periods[1].discounted_rmb - 10_000)
     cheap = dataclasses.replace(phased, schedule=dataclasses.replace(phased.schedule, periods=tuple(periods)))
-    assert any("discounted spend adds up" in p for p in check_phases(cheap, problem))
+    assert any("discounted cost adds up" in p for p in check_phases(cheap, problem))
     periods = list(phased.schedule.periods)
     periods[0] = dataclasses.replace(periods[0], in_service=periods[-1].in_service, groups=periods[-1].groups)
     early = dataclasses.replace(phased, schedule=dataclasses.replace(phased.schedule, periods=tuple(periods)))
@@ -262,3 +262,19 @@ def test_the_checker_catches_a_miscounted_cost_and_servers_not_yet_bought(phased
     once[1] = dataclasses.replace(once[1], bought={"h200-8x": 1})
     split = dataclasses.replace(phased, all_at_once=dataclasses.replace(phased.all_at_once, periods=tuple(once)))
     assert any(p.startswith("all at once: buys in") for p in check_phases(split, problem))
+
+
+def test_under_tco_a_server_carries_its_lifetime_energy_from_its_purchase_by_hand():
+    """One 4-card server (RMB 1.0M, energy over the TCO years RMB 0.5M) serves 10 users; loads 10 then
+    20, discount 10 % a period. Phased: one server in p0 and one in p1, RMB 1.5M + 1.5M / 1.1 =
+    RMB 2,863,636 discounted, RMB 2.0M paid; all at once: 2 x 1.5M = RMB 3.0M. The energy is in the
+    discounted cost, not in the spend (the price paid)."""
+    terms = {"offer-0": dataclasses.replace(terms_of("offer-0", cards_per_server=4, price_rmb=10 * RMB_100K, available=2),
+                                            energy_rmb_per_server=5 * RMB_100K)}
+    scenario = _phased(plan_scenario(terms, 10), periods=["p0", "p1"], load=[10, 20], discount_rate_pct=10)
+    found = solve_phases(scenario, [stand_in_design("offer-0", 4, 10)], terms)
+    assert found.schedule is not None and found.all_at_once is not None
+    assert [p.bought for p in found.schedule.periods] == [{"offer-0": 1}, {"offer-0": 1}]
+    assert found.schedule.discounted_rmb == 15 * RMB_100K + round(15 * RMB_100K / 1.1) == 2_863_636
+    assert found.schedule.spend_rmb == 20 * RMB_100K
+    assert found.all_at_once.discounted_rmb == 30 * RMB_100K and found.saving_rmb == 136_364

@@ -68,12 +68,13 @@ def test_the_sentence_says_when_phasing_saves_nothing_or_all_at_once_cannot_serv
     assert zh.startswith("在 4 个周期") and "万元" in zh and "各投标单价每周期下降 5%" in zh
 
 
-def test_a_tco_objective_says_phases_are_priced_on_capex_only(result):
+def test_a_tco_objective_says_what_a_server_costs_in_a_schedule(result):
     from optimizer.report.phases import phase_sentence
 
     s = result.scenario
     tco = s.model_copy(update={"objective": s.objective.model_copy(update={"kind": "tco", "years": 5, "rmb_per_kwh": 0.6})})
-    assert "priced on capex only" in phase_sentence(dataclasses.replace(result, scenario=tco), "en")
+    assert "plus its energy over 5 years from its purchase" in phase_sentence(dataclasses.replace(result, scenario=tco), "en")
+    assert "energy" not in phase_sentence(result, "en")
 
 
 def test_the_plot_is_the_same_bytes_twice(result, tmp_path):
