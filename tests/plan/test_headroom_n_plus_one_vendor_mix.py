@@ -147,8 +147,9 @@ def test_mix_needs_to_save_more_than_the_threshold():
     from optimizer.report.solve_md import render
 
     raw = load(CHATBOT).model_dump()
-    # H200 servers: few available, so the rest of the load needs another vendor
+    # H200 and MI300X servers: few available, so the rest of the load needs another vendor
     raw["offers"][0]["available_servers"] = 2
+    raw["offers"][2]["available_servers"] = 2
     raw["workload"]["load"]["concurrent_users"] = 400
     mixed = Scenario.model_validate(raw)
     result = solve(resolved(mixed.model_copy(update={"constraints": mixed.constraints.model_copy(update={"mix_min_saving_pct": 0})})))
