@@ -19,13 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
+from start_bench import wall  # the same timer (benchmarks/ is the script's own folder on sys.path)
 
 REPO = Path(__file__).resolve().parents[1]
 SINGLE = "scenarios/r1_chatbot.yaml"
@@ -42,12 +41,6 @@ def fleet_scenario() -> dict[str, object]:
     })
     doc["phases"] = {"periods": [f"q{i + 1}" for i in range(8)], "growth_pct": 20, "price_decline_pct": 3, "discount_rate_pct": 2}
     return doc
-
-
-def wall(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def main() -> None:

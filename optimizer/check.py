@@ -7,7 +7,9 @@ offers, and checks every rule in plain Python. A plan the solver returns that fa
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
+from typing import Protocol
 
 from optimizer import units
 from optimizer.calibration.draws import Cell, Shock
@@ -480,15 +482,28 @@ def check_result(result: SolveResult) -> None:
 # Buying in phases (scenario.phases)
 
 
+class Bought(Protocol):
+    """A period of a schedule, one service's or a fleet's: its name and what it buys."""
+    @property
+    def label(self) -> str: ...
+    @property
+    def bought(self) -> Mapping[str, int]: ...
+
+
 def check_phases(phased: PhasedPlan, problem: Problem) -> list[str]:
     """Every rule a phased schedule breaks, and its all-at-once companion's (which must also buy
     only in the first period): check_schedule on each."""
     problems = [] if phased.schedule is None else check_schedule(phased.schedule, problem)
     if phased.all_at_once is not None:
-        later = [p.label for p in phased.all_at_once.periods[1:] if any(p.bought.values())]
-        problems += [f"all at once: buys in {', '.join(later)}"] if later else []
+        problems += buys_after_the_first(phased.all_at_once.periods)
         problems += [f"all at once: {found}" for found in check_schedule(phased.all_at_once, problem)]
     return problems
+
+
+def buys_after_the_first(periods: Sequence[Bought]) -> list[str]:
+    """An all-at-once schedule buying after its first period, in words ([] when it does not)."""
+    later = [p.label for p in periods[1:] if any(p.bought.values())]
+    return [f"all at once: buys in {', '.join(later)}"] if later else []
 
 
 def _phase_loads(scenario: Scenario) -> list[float]:

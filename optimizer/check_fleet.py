@@ -25,6 +25,7 @@ from optimizer.check import (
     Served,
     _cards_per_server,
     _phase_loads,
+    buys_after_the_first,
     check_availability,
     check_budget,
     check_cost,
@@ -167,8 +168,7 @@ def verify_fleet_phases(phased: FleetPhased, problems: tuple[Problem, ...]) -> l
     the first period)."""
     found = [] if phased.schedule is None else verify_fleet_schedule(phased.schedule, problems)
     if phased.all_at_once is not None:
-        later = [p.label for p in phased.all_at_once.periods[1:] if any(p.bought.values())]
-        found += [f"all at once: buys in {', '.join(later)}"] if later else []
+        found += buys_after_the_first(phased.all_at_once.periods)
         found += [f"all at once: {f}" for f in verify_fleet_schedule(phased.all_at_once, problems)]
     return found
 

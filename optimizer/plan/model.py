@@ -318,16 +318,20 @@ def add_power(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> 
     """Facility power: cards x TDP of every server within the cap. Offers with unknown TDP are
     excluded when a cap is set, since they cannot be shown to respect it."""
     cap = scenario.constraints.power_cap_kw
-    if cap is None:
-        return []
+    return [] if cap is None else power_rows(v.model, v.servers, terms, cap)
+
+
+def power_rows(m: cp_model.CpModel, servers: Mapping[str, Expr], terms: dict[str, OfferTerms], cap_kw: float) -> Constraints:
+    """These servers (bought, or in service in a period) within a power cap; an offer of unknown
+    power cannot be among them."""
     out, total = [], []
     for oid, t in terms.items():
         if t.power_w_per_server is None:
-            out.append(v.model.add(v.servers[oid] == 0))
+            out.append(m.add(servers[oid] == 0))
         else:
-            total.append(round(t.power_w_per_server) * v.servers[oid])
+            total.append(round(t.power_w_per_server) * servers[oid])
     if total:
-        out.append(v.model.add(sum(total) <= round(units.kw_to_w(cap))))
+        out.append(m.add(sum(total) <= round(units.kw_to_w(cap_kw))))
     return out
 
 
@@ -335,10 +339,15 @@ def add_single_vendor(v: PlanVars, scenario: Scenario, terms: dict[str, OfferTer
     """One vendor for the whole fleet when the scenario asks for it (support, one contract)."""
     if not scenario.constraints.single_vendor:
         return []
-    vendors = sorted({t.vendor for t in terms.values()})
-    chosen = {vendor: v.model.new_bool_var(f"vendor[{vendor}]") for vendor in vendors}
-    out = [v.model.add(v.servers[oid] <= v.server_ub[oid] * chosen[t.vendor]) for oid, t in terms.items()]
-    out.append(v.model.add(sum(chosen.values()) <= 1))
+    return one_vendor_rows(v.model, v.servers, v.server_ub, terms)
+
+
+def one_vendor_rows(m: cp_model.CpModel, servers: Mapping[str, Expr], bound: Mapping[str, int],
+                    terms: dict[str, OfferTerms]) -> Constraints:
+    """Servers of one vendor only (`bound`: most servers of each offer, owned ones included)."""
+    chosen = {vendor: m.new_bool_var(f"vendor[{vendor}]") for vendor in sorted({t.vendor for t in terms.values()})}
+    out = [m.add(servers[oid] <= bound[oid] * chosen[t.vendor]) for oid, t in terms.items()]
+    out.append(m.add(sum(chosen.values()) <= 1))
     return out
 
 

@@ -25,9 +25,17 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from optimizer import units
 from optimizer.plan.designs import served_by
-from optimizer.plan.model import LOAD_SCALE, Expr, _served, designs_by_offer, server_loss_units, upper_bound
+from optimizer.plan.model import (
+    LOAD_SCALE,
+    Expr,
+    _served,
+    designs_by_offer,
+    one_vendor_rows,
+    power_rows,
+    server_loss_units,
+    upper_bound,
+)
 from optimizer.plan.optimize import new_solver, status_of
 from optimizer.plan.result import Design, PhasedPlan, PhasePeriod, PhaseSchedule, ReplicaGroup, Status, has_plan
 from optimizer.plan.terms import OfferTerms
@@ -183,22 +191,9 @@ def add_max_servers(v: PhaseVars, scenario: Scenario) -> Constraints:
 
 
 def add_power(v: PhaseVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> Constraints:
-    """Facility power in each period: the servers in service within the cap; an offer of unknown
-    power cannot be in service under a cap (as plan.model.add_power)."""
+    """Facility power in each period: the servers in service within the cap (plan.model.power_rows)."""
     cap = scenario.constraints.power_cap_kw
-    if cap is None:
-        return []
-    out = []
-    for period in v.periods:
-        total = []
-        for oid, t in terms.items():
-            if t.power_w_per_server is None:
-                out.append(v.model.add(period.have[oid] == 0))
-            else:
-                total.append(round(t.power_w_per_server) * period.have[oid])
-        if total:
-            out.append(v.model.add(sum(total) <= round(units.kw_to_w(cap))))
-    return out
+    return [] if cap is None else [c for period in v.periods for c in power_rows(v.model, period.have, terms, cap)]
 
 
 def add_single_vendor(v: PhaseVars, scenario: Scenario, terms: dict[str, OfferTerms]) -> Constraints:
@@ -207,10 +202,7 @@ def add_single_vendor(v: PhaseVars, scenario: Scenario, terms: dict[str, OfferTe
         return []
     n = len(v.periods)
     total = {oid: (t.available_servers if t.owned else 0) + sum(v.buy[p, oid] for p in range(n)) for oid, t in terms.items()}
-    chosen = {vendor: v.model.new_bool_var(f"vendor[{vendor}]") for vendor in sorted({t.vendor for t in terms.values()})}
-    out = [v.model.add(total[oid] <= t.available_servers * chosen[t.vendor]) for oid, t in terms.items()]
-    out.append(v.model.add(sum(chosen.values()) <= 1))
-    return out
+    return one_vendor_rows(v.model, total, {oid: t.available_servers for oid, t in terms.items()}, terms)
 
 
 def add_one_shape(v: PhaseVars, scenario: Scenario, designs: list[Design]) -> Constraints:
