@@ -10,8 +10,10 @@ each its own test (pytest-xdist runs them side by side):
 - `power_and_shape`: a base that sets the keys of the committee and fleet rounds: `offers[].server_power_w`,
   `objective.host_overhead_pct`, `objective.duty_cycle` (a TCO objective), `constraints.one_shape_per_offer`,
   `search.max_ep_servers`, `constraints.robust_to` (two supply cases) and `workload.daily_profile` (24 numbers),
-  with a bid not yet priced among the offers (360).
-In the last two, half the mutations aim at one of the part's keys, and each key must be reached at
+  with a bid not yet priced among the offers (360);
+- `fleet`: the enterprise fleet (`services:`) bought over two periods (`phases:`) with a supply case
+  and daily profiles, solved by the fleet path (`pipeline.solve_fleet`, which checks its answer) (150).
+In the last three, half the mutations aim at one of the part's keys, and each key must be reached at
 least 20 times.
 
 The engine runs in-process (load_scenario + solve, what `procure solve` does before writing) with a
@@ -33,8 +35,11 @@ from conftest import SINGLE_SERVICE_SCENARIOS, load, resolved
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optimizer.catalog.bundle import load_catalog
 from optimizer.errors import InputError
-from optimizer.pipeline import solve
+from optimizer.fleet_scenario import is_fleet_file, load_fleet
+from optimizer.pipeline import solve, solve_fleet
+from optimizer.problem import resolve
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL_SEARCH = {"tp": [1, 2, 4, 8], "pp": [1], "batches": [16, 64], "ranked_plans": 2, "max_ep_servers": 4}
@@ -97,11 +102,25 @@ def _with_power_and_shape(shipped: dict[str, Any]) -> dict[str, Any]:
     return {bids["name"]: bids}
 
 
+FLEET_KEYS = ("phases", "robust_to", "daily_profile")
+
+
+def _fleet() -> dict[str, Any]:
+    """The shipped enterprise fleet, small search, over two periods, robust to half the H200 servers."""
+    doc = yaml.safe_load((REPO / "scenarios" / "enterprise_fleet.yaml").read_text(encoding="utf-8"))
+    doc["name"] = "fuzz_fleet"
+    doc["search"] = dict(SMALL_SEARCH)
+    doc["phases"] = {"periods": ["q1", "q2"], "growth_pct": 40, "price_decline_pct": 5}
+    doc.setdefault("constraints", {})["robust_to"] = [{"offer": "h200-8x", "delivered_share": 0.5}]
+    return {doc["name"]: doc}
+
+
 SHIPPED = _shipped()
 PARTS = {
     "shipped": (SHIPPED, (), 400),
     "second_round": (_with_new_keys(SHIPPED), SECOND_ROUND_KEYS, 400),
     "power_and_shape": (_with_power_and_shape(SHIPPED), POWER_AND_SHAPE_KEYS, 360),
+    "fleet": (_fleet(), FLEET_KEYS, 150),
 }
 VALUES = [0, -1, 1e30, math.inf, -math.inf, math.nan, "abc", "", 1.5, 2, True, None, [], {}, [1], 10**12, "1e30", -0.0,
           "none", "mtp", "eagle", "mindie", "vllm-ascend", "tensorrt-llm", 16, 1.0, 0.99]
@@ -176,6 +195,8 @@ def mutated_scenarios(draw: st.DrawFn, bases: dict[str, Any], keys: tuple[str, .
 def outcome(path: Path) -> str:
     """'plan', 'diagnosis' or 'error' (bad input); anything else raises."""
     try:
+        if is_fleet_file(path):
+            return _fleet_outcome(path)
         scenario = load(path)
         result = solve(resolved(scenario))
     except InputError as exc:
@@ -184,6 +205,18 @@ def outcome(path: Path) -> str:
     if result.plans:
         return "plan"
     assert result.diagnosis is not None, "an infeasible scenario without a diagnosis"
+    return "diagnosis"
+
+
+def _fleet_outcome(path: Path) -> str:
+    """A fleet file as `procure solve` takes it: every service resolved, the fleet solved and checked."""
+    catalog = load_catalog()
+    fleet = load_fleet(path, catalog)
+    result = solve_fleet(fleet.name, fleet.description, tuple(resolve(s, catalog) for s in fleet.services),
+                         tuple(s.name for s in fleet.services))
+    if result.plan is not None:
+        return "plan"
+    assert result.diagnosis, "a fleet without a plan and without a diagnosis"
     return "diagnosis"
 
 
