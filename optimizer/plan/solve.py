@@ -52,8 +52,13 @@ def solve(problem: Problem) -> SolveResult:
             single = best_single_vendor(scenario, designs, terms, best)
             mix = best if single is not None else None
             best = vendor_rule(scenario, best, single)
+            declined = mix is not None and best.servers != mix.servers
+            # A declined mix is priced on its own (mix_plan); the ranked plans are then one-vendor
+            # plans like the recommendation, so none undercuts it with a negative gap.
+            ranked_in = one_vendor(scenario) if declined else scenario
+            objective = best.cost_rmb
             plans.append(best)
-            plans.extend(alternatives(scenario, designs, terms, best))
+            plans.extend(alternatives(ranked_in, designs, terms, best))
     per_offer = central_per_offer if designs_at is None else tuple(best_per_offer(scenario, designs, terms, summaries))
     if designs_at is not None:  # the spread of what is recommended (the bid(s) it buys from), else of the best answer
         bought = frozenset(o for o, n in plans[0].servers.items() if n and not terms[o].owned) if plans else frozenset()
@@ -90,9 +95,13 @@ def best_single_vendor(scenario: Scenario, designs: list[Design], terms: dict[st
     it does not, or when no single vendor can serve the load)."""
     if len(vendors_of(best, terms)) <= 1:
         return None
-    one = scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"single_vendor": True})})
-    _, plan, _, _ = solve_min_cost(one, designs, terms, rank=0)
+    _, plan, _, _ = solve_min_cost(one_vendor(scenario), designs, terms, rank=0)
     return plan
+
+
+def one_vendor(scenario: Scenario) -> Scenario:
+    """The scenario bought from one vendor (constraints.single_vendor)."""
+    return scenario.model_copy(update={"constraints": scenario.constraints.model_copy(update={"single_vendor": True})})
 
 
 def vendor_rule(scenario: Scenario, best: Plan, single: Plan | None) -> Plan:

@@ -164,3 +164,22 @@ def test_mix_needs_to_save_more_than_the_threshold():
     facts = solve_facts(declined)
     assert "single-vendor plan is recommended" in render(declined, facts=facts)
     assert to_json(declined, facts=facts, include_timing=False)["vendor_mix"]["recommended"] == "single_vendor"
+
+
+def test_when_a_mix_is_declined_no_ranked_plan_undercuts_the_recommendation():
+    """The cheapest plan mixes three vendors (H200 and MI300X stock capped); at a threshold it cannot
+    meet, one vendor is recommended and the ranked plans are one-vendor plans too: costs ascending
+    from the recommendation (no negative gap), the objective the recommendation's cost, and the
+    declined mix still priced on its own (mix_plan)."""
+    from optimizer.plan.solve import solve
+
+    raw = load(CHATBOT).model_dump()
+    raw["offers"][0]["available_servers"] = 2
+    raw["offers"][2]["available_servers"] = 2
+    raw["workload"]["load"]["concurrent_users"] = 400
+    raw["constraints"]["mix_min_saving_pct"] = 100
+    declined = solve(resolved(Scenario.model_validate(raw)))
+    assert declined.mix_plan is not None and declined.mix_plan.cost_rmb < declined.plans[0].cost_rmb
+    costs = [p.cost_rmb for p in declined.plans]
+    assert costs == sorted(costs) and declined.objective_rmb == costs[0]
+    assert all(len({declined.terms[o].vendor for o, n in p.servers.items() if n}) == 1 for p in declined.plans)
