@@ -21,6 +21,7 @@ from optimizer.perf.disagg import decode_pool, kv_transfer_s
 from optimizer.perf.evaluate import ReplicaPerf, evaluate_replica
 from optimizer.perf.memory import max_batch
 from optimizer.perf.replica import Parallelism, Replica, make_replica
+from optimizer.perf.serving import opening_wait
 
 METRICS = ("output_tok_s", "output_tok_s_per_card", "tpot_ms", "ttft_ms", "prefill_tok_s_per_card")
 
@@ -180,10 +181,21 @@ def _prefill_pool_wait(row: CalibrationRow, instances: int, occupancy: float, de
     arrive at the rate the closed loop sustains (the decode pool's, or a stated --request-rate cap,
     which also breaks the waves up): an M/D/1 queue per instance while the prefill pool keeps up;
     when it cannot (utilisation near 1) the users who are not decoding wait in front of it, and by
-    Little's law a request's cycle users / rate minus its decode time is that wait."""
+    Little's law a request's cycle users / rate minus its decode time is that wait.
+
+    Without a rate cap a run of `prompts` requests opens with `batch` of them at once: they queue
+    at the prefill instances as one wave whatever the arrivals are later (serving.opening_wait)."""
     rate_cap = _REQUEST_RATE.search(f"{row.framework} {row.notes}")
+    wave = max(row.batch / instances - 1, 0.0) / 2 * occupancy
     if rate_cap is None and (row.arrivals == "synchronized" or row.mode == "decode-only"):
-        return max(row.batch / instances - 1, 0.0) / 2 * occupancy
+        return wave
+    steady = _steady_pool_wait(row, instances, occupancy, decode_rate, tpot, rate_cap)
+    return steady if rate_cap else opening_wait(steady, max(wave, steady), row.batch, row.prompts)
+
+
+def _steady_pool_wait(
+    row: CalibrationRow, instances: int, occupancy: float, decode_rate: float, tpot: float, rate_cap: re.Match[str] | None,
+) -> float:
     rate = min(decode_rate, float(rate_cap.group(1))) if rate_cap else decode_rate
     capacity = instances / occupancy
     rho = rate / capacity

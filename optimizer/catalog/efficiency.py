@@ -41,6 +41,7 @@ from optimizer.errors import InputError
 FACTOR_LINKS: dict[str, str] = {
     "mbu": "logit",              # weights and KV streamed from HBM in decode
     "mfu_decode": "logit",       # dense and expert GEMMs in decode (many tokens per weight)
+    "mfu_attention": "logit",    # decode attention kernels (FlashMLA, paged attention) where compute-bound: share of the 16-bit peak
     "mfu_prefill": "logit",      # GEMMs and attention in prefill
     "expert_bw": "logit",        # grouped expert GEMMs with few tokens per expert: share of `mbu` they reach
     "expert_mfu": "logit",       # grouped expert GEMMs with many tokens per expert: share of the GEMM MFU they reach
@@ -71,6 +72,7 @@ class Factors:
 
     mbu: float
     mfu_decode: float
+    mfu_attention: float
     mfu_prefill: float
     expert_bw: float
     expert_mfu: float
@@ -110,6 +112,7 @@ class FitEffects(Strict):
 
     mbu: float = 0.0
     mfu_decode: float = 0.0
+    mfu_attention: float = 0.0
     mfu_prefill: float = 0.0
     expert_bw: float = 0.0
     expert_mfu: float = 0.0
@@ -123,6 +126,7 @@ class FitEffects(Strict):
 class GlobalFactors(Strict):
     mbu: Fraction
     mfu_decode: Fraction
+    mfu_attention: Fraction
     mfu_prefill: Fraction
     expert_bw: Fraction
     expert_mfu: Fraction = 0.8

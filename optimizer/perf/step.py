@@ -74,7 +74,7 @@ def _decode_ops(r: Replica, st: Stage, seqs_stage: float, context_avg: float, to
     share = st.layers / model.num_layers
     kv = seqs_group * decode_kv_read_bytes_per_card(model, context_avg, r.kv_bytes, par)
     attn_flops = attention_flops_per_token(model, context_avg, prefill=False) * share * tokens_group / par.tp
-    ops.append(_Op(kv / (bw * f.mbu), attn_flops / (r.attention_flops_peak * f.mfu_decode)))
+    ops.append(_Op(kv / (bw * f.mbu), attn_flops / (r.attention_flops_peak * f.mfu_attention)))
     return ops
 
 

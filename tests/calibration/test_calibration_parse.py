@@ -58,11 +58,11 @@ def test_launch_flags_override_the_engine_limits():
     assert parse_limits("defaults", 1) == (None, None)
 
 
-def _pd_row(arrivals: str, notes: str, batch: int = 400) -> CalibrationRow:
+def _pd_row(arrivals: str, notes: str, batch: int = 400, prompts: int | None = None) -> CalibrationRow:
     return CalibrationRow(
         model_id="deepseek-r1", card_id="ascend-910c", precision="int8", cards=16, tp=1, pp=1, ep=16, batch=batch,
         input_len=2048, output_len=2048, metric="ttft_ms", value=1.0, framework="SGLang; PD disaggregation",
-        source="x", notes=notes, mode="pd", arrivals=arrivals,
+        source="x", notes=notes, mode="pd", arrivals=arrivals, prompts=prompts,
     )
 
 
@@ -77,6 +77,15 @@ def test_prefill_pool_wait_by_hand():
     assert _prefill_pool_wait(_pd_row("synchronized", "request rate 2/s cap"), 2, 0.5, 3.0, 0.04) == pytest.approx(0.25)
     assert _prefill_pool_wait(_pd_row("random", ""), 2, 0.5, 2.0, 0.04) == pytest.approx(0.25)
     assert _prefill_pool_wait(_pd_row("random", ""), 2, 0.5, 10.0, 0.04) == pytest.approx(400 / 4 - 2047 * 0.04)
+
+
+def test_prefill_pool_wait_opens_with_a_wave():
+    """The random-lengths run above issuing 1,600 prompts (4 x its 400 users): its first 400 arrive
+    at once and wait the wave's 49.75 s, the other 1,200 the steady 0.25 s: 400 / 1,600 x 49.75 +
+    1,200 / 1,600 x 0.25 = 12.625 s. A rate cap paces the opening too: the steady wait stays."""
+    assert _prefill_pool_wait(_pd_row("random", "", prompts=1600), 2, 0.5, 2.0, 0.04) == pytest.approx(12.625)
+    assert _prefill_pool_wait(_pd_row("random", "request rate 2/s cap", prompts=1600), 2, 0.5, 3.0, 0.04) == pytest.approx(0.25)
+    assert _prefill_pool_wait(_pd_row("random", "", prompts=None), 2, 0.5, 2.0, 0.04) == pytest.approx(0.25)
 
 
 def test_unstated_layouts_are_flagged():

@@ -102,6 +102,23 @@ def test_deepseek_decode_step_on_32_a2_cards_by_hand():
     assert d.total_s * 1e3 == pytest.approx(70.85, rel=2e-3)
 
 
+def test_decode_attention_runs_at_its_own_mfu():
+    """The step above with decode attention kernels at 0.25 of the BF16 peak and the GEMMs still at
+    0.5: the compute-bound MLA attention doubles, 3.4796e11 / (353.9e12 x 0.25) = 3.9330 ms, and
+    nothing else moves: 70.85 - 1.9665 + 3.9330 = 72.82 ms. The dense and expert GEMMs stay below
+    their weight streams at either MFU."""
+    eff = stated_efficiency()
+    slow = eff.model_copy(update={"pooled": eff.pooled.model_copy(update={"mfu_attention": 0.25})})
+    r1, b2 = MODELS["deepseek-r1"], CARDS["ascend-910b2"]
+    args = (CATALOG, r1, b2, "int8", Parallelism(tp=1, ep=32), 1024, 128, 1024)
+    fast_step = evaluate(*args, efficiency=eff, engine="omniinfer").decode
+    slow_step = evaluate(*args, efficiency=slow, engine="omniinfer").decode
+    attention = MLA_FLOPS_PER_CTX * 640 * 32 / 353.9e12
+    assert attention / 0.25 * 1e3 == pytest.approx(3.9330, rel=1e-4)
+    assert slow_step.total_s - fast_step.total_s == pytest.approx(attention / 0.25 - attention / 0.5, rel=1e-6)
+    assert slow_step.total_s * 1e3 == pytest.approx(72.82, rel=2e-3)
+
+
 def _mi300x_engines() -> Efficiency:
     """Engine effects stated for this test (link space): SGLang's per-step cost x4 (8 ms), ATOM's
     x1.5 (3 ms) and its aiter grouped-expert kernels streaming at 0.8 of the MBU instead of 0.5
