@@ -14,9 +14,10 @@ read from those errors, pooled over every cell, per metric part and regime:
 Why pooled and centred (benchmarks/band_coverage.py, each measurement's source left out of the pool
 that judges it): per-cell quantiles, and folding a cell's median error into the estimate, transfer
 badly between sources (coverage of a 10-90 % band 49-53 %, median errors up from 41 % to 47 %);
-pooled symmetric bands with each source weighing n^0.5 cover 74.9 % (throughput), 76.5 % (TPOT) and
-74.1 % (TTFT) of 497 closed-loop measurements from 25 sources, 75.3 % overall, median width 2.11 /
-2.06 / 3.19x (2026-12-03 refit with decode attention's own MFU). With every row weighing alike, the large well-predicted sweeps set
+pooled symmetric bands with each source weighing n^0.5 cover 73.7 % (throughput), 73.2 % (TPOT) and
+75.5 % (TTFT) of 497 closed-loop measurements from 25 sources, 74.0 % overall, median width 1.78 /
+1.76 / 3.28x (2026-12-03 refit: decode attention's own MFU, the front end's pace apart from its
+latency). With every row weighing alike, the large well-predicted sweeps set
 the band for everyone: 71.4 % overall at 2.29x. A cell's systematic error is the fit's family and engine effect,
 already in the estimate. A card family no published run measured gets the pooled errors widened by
 WIDEN_FAMILY_UNSEEN, an engine never measured on the family by WIDEN_ENGINE_UNSEEN. Pools per

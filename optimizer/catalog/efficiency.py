@@ -48,6 +48,7 @@ FACTOR_LINKS: dict[str, str] = {
     "step_overhead_ms": "log",   # per decode step: launch, scheduler, sampling
     "moe_layer_us": "log",       # per MoE layer per step: routing, token permutation, grouped-GEMM set-up
     "ttft_overhead_ms": "log",   # per request, outside the GPU: HTTP, tokenizer, scheduler admission
+    "front_end_pace_ms": "log",  # per request, one at a time in the front end process: how fast a burst is handed over
     "wave_share": "logit",       # closed loops with narrow length spread: how much of the wave wait survives
 }
 FACTORS = tuple(FACTOR_LINKS)
@@ -79,6 +80,7 @@ class Factors:
     step_overhead_ms: float
     moe_layer_us: float
     ttft_overhead_ms: float
+    front_end_pace_ms: float
     wave_share: float
     collective_latency_us: float
     link_efficiency: float
@@ -119,6 +121,7 @@ class FitEffects(Strict):
     step_overhead_ms: float = 0.0
     moe_layer_us: float = 0.0
     ttft_overhead_ms: float = 0.0
+    front_end_pace_ms: float = 0.0
     wave_share: float = 0.0
     rows: int = Field(0, ge=0, description="calibration rows measured on this family or engine")
 
@@ -133,6 +136,7 @@ class GlobalFactors(Strict):
     step_overhead_ms: PositiveFinite
     moe_layer_us: PositiveFinite
     ttft_overhead_ms: PositiveFinite
+    front_end_pace_ms: PositiveFinite
     wave_share: Fraction = 0.5
 
 

@@ -110,7 +110,8 @@ def evaluate_replica(
         context_avg = input_len + output_len / 2
         serving = serve_burst(
             pre.total_s, occupancy, dec.total_s, burst_requests, batch, output_len,
-            tokens_per_step=emitted, front_end_s=front_end, wave_pack=wave_shape(r, batch, input_len)[1],
+            tokens_per_step=emitted, front_end_s=front_end, front_end_pace_s=units.ms_to_s(r.factors.front_end_pace_ms),
+            wave_pack=wave_shape(r, batch, input_len)[1],
             step_at=(lambda b: decode_step(r, b, context_avg).total_s) if exponential_lengths else None,
         )
     else:

@@ -120,8 +120,8 @@ def opening_wait(steady_s: float, wave_s: float, batch: int, prompts: int | None
 
 def serve_burst(
     prefill_s: float, occupancy_s: float, step_s: float, requests: int, running: int, output_len: int,
-    *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, step_at: Callable[[int], float] | None = None,
-    wave_pack: int = 1,
+    *, tokens_per_step: float = 1.0, front_end_s: float = 0.0, front_end_pace_s: float = 0.0,
+    step_at: Callable[[int], float] | None = None, wave_pack: int = 1,
 ) -> ServingEstimate:
     """All `requests` issued at once to one replica that runs at most `running` at a time (the
     engine's cap, or what the KV cache holds). They are served in waves of `running`: a wave's
@@ -129,8 +129,9 @@ def serve_burst(
     slots free. Mean TTFT counts the waves waited; throughput is output tokens over the makespan.
     Prompts packed `wave_pack` to a prefill step (budget / prompt length, per attention group) get
     their first token when their step ends (serve_closed_loop). The burst's requests also pass the
-    front end one at a time (`front_end_s` each, _in_wave_wait): when that is slower than the prefill,
-    it paces the wave.
+    front end process one at a time (`front_end_pace_s` each, _in_wave_wait): when that is slower than
+    the prefill, it paces the wave. `front_end_s` is each request's own latency outside the GPU (HTTP,
+    tokenizer, admission), most of which overlaps between requests, so it is not the pace.
 
     `step_at` (given for conversation datasets such as ShareGPT, whose output lengths are roughly
     exponential with mean O): the last wave's batch thins as requests finish, k e^(-t/O) left after
@@ -149,7 +150,7 @@ def serve_burst(
         tail_tokens = sum(math.log(a / b) * step_at(a) for a, b in itertools.pairwise(levels)) + 0.5772 * step_at(1)
         last_wave_s = running * occupancy_s + decode_steps * tail_tokens
     pack = max(1, min(wave_pack, running))
-    in_wave_wait = _in_wave_wait(running, pack, occupancy_s, front_end_s)
+    in_wave_wait = _in_wave_wait(running, pack, occupancy_s, front_end_pace_s)
     ttft = front_end_s + prefill_s + in_wave_wait + (waves - 1) / 2 * wave_s
     makespan = (waves - 1) * wave_s + last_wave_s + prefill_s - occupancy_s
     tokens = max(output_len - 1, 1)
@@ -164,9 +165,9 @@ def serve_burst(
     return ServingEstimate(ttft, tpot, rate * output_len, rate)
 
 
-def _in_wave_wait(prompts: int, pack: int, occupancy_s: float, front_end_s: float) -> float:
+def _in_wave_wait(prompts: int, pack: int, occupancy_s: float, front_end_pace_s: float) -> float:
     """Mean wait of `prompts` arriving together before their prefill ends: they pass the front end
-    (one process: HTTP, tokenizer, admission) one at a time, `front_end_s` each, then the replica's
+    (one process: HTTP, tokenizer, admission) one at a time, `front_end_pace_s` each, then the replica's
     prefill steps, `pack` prompts a step at `occupancy_s` each; the slower of the two stages sets the
     pace: (prompts - 1) / 2 of its time, plus (pack - 1) / 2 prompts more for a packed step."""
-    return max(((prompts - 1) + (pack - 1)) / 2 * occupancy_s, (prompts - 1) / 2 * front_end_s)
+    return max(((prompts - 1) + (pack - 1)) / 2 * occupancy_s, (prompts - 1) / 2 * front_end_pace_s)

@@ -64,7 +64,7 @@ def assumptions(result: SolveResult, facts: SolveFacts, lang: str = "en") -> lis
             tflops=", ".join(f"{k} {v:g}" for k, v in o.dense_tflops),
             source=o.specs_source, date=o.specs_date, family=o.family, engine=o.engine,
             mbu=f"{f.mbu:.2f}", mfu_d=f"{f.mfu_decode:.2f}", mfu_a=f"{f.mfu_attention:.2f}", mfu_p=f"{f.mfu_prefill:.2f}", ebw=f"{f.expert_bw:.2f}",
-            step=f"{f.step_overhead_ms:.1f}", moe=f"{f.moe_layer_us:.0f}", fe=f"{f.ttft_overhead_ms:.0f}",
+            step=f"{f.step_overhead_ms:.1f}", moe=f"{f.moe_layer_us:.0f}", fe=f"{f.ttft_overhead_ms:.0f}", pace=f"{f.front_end_pace_ms:.0f}",
             rows=fit.rows, sources=fit.sources, method=fit.method,
         ))
     for offer in s.offers:

@@ -311,10 +311,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "asm.card": (
         "- {oid} ({card}): {mem} GB, {bw} GB/s, dense TFLOPS {tflops} ({source}, {date}); factors for {family} × {engine}: "
         "MBU {mbu}, MFU decode GEMMs {mfu_d}, decode attention {mfu_a}, prefill {mfu_p}, expert-stream share {ebw}, "
-        "{step} ms per step + {moe} µs per MoE layer, {fe} ms front end (fitted on {rows} published rows from {sources} sources; {method}).",
+        "{step} ms per step + {moe} µs per MoE layer, {fe} ms front end ({pace} ms a request when a burst queues) "
+        "(fitted on {rows} published rows from {sources} sources; {method}).",
         "- {oid}（{card}）：{mem} GB，{bw} GB/s，稠密 TFLOPS {tflops}（{source}，{date}）；{family} × {engine} 系数："
         "MBU {mbu}，解码 GEMM MFU {mfu_d}，解码注意力 MFU {mfu_a}，预填充 MFU {mfu_p}，专家权重流占比 {ebw}，每步 {step} ms + 每 MoE 层 {moe} µs，"
-        "前端 {fe} ms（基于 {sources} 个来源的 {rows} 行公开数据拟合；{method}）。",
+        "前端 {fe} ms（突发排队时每请求 {pace} ms）（基于 {sources} 个来源的 {rows} 行公开数据拟合；{method}）。",
     ),
     "asm.price": ("- Price of {oid}: {note}", "- {oid} 的价格：{note}"),
     "asm.source": ("- Source: {src}", "- 来源：{src}"),

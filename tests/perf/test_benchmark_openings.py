@@ -44,7 +44,7 @@ def test_a_burst_is_paced_by_the_slower_of_front_end_and_prefill():
     the replica needs, so a prompt waits (100 - 1) / 2 x 30 ms = 1.485 s: TTFT = 0.03 + 0.05 + 1.485
     = 1.565 s. Front end 5 ms: the prefill is the slower stage, (100 - 1) / 2 x 10 ms = 0.495 s,
     TTFT = 0.005 + 0.05 + 0.495 = 0.55 s."""
-    slow_front = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.03)
-    fast_front = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.005)
+    slow_front = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.03, front_end_pace_s=0.03)
+    fast_front = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.005, front_end_pace_s=0.005)
     assert slow_front.ttft_s == pytest.approx(1.565, rel=1e-12)
     assert fast_front.ttft_s == pytest.approx(0.55, rel=1e-12)

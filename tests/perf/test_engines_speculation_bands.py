@@ -82,7 +82,7 @@ def _stated_factors():
 
     eff = load_efficiency()
     pooled = GlobalFactors(mbu=0.8, mfu_decode=0.5, mfu_attention=0.5, mfu_prefill=0.5, expert_bw=0.5, expert_mfu=1.0, step_overhead_ms=2.0,
-                           moe_layer_us=50.0, ttft_overhead_ms=100.0, wave_share=0.5)
+                           moe_layer_us=50.0, ttft_overhead_ms=100.0, front_end_pace_ms=100.0, wave_share=0.5)
     return eff.model_copy(update={"pooled": pooled, "families": {}, "engines": {}})
 
 
