@@ -48,3 +48,39 @@ def test_a_burst_is_paced_by_the_slower_of_front_end_and_prefill():
     fast_front = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.005, front_end_pace_s=0.005)
     assert slow_front.ttft_s == pytest.approx(1.565, rel=1e-12)
     assert fast_front.ttft_s == pytest.approx(0.55, rel=1e-12)
+
+
+def test_a_requests_front_end_latency_is_not_the_bursts_pace():
+    """The burst above with 30 ms of front-end latency per request but a 5 ms pace through the front
+    end process: the replica's prefills (10 ms each) are the slower stage, so a prompt waits
+    (100 - 1) / 2 x 10 ms = 0.495 s and TTFT = 0.03 + 0.05 + 0.495 = 0.575 s. Paced at 30 ms too, the
+    front end sets the pace: 0.03 + 0.05 + 1.485 = 1.565 s (the test above). Without a pace the latency
+    alone is added: 0.03 + 0.05 + 0.495 = 0.575 s."""
+    apart = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.03, front_end_pace_s=0.005)
+    unpaced = serve_burst(0.05, 0.01, 0.02, 100, 100, 11, front_end_s=0.03)
+    assert apart.ttft_s == pytest.approx(0.575, rel=1e-12)
+    assert unpaced.ttft_s == pytest.approx(0.575, rel=1e-12)
+
+
+def test_the_front_end_pace_moves_bursts_only():
+    """evaluate_replica on Llama-3.1-8B, one H100 (the stated factors: front end 100 ms a request and
+    as its pace): a pace of 1 ms leaves a closed loop of 32 users exactly as it was and shortens the
+    TTFT of a 256-request burst, whose 255 later prompts no longer wait 100 ms each at the front end."""
+    from perf_factories import stated_efficiency
+
+    from optimizer.catalog.bundle import load_catalog
+    from optimizer.catalog.records import load_cards, load_models
+    from optimizer.perf.evaluate import evaluate_replica
+    from optimizer.perf.replica import Parallelism, make_replica
+
+    eff = stated_efficiency()
+    quick = eff.model_copy(update={"pooled": eff.pooled.model_copy(update={"front_end_pace_ms": 1.0})})
+    catalog, model, card = load_catalog(), load_models()["llama-3.1-8b"], load_cards()["h100-sxm"]
+
+    def replica(e):  # type: ignore[no-untyped-def]
+        return make_replica(catalog, model, card, "bf16", Parallelism(tp=1), efficiency=e, engine="vllm")
+
+    slow_loop, quick_loop = (evaluate_replica(replica(e), 32, 1000, 200) for e in (eff, quick))
+    assert quick_loop == slow_loop
+    slow_burst, quick_burst = (evaluate_replica(replica(e), 256, 1000, 200, burst_requests=256) for e in (eff, quick))
+    assert quick_burst.ttft_s < slow_burst.ttft_s
