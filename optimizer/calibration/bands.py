@@ -18,7 +18,7 @@ pooled symmetric bands with each source weighing n^0.5 cover 73.7 % (throughput)
 75.5 % (TTFT) of 497 closed-loop measurements from 25 sources, 74.0 % overall, median width 1.78 /
 1.76 / 3.28x (2026-12-03 refit: decode attention's own MFU, the front end's pace apart from its
 latency). With every row weighing alike, the large well-predicted sweeps set
-the band for everyone: 71.4 % overall at 2.29x. A cell's systematic error is the fit's family and engine effect,
+the band for everyone: 71.4 % overall at 2.29x (2026-12-02 fit). A cell's systematic error is the fit's family and engine effect,
 already in the estimate. A card family no published run measured gets the pooled errors widened by
 WIDEN_FAMILY_UNSEEN, an engine never measured on the family by WIDEN_ENGINE_UNSEEN. Pools per
 knowledge stratum (cell measured by another source / family only) instead of the two constants

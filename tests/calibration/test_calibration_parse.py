@@ -88,6 +88,13 @@ def test_prefill_pool_wait_opens_with_a_wave():
     assert _prefill_pool_wait(_pd_row("random", "", prompts=None), 2, 0.5, 2.0, 0.04) == pytest.approx(0.25)
 
 
+def test_a_saturated_pool_waits_longer_than_the_opening_wave():
+    """10/s demanded of the 4/s the two instances serve, decode 1 ms a token: users queue in front of
+    the pool, 400 / 4 - 2,047 x 0.001 = 97.953 s, longer than the opening wave's 49.75 s; every prompt
+    of the run waits the steady 97.953 s (an opening can only add to a wait, never shorten it)."""
+    assert _prefill_pool_wait(_pd_row("random", "", prompts=1600), 2, 0.5, 10.0, 0.001) == pytest.approx(97.953)
+
+
 def test_unstated_layouts_are_flagged():
     """Rows whose source gives neither tp nor ep (MindIE and vLLM-Ascend on A2 in calibration_2026d)
     carry layout_stated False; every other row states its split."""

@@ -164,3 +164,16 @@ def test_facts_are_frozen(compared):
     assert facts.engines == {"h200-8x": "sglang", "atlas-910b2-8x": "sglang-ascend", "mi300x-8x": "atom"}
     assert facts.offer("mi300x-8x").calibration.family_rows > 0
     assert re.fullmatch(r"[0-9a-f]{12}", facts.provenance.scenario_sha) and facts.provenance.catalog_files > 0
+
+
+def test_the_card_line_names_every_fitted_time_and_share_it_was_sized_with():
+    """The committed r1_chatbot report (kept fresh by tests/cli/test_solve_command.py) states, per
+    bid, the factors of its card family x engine as the catalog resolves them: the decode GEMM and
+    decode attention MFU apart, and the front end's latency and its pace in a burst apart."""
+    md = (REPO / "reports" / "r1_chatbot.md").read_text(encoding="utf-8")
+    eff = load_catalog().efficiency
+    for offer, family, engine in (("h200-8x", "nvidia-hopper", "sglang"), ("mi300x-8x", "amd-cdna3", "atom")):
+        f = eff.resolve(family, engine)
+        line = next(x for x in md.splitlines() if x.startswith(f"- {offer} ("))
+        assert f"MFU decode GEMMs {f.mfu_decode:.2f}, decode attention {f.mfu_attention:.2f}," in line
+        assert f"{f.ttft_overhead_ms:.0f} ms front end ({f.front_end_pace_ms:.0f} ms a request when a burst queues)" in line
