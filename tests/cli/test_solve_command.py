@@ -85,7 +85,12 @@ def test_scenario_solves_with_the_expected_exit_and_json(solve_into, path):
             assert row["predicted"]["output_tokens_per_s"] > 0, row
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+# The phased fleet (about 28 s a solve) is left to test_committed_reports_are_up_to_date below: a
+# fresh solve equal to the file another process wrote is the stronger proof of byte stability.
+BYTE_STABLE = [p for p in SCENARIOS if p.stem != "enterprise_fleet_phased"]
+
+
+@pytest.mark.parametrize("path", BYTE_STABLE, ids=lambda p: p.stem)
 def test_same_scenario_gives_byte_identical_reports(solve_into, path):
     first, _ = solve_into(path, "json")
     second, _ = solve_into(path, "again")
