@@ -185,7 +185,8 @@ def _prefill_pool_wait(row: CalibrationRow, instances: int, occupancy: float, de
 
     Without a rate cap a run of `prompts` requests opens with `batch` of them at once: they queue
     at the prefill instances as one wave whatever the arrivals are later (serving.opening_wait)."""
-    rate_cap = _REQUEST_RATE.search(f"{row.framework} {row.notes}")
+    stated = _REQUEST_RATE.search(f"{row.framework} {row.notes}")
+    rate_cap = float(stated.group(1)) if stated else None
     wave = max(row.batch / instances - 1, 0.0) / 2 * occupancy
     if rate_cap is None and (row.arrivals == "synchronized" or row.mode == "decode-only"):
         return wave
@@ -194,9 +195,9 @@ def _prefill_pool_wait(row: CalibrationRow, instances: int, occupancy: float, de
 
 
 def _steady_pool_wait(
-    row: CalibrationRow, instances: int, occupancy: float, decode_rate: float, tpot: float, rate_cap: re.Match[str] | None,
+    row: CalibrationRow, instances: int, occupancy: float, decode_rate: float, tpot: float, rate_cap: float | None,
 ) -> float:
-    rate = min(decode_rate, float(rate_cap.group(1))) if rate_cap else decode_rate
+    rate = min(decode_rate, rate_cap) if rate_cap else decode_rate
     capacity = instances / occupancy
     rho = rate / capacity
     if rho < 0.95:

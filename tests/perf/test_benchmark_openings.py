@@ -4,7 +4,12 @@ a burst's prompts queue at the front end as well as at the replica (perf.serving
 from __future__ import annotations
 
 import pytest
+from perf_factories import stated_efficiency
 
+from optimizer.catalog.bundle import load_catalog
+from optimizer.catalog.records import load_cards, load_models
+from optimizer.perf.evaluate import evaluate_replica
+from optimizer.perf.replica import Parallelism, make_replica
 from optimizer.perf.serving import opening_wait, serve_burst, serve_closed_loop
 
 
@@ -68,13 +73,6 @@ def test_the_front_end_pace_moves_bursts_only():
     TTFT of a 256-request burst. Paced at 100 ms, a prompt waits at least (256 - 1) / 2 x 0.1 = 12.75 s
     behind the others plus its own 0.1 s; paced at 1 ms, the front end hands the burst over in 0.1275 s
     on average and the replica's prefills set the wait."""
-    from perf_factories import stated_efficiency
-
-    from optimizer.catalog.bundle import load_catalog
-    from optimizer.catalog.records import load_cards, load_models
-    from optimizer.perf.evaluate import evaluate_replica
-    from optimizer.perf.replica import Parallelism, make_replica
-
     eff = stated_efficiency()
     quick = eff.model_copy(update={"pooled": eff.pooled.model_copy(update={"front_end_pace_ms": 1.0})})
     catalog, model, card = load_catalog(), load_models()["llama-3.1-8b"], load_cards()["h100-sxm"]
