@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from optimizer.calibration.bands import KNOWLEDGE, Bands
 from optimizer.calibration.heldout import held_out, score
 from optimizer.calibration.residuals import read_residuals
 from optimizer.catalog.bundle import load_catalog
@@ -25,6 +26,9 @@ def main() -> None:
         print(f"  {'metric':<14} {'rows':>5} {'10-90 % cover':>14} {'median width':>13} {'MdAPE':>10}")
         for metric, s in score(held_out(rows, catalog.superseded_engines)).items():
             print(f"  {metric:<14} {s.rows:>5} {s.coverage:>13.1%} {s.median_width:>12.2f}x {s.median_ape:>9.1%}")
+        scales = Bands(residuals, catalog.superseded_engines).scales(regime)
+        names = [k or "engine measured on the card family" for k in KNOWLEDGE]
+        print("  shipped scales: " + "; ".join(f"{n} {x:.2f}" for n, x in zip(names, scales, strict=True)))
 
 
 if __name__ == "__main__":

@@ -11,18 +11,35 @@ read from those errors, pooled over every cell, per metric part and regime:
 - symmetric around the model's own estimate: the quantile u of e is +-Q|e|(|2u - 1|);
 - each source weighing n^0.5 for its n rows, as in the fit (source_weights).
 
-Why pooled and centred (benchmarks/band_coverage.py, each measurement's source left out of the pool
-that judges it): per-cell quantiles, and folding a cell's median error into the estimate, transfer
-badly between sources (coverage of a 10-90 % band 49-53 %, median errors up from 41 % to 47 %);
-pooled symmetric bands with each source weighing n^0.5 cover 73.7 % (throughput), 73.2 % (TPOT) and
-75.5 % (TTFT) of 497 closed-loop measurements from 25 sources, 74.0 % overall, median width 1.78 /
-1.76 / 3.28x (2026-12-03 refit: decode attention's own MFU, the front end's pace apart from its
-latency). With every row weighing alike, the large well-predicted sweeps set
-the band for everyone: 71.4 % overall at 2.29x (2026-12-02 fit). A cell's systematic error is the fit's family and engine effect,
-already in the estimate. A card family no published run measured gets the pooled errors widened by
-WIDEN_FAMILY_UNSEEN, an engine never measured on the family by WIDEN_ENGINE_UNSEEN. Pools per
-knowledge stratum (cell measured by another source / family only) instead of the two constants
-were judged the same way and cover less (71.7 % overall; 43 % where only the family was measured).
+The pooled errors are then scaled per knowledge stratum (KNOWLEDGE: the engine measured on the card
+family by some source, the engine never measured there, the family never measured). A stratum's
+scale is earned on held-out sources, not assumed: each measurement's |e| over the 0.8 quantile of
+the pool without its source, stratum judged without that source too, and the scale is the 0.8
+quantile of those ratios (Bands.scales). A stratum with too few such measurements takes the regime's
+scale times STATED_WIDENING; superseded engine lines scale only themselves, as they pool. The same
+scale multiplies every quantile, so the draws (calibration.draws) read the distribution the bands print.
+
+Why (benchmarks/band_coverage.py; each measurement's source is left out of the pool, the strata
+and the scales that judge it, so the scales are cross-validated inside each fold; 2026-12-03
+residuals, closed loop, 497 measurements from 25 sources):
+- pooled and centred: per-cell quantiles, and folding a cell's median error into the estimate,
+  transfer badly between sources (coverage of a 10-90 % band 49-53 %, median errors up from 41 %
+  to 47 %); signed (asymmetric) pooled quantiles cover 71.0 % against 74.0 % symmetric;
+- scaled, because the pool of the other sources is narrower than a new source's errors (a
+  source's rows miss together): unscaled, with the stated widenings alone, the band covered 74.0 %
+  at a median width of 1.78x; scaled 75.9 % at 1.89x (throughput 75.4 %, TPOT 74.3 %, TTFT
+  78.2 %), with shipped scales 1.09 / 1.30 / 1.63. Counting superseded lines in current engines'
+  scales (one 2025 SGLang release measured once, missing up to 5.7x the pool's edge) set the
+  never-measured stratum to 2.68 and priced a single-user RTX 4090 bid out at confidence;
+- strata by the engine on the family, not by the cell (family x engine x model class, by how many
+  sources measured it) or one scale for all: judged the same way, 77.9 % at 2.19x and 77.9 % at 2.00x;
+- saturated runs (SCALED_REGIMES): with 16 sources, leaving a large sweep out of a fold moves its
+  scale 1.0-1.6; scaled they cover 83.3 % at 4.62x, unscaled 80.9 % at 3.12x. Plans read the
+  closed loop only;
+- each source weighing n^0.5 for its n rows in a pool, as in the fit (source_weights): with every
+  row weighing alike, the large well-predicted sweeps set the band for everyone (71.4 % overall at
+  2.29x, 2026-12-02 fit, unscaled).
+A cell's systematic error is the fit's family and engine effect, already in the estimate.
 """
 
 from __future__ import annotations
@@ -40,8 +57,12 @@ from optimizer.perf.evaluate import ReplicaPerf
 QUEUE_FREE_CONCURRENCY = 4   # at most this many requests per replica: TTFT is its prefill
 QUEUED_CONCURRENCY = 16      # more: TTFT is mostly the wait in the queue
 MIN_PART_ROWS = 8            # fewer pooled rows in a TTFT part: use every TTFT row of the regime
-WIDEN_FAMILY_UNSEEN = 1.5
-WIDEN_ENGINE_UNSEEN = 1.2
+KNOWLEDGE = ("", "engine never measured on this card family", "card family never measured")
+SCALE_COVERAGE = 0.8      # the band the scales are calibrated on: 10-90 %
+MIN_STRATUM_ROWS = 20     # fewer held-out measurements in a stratum: its regime's scale, widened
+STATED_WIDENING = (1.0, 1.2, 1.5)   # per KNOWLEDGE stratum: an assumption, used only where data are too few
+SCALED_REGIMES = ("closed",)   # saturated runs: too few sources for held-out scales (module docstring)
+MIN_EDGE = 1e-6           # a pool of exact predictions still scales a nonzero error
 NO_RESIDUALS = ((math.log(2.0), 1.0),)   # no residuals shipped: a factor of 2 either way
 SOURCE_WEIGHT_POWER = 0.5  # a source's rows weigh n^-0.5 each in a pool (see source_weights)
 PARTS = ("throughput", "tpot", "prefill", "ttft", "queue")
@@ -83,18 +104,22 @@ def part_of(metric: str, concurrency: int) -> str:
     return "throughput"  # output tok/s, per card or per system, and prefill tok/s
 
 
+Pool = dict[str, tuple[tuple[float, float], ...]]   # part -> (|e|, weight), sorted by |e|
+
+
 @dataclass(frozen=True)
 class CellErrors:
-    """The error distributions one cell is judged with: |e| per part, sorted, and the widening."""
+    """The error distributions one cell is judged with: |e| per part, sorted, the held-out scale
+    of its knowledge stratum, and the stratum's name when the engine or family was never measured."""
 
     magnitudes: dict[str, tuple[tuple[float, float], ...]]   # part -> (|e|, weight), sorted by |e|
-    widen: float
+    scale: float
     why: str = ""
 
     def error_at(self, part: str, u: float) -> float:
         """The u-quantile (0 < u < 1) of the part's log error: symmetric around 0."""
         mags = self.magnitudes.get(part) or NO_RESIDUALS
-        a = _quantile(mags, abs(2 * u - 1)) * self.widen
+        a = _quantile(mags, abs(2 * u - 1)) * self.scale
         return a if u >= 0.5 else -a
 
     def factors(self, part: str, coverage: float) -> tuple[float, float]:
@@ -107,7 +132,7 @@ class CellErrors:
 class Band:
     """Multiplicative band: measured values are expected between predicted x low_factor and
     predicted x high_factor at the stated coverage; `rows` is how many held-out measurements of
-    the family back it, `widened` says why it was widened."""
+    the family back it, `widened` names the stratum when the engine or family was never measured."""
 
     low_factor: float
     high_factor: float
@@ -120,18 +145,23 @@ class Band:
 
 @dataclass(frozen=True)
 class Bands:
-    """The cross-validated residuals and which engine lines are superseded; the pooled error
-    distributions are memoised on the value (it is frozen, so they cannot go stale)."""
+    """The cross-validated residuals and which engine lines are superseded; pools, scales and cell
+    errors are memoised on the value (it is frozen, so they cannot go stale)."""
 
     residuals: tuple[Residual, ...]
     superseded: frozenset[str] = frozenset()
-    _memo: dict[tuple[str, str, str], CellErrors] = field(default_factory=dict, compare=False, repr=False)
+    _errors: dict[tuple[str, str, str], CellErrors] = field(default_factory=dict, compare=False, repr=False)
+    _pools: dict[tuple[str, str | None, bool], Pool] = field(default_factory=dict, compare=False, repr=False)
+    _scales: dict[tuple[str, bool], tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _measured_by: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def errors(self, family: str, engine: str, regime: str = "closed") -> CellErrors:
         key = (family, engine, regime)
-        if key not in self._memo:
-            self._memo[key] = self._errors(family, engine, regime)
-        return self._memo[key]
+        if key not in self._errors:
+            k = self.knowledge(family, engine)
+            old = engine in self.superseded
+            self._errors[key] = CellErrors(self._pool(regime, None, old), self.scales(regime, old)[k], KNOWLEDGE[k])
+        return self._errors[key]
 
     def band(
         self, family: str, engine: str, model_class: str, metric: str, coverage: float = 0.8, mode: str = "closed",
@@ -144,10 +174,59 @@ class Bands:
         rows = sum(r.family == family and r.model_class == model_class for r in self.residuals)
         return Band(low, high, rows, errors.why)
 
-    def _errors(self, family: str, engine: str, regime: str) -> CellErrors:
-        current = [r for r in self.residuals if r.regime == regime and (engine in self.superseded or not r.superseded)]
-        if not current:
-            current = [r for r in self.residuals if r.regime == regime]
+    def knowledge(self, family: str, engine: str, without: str | None = None) -> int:
+        """Index into KNOWLEDGE: whether a published source other than `without` measured the
+        engine on the card family, or only the family, or neither, in any regime (each measurement
+        informs the fitted effects the estimate carries)."""
+        if not self._measured_by:
+            found: dict[tuple[str, ...], set[str]] = {}
+            for r in self.residuals:
+                found.setdefault((r.family, r.engine), set()).add(r.source)
+                found.setdefault((r.family,), set()).add(r.source)
+            self._measured_by.update((k, frozenset(v)) for k, v in found.items())
+        if self._measured_by.get((family, engine), frozenset()) - {without}:
+            return 0
+        return 1 if self._measured_by.get((family,), frozenset()) - {without} else 2
+
+    def scales(self, regime: str, with_superseded: bool = False) -> tuple[float, ...]:
+        """Per KNOWLEDGE stratum, the multiplier on the pooled errors that makes the 10-90 % band
+        hold SCALE_COVERAGE of held-out measurements: each measurement's |e| over the 0.8 quantile
+        of the pool without its source, the stratum's SCALE_COVERAGE quantile of those ratios (the
+        stratum judged as it was without that source). A stratum of fewer than MIN_STRATUM_ROWS
+        takes its whole regime's ratio times its STATED_WIDENING; a less-known stratum is never
+        sharper than a better-known one. Superseded engine lines are judged, like their pools, only
+        for a superseded engine: an old release measured once is not evidence of how a current
+        engine transfers."""
+        key = (regime, with_superseded)
+        if key not in self._scales:
+            self._scales[key] = self._held_out_scales(regime, with_superseded)
+        return self._scales[key]
+
+    def _held_out_scales(self, regime: str, with_superseded: bool) -> tuple[float, ...]:
+        rows = [r for r in self.residuals if r.regime == regime and (with_superseded or not r.superseded)]
+        if regime not in SCALED_REGIMES or len({r.source for r in rows}) < 2:
+            return STATED_WIDENING   # nothing to hold out: the pooled errors, stated widenings
+        ratios: list[list[float]] = [[] for _ in KNOWLEDGE]
+        for r in rows:
+            pool = self._pool(regime, r.source, with_superseded)
+            edge = _quantile(pool[part_of(r.metric, r.concurrency)] or NO_RESIDUALS, SCALE_COVERAGE)
+            ratios[self.knowledge(r.family, r.engine, without=r.source)].append(abs(r.log_error) / max(edge, MIN_EDGE))
+        whole = _ratio_quantile([x for stratum in ratios for x in stratum])
+        out: list[float] = []
+        for stratum, widen in zip(ratios, STATED_WIDENING, strict=True):
+            scale = _ratio_quantile(stratum) if len(stratum) >= MIN_STRATUM_ROWS else whole * widen
+            out.append(max(scale, out[-1]) if out else scale)
+        return tuple(out)
+
+    def _pool(self, regime: str, without: str | None, with_superseded: bool) -> Pool:
+        """The regime's |e| per part, sorted, each weighted by its source (source_weights), the rows
+        of `without` left out; superseded engine lines only for a superseded engine, or when
+        nothing current remains."""
+        key = (regime, without, with_superseded)
+        if key in self._pools:
+            return self._pools[key]
+        regime_rows = [r for r in self.residuals if r.regime == regime and r.source != without]
+        current = [r for r in regime_rows if with_superseded or not r.superseded] or regime_rows
         weight = source_weights(current)
         parts: dict[str, tuple[tuple[float, float], ...]] = {}
         for part in PARTS:
@@ -155,12 +234,16 @@ class Bands:
             if part in ("prefill", "ttft", "queue") and len(rows) < MIN_PART_ROWS:
                 rows = [r for r in current if r.metric == "ttft_ms"]
             parts[part] = tuple(sorted((abs(r.log_error), weight[r.source]) for r in rows))
-        family_rows = [r for r in self.residuals if r.family == family]
-        if not family_rows:
-            return CellErrors(parts, WIDEN_FAMILY_UNSEEN, "card family never measured")
-        if not any(r.engine == engine for r in family_rows):
-            return CellErrors(parts, WIDEN_ENGINE_UNSEEN, f"{engine} never measured on this family")
-        return CellErrors(parts, 1.0)
+        self._pools[key] = parts
+        return parts
+
+
+def _ratio_quantile(ratios: list[float]) -> float:
+    """SCALE_COVERAGE quantile of held-out ratios, each measurement weighing alike (coverage is
+    judged per measurement); no ratios: 1."""
+    if not ratios:
+        return 1.0
+    return _quantile(tuple((x, 1.0) for x in sorted(ratios)), SCALE_COVERAGE)
 
 
 def load_bands(catalog: Catalog) -> Bands:

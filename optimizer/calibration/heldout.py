@@ -2,8 +2,9 @@
 
 Each residual is a published measurement's leave-one-source-out log error e = ln(predicted /
 measured). Its band is built from every other source's residuals (the row's own source left out of
-the pool too), exactly as the draws build a cell's errors: the measurement lies inside the 10-90 %
-band when Q(0.1) <= e <= Q(0.9), and the band's width is exp(Q(0.9) - Q(0.1)) (high / low).
+the pool too, and of the held-out scales: Bands.scales runs its own leave-one-source-out inside the
+remaining sources), exactly as the draws build a cell's errors: the measurement lies inside the
+10-90 % band when Q(0.1) <= e <= Q(0.9), and the band's width is exp(Q(0.9) - Q(0.1)) (high / low).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from optimizer.calibration.bands import WIDEN_ENGINE_UNSEEN, WIDEN_FAMILY_UNSEEN, Bands, part_of
+from optimizer.calibration.bands import KNOWLEDGE, Bands, part_of
+from optimizer.calibration.draws import shock_at
 from optimizer.calibration.heldout import held_out, score
 from optimizer.calibration.residuals import Residual
 
@@ -26,14 +27,51 @@ def test_the_10_90_band_is_the_80_percent_quantile_of_the_error_magnitudes():
     assert b.widened == "" and b.rows == 80
 
 
-def test_an_unmeasured_family_or_engine_gets_a_wider_band_and_says_why():
-    bands = Bands(tuple(_rows("tpot_ms", [0.2, -0.2] * 10)))
-    seen = bands.band("fam", "eng", "dense", "tpot_ms")
+def test_the_scale_is_earned_on_held_out_sources():
+    """Source a: ten TPOT errors of size 0.1; source b: ten of 0.2; one engine on one family. Held
+    out, a is judged by b's pool (0.8 quantile 0.2): ratios 0.1 / 0.2 = 0.5; b by a's (0.1): ratios
+    2.0. The 0.8 quantile of the twenty ratios sits at 0.8 x 19 = 15.2, among the 2.0s, so the
+    scale is 2.0. The whole pool (both sources weigh alike) has its 0.8 quantile at 15.2 of 20,
+    among the 0.2s, so the band is exp(+-0.2 x 2.0)."""
+    rows = _rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b")
+    bands = Bands(tuple(rows))
+    assert bands.scales("closed")[0] == pytest.approx(2.0)
+    b = bands.band("fam", "eng", "dense", "tpot_ms")
+    assert b.high_factor == pytest.approx(math.exp(0.4)) and b.low_factor == pytest.approx(math.exp(-0.4))
+    assert b.widened == ""
+    # the draws read the same scaled distribution: a draw at rank 0.9 is the band's upper edge
+    assert shock_at(bands.errors("fam", "eng"), 0.9).tpot == pytest.approx(math.exp(-0.4))
+
+
+def test_an_unmeasured_engine_or_family_takes_the_scale_its_held_out_measurements_earned():
+    """As above (sources a and b: scale 2.0 where the engine was measured), plus source c: eight
+    throughput errors of 2.0 with engine "new" on the same family. Held out, c's engine was never
+    measured on the family, and the throughput pool without c is empty, so its edge is ln 2 and its
+    ratios 2 / ln 2 = 2.885. That stratum has 8 < MIN_STRATUM_ROWS measurements, so it takes the
+    regime's scale times its stated widening: 28 ratios (10 x 0.5, 10 x 2.0, 8 x 2.885), 0.8
+    quantile at 0.8 x 27 = 21.6, among the 2.885s; x 1.2 = 3.462. A family never measured has no
+    rows: 2.885 x 1.5 = 4.328. A TPOT band of an engine no source measured on the family is then
+    exp(+-0.2 x 3.462), and says why; c's own engine, measured by c, is judged like a and b's."""
+    rows = (_rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b")
+            + [Residual("fam", "new", "dense", "output_tok_s", e, source="c") for e in [2.0, -2.0] * 4])
+    bands = Bands(tuple(rows))
+    whole = 2.0 / math.log(2.0)
+    assert bands.scales("closed") == pytest.approx((2.0, whole * 1.2, whole * 1.5))
     engine = bands.band("fam", "other", "dense", "tpot_ms")
     family = bands.band("new-fam", "eng", "dense", "tpot_ms")
-    assert seen.high_factor == pytest.approx(math.exp(0.2))
-    assert engine.high_factor == pytest.approx(math.exp(0.2 * WIDEN_ENGINE_UNSEEN)) and "never measured" in engine.widened
-    assert family.high_factor == pytest.approx(math.exp(0.2 * WIDEN_FAMILY_UNSEEN)) and family.widened == "card family never measured"
+    assert engine.high_factor == pytest.approx(math.exp(0.2 * whole * 1.2)) and engine.widened == KNOWLEDGE[1]
+    assert family.high_factor == pytest.approx(math.exp(0.2 * whole * 1.5)) and family.widened == "card family never measured"
+    assert bands.band("fam", "new", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(0.4))
+
+
+def test_a_stratum_that_knows_less_is_never_sharper():
+    """Sources a and b as above (scale 2.0); source c: twenty TPOT errors of 0.01 with an engine no
+    other source measured, whose own ratios (0.01 over the 0.8 quantile of a's and b's pool) would
+    give it a scale far below 1. It keeps the better-known stratum's 2.0."""
+    rows = (_rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b")
+            + _rows("tpot_ms", [0.01, -0.01] * 10, engine="new", source="c"))
+    scales = Bands(tuple(rows)).scales("closed")
+    assert scales[1] == pytest.approx(scales[0]) and scales[0] > 1.0
 
 
 def test_ttft_is_judged_on_its_prefill_or_its_queue_by_concurrency():
@@ -67,7 +105,20 @@ def test_a_large_source_does_not_set_the_band_for_every_other():
     0.760, the first 0.5 at 0.769, so the 0.8 quantile (the 10-90 % band) is 0.5. Unweighted, 90 of
     100 rows are 0.1 and the band would be exp(+-0.1)."""
     rows = _rows("tpot_ms", [0.1, -0.1] * 45, source="a") + _rows("tpot_ms", [0.5, -0.5] * 5, source="b")
-    b = Bands(tuple(rows)).band("fam", "eng", "dense", "tpot_ms")
-    assert b.high_factor == pytest.approx(math.exp(0.5))
+    errors = Bands(tuple(rows)).errors("fam", "eng")
+    assert errors.error_at("tpot", 0.9) / errors.scale == pytest.approx(0.5)
     one = Bands(tuple(_rows("tpot_ms", [0.1, -0.1] * 45 + [0.5, -0.5] * 5, source="a"))).band("fam", "eng", "dense", "tpot_ms")
     assert one.high_factor == pytest.approx(math.exp(0.1))   # one source: weights alike, numpy's quantile
+
+
+def test_a_superseded_engine_line_does_not_scale_current_engines():
+    """Sources a and b as above (scale 2.0); source d measured an old release line, since superseded,
+    twenty times with errors of 3.0. A current engine's scale is judged without d's rows, as its pool
+    is. The old line's scales count them: held out, d's engine was measured by no other source, and
+    its rows over the 0.8 quantile of a's and b's pool (0.2) give its stratum 3.0 / 0.2 = 15."""
+    old = [Residual("fam", "old", "dense", "tpot_ms", e, superseded=True, source="d") for e in [3.0, -3.0] * 10]
+    rows = _rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b") + old
+    bands = Bands(tuple(rows), frozenset({"old"}))
+    assert bands.scales("closed")[0] == pytest.approx(2.0)
+    assert bands.scales("closed", with_superseded=True)[1] == pytest.approx(15.0)
+    assert bands.band("fam", "eng", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(0.4))
