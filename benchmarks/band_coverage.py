@@ -24,8 +24,12 @@ def main() -> None:
         rows = tuple(r for r in residuals if r.regime == regime)
         print(f"{regime} regime ({len(rows)} measurements from {len({r.source for r in rows})} sources)")
         print(f"  {'metric':<14} {'rows':>5} {'10-90 % cover':>14} {'median width':>13} {'MdAPE':>10}")
-        for metric, s in score(held_out(rows, catalog.superseded_engines)).items():
+        judged = held_out(rows, catalog.superseded_engines)
+        for metric, s in score(judged).items():
             print(f"  {metric:<14} {s.rows:>5} {s.coverage:>13.1%} {s.median_width:>12.2f}x {s.median_ape:>9.1%}")
+        for stratum, s in score(judged, by="knowledge").items():
+            if stratum != "all":
+                print(f"  {stratum} (held out): {s.rows} rows, {s.coverage:.1%} covered, median width {s.median_width:.2f}x")
         scales = Bands(residuals, catalog.superseded_engines).scales(regime)
         names = [k or "engine measured on the card family" for k in KNOWLEDGE]
         print("  shipped scales: " + "; ".join(f"{n} {x:.2f}" for n, x in zip(names, scales, strict=True)))

@@ -26,6 +26,7 @@ class HeldOut:
     inside: bool
     width: float            # high / low of the 10-90 % band
     ape: float              # |predicted / measured - 1| of the model's own estimate
+    knowledge: str = ""     # its bands.KNOWLEDGE stratum without its source ("" : engine measured on the family)
 
 
 def held_out(residuals: tuple[Residual, ...], superseded: frozenset[str] = frozenset()) -> list[HeldOut]:
@@ -37,7 +38,8 @@ def held_out(residuals: tuple[Residual, ...], superseded: frozenset[str] = froze
             by_source[r.source] = Bands(tuple(x for x in residuals if x.source != r.source), superseded)
         errors = by_source[r.source].errors(r.family, r.engine, r.regime)
         lo, hi = (errors.error_at(part_of(r.metric, r.concurrency), u) for u in (LOW, HIGH))
-        out.append(HeldOut(r.metric, lo <= r.log_error <= hi, math.exp(hi - lo), abs(math.exp(r.log_error) - 1)))
+        out.append(HeldOut(r.metric, lo <= r.log_error <= hi, math.exp(hi - lo), abs(math.exp(r.log_error) - 1),
+                           errors.why))
     return out
 
 
@@ -49,11 +51,13 @@ class Score:
     median_ape: float
 
 
-def score(judged: Iterable[HeldOut]) -> dict[str, Score]:
-    """Per metric and over all: coverage of the 10-90 % band, its median width, median errors."""
+def score(judged: Iterable[HeldOut], by: str = "metric") -> dict[str, Score]:
+    """Per metric (or per knowledge stratum: by="knowledge") and over all: coverage of the 10-90 %
+    band, its median width, median errors."""
     groups: dict[str, list[HeldOut]] = {}
     for j in judged:
-        groups.setdefault(j.metric, []).append(j)
+        key = j.metric if by == "metric" else j.knowledge or "engine measured on the card family"
+        groups.setdefault(key, []).append(j)
         groups.setdefault("all", []).append(j)
     return {
         metric: Score(len(js), sum(j.inside for j in js) / len(js), statistics.median(j.width for j in js),

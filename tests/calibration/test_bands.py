@@ -122,3 +122,14 @@ def test_a_superseded_engine_line_does_not_scale_current_engines():
     assert bands.scales("closed")[0] == pytest.approx(2.0)
     assert bands.scales("closed", with_superseded=True)[1] == pytest.approx(15.0)
     assert bands.band("fam", "eng", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(0.4))
+
+
+def test_held_out_judgements_name_the_stratum_their_source_left_them_in():
+    """Sources a and b measured engine "eng"; c alone measured "new". Held out, c's rows are judged
+    as an engine never measured on the family, a's and b's as measured; score groups them so."""
+    rows = (_rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b")
+            + _rows("tpot_ms", [0.3, -0.3] * 2, engine="new", source="c"))
+    judged = held_out(tuple(rows))
+    assert [j.knowledge for j in judged] == [""] * 20 + [KNOWLEDGE[1]] * 4
+    by_stratum = score(judged, by="knowledge")
+    assert by_stratum[KNOWLEDGE[1]].rows == 4 and by_stratum["engine measured on the card family"].rows == 20
