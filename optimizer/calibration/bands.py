@@ -12,33 +12,34 @@ read from those errors, pooled over every cell, per metric part and regime:
 - each source weighing n^0.5 for its n rows, as in the fit (source_weights).
 
 The pooled errors are then scaled per knowledge stratum (KNOWLEDGE: the engine measured on the card
-family by some source, the engine never measured there, the family never measured). A stratum's
-scale is earned on held-out sources, not assumed: each measurement's |e| over the 0.8 quantile of
-the pool without its source, stratum judged without that source too, and the scale is the 0.8
-quantile of those ratios (Bands.scales). A stratum with too few such measurements takes the regime's
-scale times STATED_WIDENING; superseded engine lines scale only themselves, as they pool. The same
-scale multiplies every quantile, so the draws (calibration.draws) read the distribution the bands print.
+family by some source, in any regime; the engine never measured there; the family never measured).
+A stratum's scale is earned on held-out sources: each measurement's |e| over the 0.8 quantile of
+the pool without its source, the stratum judged without that source too, and the scale is the 0.8
+quantile of those ratios (Bands.scales). A stratum with fewer than MIN_STRATUM_ROWS such
+measurements takes the regime's scale times STATED_WIDENING, an assumption; superseded engine lines
+scale only themselves, as they pool. The same scale multiplies every quantile, so the draws
+(calibration.draws) read the distribution the bands print.
 
 Why (benchmarks/band_coverage.py; each measurement's source is left out of the pool, the strata
 and the scales that judge it, so the scales are cross-validated inside each fold; 2026-12-03
 residuals, closed loop, 497 measurements from 25 sources):
 - pooled and centred: per-cell quantiles, and folding a cell's median error into the estimate,
-  transfer badly between sources (coverage of a 10-90 % band 49-53 %, median errors up from 41 %
+  transfer badly between sources (coverage of a 10-90 % band 48-53 %, median errors up from 41 %
   to 47 %); signed (asymmetric) pooled quantiles cover 71.0 % against 74.0 % symmetric;
 - scaled, because the pool of the other sources is narrower than a new source's errors (a
-  source's rows miss together): unscaled, with the stated widenings alone, the band covered 74.0 %
-  at a median width of 1.78x; scaled 75.9 % at 1.89x (throughput 75.4 %, TPOT 74.3 %, TTFT
-  78.2 %), with shipped scales 1.09 / 1.30 / 1.63. Counting superseded lines in current engines'
-  scales (one 2025 SGLang release measured once, missing up to 5.7x the pool's edge) set the
-  never-measured stratum to 2.68 and priced a single-user RTX 4090 bid out at confidence;
-- strata by the engine on the family, not by the cell (family x engine x model class, by how many
-  sources measured it) or one scale for all: judged the same way, 77.9 % at 2.19x and 77.9 % at 2.00x;
-- saturated runs (SCALED_REGIMES): with 16 sources, leaving a large sweep out of a fold moves its
-  scale 1.0-1.6; scaled they cover 83.3 % at 4.62x, unscaled 80.9 % at 3.12x. Plans read the
-  closed loop only;
+  source's rows miss together): unscaled, with the stated widenings alone, the band covers
+  74.0 % at a median width of 1.78x; scaled, 77.7 % at 1.90x (throughput 77.2 %, TPOT 76.0 %,
+  TTFT 80.3 %). Shipped scales 1.09 / 1.30 / 1.63: only the first is earned (428 held-out rows);
+  19 current-engine rows held out as never measured, none as a family never measured, so the
+  other two are 1.09 x 1.2 and x 1.5;
+- strata rather than one scale for every row (75.5 % at 1.87x): rows whose engine no other source
+  measured are the worst predicted, mostly one 2025 source's SGLang 0.4 and vLLM V0 lines;
+- saturated runs (SCALED_REGIMES) keep the stated widenings: 79.3 % at 2.73x; scaled, 81.7 % at
+  4.15x, because with 16 sources leaving one large sweep out of a fold moves its scale 1.0-1.6.
+  Plans read the closed loop only;
 - each source weighing n^0.5 for its n rows in a pool, as in the fit (source_weights): with every
-  row weighing alike, the large well-predicted sweeps set the band for everyone (71.4 % overall at
-  2.29x, 2026-12-02 fit, unscaled).
+  row weighing alike, the large well-predicted sweeps set the pool for everyone (71.4 % overall at
+  2.29x, 2026-12-02 fit, unscaled). The scale counts measurements alike, as coverage does.
 A cell's systematic error is the fit's family and engine effect, already in the estimate.
 """
 
@@ -58,11 +59,15 @@ QUEUE_FREE_CONCURRENCY = 4   # at most this many requests per replica: TTFT is i
 QUEUED_CONCURRENCY = 16      # more: TTFT is mostly the wait in the queue
 MIN_PART_ROWS = 8            # fewer pooled rows in a TTFT part: use every TTFT row of the regime
 KNOWLEDGE = ("", "engine never measured on this card family", "card family never measured")
+MEASURED = "engine measured on the card family"   # KNOWLEDGE[0] spelled out, for tables
 SCALE_COVERAGE = 0.8      # the band the scales are calibrated on: 10-90 %
-MIN_STRATUM_ROWS = 20     # fewer held-out measurements in a stratum: its regime's scale, widened
+# A 0.8 quantile of fewer ratios moves by a whole row's ratio with one row: below this many held-out
+# measurements a stratum takes its regime's scale, widened by a stated factor.
+MIN_STRATUM_ROWS = 20
 STATED_WIDENING = (1.0, 1.2, 1.5)   # per KNOWLEDGE stratum: an assumption, used only where data are too few
 SCALED_REGIMES = ("closed",)   # saturated runs: too few sources for held-out scales (module docstring)
-MIN_EDGE = 1e-6           # a pool of exact predictions still scales a nonzero error
+MIN_EDGE = 0.01           # a pool edge below a 1 % error is noise: ratios over it would explode
+SCALE_RANGE = (0.5, 10.0)   # a few lucky or wild rows neither collapse a band nor make it meaningless
 NO_RESIDUALS = ((math.log(2.0), 1.0),)   # no residuals shipped: a factor of 2 either way
 SOURCE_WEIGHT_POWER = 0.5  # a source's rows weigh n^-0.5 each in a pool (see source_weights)
 PARTS = ("throughput", "tpot", "prefill", "ttft", "queue")
@@ -112,7 +117,7 @@ class CellErrors:
     """The error distributions one cell is judged with: |e| per part, sorted, the held-out scale
     of its knowledge stratum, and the stratum's name when the engine or family was never measured."""
 
-    magnitudes: dict[str, tuple[tuple[float, float], ...]]   # part -> (|e|, weight), sorted by |e|
+    magnitudes: Pool
     scale: float
     why: str = ""
 
@@ -194,9 +199,10 @@ class Bands:
         of the pool without its source, the stratum's SCALE_COVERAGE quantile of those ratios (the
         stratum judged as it was without that source). A stratum of fewer than MIN_STRATUM_ROWS
         takes its whole regime's ratio times its STATED_WIDENING; a less-known stratum is never
-        sharper than a better-known one. Superseded engine lines are judged, like their pools, only
-        for a superseded engine: an old release measured once is not evidence of how a current
-        engine transfers."""
+        sharper than a better-known one; scales stay within SCALE_RANGE, and a row no other source
+        measured the part of is not judged. Superseded engine lines are judged, like their pools,
+        only for a superseded engine (an old release measured once is not evidence of how a current
+        engine transfers), and never more sharply than current engines."""
         key = (regime, with_superseded)
         if key not in self._scales:
             self._scales[key] = self._held_out_scales(regime, with_superseded)
@@ -208,14 +214,19 @@ class Bands:
             return STATED_WIDENING   # nothing to hold out: the pooled errors, stated widenings
         ratios: list[list[float]] = [[] for _ in KNOWLEDGE]
         for r in rows:
-            pool = self._pool(regime, r.source, with_superseded)
-            edge = _quantile(pool[part_of(r.metric, r.concurrency)] or NO_RESIDUALS, SCALE_COVERAGE)
-            ratios[self.knowledge(r.family, r.engine, without=r.source)].append(abs(r.log_error) / max(edge, MIN_EDGE))
+            others = self._pool(regime, r.source, with_superseded)[part_of(r.metric, r.concurrency)]
+            if not others:   # no other source measured this part: nothing to judge the row against
+                continue
+            edge = max(_quantile(others, SCALE_COVERAGE), MIN_EDGE)
+            ratios[self.knowledge(r.family, r.engine, without=r.source)].append(abs(r.log_error) / edge)
         whole = _ratio_quantile([x for stratum in ratios for x in stratum])
         out: list[float] = []
         for stratum, widen in zip(ratios, STATED_WIDENING, strict=True):
             scale = _ratio_quantile(stratum) if len(stratum) >= MIN_STRATUM_ROWS else whole * widen
-            out.append(max(scale, out[-1]) if out else scale)
+            floor = max(SCALE_RANGE[0], out[-1]) if out else SCALE_RANGE[0]   # less known: never sharper
+            out.append(min(max(scale, floor), SCALE_RANGE[1]))
+        if with_superseded:   # an old release line is never judged more precisely than current engines
+            out = [max(a, b) for a, b in zip(out, self.scales(regime, False), strict=True)]
         return tuple(out)
 
     def _pool(self, regime: str, without: str | None, with_superseded: bool) -> Pool:

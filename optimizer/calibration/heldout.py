@@ -13,8 +13,9 @@ import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
-from optimizer.calibration.bands import Bands, part_of
+from optimizer.calibration.bands import MEASURED, Bands, part_of
 from optimizer.calibration.residuals import Residual
 
 LOW, HIGH = 0.1, 0.9
@@ -27,10 +28,13 @@ class HeldOut:
     width: float            # high / low of the 10-90 % band
     ape: float              # |predicted / measured - 1| of the model's own estimate
     knowledge: str = ""     # its bands.KNOWLEDGE stratum without its source ("" : engine measured on the family)
+    regime: str = "closed"
 
 
 def held_out(residuals: tuple[Residual, ...], superseded: frozenset[str] = frozenset()) -> list[HeldOut]:
-    """One judgement per residual, its source left out of the pool its band is built from."""
+    """One judgement per residual, its source left out of the pool its band is built from. Pass
+    every regime's residuals, as the product reads them: which engines a source measured counts
+    in any regime (Bands.knowledge)."""
     out = []
     by_source: dict[str, Bands] = {}
     for r in residuals:
@@ -39,7 +43,7 @@ def held_out(residuals: tuple[Residual, ...], superseded: frozenset[str] = froze
         errors = by_source[r.source].errors(r.family, r.engine, r.regime)
         lo, hi = (errors.error_at(part_of(r.metric, r.concurrency), u) for u in (LOW, HIGH))
         out.append(HeldOut(r.metric, lo <= r.log_error <= hi, math.exp(hi - lo), abs(math.exp(r.log_error) - 1),
-                           errors.why))
+                           errors.why, r.regime))
     return out
 
 
@@ -51,12 +55,12 @@ class Score:
     median_ape: float
 
 
-def score(judged: Iterable[HeldOut], by: str = "metric") -> dict[str, Score]:
+def score(judged: Iterable[HeldOut], by: Literal["metric", "knowledge"] = "metric") -> dict[str, Score]:
     """Per metric (or per knowledge stratum: by="knowledge") and over all: coverage of the 10-90 %
     band, its median width, median errors."""
     groups: dict[str, list[HeldOut]] = {}
     for j in judged:
-        key = j.metric if by == "metric" else j.knowledge or "engine measured on the card family"
+        key = j.metric if by == "metric" else j.knowledge or MEASURED
         groups.setdefault(key, []).append(j)
         groups.setdefault("all", []).append(j)
     return {

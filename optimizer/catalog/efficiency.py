@@ -8,7 +8,7 @@ space (logit for fractions, log for times) a factor is
 
 each effect shrunk toward 0 by a Gaussian prior, so a family or engine with few measured rows sits
 near the pooled value instead of at the edge of a grid, and a family or engine never measured gets
-the pooled value exactly (and a wide error band, see optimizer/bands.py).
+the pooled value exactly (and a wide error band, see optimizer/calibration/bands.py).
 """
 
 from __future__ import annotations

@@ -44,24 +44,24 @@ def test_the_scale_is_earned_on_held_out_sources():
 
 
 def test_an_unmeasured_engine_or_family_takes_the_scale_its_held_out_measurements_earned():
-    """As above (sources a and b: scale 2.0 where the engine was measured), plus source c: eight
-    throughput errors of 2.0 with engine "new" on the same family. Held out, c's engine was never
-    measured on the family, and the throughput pool without c is empty, so its edge is ln 2 and its
-    ratios 2 / ln 2 = 2.885. That stratum has 8 < MIN_STRATUM_ROWS measurements, so it takes the
-    regime's scale times its stated widening: 28 ratios (10 x 0.5, 10 x 2.0, 8 x 2.885), 0.8
-    quantile at 0.8 x 27 = 21.6, among the 2.885s; x 1.2 = 3.462. A family never measured has no
-    rows: 2.885 x 1.5 = 4.328. A TPOT band of an engine no source measured on the family is then
-    exp(+-0.2 x 3.462), and says why; c's own engine, measured by c, is judged like a and b's."""
-    rows = (_rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b")
-            + [Residual("fam", "new", "dense", "output_tok_s", e, source="c") for e in [2.0, -2.0] * 4])
+    """Sources a and b measured engine "eng" (ten TPOT errors each, 0.1 and 0.3); c measured engine
+    "new" on the same family (eight of 0.4, weighing 8^-0.5 each). Held out: a against b and c (0.8
+    quantile among the 0.4s): ratios 0.25; b against a and c: 0.75; c against a and b (0.3): 1.333.
+    Engine measured: the 0.8 quantile of a's and b's twenty ratios, 0.75 (sharper than the pool).
+    Never measured: c's 8 < MIN_STRATUM_ROWS rows, so the regime's 0.8 quantile of all 28 (at
+    21.6, among the 1.333s) x 1.2 = 1.6; family never measured 1.333 x 1.5 = 2.0. The whole pool's
+    0.8 quantile is among the 0.4s (the first at 6.325 / 8.799 = 0.72), so a TPOT band of an engine
+    no source measured on the family is exp(+-0.4 x 1.6), and says why; c's own engine, measured
+    by c, is judged like a's and b's: exp(+-0.4 x 0.75)."""
+    rows = (_rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.3, -0.3] * 5, source="b")
+            + _rows("tpot_ms", [0.4, -0.4] * 4, engine="new", source="c"))
     bands = Bands(tuple(rows))
-    whole = 2.0 / math.log(2.0)
-    assert bands.scales("closed") == pytest.approx((2.0, whole * 1.2, whole * 1.5))
+    assert bands.scales("closed") == pytest.approx((0.75, 1.6, 2.0))
     engine = bands.band("fam", "other", "dense", "tpot_ms")
     family = bands.band("new-fam", "eng", "dense", "tpot_ms")
-    assert engine.high_factor == pytest.approx(math.exp(0.2 * whole * 1.2)) and engine.widened == KNOWLEDGE[1]
-    assert family.high_factor == pytest.approx(math.exp(0.2 * whole * 1.5)) and family.widened == "card family never measured"
-    assert bands.band("fam", "new", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(0.4))
+    assert engine.high_factor == pytest.approx(math.exp(0.4 * 1.6)) and engine.widened == KNOWLEDGE[1]
+    assert family.high_factor == pytest.approx(math.exp(0.4 * 2.0)) and family.widened == "card family never measured"
+    assert bands.band("fam", "new", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(0.4 * 0.75))
 
 
 def test_a_stratum_that_knows_less_is_never_sharper():
@@ -98,8 +98,9 @@ def test_held_out_coverage_leaves_each_source_out_of_its_own_band():
     assert s.median_width == pytest.approx((math.exp(1.0) + math.exp(0.2)) / 2)
 
 
-def test_a_large_source_does_not_set_the_band_for_every_other():
-    """Source a: 90 rows of |e| = 0.1, weight 90^-0.5 each (9.487 in all); source b: 10 rows of 0.5,
+def test_a_large_source_does_not_set_the_pooled_errors_for_every_other():
+    """The pool before its held-out scale (which counts measurements alike, as coverage does).
+    Source a: 90 rows of |e| = 0.1, weight 90^-0.5 each (9.487 in all); source b: 10 rows of 0.5,
     weight 10^-0.5 each (3.162 in all). The i-th sorted magnitude sits at the weight before it over
     the weight of all but the last (12.649 - 0.316 = 12.333): the last 0.1 at 89/sqrt(90) / 12.333 =
     0.760, the first 0.5 at 0.769, so the 0.8 quantile (the 10-90 % band) is 0.5. Unweighted, 90 of
@@ -112,16 +113,62 @@ def test_a_large_source_does_not_set_the_band_for_every_other():
 
 
 def test_a_superseded_engine_line_does_not_scale_current_engines():
-    """Sources a and b as above (scale 2.0); source d measured an old release line, since superseded,
-    twenty times with errors of 3.0. A current engine's scale is judged without d's rows, as its pool
-    is. The old line's scales count them: held out, d's engine was measured by no other source, and
-    its rows over the 0.8 quantile of a's and b's pool (0.2) give its stratum 3.0 / 0.2 = 15."""
-    old = [Residual("fam", "old", "dense", "tpot_ms", e, superseded=True, source="d") for e in [3.0, -3.0] * 10]
+    """Sources a and b as above; source d measured an old release line, since superseded, twenty
+    times with errors of 1.0. A current engine's scales are judged without d's rows, as its pool is:
+    2.0 where measured, and with no held-out row elsewhere the regime's 2.0 x 1.2 = 2.4 and x 1.5 =
+    3.0. The old line's scales count d: held out, d's engine was measured by no other source, and
+    its rows over the 0.8 quantile of a's and b's pool (0.2) give that stratum 1.0 / 0.2 = 5.0; a
+    family never measured takes the 0.8 quantile of all 40 ratios (10 x 0.1, 10 x 0.2, 20 x 5.0:
+    5.0) x 1.5 = 7.5. Where d's rows make a's and b's look small (edge 1.0: ratios 0.1 and 0.2) the
+    old line keeps the current engines' 2.0: it is never judged more sharply. Its band then spans
+    d's errors too: the pool with d (weights 10^-0.5, 10^-0.5, 20^-0.5 a row) has its 0.8 quantile
+    among the 1.0s, so exp(+-1.0 x 2.0)."""
+    old = [Residual("fam", "old", "dense", "tpot_ms", e, superseded=True, source="d") for e in [1.0, -1.0] * 10]
     rows = _rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b") + old
     bands = Bands(tuple(rows), frozenset({"old"}))
-    assert bands.scales("closed")[0] == pytest.approx(2.0)
-    assert bands.scales("closed", with_superseded=True)[1] == pytest.approx(15.0)
+    assert bands.scales("closed") == pytest.approx((2.0, 2.4, 3.0))
+    assert bands.scales("closed", with_superseded=True) == pytest.approx((2.0, 5.0, 7.5))
     assert bands.band("fam", "eng", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(0.4))
+    assert bands.band("fam", "old", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(2.0))
+
+
+def test_the_scale_is_the_0_8_quantile_of_the_held_out_ratios():
+    """Sources a, b (ten TPOT errors each, 0.1 and 0.2) and c (five of 0.4). Held out, a's pool
+    (b and c, c's rows weighing 5^-0.5 each) has its 0.8 quantile among the 0.4s: ratios 0.25; b's
+    likewise: 0.5; c's (a and b) 0.2: ratios 2.0. The 0.8 quantile of the 25 ratios sits at
+    0.8 x 24 = 19.2, a fifth of the way from 0.5 to 2.0: 0.8 (a 0.9 quantile would be 2.0). The
+    whole pool's 0.8 quantile is among the 0.4s (the first 0.4 sits at 6.325 / 8.114 = 0.78), so
+    the band is exp(+-0.4 x 0.8)."""
+    rows = (_rows("tpot_ms", [0.1, -0.1] * 5, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b")
+            + _rows("tpot_ms", [0.4, -0.4, 0.4, -0.4, 0.4], source="c"))
+    bands = Bands(tuple(rows))
+    assert bands.scales("closed")[0] == pytest.approx(0.8)
+    assert bands.band("fam", "eng", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(0.32))
+
+
+def test_rows_nothing_else_measured_and_exact_pools_do_not_break_the_scale():
+    """Source a measured only TPOT, source b only throughput: held out, neither has another source's
+    errors to be judged against, so no ratio is formed and the stated widenings stand (not a and b's
+    0.05 over a default ln 2). Source a with exact predictions and b with errors of 0.2: b's ratios
+    over a's edge (0, floored at MIN_EDGE = 0.01) are 20, a's are 0; the scale is capped at 10, and
+    the band stays finite: exp(0.2 x 10)."""
+    apart = (_rows("tpot_ms", [0.05, -0.05] * 5, source="a")
+             + [Residual("fam", "eng", "dense", "output_tok_s", e, source="b") for e in [0.05, -0.05] * 5])
+    assert Bands(tuple(apart)).scales("closed") == pytest.approx((1.0, 1.2, 1.5))
+    exact = _rows("tpot_ms", [0.0] * 10, source="a") + _rows("tpot_ms", [0.2, -0.2] * 5, source="b")
+    bands = Bands(tuple(exact))
+    assert bands.scales("closed") == pytest.approx((10.0, 10.0, 10.0))
+    assert bands.band("fam", "eng", "dense", "tpot_ms").high_factor == pytest.approx(math.exp(2.0))
+
+
+def test_saturated_runs_keep_the_stated_widenings():
+    """Bursts and split instances are too few sources to hold out (SCALED_REGIMES): the same errors
+    as the first test, measured in bursts, are not scaled."""
+    rows = [Residual("fam", "eng", "dense", "tpot_ms", e, regime="saturated", source=src)
+            for src, size in (("a", 0.1), ("b", 0.2)) for e in [size, -size] * 5]
+    bands = Bands(tuple(rows))
+    assert bands.scales("saturated") == (1.0, 1.2, 1.5)
+    assert bands.band("fam", "eng", "dense", "tpot_ms", mode="burst").high_factor == pytest.approx(math.exp(0.2))
 
 
 def test_held_out_judgements_name_the_stratum_their_source_left_them_in():
