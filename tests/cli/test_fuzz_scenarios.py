@@ -18,7 +18,8 @@ least 20 times.
 
 The engine runs in-process (load_scenario + solve, what `procure solve` does before writing) with a
 small design space and, unless a base sets its own, 8 draws of the model's error (SMALL_DRAWS).
-The figures (mutants, outcomes by class, defects, mutations that reached each key) print with `python -m pytest -q -s -p no:cacheprovider -n0 tests/cli/test_fuzz_scenarios.py -k mutated`.
+The figures (mutants, outcomes by class, defects, mutations that reached each key) print with
+`python -m pytest -q -s -p no:cacheprovider -n0 tests/cli/test_fuzz_scenarios.py -k mutated`.
 """
 
 from __future__ import annotations
