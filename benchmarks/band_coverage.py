@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from optimizer.calibration.bands import KNOWLEDGE, MEASURED, Bands
+from optimizer.calibration.bands import KNOWLEDGE, Bands
 from optimizer.calibration.heldout import held_out, score
 from optimizer.calibration.residuals import read_residuals
 from optimizer.catalog.bundle import load_catalog
@@ -32,9 +32,8 @@ def main() -> None:
         for stratum, s in score(mine, by="knowledge").items():
             if stratum != "all":
                 print(f"  {stratum} (held out): {s.rows} rows, {s.coverage:.1%} covered, median width {s.median_width:.2f}x")
-        names = [k or MEASURED for k in KNOWLEDGE]
         scales = shipped.scales(regime)
-        print("  shipped scales: " + "; ".join(f"{n} {x:.2f}" for n, x in zip(names, scales, strict=True)))
+        print("  shipped scales: " + "; ".join(f"{n} {x:.2f}" for n, x in zip(KNOWLEDGE, scales, strict=True)))
 
 
 if __name__ == "__main__":

@@ -58,8 +58,7 @@ from optimizer.perf.evaluate import ReplicaPerf
 QUEUE_FREE_CONCURRENCY = 4   # at most this many requests per replica: TTFT is its prefill
 QUEUED_CONCURRENCY = 16      # more: TTFT is mostly the wait in the queue
 MIN_PART_ROWS = 8            # fewer pooled rows in a TTFT part: use every TTFT row of the regime
-KNOWLEDGE = ("", "engine never measured on this card family", "card family never measured")
-MEASURED = "engine measured on the card family"   # KNOWLEDGE[0] spelled out, for tables
+KNOWLEDGE = ("engine measured on the card family", "engine never measured on this card family", "card family never measured")
 SCALE_COVERAGE = 0.8      # the band the scales are calibrated on: 10-90 %
 # A 0.8 quantile of fewer ratios moves by a whole row's ratio with one row: below this many held-out
 # measurements a stratum takes its regime's scale, widened by a stated factor.
@@ -165,7 +164,8 @@ class Bands:
         if key not in self._errors:
             k = self.knowledge(family, engine)
             old = engine in self.superseded
-            self._errors[key] = CellErrors(self._pool(regime, None, old), self.scales(regime, old)[k], KNOWLEDGE[k])
+            why = KNOWLEDGE[k] if k else ""   # a band says why only when it is wider than a measured cell's
+            self._errors[key] = CellErrors(self._pool(regime, None, old), self.scales(regime, old)[k], why)
         return self._errors[key]
 
     def band(

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from optimizer.calibration.bands import MEASURED, Bands, part_of
+from optimizer.calibration.bands import KNOWLEDGE, Bands, part_of
 from optimizer.calibration.residuals import Residual
 
 LOW, HIGH = 0.1, 0.9
@@ -60,7 +60,7 @@ def score(judged: Iterable[HeldOut], by: Literal["metric", "knowledge"] = "metri
     band, its median width, median errors."""
     groups: dict[str, list[HeldOut]] = {}
     for j in judged:
-        key = j.metric if by == "metric" else j.knowledge or MEASURED
+        key = j.metric if by == "metric" else j.knowledge or KNOWLEDGE[0]
         groups.setdefault(key, []).append(j)
         groups.setdefault("all", []).append(j)
     return {
