@@ -113,6 +113,8 @@ def _fleet() -> dict[str, Any]:
     doc = yaml.safe_load((REPO / "scenarios" / "enterprise_fleet.yaml").read_text(encoding="utf-8"))
     doc["name"] = "fuzz_fleet"
     doc["search"] = dict(SMALL_SEARCH)
+    for service in doc["services"]:
+        service.setdefault("sla", {}).setdefault("draws", SMALL_DRAWS)
     doc["phases"] = {"periods": ["q1", "q2"], "growth_pct": 40, "price_decline_pct": 5}
     doc.setdefault("constraints", {})["robust_to"] = [{"offer": "h200-8x", "delivered_share": 0.5}]
     return {doc["name"]: doc}
