@@ -12,7 +12,7 @@ from plan_factories import plan_scenario, stand_in_design, terms_of
 
 from optimizer.pipeline import solve
 from optimizer.plan.model import build_plan_model
-from optimizer.plan.optimize import solve_designs
+from optimizer.plan.optimize import new_solver, solve_designs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -82,3 +82,11 @@ def test_central_estimate_never_costs_more_than_the_confident_plan():
     assert fitted.central_plan is not None and fitted.central_plan.cost_rmb == central.plans[0].cost_rmb
     assert central.central_plan is None
     assert resolved(scn).terms == fitted.terms
+
+
+def test_the_search_stops_on_deterministic_time_not_the_wall_clock():
+    """A search cut short must stop at the same point however loaded the machine is: the limit
+    that binds is CP-SAT's deterministic time (7 units here), the wall clock a looser guard."""
+    solver = new_solver(7.0)
+    assert solver.parameters.max_deterministic_time == 7.0
+    assert solver.parameters.max_time_in_seconds > 7.0
