@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from optimizer.perf.replica import Parallelism
 from optimizer.plan.designs import ShapeKey, Sized, enumerate_designs, prune_dominated, shape_of
 from optimizer.plan.model import ModelOptions, base_model, capacity_units, headroom_demand, load_demand, minimize_cost
 from optimizer.plan.optimize import restrict_to_offer, run, solve_max_load, status_of
@@ -67,18 +68,21 @@ SHAPES_PER_SIZE = 2   # per offer, role and replica size: the splits serving the
 
 
 def sensible_shapes(central: list[Design], keep: int = SHAPES_PER_SIZE) -> frozenset[ShapeKey]:
-    """The shapes draws may size: per offer, role and replica size (cards), the `keep` splits that
-    serve the most load at the central estimate (ties: the design's key). More than the one split
-    per size the central plan needs, because the split that serves most at the centre is often the
-    one that loses most under a slower draw (a wide data-parallel attention split whose per-step
-    fixed cost leaves no TPOT slack), while a runner-up with slack keeps serving."""
+    """The shapes draws may size: per offer, role and replica size (cards), the `keep` parallel
+    splits that serve the most load at the central estimate, each in its best precision (ties: the
+    design's key). More than the one split per size the central plan needs, because the split that
+    serves most at the centre is often the one that loses most under a slower draw (a wide
+    data-parallel attention split whose per-step fixed cost leaves no TPOT slack), while a runner-up
+    with slack keeps serving. Splits, not shapes, are counted: the same split in another precision
+    of equal speed (fp8 and int8 on a card that runs both at one rate) is no runner-up, since a draw
+    shocks both alike."""
     ranked = sorted(central, key=lambda d: (d.offer_id, d.role, d.cards, -d.capacity, d.key))
-    kept: dict[tuple[str, str, int], int] = {}
+    kept: dict[tuple[str, str, int], set[Parallelism]] = {}
     out = set()
     for d in ranked:
-        n = kept.get((d.offer_id, d.role, d.cards), 0)
-        if n < keep:
-            kept[(d.offer_id, d.role, d.cards)] = n + 1
+        splits = kept.setdefault((d.offer_id, d.role, d.cards), set())
+        if len(splits) < keep and d.perf.parallelism not in splits:
+            splits.add(d.perf.parallelism)
             out.add(shape_of(d))
     return frozenset(out)
 

@@ -193,11 +193,28 @@ def test_no_expert_parallel_replica_spans_more_servers_than_the_search_allows():
 
 
 def test_sensible_shapes_keep_runners_up_per_replica_size():
-    """Three 8-card splits and one 16-card split of one offer: the two serving most of each size
-    are kept (the runner-up is what a slower draw may need), the third 8-card one is not."""
-    designs = [_in_precision(stand_in_design("o", 8, c), p) for p, c in (("fp8", 9.0), ("int8", 7.0), ("bf16", 5.0))]
+    """Three 8-card splits and one 16-card split of one offer: the two splits serving most of each
+    size are kept (the runner-up is what a slower draw may need), the third 8-card one is not."""
+    designs = [_in_split(stand_in_design("o", 8, c), tp) for tp, c in ((8, 9.0), (4, 7.0), (2, 5.0))]
     designs.append(stand_in_design("o", 16, 20.0))
     assert C.sensible_shapes(designs, keep=2) == {shape_of(d) for d in (designs[0], designs[1], designs[3])}
+
+
+def test_a_split_in_another_precision_is_no_runner_up():
+    """The best 8-card split in fp8 (9.0) and in int8 at the same speed (9.0), then two slower
+    splits (7.0, 5.0): a draw shocks both precisions of one split alike, so the runner-up kept is
+    the 7.0 split, once, and the int8 twin and the 5.0 split are not."""
+    best = _in_precision(_in_split(stand_in_design("o", 8, 9.0), 8), "fp8")
+    twin = _in_precision(_in_split(stand_in_design("o", 8, 9.0, batch=2), 8), "int8")
+    second = _in_split(stand_in_design("o", 8, 7.0), 4)
+    third = _in_split(stand_in_design("o", 8, 5.0), 2)
+    assert C.sensible_shapes([twin, third, second, best], keep=2) == {shape_of(best), shape_of(second)}
+
+
+def _in_split(d, tp):  # type: ignore[no-untyped-def]
+    """The design with tensor parallelism tp and the rest of its 8 cards as pipeline stages."""
+    par = dataclasses.replace(d.perf.parallelism, tp=tp, pp=8 // tp)
+    return dataclasses.replace(d, perf=SimpleNamespace(**{**vars(d.perf), "parallelism": par}))
 
 
 def _in_precision(d, precision):  # type: ignore[no-untyped-def]
