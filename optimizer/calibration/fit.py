@@ -193,6 +193,13 @@ def _robust(err: float) -> float:
     return math.copysign(c * math.sqrt(2.0 * (math.sqrt(1.0 + (err / c) ** 2) - 1.0)), err)
 
 
+def prior_centre(base: Efficiency) -> Efficiency:
+    """A start that has seen no data: the pooled values at their stated priors, no family or
+    engine effect. Folds started here (and run to convergence) cannot inherit a held-out source
+    from the full fit, as folds warm-started at the full fit can."""
+    return base.model_copy(update={"pooled": base.prior_pooled, "families": {}, "engines": {}})
+
+
 def leave_one_source_out(
     rows: list[CalibrationRow], base: Efficiency, full: Efficiency, *, max_nfev: int = 12,
     fitter: Callable[..., FitResult] = fit, progress: Callable[[int, int, str], None] | None = None,

@@ -75,6 +75,17 @@ def test_cross_validation_never_fits_on_the_rows_it_predicts():
     assert [(p.row.dataset, p.row.index) for p in preds] == [(r.dataset, r.index) for r in rows]
 
 
+def test_a_cold_fold_starts_from_no_data():
+    """benchmarks/fit_efficiency.py --cold starts every fold at the prior centre: the pooled
+    factors at their stated priors (not at the full fit, which saw the held-out source) and no
+    family or engine effect."""
+    base = load_efficiency()
+    cold = fit.prior_centre(base)
+    assert cold.pooled == base.prior_pooled != base.pooled
+    assert cold.families == {} and cold.engines == {}
+    assert base.families and base.engines
+
+
 def _stated_factors():
     """Pooled factors set to round values, no family or engine effects: MBU 0.8, decode MFU 0.5,
     expert-stream share 0.5, expert GEMMs at the full MFU, 2 ms per step, 50 us per MoE layer (links: Hopper's 8 us, 80 %)."""
