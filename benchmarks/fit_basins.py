@@ -17,17 +17,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from optimizer.calibration import fit as F
-from optimizer.calibration.predict_rows import Prediction, predict_row
-from optimizer.calibration.rows import CalibrationRow, load_rows, source_key
-from optimizer.catalog.efficiency import Efficiency, load_efficiency
-
-WARM_EVALUATIONS, COLD_EVALUATIONS = 12, 150
-
-
-def held_out(train: list[CalibrationRow], held: list[CalibrationRow], base: Efficiency, start: Efficiency,
-             evaluations: int) -> list[Prediction]:
-    eff = F.fit(train, base, start=start, max_nfev=evaluations).efficiency
-    return [predict_row(r, eff) for r in held]
+from optimizer.calibration.predict_rows import Prediction
+from optimizer.calibration.rows import load_rows, source_key
+from optimizer.catalog.efficiency import load_efficiency
 
 
 def summary(predictions: list[Prediction]) -> str:
@@ -40,16 +32,16 @@ def main() -> None:
     base = load_efficiency()
     rows = F.fit_rows(load_rows())
     started = time.perf_counter()
-    shipped = F.fit(rows, base, max_nfev=COLD_EVALUATIONS)
-    scratch = F.fit(rows, base, start=F.prior_centre(base), max_nfev=COLD_EVALUATIONS)
+    shipped = F.fit(rows, base, max_nfev=F.CONVERGED_EVALUATIONS)
+    scratch = F.fit(rows, base, start=F.prior_centre(base), max_nfev=F.CONVERGED_EVALUATIONS)
     print(f"full fits in {time.perf_counter() - started:.0f} s")
     print(f"  from the shipped fit: objective {shipped.cost:.1f}; in sample {summary(shipped.predictions)}")
     print(f"  from the prior centre: objective {scratch.cost:.1f}; in sample {summary(scratch.predictions)}")
     sources = sorted({source_key(r) for r in rows})[::step]
     starts = {
-        "warm at the shipped fit": (shipped.efficiency, WARM_EVALUATIONS),
-        "from the prior centre": (F.prior_centre(base), COLD_EVALUATIONS),
-        "warm at the from-scratch fit": (scratch.efficiency, WARM_EVALUATIONS),
+        "warm at the shipped fit": (shipped.efficiency, F.WARM_FOLD_EVALUATIONS),
+        "from the prior centre": (F.prior_centre(base), F.CONVERGED_EVALUATIONS),
+        "warm at the from-scratch fit": (scratch.efficiency, F.WARM_FOLD_EVALUATIONS),
     }
     out: dict[str, list[Prediction]] = {name: [] for name in starts}
     with ProcessPoolExecutor(max_workers=2) as pool:
@@ -58,7 +50,7 @@ def main() -> None:
             train = [r for r in rows if source_key(r) != src]
             held = [r for r in rows if source_key(r) == src]
             for name, (start, evaluations) in starts.items():
-                jobs.append((name, pool.submit(held_out, train, held, base, start, evaluations)))
+                jobs.append((name, pool.submit(F.held_out_predictions, train, held, base, start, evaluations)))
         for name, job in jobs:
             out[name].extend(job.result())
     print(f"leaving out {len(sources)} of {len(set(map(source_key, rows)))} sources (every {step}th), median absolute error:")

@@ -25,7 +25,7 @@ def main() -> None:
     started = time.perf_counter()
     base = load_efficiency()
     rows = F.fit_rows(load_rows())
-    full = F.fit(rows, base, max_nfev=150)
+    full = F.fit(rows, base, max_nfev=F.CONVERGED_EVALUATIONS)
     print(f"fit on {len(rows)} rows from {len({source_key(r) for r in rows})} sources in {time.perf_counter() - started:.0f} s")
     print("in-sample median APE:", F.median_ape_by_metric(full.predictions), f"concordance {F.concordance(full.predictions):.3f}")
 
@@ -33,7 +33,7 @@ def main() -> None:
         print(f"  cv {n + 1}/{total}: leaving out {src[:90]}", file=sys.stderr, flush=True)
 
     cold = "--cold" in sys.argv
-    start, evaluations = (F.prior_centre(base), 150) if cold else (full.efficiency, 12)
+    start, evaluations = (F.prior_centre(base), F.CONVERGED_EVALUATIONS) if cold else (full.efficiency, F.WARM_FOLD_EVALUATIONS)
     print(f"folds start from the {'prior centre' if cold else 'full fit'}, at most {evaluations} evaluations each")
     cv = F.leave_one_source_out(rows, base, start, max_nfev=evaluations, progress=progress, workers=2)
     print("leave-one-source-out median APE:", F.median_ape_by_metric(cv), f"concordance {F.concordance(cv):.3f}")

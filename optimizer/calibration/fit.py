@@ -39,6 +39,11 @@ TTFT_WEIGHT = 0.5
 FAILED_RESIDUAL = 3.0       # a row the trial factors cannot predict at all
 SOFT_L1_SCALE = 0.3         # |log error| beyond ~30 % counts linearly, not quadratically
 MOE_ONLY = {"expert_bw", "expert_mfu", "moe_layer_us"}
+# Least-squares evaluations: a fold warm-started at the full fit stays in that fit's basin within a
+# few (benchmarks/fit_basins.py); the full fit, and a fold from the prior centre, get this many
+# (some folds from the prior centre use them all).
+WARM_FOLD_EVALUATIONS = 12
+CONVERGED_EVALUATIONS = 150
 
 
 @dataclass(frozen=True)
@@ -201,7 +206,7 @@ def prior_centre(base: Efficiency) -> Efficiency:
 
 
 def leave_one_source_out(
-    rows: list[CalibrationRow], base: Efficiency, full: Efficiency, *, max_nfev: int = 12,
+    rows: list[CalibrationRow], base: Efficiency, full: Efficiency, *, max_nfev: int = WARM_FOLD_EVALUATIONS,
     fitter: Callable[..., FitResult] = fit, progress: Callable[[int, int, str], None] | None = None,
     workers: int = 1,
 ) -> list[Prediction]:
@@ -213,7 +218,7 @@ def leave_one_source_out(
     out: list[Prediction] = []
     if workers > 1 and fitter is fit:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            jobs = [pool.submit(_fold, train, held, base, full, max_nfev) for train, held in folds]
+            jobs = [pool.submit(held_out_predictions, train, held, base, full, max_nfev) for train, held in folds]
             for n, job in enumerate(jobs):
                 if progress:
                     progress(n, len(sources), sources[n])
@@ -228,8 +233,10 @@ def leave_one_source_out(
     return sorted(out, key=lambda p: order[(p.row.dataset, p.row.index)])
 
 
-def _fold(train: list[CalibrationRow], held: list[CalibrationRow], base: Efficiency, full: Efficiency, max_nfev: int) -> list[Prediction]:
-    eff = fit(train, base, start=full, max_nfev=max_nfev).efficiency
+def held_out_predictions(train: list[CalibrationRow], held: list[CalibrationRow], base: Efficiency, start: Efficiency,
+                         max_nfev: int) -> list[Prediction]:
+    """One fold: fit on `train` from `start`, predict `held` (a module-level function, so a process pool can run it)."""
+    eff = fit(train, base, start=start, max_nfev=max_nfev).efficiency
     return [predict_row(r, eff) for r in held]
 
 
