@@ -14,6 +14,8 @@ from pathlib import Path
 from optimizer import pipeline
 from optimizer import problem as problem_mod
 from optimizer.catalog.bundle import load_catalog
+from optimizer.perf.evaluate import ReplicaPerf
+from optimizer.perf.replica import Replica
 from optimizer.problem import resolve
 from optimizer.scenario import load_scenario
 
@@ -23,7 +25,7 @@ def main() -> None:
     seen: Counter[tuple[object, ...]] = Counter()
     real = problem_mod.evaluate_replica
 
-    def counted(r, batch, input_len, output_len, context_len=None):  # type: ignore[no-untyped-def]
+    def counted(r: Replica, batch: int, input_len: int, output_len: int, context_len: int | None = None) -> ReplicaPerf:
         seen[(r.model.id, r.card.id, r.precision_name, r.par, r.engine_id, r.cards_per_server, batch, input_len,
               output_len, context_len)] += 1
         return real(r, batch, input_len, output_len, context_len=context_len)

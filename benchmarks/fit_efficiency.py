@@ -17,7 +17,7 @@ import yaml
 from optimizer.calibration import fit as F
 from optimizer.calibration.residuals import ResidualRow, write_residuals
 from optimizer.calibration.rows import DATASETS, concurrency_per_replica, load_rows, metric_group, source_key
-from optimizer.catalog.efficiency import FACTORS, load_efficiency, load_engines
+from optimizer.catalog.efficiency import FACTORS, FitEffects, load_efficiency, load_engines
 from optimizer.catalog.records import catalog_dir, load_cards, load_models
 
 
@@ -72,7 +72,7 @@ def main() -> None:
     print(f"wrote {path} and catalog/fit_residuals.csv")
 
 
-def _effects(e) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _effects(e: FitEffects) -> dict[str, float]:
     return {**{k: round(float(getattr(e, k)), 5) for k in FACTORS}, "rows": e.rows}
 
 

@@ -24,6 +24,8 @@ from optimizer.catalog.bundle import load_catalog
 from optimizer.plan.designs import enumerate_designs
 from optimizer.plan.model import build_plan_model, capacity_units, load_demand
 from optimizer.plan.optimize import new_solver
+from optimizer.plan.result import Design
+from optimizer.plan.terms import OfferTerms
 from optimizer.problem import resolve
 from optimizer.scenario import Scenario, load_scenario
 
@@ -35,7 +37,7 @@ class Timeout(Exception):
     pass
 
 
-def brute_force(designs, terms, demand: int, deadline: float) -> int | None:  # type: ignore[no-untyped-def]
+def brute_force(designs: list[Design], terms: dict[str, OfferTerms], demand: int, deadline: float) -> int | None:
     offers = sorted(terms)
     ranges = [range(terms[o].available_servers + 1) for o in offers]
     if math.prod(len(r) for r in ranges) > MAX_PURCHASES:
@@ -49,7 +51,7 @@ def brute_force(designs, terms, demand: int, deadline: float) -> int | None:  # 
     return None
 
 
-def _covers(designs, terms, servers: dict[str, int], demand: int, deadline: float) -> bool:  # type: ignore[no-untyped-def]
+def _covers(designs: list[Design], terms: dict[str, OfferTerms], servers: dict[str, int], demand: int, deadline: float) -> bool:
     best = 0
     for oid, n in servers.items():
         if n == 0:
@@ -63,7 +65,7 @@ def _covers(designs, terms, servers: dict[str, int], demand: int, deadline: floa
     return best >= demand
 
 
-def _best_fill(own, cards: int, min_used: int, deadline: float) -> int | None:  # type: ignore[no-untyped-def]
+def _best_fill(own: list[Design], cards: int, min_used: int, deadline: float) -> int | None:
     best = None
     bounds = [range(cards // d.cards + 1) for d in own]
     for counts in itertools.product(*bounds):
