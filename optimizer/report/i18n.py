@@ -415,7 +415,11 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (  # term, English, Chinese
     ("KV cache", "the attention keys and values kept for every token of every conversation in flight; it sets how many "
      "users fit in memory.", "为每个进行中会话的每个 token 保存的注意力键值；它决定显存能容纳多少用户。"),
     ("confidence band", "the spread of the model's error on published runs it was not fitted on; a plan at confidence "
-     "0.8 meets the SLAs where 80 % of those runs would.", "模型在未参与拟合的公开测试上的误差范围；置信度 0.8 的方案在其中 80 % 的情况下满足 SLA。"),
+     "0.8 meets the SLAs where 80 % of those runs would. That spread was measured with refits that stay near the "
+     "shipped fit; refits started from nothing miss by more, so read it as the narrow end of what the data allow "
+     "(README, 'Calibration: fitted honestly, with bands').",
+     "模型在未参与拟合的公开测试上的误差范围；置信度 0.8 的方案在其中 80 % 的情况下满足 SLA。该范围由贴近现有拟合的重新拟合测得；"
+     "从零开始的重新拟合误差更大，因此应视为数据所允许范围的窄端（见 README「Calibration: fitted honestly, with bands」一节）。"),
     ("break-even", "the highest price per server at which a losing bid's own plan would cost less than the winner's.",
      "盈亏平衡价：落标投标自身方案成本低于中标方案时的最高单台价格。"),
 )

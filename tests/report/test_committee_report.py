@@ -15,6 +15,7 @@ from optimizer.catalog.bundle import load_catalog
 from optimizer.pipeline import solve
 from optimizer.problem import resolve
 from optimizer.report import format as fmt
+from optimizer.report.i18n import glossary
 from optimizer.report.provenance import provenance_line
 from optimizer.report.solve_md import render as render_md
 from optimizer.report.whatif import render_compare as render_compare_md
@@ -126,6 +127,17 @@ def test_glossary_and_range_on_the_report(result):
     for term in ("TTFT", "TPOT", "MBU", "MFU", "M/D/1", "TP/PP/EP", "MoE", "MLA", "KV cache", "confidence band", "break-even"):
         assert f"**{term}**" in glossary, term
     assert any(line.startswith("Range: ") for line in _section(md, "Recommendation"))
+
+
+def test_the_glossary_sends_the_reader_to_a_readme_section_that_exists():
+    """The confidence-band entry warns that the band is the narrow end and names where the README
+    says why, in both languages; a renamed heading would leave the committee a dead reference."""
+    headings = {line.lstrip("#").strip() for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines() if line.startswith("## ")}
+    for lang in ("en", "zh"):
+        entry = next(line for line in glossary(lang) if line.startswith("- **confidence band**"))
+        cited = re.findall(r"README(?:, '([^']+)'|「([^」]+)」)", entry)
+        cited = [a or b for a, b in cited]
+        assert cited and all(c in headings for c in cited), (lang, cited)
 
 
 def test_a_pipe_or_newline_in_a_vendor_name_does_not_break_any_table(result):
