@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sys
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
 
 from optimizer.calibration import fit as F
 from optimizer.calibration.predict_rows import Prediction
@@ -28,22 +27,13 @@ def summary(predictions: list[Prediction]) -> str:
     return " / ".join(f"{k} {v:.1f} %" for k, v in errors.items()) + f", concordance {F.concordance(predictions):.3f}"
 
 
-def held_out_on_sample(
-    pool: Executor, rows: list[CalibrationRow], base: Efficiency, starts: dict[str, tuple[Efficiency, int]],
-    sources: list[str],
-) -> dict[str, list[Prediction]]:
-    """Per named (start, evaluations): the predictions of every row of `sources`, each source left
-    out of a fit that starts there."""
-    jobs = []
-    for src in sources:
-        train = [r for r in rows if source_key(r) != src]
-        held = [r for r in rows if source_key(r) == src]
-        for name, (start, evaluations) in starts.items():
-            jobs.append((name, pool.submit(F.held_out_predictions, train, held, base, start, evaluations)))
-    out: dict[str, list[Prediction]] = {name: [] for name in starts}
-    for name, job in jobs:
-        out[name].extend(job.result())
-    return out
+def held_out_on_sample(rows: list[CalibrationRow], base: Efficiency, starts: dict[str, tuple[Efficiency, int]],
+                       sources: list[str]) -> dict[str, list[Prediction]]:
+    """Per named (start, evaluations): leave-one-source-out predictions of the rows of `sources`."""
+    return {
+        name: F.leave_one_source_out(rows, base, start, max_nfev=evaluations, workers=2, sources=sources)
+        for name, (start, evaluations) in starts.items()
+    }
 
 
 def main() -> None:
@@ -63,8 +53,7 @@ def main() -> None:
         "from the prior centre": (F.prior_centre(base), F.CONVERGED_EVALUATIONS),
         "warm at the from-scratch fit": (scratch.efficiency, F.WARM_FOLD_EVALUATIONS),
     }
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        out = held_out_on_sample(pool, rows, base, starts, sources)
+    out = held_out_on_sample(rows, base, starts, sources)
     print(f"leaving out {len(sources)} of {len(set(map(source_key, rows)))} sources (every {step}th), median absolute error:")
     for name, predictions in out.items():
         print(f"  folds {name:36s} {summary(predictions)}")

@@ -65,11 +65,11 @@ def main() -> None:
     print("\n".join(["shipped effects:", *effect_lines(base)]))
     with ProcessPoolExecutor(max_workers=2) as pool:
         ends = list(pool.map(continuation, SCHEDULES))
-        for text, _ in ends:
-            print(text)
-        sources = sorted({source_key(r) for r in rows})[::step]
-        starts = {f"effect priors x{factor} first": (end, F.WARM_FOLD_EVALUATIONS) for factor, (_, end) in zip(SCHEDULES, ends, strict=True)}
-        held = held_out_on_sample(pool, rows, base, starts, sources)
+    for text, _ in ends:
+        print(text)
+    sources = sorted({source_key(r) for r in rows})[::step]
+    starts = {f"effect priors x{factor} first": (end, F.WARM_FOLD_EVALUATIONS) for factor, (_, end) in zip(SCHEDULES, ends, strict=True)}
+    held = held_out_on_sample(rows, base, starts, sources)
     print(f"leaving out {len(sources)} sources (every {step}th), folds warm-started where each schedule ended:")
     for name, predictions in held.items():
         print(f"  {name}: {summary(predictions)}")

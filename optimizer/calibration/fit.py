@@ -206,37 +206,37 @@ def prior_centre(base: Efficiency) -> Efficiency:
 
 
 def leave_one_source_out(
-    rows: list[CalibrationRow], base: Efficiency, full: Efficiency, *, max_nfev: int = WARM_FOLD_EVALUATIONS,
+    rows: list[CalibrationRow], base: Efficiency, start: Efficiency, *, max_nfev: int = WARM_FOLD_EVALUATIONS,
     fitter: Callable[..., FitResult] = fit, progress: Callable[[int, int, str], None] | None = None,
-    workers: int = 1,
+    workers: int = 1, sources: Iterable[str] | None = None,
 ) -> list[Prediction]:
-    """Out-of-sample prediction of every row: refit (warm-started at the full fit) without the
-    row's source, predict the left-out rows. `workers` > 1 runs the folds in processes (the
-    default fitter only: a test's stand-in need not be importable)."""
-    sources = sorted({source_key(r) for r in rows})
-    folds = [([r for r in rows if source_key(r) != src], [r for r in rows if source_key(r) == src]) for src in sources]
+    """Out-of-sample prediction of every row: refit from `start` (the full fit: warm; prior_centre:
+    cold) without the row's source, predict the left-out rows. `sources`: leave out and predict only
+    these (a benchmark's sample); every source by default. `workers` > 1 runs the folds in
+    processes (the default fitter only: a test's stand-in need not be importable)."""
+    held_out = sorted({source_key(r) for r in rows} if sources is None else set(sources))
+    folds = [([r for r in rows if source_key(r) != src], [r for r in rows if source_key(r) == src]) for src in held_out]
     out: list[Prediction] = []
     if workers > 1 and fitter is fit:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            jobs = [pool.submit(held_out_predictions, train, held, base, full, max_nfev) for train, held in folds]
+            jobs = [pool.submit(_held_out_predictions, train, held, base, start, max_nfev) for train, held in folds]
             for n, job in enumerate(jobs):
                 if progress:
-                    progress(n, len(sources), sources[n])
+                    progress(n, len(held_out), held_out[n])
                 out.extend(job.result())
     else:
         for n, (train, held) in enumerate(folds):
             if progress:
-                progress(n, len(sources), sources[n])
-            eff = fitter(train, base, start=full, max_nfev=max_nfev).efficiency
-            out.extend(predict_row(r, eff) for r in held)
+                progress(n, len(held_out), held_out[n])
+            out.extend(_held_out_predictions(train, held, base, start, max_nfev, fitter))
     order = {(r.dataset, r.index): i for i, r in enumerate(rows)}
     return sorted(out, key=lambda p: order[(p.row.dataset, p.row.index)])
 
 
-def held_out_predictions(train: list[CalibrationRow], held: list[CalibrationRow], base: Efficiency, start: Efficiency,
-                         max_nfev: int) -> list[Prediction]:
-    """One fold: fit on `train` from `start`, predict `held` (a module-level function, so a process pool can run it)."""
-    eff = fit(train, base, start=start, max_nfev=max_nfev).efficiency
+def _held_out_predictions(train: list[CalibrationRow], held: list[CalibrationRow], base: Efficiency, start: Efficiency,
+                          max_nfev: int, fitter: Callable[..., FitResult] = fit) -> list[Prediction]:
+    """One fold: fit on `train` from `start`, predict `held` (module level, so a process pool can run it)."""
+    eff = fitter(train, base, start=start, max_nfev=max_nfev).efficiency
     return [predict_row(r, eff) for r in held]
 
 

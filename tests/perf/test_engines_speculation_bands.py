@@ -75,6 +75,24 @@ def test_cross_validation_never_fits_on_the_rows_it_predicts():
     assert [(p.row.dataset, p.row.index) for p in preds] == [(r.dataset, r.index) for r in rows]
 
 
+def test_cross_validation_on_a_sample_leaves_out_only_the_named_sources():
+    """A benchmark's sample (fit_basins.py): one fold per named source, trained without it, and only
+    that source's rows predicted, in row order."""
+    rows = fit.fit_rows(load_rows())[:60]
+    sources = sorted({source_key(r) for r in rows})
+    trained: list[set[str]] = []
+
+    def spy(train, base_, *, start=None, max_nfev=0):  # type: ignore[no-untyped-def]
+        trained.append({source_key(r) for r in train})
+        return fit.FitResult(base_, [], 0.0, 0)
+
+    base = load_efficiency()
+    preds = fit.leave_one_source_out(rows, base, base, fitter=spy, sources=[sources[-1]])
+    assert trained == [set(sources[:-1])]
+    assert [(p.row.dataset, p.row.index) for p in preds] == [
+        (r.dataset, r.index) for r in rows if source_key(r) == sources[-1]]
+
+
 def test_a_cold_fold_starts_from_no_data():
     """benchmarks/fit_efficiency.py --cold starts every fold at the prior centre: the pooled
     factors at their stated priors (not at the full fit, which saw the held-out source) and no
