@@ -190,15 +190,15 @@ def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns], 
     return run.status, extract_fleet_schedule(run.solver, fv, services), run.bound, run.first
 
 
-def _fewest_cards(fv: FleetPhaseVars) -> Expr:
-    """To minimise: the cards the replicas use over the periods, then the replicas (witness replicas
-    included). Each service runs what covers its own period load (with headroom and N+1); cards
-    bought for a later period stay spare, rather than running replicas of whichever service packs
-    cheapest, and fewer replicas alone would favour one large replica serving far beyond its load."""
-    groups = [(fv.designs[i], x) for period in fv.whole.periods for i, x in period.replicas.items()]
-    groups += [(fv.designs[i], x) for cases in fv.cases for c in cases for i, x in c.replicas.items()]
-    weight = sum(upper_bound(x) for _, x in groups) + 1
-    return weight * sum(d.cards * x for d, x in groups) + sum(x for _, x in groups)
+def _fewest_cards(fv: FleetPhaseVars) -> list[Expr]:
+    """To minimise, per period and per supply case in it: the cards the replicas use, then the
+    replicas (witness replicas included). Each service runs what covers its own period load (with
+    headroom and N+1); cards bought for a later period stay spare, rather than running replicas of
+    whichever service packs cheapest, and fewer replicas alone would favour one large replica
+    serving far beyond its load."""
+    parts = [period.replicas for period in fv.whole.periods] + [c.replicas for cases in fv.cases for c in cases]
+    weight = sum(upper_bound(x) for replicas in parts for x in replicas.values()) + 1
+    return [weight * sum(fv.designs[i].cards * x for i, x in replicas.items()) + sum(replicas.values()) for replicas in parts]
 
 
 def extract_fleet_schedule(solver: cp_model.CpSolver, fv: FleetPhaseVars, services: list[ServiceDesigns]) -> FleetSchedule:

@@ -191,3 +191,52 @@ def test_the_all_at_once_model_is_the_phased_one_variable_for_variable():
             names = [[v.name for v in build_fleet_phase_model(fleet, terms, all_at_once=once).whole.model.proto.variables]
                      for once in (True, False)]
             assert names[0] == names[1]
+
+
+def _fewest_cards_by_brute_force(services: list[ServiceDesigns], terms, have: dict[str, int], loads: list[int], *,  # type: ignore[no-untyped-def]
+                                 share: float = 1.0, n_plus_one: bool = False) -> tuple[int, int] | None:
+    """The least (cards, replicas), in that order, of any replica mix that fits `have` (servers per
+    offer) and covers ceil(share x load) of every service (with N+1: after its largest server loss)."""
+    designs = [(k, d) for k, s in enumerate(services) for d in s.designs]
+    best = None
+    for counts in itertools.product(*(range(have.get(d.offer_id, 0) * terms[d.offer_id].cards_per_server // d.cards + 1)
+                                      for _, d in designs)):
+        cards, served, loss = dict.fromkeys(terms, 0), [0] * len(services), [0] * len(services)
+        for c, (k, d) in zip(counts, designs, strict=True):
+            cards[d.offer_id] += c * d.cards
+            served[k] += c * capacity_units(d)
+            if c:
+                cps = terms[d.offer_id].cards_per_server
+                loss[k] = max(loss[k], math.ceil(d.capacity * LOAD_SCALE - 1e-9) * max(1, cps // d.cards))
+        fits = all(cards[o] <= have.get(o, 0) * t.cards_per_server for o, t in terms.items())
+        covers = all(served[k] - (loss[k] if n_plus_one else 0) >= math.ceil(share * loads[k] - 1e-9) for k in range(len(services)))
+        if fits and covers:
+            best = min(best or (sum(cards.values()), sum(counts)), (sum(cards.values()), sum(counts)))
+    return best
+
+
+def test_each_period_and_supply_case_runs_the_fewest_cards_then_replicas_by_brute_force():
+    """The last stage minimises its parts (a period, a supply case in a period) one after another;
+    with the purchases fixed they share no constraint, so each must reach its own minimum: no mix of
+    replicas on the same servers in service uses fewer cards, or as many cards and fewer replicas."""
+    checked = 0
+    for seed in range(16):
+        services, terms = _instance(seed, with_case=seed % 2 == 0)
+        spared = seed % 3 == 0
+        fleet = _with_n_plus_one(services) if spared else services
+        found = solve_fleet_phases(fleet, terms)
+        cases = fleet[0].scenario.constraints.robust_to
+        for schedule in (s for s in (found.schedule, found.all_at_once) if s is not None):
+            for period in schedule.periods:
+                loads = [math.ceil(x * LOAD_SCALE - 1e-9) for x in period.loads]
+                used = (sum(g.design.cards * g.count for s in period.services for g in s.groups),
+                        sum(g.count for s in period.services for g in s.groups))
+                assert used == _fewest_cards_by_brute_force(fleet, terms, period.in_service, loads, n_plus_one=spared), seed
+                for supply in period.supply:
+                    witness = (sum(g.design.cards * g.count for s in supply.services for g in s.groups),
+                               sum(g.count for s in supply.services for g in s.groups))
+                    share = cases[supply.case].load_share
+                    assert witness == _fewest_cards_by_brute_force(fleet, terms, supply.delivered, loads, share=share), seed
+                    checked += 1
+                checked += 1
+    assert checked >= 30, checked
