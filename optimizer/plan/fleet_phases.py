@@ -20,15 +20,16 @@ whichever service packs cheapest, so spare cards stay spare and the schedule say
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
 from optimizer.plan.fleet import ServiceDesigns, new_vendors, one_vendor, service_plans
-from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply, VendorRule
+from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply, ServicePlan, VendorRule, cards_used
 from optimizer.plan.model import Expr, _per_server, _served, capacity_units, supply_delivered, upper_bound
 from optimizer.plan.phases import (
+    Hint,
     PeriodVars,
     PhaseInputs,
     PhaseVars,
@@ -150,17 +151,17 @@ def solve_fleet_phases(services: list[ServiceDesigns], terms: dict[str, OfferTer
     """The fleet's cheapest phased schedule and its cheapest all-at-once one, each by the stages of
     the module doc and under the solve's vendor rule (a schedule buying from several vendors must
     save more than constraints.mix_min_saving_pct of the best one-vendor schedule, discounted)."""
-    once_status, once, _, once_first = cheapest_fleet_schedule(build_fleet_phase_model(services, terms, all_at_once=True), services)
-    status, schedule, bound, _ = cheapest_fleet_schedule(build_fleet_phase_model(services, terms), services, once_first)
+    once_status, once, _ = cheapest_fleet_schedule(build_fleet_phase_model(services, terms, all_at_once=True), services)
+    status, schedule, bound = _phased_from(services, terms, once)
     rule = None
     pct = services[0].scenario.constraints.mix_min_saving_pct
     if any(s is not None and len(new_vendors(s.servers, terms)) > 1 for s in (once, schedule)):
         single = one_vendor(services)
-        s_once_status, s_once, _, s_first = cheapest_fleet_schedule(build_fleet_phase_model(single, terms, all_at_once=True), single)
+        s_once_status, s_once, _ = cheapest_fleet_schedule(build_fleet_phase_model(single, terms, all_at_once=True), single)
         if once is not None and len(new_vendors(once.servers, terms)) > 1 and _one_vendor_wins(once, s_once, pct):
             once_status, once = s_once_status, s_once
         if schedule is not None and len(new_vendors(schedule.servers, terms)) > 1:
-            s_status, s_schedule, s_bound, _ = cheapest_fleet_schedule(build_fleet_phase_model(single, terms), single, s_first)
+            s_status, s_schedule, s_bound = _phased_from(single, terms, s_once)
             kept = not _one_vendor_wins(schedule, s_schedule, pct)
             rule = VendorRule(schedule.discounted_rmb, None if s_schedule is None else s_schedule.discounted_rmb, pct, kept)
             if not kept:
@@ -171,23 +172,75 @@ def solve_fleet_phases(services: list[ServiceDesigns], terms: dict[str, OfferTer
     return FleetPhased(status, schedule, bound, once_status, once, spec, own, rule)
 
 
+def _phased_from(services: list[ServiceDesigns], terms: dict[str, OfferTerms], once: FleetSchedule | None
+                 ) -> tuple[Status, FleetSchedule | None, int | None]:
+    """The cheapest phased schedule, its search started from the all-at-once schedule `once`."""
+    fv = build_fleet_phase_model(services, terms)
+    return cheapest_fleet_schedule(fv, services, () if once is None else retimed_hint(fv, once, services, terms))
+
+
 def _one_vendor_wins(mix: FleetSchedule, single: FleetSchedule | None, pct: float) -> bool:
     """A mixed schedule saving no more than pct % (discounted) of the best one-vendor schedule loses to it."""
     return single is not None and 100.0 * (single.discounted_rmb - mix.discounted_rmb) / max(single.discounted_rmb, 1) <= pct
 
 
-def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns], hint: Sequence[int] = ()
-                            ) -> tuple[Status, FleetSchedule | None, int | None, tuple[int, ...]]:
+def cheapest_fleet_schedule(fv: FleetPhaseVars, services: list[ServiceDesigns], hint: Hint = ()
+                            ) -> tuple[Status, FleetSchedule | None, int | None]:
     """Least discounted spend; then the fewest servers, bought as late as possible; then, purchases
-    fixed, the fewest cards used, then the fewest replicas (witness replicas included). Also the
-    first stage's values of the model's variables (a hint for the phased model, whose variables the
-    all-at-once one shares, index for index)."""
+    fixed, the fewest cards used, then the fewest replicas (witness replicas included)."""
     if any(not s.designs for s in services):
-        return "infeasible", None, None, ()
+        return "infeasible", None, None
     run = staged_solve(fv.whole, _fewest_cards(fv), hint)
     if run.solver is None:
-        return run.status, None, run.bound, ()
-    return run.status, extract_fleet_schedule(run.solver, fv, services), run.bound, run.first
+        return run.status, None, run.bound
+    return run.status, extract_fleet_schedule(run.solver, fv, services), run.bound
+
+
+def retimed_hint(fv: FleetPhaseVars, once: FleetSchedule, services: list[ServiceDesigns], terms: dict[str, OfferTerms]) -> Hint:
+    """A start for the phased search: the all-at-once schedule's replicas in every period and supply
+    case, on servers bought only when a period first needs them (the servers its replicas fill and,
+    under each supply case, as many as make what arrives hold the case's replicas), lead periods
+    before. That is a phased schedule costing no more than buying all at once, and near the
+    cheapest: on the shipped phased fleet the least spend's search took 7.9 deterministic units from
+    it against 15.4 from the all-at-once schedule itself. Purchases the model cannot make (before
+    the first period, or beyond a period's deliveries) leave the purchases unhinted."""
+    scenario = services[0].scenario
+    ph = scenario.phases
+    assert ph is not None
+    index = {id(d): i for i, d in enumerate(fv.designs)}
+    hint: list[tuple[cp_model.IntVar, int]] = []
+    needed: list[dict[str, int]] = []
+    for p, period in enumerate(once.periods):
+        need = {oid: -(-cards_used(period.services, oid) // t.cards_per_server) for oid, t in terms.items()}
+        hint += _replica_hint(fv.whole.periods[p].replicas, period.services, index)
+        for supply, case_vars in zip(period.supply, fv.cases[p], strict=True):
+            case = scenario.constraints.robust_to[supply.case]
+            cut, share = set(scenario.supply_affected(case)), Fraction(str(case.delivered_share))
+            for oid, t in terms.items():
+                k = -(-cards_used(supply.services, oid) // t.cards_per_server)
+                if oid in cut and k:   # what arrives is floor(share x in service): at least k of it
+                    k = -(-k * share.denominator // share.numerator) if share else 10**9
+                need[oid] = max(need[oid], k)
+            hint += _replica_hint(case_vars.replicas, supply.services, index)
+        needed.append(need)
+    buys: dict[tuple[int, str], int] = {}
+    bought = dict.fromkeys(terms, 0)
+    for p, need in enumerate(needed):
+        for oid, t in terms.items():
+            more = max(0, need[oid] - (t.available_servers if t.owned else 0) - bought[oid])
+            if more:
+                q = p - ph.lead_time_periods
+                if q < 0 or buys.get((q, oid), 0) + more > upper_bound(fv.whole.buy[q, oid]):
+                    return hint
+                buys[q, oid] = buys.get((q, oid), 0) + more
+                bought[oid] += more
+    return hint + [(x, buys.get(key, 0)) for key, x in sorted(fv.whole.buy.items())]
+
+
+def _replica_hint(replicas: dict[int, cp_model.IntVar], plans: tuple[ServicePlan, ...], index: dict[int, int]) -> Hint:
+    """Every replica variable hinted: the count of its design in `plans`, else 0."""
+    counts = {index[id(g.design)]: g.count for plan in plans for g in plan.groups}
+    return [(x, counts.get(i, 0)) for i, x in sorted(replicas.items())]
 
 
 def _fewest_cards(fv: FleetPhaseVars) -> list[Expr]:

@@ -292,30 +292,28 @@ class Staged:
     status: Status                        # of the first stage (least discounted spend)
     solver: cp_model.CpSolver | None      # the last stage's (None without a schedule)
     bound: int | None                     # CP-SAT's bound on the discounted spend
-    first: tuple[int, ...] = ()           # the first stage's value of every variable: a hint for a like model
 
 
-def staged_solve(v: PhaseVars, last_stage: Sequence[Expr], hint: Sequence[int] = ()) -> Staged:
+Hint = Sequence[tuple[cp_model.IntVar, int]]
+
+
+def staged_solve(v: PhaseVars, last_stage: Sequence[Expr], hint: Hint = ()) -> Staged:
     """The three stages of a schedule (one service's or a fleet's): least discounted spend; then the
     fewest servers, bought as late as possible; then, purchases fixed, the sum of `last_stage`'s
     parts (minimised). The parts are one per period (and supply case): with the purchases fixed no
     constraint links two of them, so each is minimised in turn and bounded at its minimum, which
     reaches the sum's minimum by searches far smaller than the sum's (the phased fleet's last stage
     took 18-29 s whole and 7 s in parts, to the same optimum).
-    `hint`: values of the model's first variables from a like model's first stage (a fleet's
-    all-at-once schedule is a phased schedule too: it starts the phased search, which with N+1 is
-    otherwise slow to find its optimum)."""
+    `hint`: values of some of the model's variables that start the first stage's search (a fleet's
+    all-at-once schedule, its purchases moved to when each period needs them: fleet_phases.retimed_hint)."""
     v.model.minimize(v.cost)
-    if hint and len(hint) != len(v.model.proto.variables):
-        raise ValueError(f"a hint of {len(hint)} values for a model of {len(v.model.proto.variables)} variables: not a like model")
-    for i, value in enumerate(hint):
-        v.model.add_hint(v.model.get_int_var_from_proto_index(i), value)
+    for var, value in hint:
+        v.model.add_hint(var, value)
     solver = new_solver()
     status = status_of(solver.solve(v.model))
     if not has_plan(status):
         return Staged(status, None, None)
     objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
-    first = tuple(int(solver.value(v.model.get_int_var_from_proto_index(i))) for i in range(len(v.model.proto.variables)))
     v.model.add(v.cost <= objective)
     solver = _next_stage(v, solver, _fewest_and_latest(v))
     for key, x in v.buy.items():
@@ -323,7 +321,7 @@ def staged_solve(v: PhaseVars, last_stage: Sequence[Expr], hint: Sequence[int] =
     for part in last_stage:
         solver = _next_stage(v, solver, part)
         v.model.add(part <= solver.value(part))
-    return Staged(status, solver, bound, first)
+    return Staged(status, solver, bound)
 
 
 def _fewest_and_latest(v: PhaseVars) -> Expr:
