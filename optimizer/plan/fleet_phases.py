@@ -238,8 +238,10 @@ def retimed_hint(fv: FleetPhaseVars, once: FleetSchedule, services: list[Service
 
 
 def _replica_hint(replicas: dict[int, cp_model.IntVar], plans: tuple[ServicePlan, ...], index: dict[int, int]) -> Hint:
-    """Every replica variable hinted: the count of its design in `plans`, else 0."""
-    counts = {index[id(g.design)]: g.count for plan in plans for g in plan.groups}
+    """Every replica variable hinted: the count of its design in `plans`, else 0 (`index`: a design
+    object's position in the model, which shares the schedule's designs; a hint is only a start, so
+    a design it does not hold is left out rather than stopping the solve)."""
+    counts = {index[id(g.design)]: g.count for plan in plans for g in plan.groups if id(g.design) in index}
     return [(x, counts.get(i, 0)) for i, x in sorted(replicas.items())]
 
 
