@@ -183,9 +183,9 @@ def test_a_price_that_falls_later_never_makes_buying_earlier_cheaper():
 def test_the_retimed_hint_is_a_phased_schedule_no_dearer_than_buying_all_at_once():
     """The phased search starts from the all-at-once schedule with its purchases moved to when each
     period needs them (fleet_phases.retimed_hint). Fixed at its values, the phased model must stay
-    feasible (so the hint is a schedule, supply cases and N+1 included) and cost no more than buying
-    all at once and no less than the phased optimum; and it must hint the purchases, not only the
-    replicas, on most instances."""
+    feasible (so the hint is a schedule, supply cases and N+1 included) and cost no less than the
+    phased optimum and, prices here never rising, no more than buying all at once; and it must hint
+    the purchases, not only the replicas, on all but one of the instances with both schedules."""
     from ortools.sat.python import cp_model
 
     from optimizer.plan.fleet_phases import build_fleet_phase_model, retimed_hint
