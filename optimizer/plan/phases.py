@@ -36,13 +36,18 @@ from optimizer.plan.model import (
     server_loss_units,
     upper_bound,
 )
-from optimizer.plan.optimize import new_solver, status_of
+from optimizer.plan.optimize import TIME_LIMIT_S, new_solver, status_of
 from optimizer.plan.result import Design, PhasedPlan, PhasePeriod, PhaseSchedule, ReplicaGroup, Status, has_plan
 from optimizer.plan.terms import OfferTerms
 from optimizer.scenario import Scenario
 from optimizer.scenario_phases import Phases
 
 Constraints = list[cp_model.Constraint]
+# The last stage's parts (one per period and supply case) share one stage's search limit, so a
+# schedule of many periods does not multiply it; each part gets at least this much (CP-SAT's
+# deterministic units) when the others have used the rest. A part cut short keeps the solution it
+# started from, which meets every constraint: only the tie-break among equal spends is then unproven.
+PART_TIME_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -315,11 +320,13 @@ def staged_solve(v: PhaseVars, last_stage: Sequence[Expr], hint: Hint = ()) -> S
         return Staged(status, None, None)
     objective, bound = round(solver.objective_value), round(solver.best_objective_bound)
     v.model.add(v.cost <= objective)
-    solver = _next_stage(v, solver, _fewest_and_latest(v))
+    solver, _ = _next_stage(v, solver, _fewest_and_latest(v))
     for key, x in v.buy.items():
         v.model.add(x == solver.value(x)).with_name(f"fixed[{key}]")
+    left = TIME_LIMIT_S   # the parts share one stage's limit, each given at least PART_TIME_S
     for part in last_stage:
-        solver = _next_stage(v, solver, part)
+        solver, used = _next_stage(v, solver, part, max(left, PART_TIME_S))
+        left -= used
         v.model.add(part <= solver.value(part))
     return Staged(status, solver, bound)
 
@@ -338,15 +345,18 @@ def _most_served(v: PhaseVars) -> list[Expr]:
     return [-weight * period.served + sum(period.replicas.values()) for period in v.periods]
 
 
-def _next_stage(v: PhaseVars, last: cp_model.CpSolver, objective: Expr) -> cp_model.CpSolver:
-    """Minimise `objective` from the last solution (hinted); keep the last solver if this one finds nothing."""
+def _next_stage(v: PhaseVars, last: cp_model.CpSolver, objective: Expr, time_limit_s: float = TIME_LIMIT_S
+                ) -> tuple[cp_model.CpSolver, float]:
+    """Minimise `objective` from the last solution (hinted); keep the last solver if this one finds
+    nothing. Also the deterministic time the search took."""
     v.model.clear_hints()
     for i in range(len(v.model.proto.variables)):
         var = v.model.get_int_var_from_proto_index(i)
         v.model.add_hint(var, last.value(var))
     v.model.minimize(objective)
-    solver = new_solver()
-    return solver if has_plan(status_of(solver.solve(v.model))) else last
+    solver = new_solver(time_limit_s)
+    found = has_plan(status_of(solver.solve(v.model)))
+    return (solver if found else last), solver.deterministic_time
 
 
 def extract_schedule(solver: cp_model.CpSolver, v: PhaseVars, designs: list[Design], scenario: Scenario) -> PhaseSchedule:

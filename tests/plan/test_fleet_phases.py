@@ -14,8 +14,9 @@ from fractions import Fraction
 import pytest
 from plan_factories import RMB_100K, plan_scenario, stand_in_design, terms_of
 
+from optimizer.plan import fleet_phases
 from optimizer.plan.fleet import ServiceDesigns
-from optimizer.plan.fleet_phases import solve_fleet_phases
+from optimizer.plan.fleet_phases import build_fleet_phase_model, solve_fleet_phases
 from optimizer.plan.model import LOAD_SCALE, capacity_units
 from optimizer.scenario import Scenario, SupplyCase
 from optimizer.scenario_phases import Phases
@@ -260,3 +261,34 @@ def test_each_period_and_supply_case_runs_the_fewest_cards_then_replicas_by_brut
                     checked += 1
                 checked += 1
     assert checked >= 30, checked
+
+
+def test_the_last_stages_parts_share_one_stage_limit(monkeypatch: pytest.MonkeyPatch):
+    """Each period and supply case is minimised on its own, but a schedule of many of them must not
+    multiply the search limit: part k is given the stage's limit less the deterministic time parts
+    0..k-1 used, and never less than PART_TIME_S. Small instances are solved in presolve (0 units),
+    so here every search reports 0.6 units and the stage's limit is 2: the parts get 2.0, 1.4, then
+    the floor of 1.0."""
+    from optimizer.plan import phases
+
+    limits: list[float] = []
+    real = phases.new_solver
+
+    class Reporting:
+        deterministic_time = 0.6
+
+        def __init__(self, limit: float) -> None:
+            self.solver = real(limit)
+            limits.append(limit)
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(self.solver, name)
+
+    monkeypatch.setattr(phases, "new_solver", lambda limit=phases.TIME_LIMIT_S: Reporting(limit))
+    monkeypatch.setattr(phases, "TIME_LIMIT_S", 2.0)
+    services, terms = _instance(1, with_case=True)
+    fv = build_fleet_phase_model(services, terms)
+    parts = fleet_phases._fewest_cards(fv)
+    assert len(parts) >= 4
+    assert phases.staged_solve(fv.whole, parts).solver is not None
+    assert limits[2:] == pytest.approx([2.0, 1.4] + [phases.PART_TIME_S] * (len(parts) - 2))
