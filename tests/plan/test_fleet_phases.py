@@ -247,6 +247,8 @@ def test_each_period_and_supply_case_runs_the_fewest_cards_then_replicas_by_brut
         fleet = _with_n_plus_one(services) if spared else services
         found = solve_fleet_phases(fleet, terms)
         cases = fleet[0].scenario.constraints.robust_to
+        periods = len(services[0].scenario.phases.periods)  # type: ignore[union-attr]
+        assert len(fleet_phases._fewest_cards(build_fleet_phase_model(fleet, terms))) == periods * (1 + len(cases)), seed
         for schedule in (s for s in (found.schedule, found.all_at_once) if s is not None):
             for period in schedule.periods:
                 loads = [math.ceil(x * LOAD_SCALE - 1e-9) for x in period.loads]
@@ -266,29 +268,81 @@ def test_each_period_and_supply_case_runs_the_fewest_cards_then_replicas_by_brut
 def test_the_last_stages_parts_share_one_stage_limit(monkeypatch: pytest.MonkeyPatch):
     """Each period and supply case is minimised on its own, but a schedule of many of them must not
     multiply the search limit: part k is given the stage's limit less the deterministic time parts
-    0..k-1 used, and never less than PART_TIME_S. Small instances are solved in presolve (0 units),
-    so here every search reports 0.6 units and the stage's limit is 2: the parts get 2.0, 1.4, then
-    the floor of 1.0."""
+    0..k-1 used, and never less than the floor, PART_TIME_S or the limit over the parts if less.
+    Small instances are solved in presolve (0 units), so here every search reports what it used, and
+    the stage's limit is 2. Each part using 0.6 units, with n parts (floor min(1.0, 2 / n)), the
+    parts get 2.0, 1.4, 0.8, then the floor. Each using its whole limit, the parts search less than
+    twice the stage's limit in all."""
     from optimizer.plan import phases
 
-    limits: list[float] = []
-    real = phases.new_solver
-
-    class Reporting:
-        deterministic_time = 0.6
-
-        def __init__(self, limit: float) -> None:
-            self.solver = real(limit)
-            limits.append(limit)
-
-        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-            return getattr(self.solver, name)
-
-    monkeypatch.setattr(phases, "new_solver", lambda limit=phases.TIME_LIMIT_S: Reporting(limit))
-    monkeypatch.setattr(phases, "TIME_LIMIT_S", 2.0)
     services, terms = _instance(1, with_case=True)
-    fv = build_fleet_phase_model(services, terms)
-    parts = fleet_phases._fewest_cards(fv)
-    assert len(parts) >= 4
-    assert phases.staged_solve(fv.whole, parts).solver is not None
-    assert limits[2:] == pytest.approx([2.0, 1.4] + [phases.PART_TIME_S] * (len(parts) - 2))
+    real = phases.new_solver
+    monkeypatch.setattr(phases, "TIME_LIMIT_S", 2.0)
+
+    def limits_given(used: float | None) -> list[float]:
+        limits: list[float] = []
+
+        class Reporting:
+            def __init__(self, limit: float) -> None:
+                self.solver, self.deterministic_time = real(limit), limit if used is None else used
+                limits.append(limit)
+
+            def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+                return getattr(self.solver, name)
+
+        monkeypatch.setattr(phases, "new_solver", lambda limit=20.0: Reporting(limit))
+        fv = build_fleet_phase_model(services, terms)
+        parts = fleet_phases._fewest_cards(fv)
+        assert phases.staged_solve(fv.whole, parts).solver is not None
+        assert len(limits) == 2 + len(parts) >= 6
+        return limits[2:]
+
+    some = limits_given(0.6)
+    floor = min(1.0, 2.0 / len(some))
+    assert some == pytest.approx([2.0, 1.4, max(0.8, floor)] + [floor] * (len(some) - 3))
+    whole = limits_given(None)
+    assert whole[0] == 2.0 and sum(whole) <= 2 * 2.0
+
+
+VARIANTS = {   # phases: and robust_to: changes the retimed hint must handle (it may then hint no purchases)
+    "delivery caps": ({"available": {"offer-0": [1, 3, 3]}}, None),
+    "a vendor's case": ({}, [{"vendor": "vendor-0", "delivered_share": 0.5}]),
+    "nothing arrives": ({}, [{"offer": "offer-0", "delivered_share": 0.0, "load_share": 0.5}]),
+    "a third arrives": ({}, [{"offer": "offer-0", "delivered_share": 0.3333}]),
+    "rising prices": ({"price_decline_pct": -20}, None),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_the_retimed_hint_holds_under_caps_cases_and_rising_prices(variant: str):
+    """With per-period delivery caps, a case naming a vendor, a case where nothing or a third
+    arrives, or prices that rise, the hint never stops the solve, and whenever it hints the purchases
+    the phased model fixed at it is feasible (a third is 3333/10000, rounded down as the model does).
+    A lead time is not among them: these instances own nothing, so with one no schedule serves the
+    first period."""
+    from ortools.sat.python import cp_model
+
+    from optimizer.plan.fleet_phases import retimed_hint
+
+    update, cases = VARIANTS[variant]
+    checked = 0
+    for seed in range(12):
+        services, terms = _instance(seed, with_case=True)
+        n = len(services[0].scenario.phases.periods)  # type: ignore[union-attr]
+        phases = {k: ({o: v[:n] for o, v in x.items()} if k == "available" else x) for k, x in update.items()}
+        fleet = [dataclasses.replace(s, scenario=_phased(
+            s.scenario, {**s.scenario.phases.model_dump(exclude_defaults=True), **phases},  # type: ignore[union-attr]
+            cases if cases is not None else [c.model_dump(exclude_defaults=True) for c in s.scenario.constraints.robust_to]))
+            for s in (_with_n_plus_one(services) if seed % 3 == 0 else services)]
+        found = solve_fleet_phases(fleet, terms)
+        if found.all_at_once is None or found.schedule is None:
+            continue
+        fv = build_fleet_phase_model(fleet, terms)
+        hint = retimed_hint(fv, found.all_at_once, fleet, terms)
+        if not {var.name for var, _ in hint} >= {x.name for x in fv.whole.buy.values()}:
+            continue
+        for var, value in hint:
+            fv.whole.model.add(var == value)
+        assert cp_model.CpSolver().solve(fv.whole.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE), (variant, seed)
+        checked += 1
+    assert checked >= 2, (variant, checked)
