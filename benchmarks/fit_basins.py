@@ -28,9 +28,11 @@ def summary(predictions: list[Prediction]) -> str:
 
 
 def held_out_on_sample(rows: list[CalibrationRow], base: Efficiency, starts: dict[str, tuple[Efficiency, int]],
-                       sources: list[str]) -> dict[str, list[Prediction]]:
-    """Per named (start, evaluations): leave-one-source-out predictions of the rows of `sources`."""
-    return {
+                       step: int) -> tuple[list[str], dict[str, list[Prediction]]]:
+    """The sample (every `step`-th source, sorted by name) and, per named (start, evaluations), the
+    leave-one-source-out predictions of its rows."""
+    sources = sorted({source_key(r) for r in rows})[::step]
+    return sources, {
         name: F.leave_one_source_out(rows, base, start, max_nfev=evaluations, workers=2, sources=sources)
         for name, (start, evaluations) in starts.items()
     }
@@ -46,14 +48,13 @@ def main() -> None:
     print(f"full fits in {time.perf_counter() - started:.0f} s")
     for name, result in (("the shipped fit", shipped), ("the prior centre", scratch)):
         print(f"  from {name}: objective {result.cost:.1f} after {result.evaluations} evaluations; in sample {summary(result.predictions)}")
-    sources = sorted({source_key(r) for r in rows})[::step]
     starts = {
         "warm at the shipped fit": (shipped.efficiency, F.WARM_FOLD_EVALUATIONS),
         "warm at the shipped fit, converged": (shipped.efficiency, F.CONVERGED_EVALUATIONS),
         "from the prior centre": (F.prior_centre(base), F.CONVERGED_EVALUATIONS),
         "warm at the from-scratch fit": (scratch.efficiency, F.WARM_FOLD_EVALUATIONS),
     }
-    out = held_out_on_sample(rows, base, starts, sources)
+    sources, out = held_out_on_sample(rows, base, starts, step)
     print(f"leaving out {len(sources)} of {len(set(map(source_key, rows)))} sources (every {step}th), median absolute error:")
     for name, predictions in out.items():
         print(f"  folds {name:36s} {summary(predictions)}")

@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from fit_basins import held_out_on_sample, summary
 
 from optimizer.calibration import fit as F
-from optimizer.calibration.rows import load_rows, source_key
+from optimizer.calibration.rows import load_rows
 from optimizer.catalog.efficiency import Efficiency, load_efficiency
 
 SCHEDULES = (0.3, 3.0)
@@ -67,9 +67,8 @@ def main() -> None:
         ends = list(pool.map(continuation, SCHEDULES))
     for text, _ in ends:
         print(text)
-    sources = sorted({source_key(r) for r in rows})[::step]
     starts = {f"effect priors x{factor} first": (end, F.WARM_FOLD_EVALUATIONS) for factor, (_, end) in zip(SCHEDULES, ends, strict=True)}
-    held = held_out_on_sample(rows, base, starts, sources)
+    sources, held = held_out_on_sample(rows, base, starts, step)
     print(f"leaving out {len(sources)} sources (every {step}th), folds warm-started where each schedule ended:")
     for name, predictions in held.items():
         print(f"  {name}: {summary(predictions)}")

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
 from optimizer.plan.fleet import ServiceDesigns, new_vendors, one_vendor, service_plans
 from optimizer.plan.fleet_result import FleetPeriod, FleetPhased, FleetSchedule, FleetSupply, ServicePlan, VendorRule, cards_used
-from optimizer.plan.model import Expr, _per_server, _served, capacity_units, supply_delivered, upper_bound
+from optimizer.plan.model import Expr, _per_server, _served, capacity_units, servers_for_arrivals, supply_delivered, upper_bound
 from optimizer.plan.phases import (
     Hint,
     PeriodVars,
@@ -210,19 +209,22 @@ def retimed_hint(fv: FleetPhaseVars, once: FleetSchedule, services: list[Service
     index = {id(d): i for i, d in enumerate(fv.designs)}
     hint: list[tuple[cp_model.IntVar, int]] = []
     needed: list[dict[str, int]] = []
+    buyable = True   # False: a case's witnesses need servers of an offer of which none arrive
     for p, period in enumerate(once.periods):
         need = {oid: -(-cards_used(period.services, oid) // t.cards_per_server) for oid, t in terms.items()}
         hint += _replica_hint(fv.whole.periods[p].replicas, period.services, index)
         for supply, case_vars in zip(period.supply, fv.cases[p], strict=True):
             case = scenario.constraints.robust_to[supply.case]
-            cut, share = set(scenario.supply_affected(case)), Fraction(str(case.delivered_share))
+            cut = set(scenario.supply_affected(case))
             for oid, t in terms.items():
                 k = -(-cards_used(supply.services, oid) // t.cards_per_server)
-                if oid in cut and k:   # what arrives is floor(share x in service): at least k of it
-                    k = -(-k * share.denominator // share.numerator) if share else 10**9
-                need[oid] = max(need[oid], k)
+                n = servers_for_arrivals(case, k) if oid in cut else k
+                buyable &= n is not None
+                need[oid] = max(need[oid], n or 0)
             hint += _replica_hint(case_vars.replicas, supply.services, index)
         needed.append(need)
+    if not buyable:
+        return hint
     buys: dict[tuple[int, str], int] = {}
     bought = dict.fromkeys(terms, 0)
     for p, need in enumerate(needed):

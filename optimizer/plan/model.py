@@ -430,7 +430,7 @@ def supply_delivered(m: cp_model.CpModel, scenario: Scenario, case: SupplyCase, 
     floor(delivered_share x servers) of each offer the case cuts, the decimal as written (0.3333 is
     3333/10000, not 1/3), all of the others. The flooring constraints are appended to `out`."""
     cut = set(scenario.supply_affected(case))
-    share = Fraction(str(case.delivered_share))
+    share = delivered_share(case)
     delivered: dict[str, Expr] = {}
     for oid, x in servers.items():
         if oid not in cut:
@@ -443,6 +443,20 @@ def supply_delivered(m: cp_model.CpModel, scenario: Scenario, case: SupplyCase, 
             out.append(m.add(share.numerator * x < share.denominator * (arrived + 1)))
             delivered[oid] = arrived
     return delivered
+
+
+def delivered_share(case: SupplyCase) -> Fraction:
+    """The share of a cut offer's servers that arrive, the decimal as written (0.3333 is 3333/10000)."""
+    return Fraction(str(case.delivered_share))
+
+
+def servers_for_arrivals(case: SupplyCase, arrivals: int) -> int | None:
+    """The fewest servers of an offer the case cuts of which `arrivals` still arrive (the inverse of
+    supply_delivered's floor); None when none ever arrive (a share of 0) and some must."""
+    share = delivered_share(case)
+    if not arrivals:
+        return 0
+    return -(-arrivals * share.denominator // share.numerator) if share else None
 
 
 def upper_bound(var: cp_model.IntVar) -> int:
