@@ -78,6 +78,8 @@ chat("offer_engine_typo", "offers.0.engine", (SERVERS, SERVERS + "\n    engine: 
 chat("engine_mindie_on_h200", "offer 'h200-8x' (h200, nvidia-hopper) cannot run 'mindie'", (SERVERS, SERVERS + "\n    engine: mindie"))
 chat("engine_trtllm_on_ascend", "offer 'atlas-910b2-8x' (ascend-910b2, huawei-ascend) cannot run 'tensorrt-llm'",
      ("kv_precision: bf16", "kv_precision: bf16\nengine: tensorrt-llm"))
+chat("engine_sglang_on_mi300x", "sglang-rocm",  # SGLang on AMD is its ROCm build: the fix names it
+     ('server about RMB 2.0M"', 'server about RMB 2.0M"\n    engine: sglang'))
 chat("vendor_allowed_typo", "Huawei", (CONSTRAINTS, CONSTRAINTS + "  vendors_allowed: [Huawai]\n"))
 chat("offer_key_typo", "available_servers", (SERVERS, "available_server: 24"))
 chat("statistic_p95", "p90", ("statistic: mean", "statistic: p95"))
