@@ -44,6 +44,11 @@ def test_every_shipped_framework_maps_to_an_engine():
     assert unmapped == []
     assert engine_for_framework("SGLang v0.4.3.post2 (CUDA, early 2025)") == "sglang-0.4"
     assert engine_for_framework("SGLang v0.5.12 (lmsysorg/sglang:v0.5.12-cu130)") == "sglang"
+    # SGLang on AMD is its ROCm build, whatever the image tag; the ATOM backend and the 2025 line win first.
+    assert engine_for_framework("SGLang v0.5.9 (sglang:v0.5.9-rocm700-mi30x)") == "sglang-rocm"
+    assert engine_for_framework("SGLang 0.5.7 (ROCm build on MI300X)") == "sglang-rocm"
+    assert engine_for_framework("SGLang v0.5.10 + ATOM model backend (rocm/atom-dev)") == "sglang-atom"
+    assert engine_for_framework("SGLang (ROCm, early 2025)") == "sglang-0.4"
     assert engine_for_framework("vLLM v0.11.0 (default flags)") == "vllm"
     assert engine_for_framework("vLLM 0.6.3") == "vllm-v0"
     assert engine_for_framework("TensorRT-LLM v0.14.0 (trtllm-bench, engine build)") == "tensorrt-llm-0.x"

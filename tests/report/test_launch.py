@@ -190,3 +190,12 @@ def test_mindie_gets_its_config_keys_not_a_command_line():
     assert config["BackendConfig.ScheduleConfig.maxBatchSize"] == 64
     assert config["BackendConfig.ModelDeployConfig.ModelConfig[0].worldSize"] == 8
     assert config["BackendConfig.multiNodesInferEnabled"] is False
+
+
+def test_sglangs_rocm_build_launches_as_sglang_and_splits_over_mooncake():
+    """SGLang on AMD (sglang-rocm) is SGLang's own server: same command and options, and its
+    prefill/decode split moves the KV cache over Mooncake as the CUDA build's does."""
+    rocm, cuda = template_for("sglang-rocm"), template_for("sglang")
+    assert rocm is not None and rocm is cuda
+    assert rocm.values["pd_backend"]["sglang-rocm"] == "mooncake"
+    assert "sglang-rocm" not in rocm.extra_args  # no device flag: PyTorch on ROCm exposes its GPUs as "cuda" devices
