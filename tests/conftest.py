@@ -103,8 +103,11 @@ def run_interrupted(args: list[str], when: str, cwd: Path, env: dict[str, str] |
     import signal
 
     master, slave = os.openpty()
+    # A shell starts background jobs with Ctrl-C ignored, and Python keeps an ignored SIGINT: the child
+    # gets the disposition of a user's terminal whatever launched the suite.
     proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli", *args], cwd=cwd, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(slave)
     try:
         shown = _read_until(master, when.encode(), 120)
