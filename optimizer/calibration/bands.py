@@ -41,8 +41,9 @@ residuals, closed loop, 497 measurements from 25 sources):
   row weighing alike, the large well-predicted sweeps set the pool for everyone (71.4 % overall at
   2.29x, 2026-12-02 fit, unscaled). The scale counts measurements alike, as coverage does.
 After calibration_2026f (2026-12-03 refit, 551 closed-loop measurements from 28 sources) the scaled
-bands cover 77.9 % at 2.07x, scales 1.10 / 1.30 / 1.63: the 54 new MI300X/MI355X rows, missed more than
-most, widen the pool; the figures above are the fit's before them.
+bands covered 77.9 % at 2.07x, scales 1.10 / 1.30 / 1.63: the 54 new MI300X/MI355X rows, missed more than
+most, widen the pool; the figures above are the fit's before them. With EP all-to-alls charged only
+under data-parallel attention (perf.comm, refit of 2026-12-03): 77.0 % at 1.99x, scales 1.12 / 1.29 / 1.61.
 A cell's systematic error is the fit's family and engine effect, already in the estimate.
 """
 

@@ -167,6 +167,27 @@ def test_deepseek_decode_step_on_mi300x_sglang_vs_atom_by_hand(engine, step_ms, 
     assert perf.decode.total_s * 1e3 == pytest.approx(expected_ms, rel=2e-3)
 
 
+def test_expert_parallel_all_to_alls_come_only_with_data_parallel_attention():
+    """The MI300X step above (DeepSeek-R1 FP8, 8 cards, batch 128), its communication by split:
+    - TP8 EP8: attention is tensor-parallel, so every card holds all 128 tokens; each computes its 32
+      experts' share and the layer's second all-reduce sums them: no all-to-all, the same 122
+      all-reduces as TP8 EP1, 2.713 ms;
+    - TP1 EP8 (DP8 attention): each card holds its own 16 tokens; no all-reduce, and per MoE layer a
+      dispatch and a combine of 16 x 8 x 7,168 x 2 B = 1,835,008 B, 7/8 of it over 7 links x 64 GB/s
+      x 0.7 = 313.6e9 B/s: 5.120 us + 12 us = 17.120 us, x 2 x 58 = 1.986 ms."""
+    r1, mi = MODELS["deepseek-r1"], CARDS["mi300x"]
+
+    def comm_s(par: Parallelism) -> float:
+        return evaluate(CATALOG, r1, mi, "fp8", par, 128, 1024, 1024, kv_precision="fp8",
+                        efficiency=_mi300x_engines(), engine="atom").decode.communication_s
+
+    allreduce = 122 * (2 * 7 / 8 * 128 * 7168 * 2 / (448e9 * 0.7) + 12e-6)
+    alltoall = 116 * (16 * 8 * 7168 * 2 * 7 / 8 / (448e9 * 0.7) + 12e-6)
+    assert comm_s(Parallelism(tp=8, ep=8)) == pytest.approx(allreduce, rel=1e-9) == comm_s(Parallelism(tp=8))
+    assert comm_s(Parallelism(tp=1, ep=8)) == pytest.approx(alltoall, rel=1e-9)
+    assert (allreduce * 1e3, alltoall * 1e3) == (pytest.approx(2.713, rel=1e-3), pytest.approx(1.986, rel=1e-3))
+
+
 def test_users_beyond_the_running_cap_wait_for_a_slot():
     """serve_closed_loop, random arrivals, prefill 50 ms, occupancy 40 ms, step 20 ms, 101 output
     tokens, running cap 8 with 12 users: the replica stays full at 8, 1 / (0.04 + 100 x 0.02 / 8)
