@@ -4,9 +4,11 @@ A replica is one copy of the model on `cards = max(tp, ep) * pp` cards:
 - `tp` splits attention heads, dense FFNs and shared experts (Megatron-style, two all-reduces per
   layer);
 - `pp` splits the layers into stages; the running batch is cut into up to `pp` micro-batches;
-- `ep` (MoE only) spreads whole routed experts over `ep` cards of a stage, with a dispatch and a
-  combine all-to-all per MoE layer. When `ep > tp`, attention runs data-parallel: `ep / tp` groups
-  of `tp` cards each serve their share of the sequences (so each keeps only its own KV cache).
+- `ep` (MoE only) spreads whole routed experts over `ep` cards of a stage. When `ep > tp`, attention
+  runs data-parallel: `ep / tp` groups of `tp` cards each serve their share of the sequences (so
+  each keeps only its own KV cache), and tokens reach their experts by a dispatch and a combine
+  all-to-all per MoE layer. When `ep <= tp` every card already holds every token and the layer's
+  second all-reduce combines the experts: no all-to-all (comm.stage_comm_s).
 
 A step is timed operator by operator, each on its own roofline (DESIGN.md section 3):
 dense GEMMs (attention projections, dense FFNs, shared experts, LM head), grouped expert GEMMs
