@@ -243,6 +243,11 @@ class EngineProfile(Strict):
         "documents single-server serving only")
     default_for: list[str]
     runs_on: list[str] = Field(min_length=1, description="card families the engine has a backend for")
+    ep_token_exchange: Literal["data-parallel-attention", "always"] = Field(
+        "data-parallel-attention", description="when expert parallelism dispatches and combines tokens all-to-all: "
+        "only with data-parallel attention (vLLM, ATOM: with tensor-parallel attention the layer's all-reduce combines "
+        "the experts), or whenever EP > 1 (vLLM-Ascend's MC2 / all-to-all, SGLang's DeepEP on NPU)",
+    )
     provenance: Provenance
 
     def limits_for(self, mem_gb: float, family: str) -> tuple[int, int]:

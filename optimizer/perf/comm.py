@@ -81,15 +81,17 @@ def p2p_s(r: Replica, crosses_server: bool, message_bytes: float) -> float:
 def stage_comm_s(r: Replica, st: Stage, tokens_per_group: float, tokens_per_stage: float) -> float:
     """TP all-reduces (two per layer) and EP all-to-alls (dispatch and combine per MoE layer).
 
-    The all-to-alls exist only with data-parallel attention (ep > tp: each attention group holds its
-    own tokens). With ep <= tp every card of the group already holds every token after the attention
-    all-reduce; each computes its own experts' share and the layer's second all-reduce sums them, as
-    without EP (vLLM's FusedMoEParallelConfig.use_all2all_kernels is dp_size > 1 and use_ep, and
-    ATOM's and vLLM-Ascend's ports keep that test)."""
+    With data-parallel attention (ep > tp) each attention group holds its own tokens, so they reach
+    their experts all-to-all. With ep <= tp every card of the group already holds every token after
+    the attention all-reduce: on vLLM and ATOM each card computes its own experts' share and the
+    layer's second all-reduce sums them, as without EP (FusedMoEParallelConfig.use_all2all_kernels is
+    dp_size > 1 and use_ep in both). An engine whose profile says `ep_token_exchange: always`
+    (vLLM-Ascend's MC2 / all-to-all, SGLang's DeepEP on NPU) exchanges the tokens all the same."""
     model, par = r.model, r.par
     hidden_bytes = model.hidden_size * r.defaults.activation_bytes
     comm = 2 * st.layers * allreduce_s(r, par.tp, tokens_per_group * hidden_bytes)
-    if par.ep > 1 and st.moe_layers and par.attention_dp > 1:
+    exchanges = par.attention_dp > 1 or r.engine.ep_token_exchange == "always"
+    if par.ep > 1 and st.moe_layers and exchanges:
         assert model.moe is not None
         send = tokens_per_stage / par.stage_width * model.moe.experts_per_token * hidden_bytes
         comm += 2 * st.moe_layers * alltoall_s(r, par.stage_width, send)

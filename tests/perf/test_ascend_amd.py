@@ -188,6 +188,25 @@ def test_expert_parallel_all_to_alls_come_only_with_data_parallel_attention():
     assert (allreduce * 1e3, alltoall * 1e3) == (pytest.approx(2.713, rel=1e-3), pytest.approx(1.986, rel=1e-3))
 
 
+def test_vllm_ascend_exchanges_tokens_under_tensor_parallel_attention_too():
+    """DeepSeek-R1 INT8 on 8 x 910B2, TP8 EP8, batch 128. vLLM-Ascend sends the tokens by MC2 or
+    all-to-all whenever EP is on (engines.yaml `ep_token_exchange: always`); SGLang-Ascend, launched
+    without DeepEP, combines by the all-reduce. Their steps differ by 116 dispatches and combines of
+    16 x 8 x 7,168 x 2 B = 1,835,008 B, 7/8 of it over HCCS at 196e9 x 0.7 B/s plus 15 us:
+    11.703 + 15 = 26.703 us, x 116 = 3.098 ms."""
+    r1, b2 = MODELS["deepseek-r1"], CARDS["ascend-910b2"]
+
+    def comm_s(engine: str) -> float:
+        return evaluate(CATALOG, r1, b2, "int8", Parallelism(tp=8, ep=8), 128, 1024, 1024,
+                        efficiency=stated_efficiency(), engine=engine).decode.communication_s
+
+    exchange = 116 * (16 * 8 * 7168 * 2 * 7 / 8 / (196e9 * 0.7) + 15e-6)
+    assert exchange * 1e3 == pytest.approx(3.098, rel=1e-3)
+    assert comm_s("vllm-ascend") - comm_s("sglang-ascend") == pytest.approx(exchange, rel=1e-9)
+    assert CATALOG.engine("omniinfer").ep_token_exchange == "always"
+    assert CATALOG.engine("atom").ep_token_exchange == "data-parallel-attention"
+
+
 def test_users_beyond_the_running_cap_wait_for_a_slot():
     """serve_closed_loop, random arrivals, prefill 50 ms, occupancy 40 ms, step 20 ms, 101 output
     tokens, running cap 8 with 12 users: the replica stays full at 8, 1 / (0.04 + 100 x 0.02 / 8)
