@@ -43,7 +43,8 @@ residuals, closed loop, 497 measurements from 25 sources):
 After calibration_2026f (2026-12-03 refit, 551 closed-loop measurements from 28 sources) the scaled
 bands covered 77.9 % at 2.07x, scales 1.10 / 1.30 / 1.63: the 54 new MI300X/MI355X rows, missed more than
 most, widen the pool; the figures above are the fit's before them. With EP all-to-alls charged only
-under data-parallel attention (perf.comm, refit of 2026-12-03): 77.0 % at 1.99x, scales 1.12 / 1.29 / 1.61.
+under data-parallel attention (perf.comm, refits of 2026-12-03): 77.0 % at 1.99x, scales 1.12 / 1.29 / 1.61,
+then, after a change to two rows' predictions that moved the held-out folds, 78.9 % at 2.11x, 1.08 / 1.28 / 1.59.
 A cell's systematic error is the fit's family and engine effect, already in the estimate.
 """
 
