@@ -246,7 +246,7 @@ class EngineProfile(Strict):
     ep_token_exchange: Literal["data-parallel-attention", "always"] = Field(
         "data-parallel-attention", description="when expert parallelism dispatches and combines tokens all-to-all: "
         "only with data-parallel attention (vLLM, ATOM: with tensor-parallel attention the layer's all-reduce combines "
-        "the experts), or whenever EP > 1 (vLLM-Ascend's MC2 / all-to-all, SGLang's DeepEP on NPU)",
+        "the experts), or whenever EP > 1 (vLLM-Ascend's MC2 / all-to-all, and OmniInfer on it)",
     )
     provenance: Provenance
 

@@ -86,7 +86,9 @@ def stage_comm_s(r: Replica, st: Stage, tokens_per_group: float, tokens_per_stag
     the attention all-reduce: on vLLM and ATOM each card computes its own experts' share and the
     layer's second all-reduce sums them, as without EP (FusedMoEParallelConfig.use_all2all_kernels is
     dp_size > 1 and use_ep in both). An engine whose profile says `ep_token_exchange: always`
-    (vLLM-Ascend's MC2 / all-to-all, SGLang's DeepEP on NPU) exchanges the tokens all the same."""
+    (vLLM-Ascend's MC2 / all-to-all, and OmniInfer on it) exchanges the tokens all the same. SGLang
+    exchanges them under tensor-parallel attention only when launched with DeepEP, which its launch
+    scripts here add only with data-parallel attention."""
     model, par = r.model, r.par
     hidden_bytes = model.hidden_size * r.defaults.activation_bytes
     comm = 2 * st.layers * allreduce_s(r, par.tp, tokens_per_group * hidden_bytes)
