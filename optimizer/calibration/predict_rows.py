@@ -106,6 +106,7 @@ def _predict(
     par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
     r = _with_limits(row, make_replica(
         load_catalog(), model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff, spec=row.spec,
+        allreduce_codec=row.allreduce_codec,
     ))
     replicas = max(1, units_total // par.cards)
     per_replica = max(1, math.ceil(row.batch / replicas))
@@ -161,7 +162,8 @@ def _predict_split(row: CalibrationRow, r: Replica, units_total: int, units_per_
     server = r.server_cards
     tp = server if r.model.attention.num_heads % server == 0 else 1
     pre_par = Parallelism(tp=tp, ep=server if r.model.moe and r.model.moe.num_routed_experts % server == 0 else 1)
-    pre = make_replica(load_catalog(), r.model, r.card, r.precision_name, pre_par, row.kv_precision, engine=row.engine, efficiency=eff)
+    pre = make_replica(load_catalog(), r.model, r.card, r.precision_name, pre_par, row.kv_precision, engine=row.engine,
+                       efficiency=eff, allreduce_codec=row.allreduce_codec)
     single = evaluate_replica(pre, 1, row.input_len, 1)
     instances = max(1, prefill_units // pre_par.cards)
     occupancy = single.prefill_occupancy_s

@@ -71,6 +71,7 @@ class CalibrationRow:
     running_cap: int | None = None      # launch flag: running requests per attention group (None: engine default)
     prefill_budget: int | None = None   # launch flag: tokens per prefill step per attention group
     prompts: int | None = None          # requests the benchmark issues in all (None: not stated)
+    allreduce_codec: str = "none"       # launch env: large all-reduces quantized on the wire ("int4")
 
     @property
     def saturated(self) -> bool:
@@ -198,6 +199,16 @@ def parse_limits(text: str, attention_groups: int) -> tuple[int | None, int | No
     return cap, budget
 
 
+# AMD QuickReduce, as aiter (ATOM, SGLang with ATOM) or vLLM's ROCm build reads it from the environment.
+_QUICK_REDUCE = re.compile(r"(?:AITER|VLLM_ROCM)_QUICK_REDUCE_QUANTIZATION\W{0,3}(INT4)\b", re.I)
+
+
+def parse_allreduce_codec(text: str) -> str:
+    """"int4" when the launch environment the notes state quantizes all-reduces to INT4; else "none"."""
+    m = _QUICK_REDUCE.search(text)
+    return m.group(1).lower() if m else "none"
+
+
 # How many requests a benchmark run issues: "--num-prompts 10x conc", "--num-prompts 1088", "1088 prompts".
 _PROMPTS_PER_USER = re.compile(r"num[-_ ]prompts\W{0,3}(\d+)\s*x\s*conc", re.I)
 _PROMPTS_FLAG = re.compile(r"num[-_ ]prompts\W{0,3}(\d[\d,]*)\b(?!\s*x)", re.I)
@@ -231,6 +242,7 @@ def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
         counts_dies=bool(re.search(r"\bdies\b|\bdie\b", notes, re.I) and "PACKAGE" in notes.upper()),
         layout_stated=bool(r["tp"].strip() or (r.get("ep") or "").strip()),
         running_cap=limits[0], prefill_budget=limits[1], prompts=parse_prompts(notes, _int(r["batch"], 1)),
+        allreduce_codec=parse_allreduce_codec(f"{framework} {notes}"),
     )
 
 

@@ -84,6 +84,7 @@ class Factors:
     wave_share: float
     collective_latency_us: float
     link_efficiency: float
+    quantized_allreduce: QuantizedAllreduce | None = None  # the family's quantized all-reduce, where one exists
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,6 +101,28 @@ class ServingDefaults(Strict):
     provenance: Provenance
 
 
+class QuantizedAllreduceGroup(Strict):
+    cards: PositiveInt
+    time_ratio: Fraction = Field(description="measured time as a share of the plain all-reduce's")
+    min_message_mb: PositiveFinite = Field(description="smallest message the engine sends through it")
+
+
+class QuantizedAllreduce(Strict):
+    """An all-reduce that quantizes its payload on the wire (AMD QuickReduce, in aiter and vLLM's ROCm
+    build), per group size: its time as a share of the plain collective's, for messages at least the
+    size at which the engine switches to it (smaller ones and other group sizes take the plain path)."""
+
+    codec: Literal["int4"]
+    groups: list[QuantizedAllreduceGroup]
+    provenance: Provenance
+
+    def time_ratio(self, cards: int, message_bytes: float) -> float:
+        for g in self.groups:
+            if g.cards == cards and message_bytes >= g.min_message_mb * 2**20:
+                return g.time_ratio
+        return 1.0
+
+
 class LinkFactors(Strict):
     """Collectives per card family: not fitted (the calibration rows cannot separate them from the
     step overhead); stated values with the reason in the file."""
@@ -107,6 +130,7 @@ class LinkFactors(Strict):
     collective_latency_us: NonNegativeFinite
     link_efficiency: Fraction
     note: str
+    quantized_allreduce: QuantizedAllreduce | None = None
 
 
 class FitEffects(Strict):
@@ -205,7 +229,8 @@ def _resolve(eff: Efficiency, family: str, engine: str | None) -> Factors:
         x += sum(getattr(e, name) for e in engines)
         values[name] = from_link(name, x)
     link = eff.links.get(family) or eff.links["pooled"]
-    return Factors(**values, collective_latency_us=link.collective_latency_us, link_efficiency=link.link_efficiency)
+    return Factors(**values, collective_latency_us=link.collective_latency_us, link_efficiency=link.link_efficiency,
+                   quantized_allreduce=link.quantized_allreduce)
 
 
 class SmallGpuLimits(Strict):

@@ -42,10 +42,17 @@ def scaleup_link(r: Replica, group: int, *, collective: str) -> tuple[float, flo
 
 
 def allreduce_s(r: Replica, group: int, message_bytes: float) -> float:
+    """Ring-equivalent all-reduce: 2 (g - 1) / g of the message over the link, plus its latency. A
+    launch that quantizes large all-reduces inside a server (`allreduce_codec`, QuickReduce INT4 on
+    AMD) takes the measured share of that time for messages above the size it switches at."""
     if group <= 1:
         return 0.0
     bw, lat = link(r, group, collective="allreduce")
-    return 2 * (group - 1) / group * message_bytes / bw + lat
+    plain = 2 * (group - 1) / group * message_bytes / bw + lat
+    quantized = r.factors.quantized_allreduce
+    if quantized is None or r.allreduce_codec != quantized.codec or group > r.scaleup_cards:
+        return plain
+    return plain * quantized.time_ratio(group, message_bytes)
 
 
 def alltoall_s(r: Replica, group: int, send_bytes: float) -> float:

@@ -79,6 +79,7 @@ class Replica:
     prefill_budget: int     # the engine's chunked-prefill token budget on this card
     spec: Speculative = NO_SPECULATION
     cards_per_server: int = 0  # 0: the catalog card's
+    allreduce_codec: str = "none"  # "int4": large all-reduces quantized on the wire, as the launch sets (QuickReduce)
     # Batch-independent steps (perf.step keeps its StepBreakdowns here; typed Any so the context
     # does not import the module that fills it).
     memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -168,7 +169,7 @@ def check_parallelism(model: ModelSpec, par: Parallelism) -> None:
 def make_replica(
     catalog: Catalog, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, kv_precision: str = "bf16",
     *, engine: str | None = None, efficiency: Efficiency | None = None, spec: Speculative | None = None,
-    cards_per_server: int | None = None,
+    cards_per_server: int | None = None, allreduce_codec: str = "none",
 ) -> Replica:
     """Resolve a design once: precision on this card, split, engine profile and fitted factors
     (the catalog's, unless `efficiency` overrides them: the fit tries other factors).
@@ -190,7 +191,7 @@ def make_replica(
         factors=efficiency.resolve(card.family, engine_id), defaults=efficiency.defaults,
         params=params_of(model), stage=_heaviest_stage(model, par.pp),
         running_cap=running_cap, prefill_budget=prefill_budget,
-        spec=spec or NO_SPECULATION, cards_per_server=cards_per_server or 0,
+        spec=spec or NO_SPECULATION, cards_per_server=cards_per_server or 0, allreduce_codec=allreduce_codec,
     )
 
 

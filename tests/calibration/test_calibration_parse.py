@@ -10,6 +10,7 @@ from optimizer.calibration.predict_rows import _prefill_pool_wait
 from optimizer.calibration.rows import (
     CalibrationRow,
     load_rows,
+    parse_allreduce_codec,
     parse_lengths,
     parse_limits,
     parse_mode,
@@ -66,6 +67,18 @@ def _pd_row(arrivals: str, notes: str, batch: int = 400, prompts: int | None = N
         input_len=2048, output_len=2048, metric="ttft_ms", value=1.0, framework="SGLang; PD disaggregation",
         source="x", notes=notes, mode="pd", arrivals=arrivals, prompts=prompts,
     )
+
+
+def test_quantized_all_reduce_from_the_launch_environment():
+    """AMD QuickReduce is switched on by an environment variable (aiter's for ATOM and SGLang with ATOM,
+    vLLM's on ROCm); only INT4 has a measured speed in the catalog, so other codecs read as plain, and
+    the shipped rows that state INT4 (the ATOM Qwen3-235B recipe, SGLang-ATOM's dashboard) carry it."""
+    assert parse_allreduce_codec("launch -tp 8, AITER_QUICK_REDUCE_QUANTIZATION=INT4, QK-norm fusion") == "int4"
+    assert parse_allreduce_codec("env VLLM_ROCM_QUICK_REDUCE_QUANTIZATION: int4") == "int4"
+    assert parse_allreduce_codec("AITER_QUICK_REDUCE_QUANTIZATION=INT8") == "none"
+    assert parse_allreduce_codec("ATOM nightly, -tp 8, no env") == "none"
+    flagged = {(r.dataset, r.engine) for r in load_rows() if r.allreduce_codec == "int4"}
+    assert flagged == {("calibration_2026d", "atom"), ("calibration_2026c", "sglang-atom")}
 
 
 def test_prefill_pool_wait_by_hand():

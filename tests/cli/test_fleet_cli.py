@@ -127,10 +127,11 @@ def test_each_service_with_a_daily_profile_gives_its_cost_per_token_served(solve
 
 
 def test_under_tco_each_service_carries_its_share_of_the_energy(tmp_path: Path):
-    """enterprise_fleet under a TCO objective (duty cycle 0.6): the services' attributed RMB add up to
+    """enterprise_fleet on its H200 offer alone under a TCO objective (duty cycle 0.6): the services' attributed RMB add up to
     the fleet's cost; a service's energy following the load is its energy / 0.6 x its served share."""
     doc = yaml.safe_load(FLEET.read_text(encoding="utf-8"))
     doc["objective"] = {"kind": "tco", "years": 3, "rmb_per_kwh": 0.8, "duty_cycle": 0.6}
+    doc["offers"] = [o for o in doc["offers"] if o["id"] == "h200-8x"]  # one offer: energy shares follow cost shares
     path = tmp_path / "tco.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     done = CliRunner().invoke(app, ["solve", str(path), "--out", str(tmp_path)])

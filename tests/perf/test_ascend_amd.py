@@ -12,12 +12,13 @@ import pytest
 from perf_factories import stated_efficiency
 
 from optimizer.catalog.bundle import load_catalog
-from optimizer.catalog.efficiency import Efficiency, FitEffects, to_link
+from optimizer.catalog.efficiency import Efficiency, FitEffects, load_efficiency, to_link
 from optimizer.catalog.records import load_cards, load_models
 from optimizer.perf.comm import alltoall_s
 from optimizer.perf.evaluate import evaluate
 from optimizer.perf.replica import Parallelism, make_replica
 from optimizer.perf.serving import serve_closed_loop
+from optimizer.perf.step import decode_step, prefill_step
 
 CATALOG = load_catalog()
 CARDS, MODELS = load_cards(), load_models()
@@ -205,6 +206,34 @@ def test_vllm_ascend_exchanges_tokens_under_tensor_parallel_attention_too():
     assert comm_s("vllm-ascend") - comm_s("sglang-ascend") == pytest.approx(exchange, rel=1e-9)
     assert CATALOG.engine("omniinfer").ep_token_exchange == "always"
     assert CATALOG.engine("atom").ep_token_exchange == "data-parallel-attention"
+
+
+def test_quickreduce_int4_takes_its_measured_share_of_large_all_reduces_only():
+    """Qwen3-235B (hidden 4,096, 94 layers) FP8 on 4 x MI300X, TP4 EP4 under ATOM, two all-reduces per
+    layer. Prefill of one 4,000-token prompt: each all-reduce carries 4,000 x 4,096 x 2 B = 32,768,000 B
+    over 3 xGMI links x 64 GB/s x 0.7 = 134.4e9 B/s: 2 x 3/4 x 32,768,000 / 134.4e9 = 365.71 us + 12 us =
+    377.71 us, x 188 = 71.01 ms. With AITER_QUICK_REDUCE_QUANTIZATION=INT4 the 32 MB message is above the
+    INT4 path's 2 MB floor on 4 GPUs and takes 0.535 of that (MK1's QR-Q4 over RCCL on 4 x MI300X, mean of
+    its 16-64 MB rows; catalog/efficiency.yaml): 37.99 ms. A decode step of 64 sequences sends 64 x 4,096
+    x 2 B = 524,288 B per all-reduce, below the floor: unchanged. On 8 cards the floor is 8 MB (8,388,608
+    B): a 1,000-token prompt's 8,192,000 B stays on the plain path, a 1,100-token prompt's 9,011,200 B
+    takes 0.618 of it."""
+    qwen, mi = MODELS["qwen3-235b-a22b"], CARDS["mi300x"]
+    eff = stated_efficiency()
+    table = load_efficiency().links["amd-cdna3"].quantized_allreduce
+    eff = eff.model_copy(update={"links": {**eff.links, "amd-cdna3": eff.links["amd-cdna3"].model_copy(update={"quantized_allreduce": table})}})
+
+    def replica(codec: str, tp: int):
+        return make_replica(CATALOG, qwen, mi, "fp8", Parallelism(tp=tp, ep=tp), efficiency=eff, engine="atom", allreduce_codec=codec)
+
+    plain = 188 * (2 * 3 / 4 * 4000 * 4096 * 2 / (3 * 64e9 * 0.7) + 12e-6)
+    assert plain * 1e3 == pytest.approx(71.01, rel=1e-4)
+    assert prefill_step(replica("none", 4), 4000).communication_s == pytest.approx(plain, rel=1e-9)
+    assert prefill_step(replica("int4", 4), 4000).communication_s == pytest.approx(0.535 * plain, rel=1e-9)
+    assert decode_step(replica("int4", 4), 64, 4500).communication_s == decode_step(replica("none", 4), 64, 4500).communication_s
+    eight_plain, eight_int4 = replica("none", 8), replica("int4", 8)
+    assert prefill_step(eight_int4, 1000).communication_s == prefill_step(eight_plain, 1000).communication_s
+    assert prefill_step(eight_int4, 1100).communication_s == pytest.approx(0.618 * prefill_step(eight_plain, 1100).communication_s, rel=1e-9)
 
 
 def test_users_beyond_the_running_cap_wait_for_a_slot():
