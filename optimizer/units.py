@@ -6,6 +6,7 @@ Network links are quoted in bits: 400 Gb/s = 50 GB/s.
 
 BYTES_PER_GB = 1e9
 BYTES_PER_GIB = 2**30
+BYTES_PER_MIB = 2**20
 FLOPS_PER_TFLOPS = 1e12
 BITS_PER_BYTE = 8
 MS_PER_S = 1e3
@@ -18,6 +19,11 @@ def gb_to_bytes(gb: float) -> float:
 
 def bytes_to_gb(n_bytes: float) -> float:
     return n_bytes / BYTES_PER_GB
+
+
+def mib_to_bytes(mib: float) -> float:
+    """Binary mebibytes, as collective libraries size their buffers (aiter, RCCL tests)."""
+    return mib * BYTES_PER_MIB
 
 
 def gbs_to_bytes_per_s(gbs: float) -> float:

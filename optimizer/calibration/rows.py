@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from optimizer.catalog.efficiency import NO_SPECULATION, Speculative, engine_for_framework
+from optimizer.catalog.efficiency import NO_SPECULATION, AllreduceCodec, Speculative, engine_for_framework
 from optimizer.catalog.records import catalog_dir, load_cards
 from optimizer.errors import InputError
 
@@ -71,7 +71,7 @@ class CalibrationRow:
     running_cap: int | None = None      # launch flag: running requests per attention group (None: engine default)
     prefill_budget: int | None = None   # launch flag: tokens per prefill step per attention group
     prompts: int | None = None          # requests the benchmark issues in all (None: not stated)
-    allreduce_codec: str = "none"       # launch env: large all-reduces quantized on the wire ("int4")
+    allreduce_codec: AllreduceCodec | None = None  # launch env: large all-reduces quantized on the wire ("int4")
 
     @property
     def saturated(self) -> bool:
@@ -199,14 +199,14 @@ def parse_limits(text: str, attention_groups: int) -> tuple[int | None, int | No
     return cap, budget
 
 
-# AMD QuickReduce, as aiter (ATOM, SGLang with ATOM) or vLLM's ROCm build reads it from the environment.
-_QUICK_REDUCE = re.compile(r"(?:AITER|VLLM_ROCM)_QUICK_REDUCE_QUANTIZATION\W{0,3}(INT4)\b", re.I)
+# AMD QuickReduce, as aiter (ATOM, SGLang with ATOM), vLLM (VLLM_ROCM_...) or SGLang (ROCM_...) read it from the environment.
+_QUICK_REDUCE = re.compile(r"(?:AITER|ROCM)_QUICK_REDUCE_QUANTIZATION\W{0,3}(INT4)\b", re.I)
 
 
-def parse_allreduce_codec(text: str) -> str:
-    """"int4" when the launch environment the notes state quantizes all-reduces to INT4; else "none"."""
-    m = _QUICK_REDUCE.search(text)
-    return m.group(1).lower() if m else "none"
+def parse_allreduce_codec(text: str) -> AllreduceCodec | None:
+    """"int4" when the launch environment the notes state quantizes all-reduces to INT4; None when they
+    do not say (the engine's own choice for the model, engines.yaml `int4_allreduce_model_types`)."""
+    return "int4" if _QUICK_REDUCE.search(text) else None
 
 
 # How many requests a benchmark run issues: "--num-prompts 10x conc", "--num-prompts 1088", "1088 prompts".

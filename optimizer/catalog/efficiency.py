@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from optimizer import units
 from optimizer.catalog.overlay import catalog_dir, overlay_dir
 from optimizer.catalog.records import (
     Fraction,
@@ -101,25 +102,46 @@ class ServingDefaults(Strict):
     provenance: Provenance
 
 
+AllreduceCodec = Literal["none", "int4"]
+
+
 class QuantizedAllreduceGroup(Strict):
+    """One group size: `ratio_from_mib` holds (message size in MiB, time as a share of the plain
+    all-reduce's) points in rising size; a message takes the share of the largest point not above
+    it, and one smaller than the first point takes the plain path (the engine's switch-over size)."""
+
     cards: PositiveInt
-    time_ratio: Fraction = Field(description="measured time as a share of the plain all-reduce's")
-    min_message_mb: PositiveFinite = Field(description="smallest message the engine sends through it")
+    ratio_from_mib: list[tuple[PositiveFinite, Fraction]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sizes_rise(self) -> QuantizedAllreduceGroup:
+        sizes = [mib for mib, _ in self.ratio_from_mib]
+        if sizes != sorted(set(sizes)):
+            raise ValueError(f"ratio_from_mib sizes must rise, each once (got {sizes})")
+        return self
 
 
 class QuantizedAllreduce(Strict):
     """An all-reduce that quantizes its payload on the wire (AMD QuickReduce, in aiter and vLLM's ROCm
-    build), per group size: its time as a share of the plain collective's, for messages at least the
-    size at which the engine switches to it (smaller ones and other group sizes take the plain path)."""
+    build), measured per group size; group sizes it has no entry for take the plain path."""
 
     codec: Literal["int4"]
-    groups: list[QuantizedAllreduceGroup]
+    groups: list[QuantizedAllreduceGroup] = Field(min_length=1)
     provenance: Provenance
 
+    @model_validator(mode="after")
+    def _one_entry_per_group_size(self) -> QuantizedAllreduce:
+        cards = [g.cards for g in self.groups]
+        if len(cards) != len(set(cards)):
+            raise ValueError(f"groups: each group size once (got cards {cards})")
+        return self
+
     def time_ratio(self, cards: int, message_bytes: float) -> float:
+        """Time of one all-reduce of `message_bytes` among `cards` as a share of the plain one's."""
         for g in self.groups:
-            if g.cards == cards and message_bytes >= g.min_message_mb * 2**20:
-                return g.time_ratio
+            if g.cards == cards:
+                below = [ratio for mib, ratio in g.ratio_from_mib if units.mib_to_bytes(mib) <= message_bytes]
+                return below[-1] if below else 1.0
         return 1.0
 
 
@@ -272,6 +294,10 @@ class EngineProfile(Strict):
         "data-parallel-attention", description="when expert parallelism dispatches and combines tokens all-to-all: "
         "only with data-parallel attention (vLLM, ATOM: with tensor-parallel attention the layer's all-reduce combines "
         "the experts), or whenever EP > 1 (vLLM-Ascend's MC2 / all-to-all, and OmniInfer on it)",
+    )
+    int4_allreduce_model_types: list[str] = Field(
+        default_factory=list, description="config.json model_types on which the engine quantizes its all-reduces to INT4 "
+        "by itself (ATOM on Llama), as if the launch set AITER_QUICK_REDUCE_QUANTIZATION=INT4",
     )
     provenance: Provenance
 

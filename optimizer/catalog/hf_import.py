@@ -79,7 +79,7 @@ CONFIG_KEYS = {
     "moe.num_shared_experts": "n_shared_experts", "moe.moe_intermediate_size": "moe_intermediate_size",
     "moe.shared_expert_intermediate_size": "shared_expert_intermediate_size",
     "moe.dense_layers": "first_k_dense_replace", "mtp_layers": "num_nextn_predict_layers/mtp_num_hidden_layers",
-    "checkpoint_precision": "torch_dtype/quantization_config",
+    "checkpoint_precision": "torch_dtype/quantization_config", "hf_model_type": "model_type",
     "(top level)": "num_hidden_layers/first_k_dense_replace/layer_types",
     "id": "--id", "name": "--id", "provenance.date": "--date", "provenance.source": "--source",
     "published_total_params_b": "--published-params-b", "published_active_params_b": "--published-params-b",
@@ -287,6 +287,7 @@ def spec_from_config(
 ) -> ModelSpec:
     if not isinstance(cfg, dict):
         raise InputError(where, "(top level)", "is not a JSON object", "pass a Hugging Face config.json")
+    model_type = cfg.get("model_type") or None  # the checkpoint's own, not a multimodal config's text part
     cfg = _text_config(cfg, where)
     quant = cfg.get("quantization_config")
     if quant is not None and not isinstance(quant, dict):
@@ -305,6 +306,7 @@ def spec_from_config(
         "moe": moe,
         "mtp_layers": _mtp_layers(cfg, where),
         "checkpoint_precision": _checkpoint_precision(cfg),
+        "hf_model_type": model_type,
         "published_total_params_b": published_total_params_b,
         "published_active_params_b": published_active_params_b,
         "provenance": {"source": source, "date": date},

@@ -284,6 +284,10 @@ class ModelSpec(Strict):
         "null = none, so MTP speculative decoding cannot run on it",
     )
     checkpoint_precision: PrecisionName
+    hf_model_type: str | None = Field(
+        None, description="config.json model_type (llama, qwen3_moe, ...): engines choose kernels and collectives by it; "
+        "null = not recorded",
+    )
     published_total_params_b: Max1e6 | None = Field(
         None, description="total from the model card, to check the derived count; null = not published"
     )

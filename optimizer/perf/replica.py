@@ -13,6 +13,7 @@ from optimizer.arch import ParamCounts, count_params
 from optimizer.catalog.bundle import Catalog
 from optimizer.catalog.efficiency import (
     NO_SPECULATION,
+    AllreduceCodec,
     Efficiency,
     EngineProfile,
     Factors,
@@ -79,7 +80,7 @@ class Replica:
     prefill_budget: int     # the engine's chunked-prefill token budget on this card
     spec: Speculative = NO_SPECULATION
     cards_per_server: int = 0  # 0: the catalog card's
-    allreduce_codec: str = "none"  # "int4": large all-reduces quantized on the wire, as the launch sets (QuickReduce)
+    allreduce_codec: AllreduceCodec = "none"  # "int4": large all-reduces quantized (QuickReduce), as the launch sets or the engine chooses
     # Batch-independent steps (perf.step keeps its StepBreakdowns here; typed Any so the context
     # does not import the module that fills it).
     memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -169,11 +170,12 @@ def check_parallelism(model: ModelSpec, par: Parallelism) -> None:
 def make_replica(
     catalog: Catalog, model: ModelSpec, card: Card, precision_name: str, par: Parallelism, kv_precision: str = "bf16",
     *, engine: str | None = None, efficiency: Efficiency | None = None, spec: Speculative | None = None,
-    cards_per_server: int | None = None, allreduce_codec: str = "none",
+    cards_per_server: int | None = None, allreduce_codec: AllreduceCodec | None = None,
 ) -> Replica:
     """Resolve a design once: precision on this card, split, engine profile and fitted factors
     (the catalog's, unless `efficiency` overrides them: the fit tries other factors).
-    `engine` None: the card family's default engine (engines.yaml `default_for`)."""
+    `engine` None: the card family's default engine (engines.yaml `default_for`). `allreduce_codec`
+    None: what the engine does by itself on this model (ATOM quantizes Llama's all-reduces)."""
     precision = catalog.precision(precision_name)
     compute = compute_precision_for(card, precision_name, precision)
     check_parallelism(model, par)
@@ -185,6 +187,8 @@ def make_replica(
     engine_id = engine or catalog.default_engine(card.family)
     profile = catalog.engine(engine_id)
     running_cap, prefill_budget = profile.limits_for(card.mem_gb, card.family)
+    if allreduce_codec is None:
+        allreduce_codec = "int4" if model.hf_model_type in profile.int4_allreduce_model_types else "none"
     return Replica(
         model=model, card=card, precision_name=precision_name, precision=precision, compute=compute,
         kv_precision=kv_precision, par=par, engine_id=engine_id, engine=profile,

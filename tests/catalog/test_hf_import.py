@@ -15,7 +15,7 @@ from optimizer.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hf_configs"
 CONFIGS = sorted(FIXTURES.glob("*.json"))
-ARCH_FIELDS = ("attention", "moe", "hidden_size", "num_layers", "vocab_size", "tie_embeddings", "mtp_layers")
+ARCH_FIELDS = ("attention", "moe", "hidden_size", "num_layers", "vocab_size", "tie_embeddings", "mtp_layers", "hf_model_type")
 
 
 def _config(model_id: str) -> dict:

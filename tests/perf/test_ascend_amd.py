@@ -211,29 +211,68 @@ def test_vllm_ascend_exchanges_tokens_under_tensor_parallel_attention_too():
 def test_quickreduce_int4_takes_its_measured_share_of_large_all_reduces_only():
     """Qwen3-235B (hidden 4,096, 94 layers) FP8 on 4 x MI300X, TP4 EP4 under ATOM, two all-reduces per
     layer. Prefill of one 4,000-token prompt: each all-reduce carries 4,000 x 4,096 x 2 B = 32,768,000 B
-    over 3 xGMI links x 64 GB/s x 0.7 = 134.4e9 B/s: 2 x 3/4 x 32,768,000 / 134.4e9 = 365.71 us + 12 us =
-    377.71 us, x 188 = 71.01 ms. With AITER_QUICK_REDUCE_QUANTIZATION=INT4 the 32 MB message is above the
-    INT4 path's 2 MB floor on 4 GPUs and takes 0.535 of that (MK1's QR-Q4 over RCCL on 4 x MI300X, mean of
-    its 16-64 MB rows; catalog/efficiency.yaml): 37.99 ms. A decode step of 64 sequences sends 64 x 4,096
-    x 2 B = 524,288 B per all-reduce, below the floor: unchanged. On 8 cards the floor is 8 MB (8,388,608
-    B): a 1,000-token prompt's 8,192,000 B stays on the plain path, a 1,100-token prompt's 9,011,200 B
-    takes 0.618 of it."""
+    (31.25 MiB) over 3 xGMI links x 64 GB/s x 0.7 = 134.4e9 B/s: 2 x 3/4 x 32,768,000 / 134.4e9 = 365.71 us
+    + 12 us = 377.71 us, x 188 = 71.01 ms. With AITER_QUICK_REDUCE_QUANTIZATION=INT4 it takes the share
+    MK1 measured on 4 x MI300X at the largest tabulated size not above it, 16 MiB: 113.67 / 205.4 = 0.553
+    (catalog/efficiency.yaml, rounded there), 39.29 ms. On 4 GPUs the INT4 path starts at 2 MiB (aiter): a
+    decode step of 256 sequences sends 256 x 4,096 x 2 = 2,097,152 B = 2 MiB per all-reduce, 33.57 / 48.87
+    = 0.687 of the plain time; 255 sequences stay plain. On 8 GPUs it starts at 8 MiB: a 1,000-token
+    prompt's 8,192,000 B is plain, a 1,100-token prompt's 9,011,200 B takes 60.08 / 83.12 = 0.723. A TP8
+    group across two 4-card servers goes over the NIC: plain at any size."""
     qwen, mi = MODELS["qwen3-235b-a22b"], CARDS["mi300x"]
     eff = stated_efficiency()
     table = load_efficiency().links["amd-cdna3"].quantized_allreduce
     eff = eff.model_copy(update={"links": {**eff.links, "amd-cdna3": eff.links["amd-cdna3"].model_copy(update={"quantized_allreduce": table})}})
 
-    def replica(codec: str, tp: int):
-        return make_replica(CATALOG, qwen, mi, "fp8", Parallelism(tp=tp, ep=tp), efficiency=eff, engine="atom", allreduce_codec=codec)
+    def replica(codec: str, tp: int, cards_per_server: int | None = None):
+        return make_replica(CATALOG, qwen, mi, "fp8", Parallelism(tp=tp, ep=tp), efficiency=eff, engine="atom",
+                            allreduce_codec=codec, cards_per_server=cards_per_server)
+
+    def decode_comm(codec: str, batch: int) -> float:
+        return decode_step(replica(codec, 4), batch, 4500).communication_s
 
     plain = 188 * (2 * 3 / 4 * 4000 * 4096 * 2 / (3 * 64e9 * 0.7) + 12e-6)
     assert plain * 1e3 == pytest.approx(71.01, rel=1e-4)
     assert prefill_step(replica("none", 4), 4000).communication_s == pytest.approx(plain, rel=1e-9)
-    assert prefill_step(replica("int4", 4), 4000).communication_s == pytest.approx(0.535 * plain, rel=1e-9)
-    assert decode_step(replica("int4", 4), 64, 4500).communication_s == decode_step(replica("none", 4), 64, 4500).communication_s
+    assert prefill_step(replica("int4", 4), 4000).communication_s == pytest.approx(0.553 * plain, rel=1e-9)
+    assert decode_comm("int4", 256) == pytest.approx(0.687 * decode_comm("none", 256), rel=1e-9)
+    assert decode_comm("int4", 255) == decode_comm("none", 255)
     eight_plain, eight_int4 = replica("none", 8), replica("int4", 8)
     assert prefill_step(eight_int4, 1000).communication_s == prefill_step(eight_plain, 1000).communication_s
-    assert prefill_step(eight_int4, 1100).communication_s == pytest.approx(0.618 * prefill_step(eight_plain, 1100).communication_s, rel=1e-9)
+    assert prefill_step(eight_int4, 1100).communication_s == pytest.approx(0.723 * prefill_step(eight_plain, 1100).communication_s, rel=1e-9)
+    assert prefill_step(replica("int4", 8, 4), 4000).communication_s == prefill_step(replica("none", 8, 4), 4000).communication_s
+
+
+def test_atom_quantizes_llamas_all_reduces_by_itself():
+    """ATOM sets AITER_QUICK_REDUCE_QUANTIZATION=INT4 on its own for Llama checkpoints (engines.yaml
+    `int4_allreduce_model_types`), so a plan on ATOM gets it without a launch flag; SGLang's ROCm build and
+    other models do not, and a launch that says otherwise wins. Llama-3.1-70B (hidden 8,192) BF16 on 8 x
+    MI300X, a 4,000-token prompt: 4,000 x 8,192 x 2 B = 65,536,000 B (62.5 MiB) per all-reduce, the
+    32 MiB point of the 8-GPU table: 157.92 / 240.4 = 0.657 of the plain time."""
+    llama, qwen, mi = MODELS["llama-3.1-70b"], MODELS["qwen3-235b-a22b"], CARDS["mi300x"]
+    eff = stated_efficiency()
+    table = load_efficiency().links["amd-cdna3"].quantized_allreduce
+    eff = eff.model_copy(update={"links": {**eff.links, "amd-cdna3": eff.links["amd-cdna3"].model_copy(update={"quantized_allreduce": table})}})
+    atom = make_replica(CATALOG, llama, mi, "bf16", Parallelism(tp=8), efficiency=eff, engine="atom")
+    stated_plain = make_replica(CATALOG, llama, mi, "bf16", Parallelism(tp=8), efficiency=eff, engine="atom", allreduce_codec="none")
+    assert (llama.hf_model_type, atom.allreduce_codec, stated_plain.allreduce_codec) == ("llama", "int4", "none")
+    assert make_replica(CATALOG, llama, mi, "bf16", Parallelism(tp=8), efficiency=eff, engine="sglang-rocm").allreduce_codec == "none"
+    assert make_replica(CATALOG, qwen, mi, "fp8", Parallelism(tp=8, ep=8), efficiency=eff, engine="atom").allreduce_codec == "none"
+    assert prefill_step(atom, 4000).communication_s == pytest.approx(0.657 * prefill_step(stated_plain, 4000).communication_s, rel=1e-9)
+
+
+def test_a_quantized_all_reduce_table_lists_each_group_size_once_in_rising_sizes():
+    """A second entry for 8 cards would make the answer depend on list order; sizes out of order would
+    make 'the largest point not above the message' ambiguous: both are refused when the catalog loads."""
+    from pydantic import ValidationError
+
+    from optimizer.catalog.efficiency import QuantizedAllreduce, QuantizedAllreduceGroup
+    prov = load_efficiency().links["amd-cdna3"].quantized_allreduce.provenance
+    with pytest.raises(ValidationError, match="each group size once"):
+        QuantizedAllreduce(codec="int4", provenance=prov, groups=[
+            QuantizedAllreduceGroup(cards=8, ratio_from_mib=[(8, 0.7)]), QuantizedAllreduceGroup(cards=8, ratio_from_mib=[(8, 0.5)])])
+    with pytest.raises(ValidationError, match="must rise"):
+        QuantizedAllreduceGroup(cards=4, ratio_from_mib=[(16, 0.55), (2, 0.69)])
 
 
 def test_users_beyond_the_running_cap_wait_for_a_slot():
