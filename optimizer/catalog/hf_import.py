@@ -287,8 +287,11 @@ def spec_from_config(
 ) -> ModelSpec:
     if not isinstance(cfg, dict):
         raise InputError(where, "(top level)", "is not a JSON object", "pass a Hugging Face config.json")
-    model_type = cfg.get("model_type") or None  # the checkpoint's own, not a multimodal config's text part
     cfg = _text_config(cfg, where)
+    # The language model's type (a multimodal wrapper's text_config's), as engines read it (ATOM: hf_text_config).
+    model_type = cfg.get("model_type") or None
+    if model_type is not None and not isinstance(model_type, str):
+        raise InputError(where, "model_type", f"is {type(model_type).__name__}, not a name", "export the model's own config.json")
     quant = cfg.get("quantization_config")
     if quant is not None and not isinstance(quant, dict):
         raise InputError(where, "quantization_config", "is not a JSON object", "export the model's own config.json")

@@ -43,8 +43,8 @@ def scaleup_link(r: Replica, group: int, *, collective: str) -> tuple[float, flo
 
 def allreduce_s(r: Replica, group: int, message_bytes: float) -> float:
     """Ring-equivalent all-reduce: 2 (g - 1) / g of the message over the link, plus its latency. A
-    launch that quantizes large all-reduces inside a server (`allreduce_codec`, QuickReduce INT4 on
-    AMD) takes the measured share of that time for messages above the size it switches at."""
+    launch or engine that quantizes large all-reduces inside a server (`allreduce_codec`, QuickReduce
+    INT4 on AMD) takes the measured share of that time for messages at or above the size it switches at."""
     if group <= 1:
         return 0.0
     bw, lat = link(r, group, collective="allreduce")

@@ -45,6 +45,7 @@ class ReplicaPerf:
     spec: Speculative = field(default_factory=Speculative, compare=False)  # speculative decoding, as launched
     cards_per_server: int = 0   # the offer's server size the replica was placed on
     model_class: str = "dense"  # dense | moe, for the error band
+    allreduce_codec: str = "none"  # "int4": large all-reduces timed quantized (QuickReduce; perf.comm)
     factors: Factors | None = field(default=None, compare=False)
 
     @property
@@ -148,8 +149,17 @@ def evaluate_replica(
         spec=r.spec,
         cards_per_server=r.server_cards,
         model_class="moe" if r.model.moe else "dense",
+        allreduce_codec=_quantized_allreduce(r),
         factors=r.factors,
     )
+
+
+def _quantized_allreduce(r: Replica) -> str:
+    """The codec the replica's tensor-parallel all-reduces were timed with: the engine's or launch's,
+    where the card family has a measurement of it (perf.comm.allreduce_s); "none" otherwise, and
+    without tensor parallelism (no all-reduce to quantize)."""
+    table = r.factors.quantized_allreduce
+    return r.allreduce_codec if r.par.tp > 1 and table is not None and table.codec == r.allreduce_codec else "none"
 
 
 def wave_shape(r: Replica, batch: int, input_len: int) -> tuple[int, int, int]:

@@ -80,6 +80,8 @@ def _serving(p: ReplicaPerf, context_tokens: int | None, checkpoint_precision: s
         "speculative": None if spec.method == "none" else {
             "method": spec.method, "draft_tokens": spec.verify_tokens, "accept_len": spec.accept_len,
         },
+        # Lossy on the wire: a buyer should know the plan counts on it (ATOM sets it by itself on Llama).
+        "quantized_allreduce": None if p.allreduce_codec == "none" else p.allreduce_codec,
     }
 
 

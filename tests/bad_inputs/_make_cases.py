@@ -226,6 +226,7 @@ def config(name: str, cfg: object, word: str, raw: str | bytes | None = None) ->
 
 config("config_zero_heads", {**llama, "num_attention_heads": 0}, "num_attention_heads")
 config("config_heads_string", {**llama, "num_attention_heads": "32"}, "num_attention_heads")
+config("config_model_type_list", {**llama, "model_type": ["llama"]}, "model_type")
 config("config_layers_huge", {**llama, "num_hidden_layers": 10**12}, "num_hidden_layers")
 config("config_kv_heads_odd", {**llama, "num_key_value_heads": 7}, "num_key_value_heads")
 config("config_missing_hidden", {k: v for k, v in llama.items() if k != "hidden_size"}, "hidden_size")

@@ -197,3 +197,23 @@ def test_the_terminal_answer_fits_the_terminal_and_gives_each_bid_its_central_es
     assert len(lines) > 5 and all(len(line) <= 80 or " " not in line.strip() for line in lines), out
     bids = [line for line in lines if line.startswith("  bid ")]
     assert len(bids) == 3 and all("(central estimate RMB " in line for line in bids), out
+
+
+def test_a_plan_that_counts_on_a_quantized_all_reduce_says_so(procure, tmp_path):
+    """Llama-3.1-70B on an MI300X bid runs ATOM, which quantizes Llama's large all-reduces to INT4 by
+    itself (engines.yaml): the plan's tensor-parallel replicas say so in `serving`; its TP1 replicas (no
+    all-reduce) and the H20 bid's (SGLang on NVIDIA, no quantized all-reduce) do not."""
+    doc = yaml.safe_load((REPO_ROOT / "scenarios" / "llama3_70b_single_user.yaml").read_text(encoding="utf-8"))
+    doc["offers"] = [o for o in doc["offers"] if o["id"] == "h20-8x"] + [{
+        "id": "mi300x-8x", "vendor": "AMD partner", "card": "mi300x", "price_rmb_per_server": 2_000_000,
+        "price_kind": "quote", "price_note": "test", "available_servers": 2,
+    }]
+    path = tmp_path / "amd_llama.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    procure("solve", str(path), "--out", str(tmp_path / "o"), expect=0)
+    out = json.loads((tmp_path / "o" / "amd_llama.json").read_text(encoding="utf-8"))
+    said = {b["offer"]: {(r["serving"]["engine"], r["tp"] > 1, r["serving"]["quantized_allreduce"]) for r in b["plan"]["replicas"]}
+            for b in out["bids"] if b["feasible"]}
+    assert ("atom", True, "int4") in said["mi300x-8x"]
+    assert said["mi300x-8x"] <= {("atom", True, "int4"), ("atom", False, None)}
+    assert said["h20-8x"] == {("sglang", True, None)}

@@ -214,7 +214,7 @@ def test_quickreduce_int4_takes_its_measured_share_of_large_all_reduces_only():
     (31.25 MiB) over 3 xGMI links x 64 GB/s x 0.7 = 134.4e9 B/s: 2 x 3/4 x 32,768,000 / 134.4e9 = 365.71 us
     + 12 us = 377.71 us, x 188 = 71.01 ms. With AITER_QUICK_REDUCE_QUANTIZATION=INT4 it takes the share
     MK1 measured on 4 x MI300X at the largest tabulated size not above it, 16 MiB: 113.67 / 205.4 = 0.553
-    (catalog/efficiency.yaml, rounded there), 39.29 ms. On 4 GPUs the INT4 path starts at 2 MiB (aiter): a
+    (catalog/efficiency.yaml, rounded there), 0.553 x 71.01 = 39.27 ms. On 4 GPUs the INT4 path starts at 2 MiB (aiter): a
     decode step of 256 sequences sends 256 x 4,096 x 2 = 2,097,152 B = 2 MiB per all-reduce, 33.57 / 48.87
     = 0.687 of the plain time; 255 sequences stay plain. On 8 GPUs it starts at 8 MiB: a 1,000-token
     prompt's 8,192,000 B is plain, a 1,100-token prompt's 9,011,200 B takes 60.08 / 83.12 = 0.723. A TP8
@@ -246,7 +246,7 @@ def test_quickreduce_int4_takes_its_measured_share_of_large_all_reduces_only():
 def test_atom_quantizes_llamas_all_reduces_by_itself():
     """ATOM sets AITER_QUICK_REDUCE_QUANTIZATION=INT4 on its own for Llama checkpoints (engines.yaml
     `int4_allreduce_model_types`), so a plan on ATOM gets it without a launch flag; SGLang's ROCm build and
-    other models do not, and a launch that says otherwise wins. Llama-3.1-70B (hidden 8,192) BF16 on 8 x
+    other models do not; a stated codec (a calibration row's) overrides the engine's choice. Llama-3.1-70B (hidden 8,192) BF16 on 8 x
     MI300X, a 4,000-token prompt: 4,000 x 8,192 x 2 B = 65,536,000 B (62.5 MiB) per all-reduce, the
     32 MiB point of the 8-GPU table: 157.92 / 240.4 = 0.657 of the plain time."""
     llama, qwen, mi = MODELS["llama-3.1-70b"], MODELS["qwen3-235b-a22b"], CARDS["mi300x"]
