@@ -138,11 +138,15 @@ class QuantizedAllreduce(Strict):
 
     def time_ratio(self, cards: int, message_bytes: float) -> float:
         """Time of one all-reduce of `message_bytes` among `cards` as a share of the plain one's."""
+        ratio = 1.0
         for g in self.groups:
-            if g.cards == cards:
-                below = [ratio for mib, ratio in g.ratio_from_mib if units.mib_to_bytes(mib) <= message_bytes]
-                return below[-1] if below else 1.0
-        return 1.0
+            if g.cards != cards:
+                continue
+            for mib, share in g.ratio_from_mib:
+                if units.mib_to_bytes(mib) > message_bytes:
+                    break
+                ratio = share
+        return ratio
 
 
 class LinkFactors(Strict):

@@ -5,6 +5,7 @@ pipeline-parallel hand-off between stages."""
 from __future__ import annotations
 
 from optimizer import units
+from optimizer.catalog.efficiency import QuantizedAllreduce
 from optimizer.perf.replica import Replica, Stage
 
 
@@ -41,18 +42,25 @@ def scaleup_link(r: Replica, group: int, *, collective: str) -> tuple[float, flo
     return units.gbs_to_bytes_per_s(gbs) * f.link_efficiency, latency
 
 
+def quantized_allreduce(r: Replica, group: int) -> QuantizedAllreduce | None:
+    """The measured quantized all-reduce (QuickReduce INT4 on AMD) a group of `group` of the replica's
+    cards runs: when the engine or launch quantizes (`allreduce_codec`), the card family has a
+    measurement of that codec, and the group is inside one scale-up domain; None: the plain one."""
+    table = r.factors.quantized_allreduce
+    if table is None or table.codec != r.allreduce_codec or not 1 < group <= r.scaleup_cards:
+        return None
+    return table
+
+
 def allreduce_s(r: Replica, group: int, message_bytes: float) -> float:
-    """Ring-equivalent all-reduce: 2 (g - 1) / g of the message over the link, plus its latency. A
-    launch or engine that quantizes large all-reduces inside a server (`allreduce_codec`, QuickReduce
-    INT4 on AMD) takes the measured share of that time for messages at or above the size it switches at."""
+    """Ring-equivalent all-reduce: 2 (g - 1) / g of the message over the link, plus its latency; a
+    quantized one takes its measured share of that time for messages at or above its switch-over."""
     if group <= 1:
         return 0.0
     bw, lat = link(r, group, collective="allreduce")
     plain = 2 * (group - 1) / group * message_bytes / bw + lat
-    quantized = r.factors.quantized_allreduce
-    if quantized is None or r.allreduce_codec != quantized.codec or group > r.scaleup_cards:
-        return plain
-    return plain * quantized.time_ratio(group, message_bytes)
+    quantized = quantized_allreduce(r, group)
+    return plain if quantized is None else plain * quantized.time_ratio(group, message_bytes)
 
 
 def alltoall_s(r: Replica, group: int, send_bytes: float) -> float:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from optimizer import units
 from optimizer.arch import kv_bytes_per_token
 from optimizer.catalog.bundle import Catalog
-from optimizer.catalog.efficiency import Efficiency, Factors, Speculative
+from optimizer.catalog.efficiency import AllreduceCodec, Efficiency, Factors, Speculative
 from optimizer.catalog.records import Card, ModelSpec
 from optimizer.errors import InvalidParallelism
+from optimizer.perf.comm import quantized_allreduce
 from optimizer.perf.memory import MemoryBreakdown, max_batch, memory_breakdown
 from optimizer.perf.replica import Parallelism, Replica, make_replica
 from optimizer.perf.serving import prefill_occupancy, serve_burst, serve_closed_loop
@@ -45,7 +46,7 @@ class ReplicaPerf:
     spec: Speculative = field(default_factory=Speculative, compare=False)  # speculative decoding, as launched
     cards_per_server: int = 0   # the offer's server size the replica was placed on
     model_class: str = "dense"  # dense | moe, for the error band
-    allreduce_codec: str = "none"  # "int4": large all-reduces timed quantized (QuickReduce; perf.comm)
+    allreduce_codec: AllreduceCodec = "none"  # the codec its tensor-parallel all-reduces were timed with (perf.comm)
     factors: Factors | None = field(default=None, compare=False)
 
     @property
@@ -149,17 +150,9 @@ def evaluate_replica(
         spec=r.spec,
         cards_per_server=r.server_cards,
         model_class="moe" if r.model.moe else "dense",
-        allreduce_codec=_quantized_allreduce(r),
+        allreduce_codec=quantized.codec if (quantized := quantized_allreduce(r, r.par.tp)) else "none",
         factors=r.factors,
     )
-
-
-def _quantized_allreduce(r: Replica) -> str:
-    """The codec the replica's tensor-parallel all-reduces were timed with: the engine's or launch's,
-    where the card family has a measurement of it (perf.comm.allreduce_s); "none" otherwise, and
-    without tensor parallelism (no all-reduce to quantize)."""
-    table = r.factors.quantized_allreduce
-    return r.allreduce_codec if r.par.tp > 1 and table is not None and table.codec == r.allreduce_codec else "none"
 
 
 def wave_shape(r: Replica, batch: int, input_len: int) -> tuple[int, int, int]:

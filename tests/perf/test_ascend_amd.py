@@ -208,6 +208,14 @@ def test_vllm_ascend_exchanges_tokens_under_tensor_parallel_attention_too():
     assert CATALOG.engine("atom").ep_token_exchange == "data-parallel-attention"
 
 
+def _stated_with_quickreduce() -> Efficiency:
+    """The stated factors with the catalog's measured QuickReduce table on xGMI (amd-cdna3)."""
+    eff = stated_efficiency()
+    table = load_efficiency().links["amd-cdna3"].quantized_allreduce
+    xgmi = eff.links["amd-cdna3"].model_copy(update={"quantized_allreduce": table})
+    return eff.model_copy(update={"links": {**eff.links, "amd-cdna3": xgmi}})
+
+
 def test_quickreduce_int4_takes_its_measured_share_of_large_all_reduces_only():
     """Qwen3-235B (hidden 4,096, 94 layers) FP8 on 4 x MI300X, TP4 EP4 under ATOM, two all-reduces per
     layer. Prefill of one 4,000-token prompt: each all-reduce carries 4,000 x 4,096 x 2 B = 32,768,000 B
@@ -220,9 +228,7 @@ def test_quickreduce_int4_takes_its_measured_share_of_large_all_reduces_only():
     prompt's 8,192,000 B is plain, a 1,100-token prompt's 9,011,200 B takes 60.08 / 83.12 = 0.723. A TP8
     group across two 4-card servers goes over the NIC: plain at any size."""
     qwen, mi = MODELS["qwen3-235b-a22b"], CARDS["mi300x"]
-    eff = stated_efficiency()
-    table = load_efficiency().links["amd-cdna3"].quantized_allreduce
-    eff = eff.model_copy(update={"links": {**eff.links, "amd-cdna3": eff.links["amd-cdna3"].model_copy(update={"quantized_allreduce": table})}})
+    eff = _stated_with_quickreduce()
 
     def replica(codec: str, tp: int, cards_per_server: int | None = None):
         return make_replica(CATALOG, qwen, mi, "fp8", Parallelism(tp=tp, ep=tp), efficiency=eff, engine="atom",
@@ -250,9 +256,7 @@ def test_atom_quantizes_llamas_all_reduces_by_itself():
     MI300X, a 4,000-token prompt: 4,000 x 8,192 x 2 B = 65,536,000 B (62.5 MiB) per all-reduce, the
     32 MiB point of the 8-GPU table: 157.92 / 240.4 = 0.657 of the plain time."""
     llama, qwen, mi = MODELS["llama-3.1-70b"], MODELS["qwen3-235b-a22b"], CARDS["mi300x"]
-    eff = stated_efficiency()
-    table = load_efficiency().links["amd-cdna3"].quantized_allreduce
-    eff = eff.model_copy(update={"links": {**eff.links, "amd-cdna3": eff.links["amd-cdna3"].model_copy(update={"quantized_allreduce": table})}})
+    eff = _stated_with_quickreduce()
     atom = make_replica(CATALOG, llama, mi, "bf16", Parallelism(tp=8), efficiency=eff, engine="atom")
     stated_plain = make_replica(CATALOG, llama, mi, "bf16", Parallelism(tp=8), efficiency=eff, engine="atom", allreduce_codec="none")
     assert (llama.hf_model_type, atom.allreduce_codec, stated_plain.allreduce_codec) == ("llama", "int4", "none")
