@@ -97,7 +97,7 @@ def _weights_overflow(row: CalibrationRow, model: ModelSpec, card: Card, eff: Ef
     unknown, so the row says nothing the model can check."""
     par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
     r = make_replica(load_catalog(), model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff)
-    return max_batch(r, row.input_len + row.output_len) == 0
+    return max_batch(r, row.mean_input_len + row.mean_output_len) == 0
 
 
 def _predict(
@@ -110,16 +110,16 @@ def _predict(
     ))
     replicas = max(1, units_total // par.cards)
     per_replica = max(1, math.ceil(row.batch / replicas))
-    context = row.input_len + row.output_len
+    context = row.mean_input_len + row.mean_output_len
     if row.mode == "prefill-only":
-        perf = evaluate_replica(r, 1, row.input_len, 1)
-        return row.input_len / perf.prefill_occupancy_s * replicas / units_total * units_per_card, 1
+        perf = evaluate_replica(r, 1, row.mean_input_len, 1)
+        return row.mean_input_len / perf.prefill_occupancy_s * replicas / units_total * units_per_card, 1
     if row.mode in ("decode-only", "pd"):
         return _predict_split(row, r, units_total, units_per_card, eff)
     if row.mode == "burst":
         running = max(1, min(per_replica, max_batch(r, context)))
         perf = evaluate_replica(
-            r, running, row.input_len, row.output_len, burst_requests=per_replica,
+            r, running, row.mean_input_len, row.mean_output_len, burst_requests=per_replica,
             exponential_lengths=row.lengths == "conversation",
         )
     else:
@@ -127,7 +127,7 @@ def _predict(
         running = max(1, min(per_replica, max_batch(r, context)))
         prompts = math.ceil(row.prompts / replicas) if row.prompts else None
         perf = evaluate_replica(
-            r, running, row.input_len, row.output_len, arrivals=row.arrivals, users=per_replica, prompts=prompts,
+            r, running, row.mean_input_len, row.mean_output_len, arrivals=row.arrivals, users=per_replica, prompts=prompts,
         )
     return _metric(perf, row.metric, replicas, units_total, units_per_card), perf.batch
 
@@ -148,14 +148,14 @@ def _predict_split(row: CalibrationRow, r: Replica, units_total: int, units_per_
     decode_replicas = max(1, units_total // decode_cards) if row.mode == "decode-only" else 1
     per_replica = max(1, math.ceil(row.batch / decode_replicas))
     # The decode instance runs what its cap and KV cache admit; the other users wait for a slot.
-    running = max(1, min(per_replica, max_batch(r, row.input_len + row.output_len)))
-    perf = evaluate_replica(r, running, row.input_len, row.output_len)
+    running = max(1, min(per_replica, max_batch(r, row.mean_input_len + row.mean_output_len)))
+    perf = evaluate_replica(r, running, row.mean_input_len, row.mean_output_len)
     pool = decode_pool(perf)
     slot_wait = (per_replica - running) / pool.requests_per_s
     if row.metric == "tpot_ms":
         return units.s_to_ms(pool.tpot_s), per_replica
     if row.metric.startswith("output_tok_s"):
-        system = pool.requests_per_s * row.output_len * decode_replicas
+        system = pool.requests_per_s * row.mean_output_len * decode_replicas
         return (system / units_total * units_per_card if row.metric == "output_tok_s_per_card" else system), per_replica
     # TTFT: prompts queue at the prefill instances, then the KV moves over.
     prefill_units = max(units_total - decode_cards * decode_replicas, r.server_cards)
@@ -164,10 +164,10 @@ def _predict_split(row: CalibrationRow, r: Replica, units_total: int, units_per_
     pre_par = Parallelism(tp=tp, ep=server if r.model.moe and r.model.moe.num_routed_experts % server == 0 else 1)
     pre = make_replica(load_catalog(), r.model, r.card, r.precision_name, pre_par, row.kv_precision, engine=row.engine,
                        efficiency=eff, allreduce_codec=row.allreduce_codec)
-    single = evaluate_replica(pre, 1, row.input_len, 1)
+    single = evaluate_replica(pre, 1, row.mean_input_len, 1)
     instances = max(1, prefill_units // pre_par.cards)
     occupancy = single.prefill_occupancy_s
-    fixed = single.prefill_s + kv_transfer_s(pre, row.input_len) + units.ms_to_s(pre.factors.ttft_overhead_ms)
+    fixed = single.prefill_s + kv_transfer_s(pre, row.mean_input_len) + units.ms_to_s(pre.factors.ttft_overhead_ms)
     wait = _prefill_pool_wait(row, instances, occupancy, pool.requests_per_s * decode_replicas, pool.tpot_s)
     return units.s_to_ms(fixed + wait + slot_wait), per_replica
 
@@ -205,7 +205,7 @@ def _steady_pool_wait(
     if rho < 0.95:
         return rho / (2 * (1 - rho)) * occupancy
     served = min(rate, capacity)
-    return max(row.batch / served - (row.output_len - 1) * tpot, 0.95 / (2 * 0.05) * occupancy)
+    return max(row.batch / served - (row.mean_output_len - 1) * tpot, 0.95 / (2 * 0.05) * occupancy)
 
 
 def predict_all(rows: list[CalibrationRow] | None = None, efficiency: Efficiency | None = None) -> list[Prediction]:

@@ -72,10 +72,20 @@ class CalibrationRow:
     prefill_budget: int | None = None   # launch flag: tokens per prefill step per attention group
     prompts: int | None = None          # requests the benchmark issues in all (None: not stated)
     allreduce_codec: AllreduceCodec | None = None  # launch env: large all-reduces quantized on the wire ("int4")
+    length_share: float = 1.0           # mean drawn length over the nominal one (parse_length_share)
 
     @property
     def saturated(self) -> bool:
         return self.mode == "burst"
+
+    @property
+    def mean_input_len(self) -> int:
+        """The prompt length the benchmark client drew on average (the row states the nominal one)."""
+        return round(self.input_len * self.length_share)
+
+    @property
+    def mean_output_len(self) -> int:
+        return max(1, round(self.output_len * self.length_share))
 
 
 def _int(text: str, default: int) -> int:
@@ -113,6 +123,20 @@ def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversa
     if _CONVERSATION.search(notes):
         return "conversation"
     return "uniform"
+def parse_length_share(notes: str) -> float:
+    """Mean drawn length over the nominal one. A stated range ratio r < 1 draws each length uniformly
+    from [r L, L] in the SGLang/InferenceX/ATOM benchmark clients (sglang bench_serving
+    compute_random_lens; InferenceX utils/bench_serving/benchmark_serving.py sample_uniform:
+    randint(int(L r), L + 1)), a mean of (1 + r) / 2 x L: 0.9 at the usual 0.8. `vllm bench serve`
+    draws from [L (1 - r), L (1 + r)], whose mean is L. No stated ratio: the nominal lengths (sources
+    without one state the lengths they measured, or fixed ones)."""
+    ratio = _RANGE_RATIO.search(notes)
+    if ratio is None or _VLLM_RANDOM.search(notes):
+        return 1.0
+    r = float(ratio.group(1))
+    return (1.0 + r) / 2.0 if 0.0 < r < 1.0 else 1.0
+
+
 _ACCEPT = re.compile(r"accept(?:ance)?(?: length| len)?\s*(?:=|:|of)?\s*(\d+(?:\.\d+)?)", re.I)
 _DRAFT = re.compile(r"draft(?:[- _]tokens)?\s*[=:]?\s*(\d+)", re.I)
 _STEPS = re.compile(r"steps\s*[=:]?\s*(\d+)", re.I)
@@ -242,7 +266,7 @@ def _row(r: dict[str, str], dataset: str, index: int) -> CalibrationRow:
         counts_dies=bool(re.search(r"\bdies\b|\bdie\b", notes, re.I) and "PACKAGE" in notes.upper()),
         layout_stated=bool(r["tp"].strip() or (r.get("ep") or "").strip()),
         running_cap=limits[0], prefill_budget=limits[1], prompts=parse_prompts(notes, _int(r["batch"], 1)),
-        allreduce_codec=parse_allreduce_codec(f"{framework} {notes}"),
+        allreduce_codec=parse_allreduce_codec(f"{framework} {notes}"), length_share=parse_length_share(notes),
     )
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.calibration.predict_rows import _prefill_pool_wait
+from optimizer.calibration.predict_rows import _prefill_pool_wait, predict_row
 from optimizer.calibration.rows import (
     CalibrationRow,
     load_rows,
     parse_allreduce_codec,
+    parse_length_share,
     parse_lengths,
     parse_limits,
     parse_mode,
@@ -67,6 +68,42 @@ def _pd_row(arrivals: str, notes: str, batch: int = 400, prompts: int | None = N
         input_len=2048, output_len=2048, metric="ttft_ms", value=1.0, framework="SGLang; PD disaggregation",
         source="x", notes=notes, mode="pd", arrivals=arrivals, prompts=prompts,
     )
+
+
+def test_a_stated_range_ratio_shortens_the_mean_lengths():
+    """The SGLang, InferenceX and ATOM clients draw each length from [r L, L]: the mean is (1 + r) / 2
+    of the nominal L, 0.9 at r = 0.8 (1024 nominal -> 922 on average; 8192 -> 7373). vLLM's client draws
+    from [L (1 - r), L (1 + r)], mean L; a fixed run (r = 1) or an unstated ratio keeps the nominal."""
+    assert parse_length_share("random dataset with random-range-ratio 0.8 (between 0.8x and 1x nominal)") == pytest.approx(0.9)
+    assert parse_length_share("--random-range-ratio from the InferenceX config (0.8 in this harness)") == pytest.approx(0.9)
+    assert parse_length_share("sglang bench_serving --random-range-ratio 0.5") == pytest.approx(0.75)
+    assert parse_length_share("vllm bench serve random dataset --random-range-ratio 0.8") == 1.0
+    assert parse_length_share("ISL 3200 / OSL 800 fixed (range_ratio 1)") == 1.0
+    assert parse_length_share("sglang.bench_serving random dataset") == 1.0
+    row = CalibrationRow(
+        model_id="m", card_id="c", precision="fp8", cards=8, tp=8, pp=1, ep=1, batch=4, input_len=8192,
+        output_len=1024, metric="ttft_ms", value=1.0, framework="", source="", notes="", length_share=0.9,
+    )
+    assert (row.mean_input_len, row.mean_output_len) == (7373, 922)
+    narrow = [r for r in load_rows() if r.lengths == "narrow"]
+    assert narrow and all(r.length_share == pytest.approx(0.9) for r in narrow)
+
+
+def test_a_row_is_predicted_at_its_mean_lengths():
+    """A run whose client drew lengths from [0.8 L, L] is predicted as the run of the mean lengths
+    (7373 in / 922 out for 8192 / 1024): same replica, same arrivals, and its TTFT is shorter than
+    at the nominal lengths, because the prefill is."""
+    base = dict(
+        model_id="deepseek-r1", card_id="h200", precision="fp8", cards=8, tp=8, pp=1, ep=1, batch=4,
+        metric="ttft_ms", value=1.0, framework="SGLang", source="s", notes="", engine="sglang", arrivals="clustered",
+        lengths="narrow",
+    )
+    drawn = predict_row(CalibrationRow(input_len=8192, output_len=1024, length_share=0.9, **base)).predicted
+    mean = predict_row(CalibrationRow(input_len=7373, output_len=922, **base)).predicted
+    nominal = predict_row(CalibrationRow(input_len=8192, output_len=1024, **base)).predicted
+    assert drawn is not None and mean is not None and nominal is not None
+    assert drawn == pytest.approx(mean, rel=1e-12)
+    assert drawn < nominal * 0.95
 
 
 def test_quantized_all_reduce_from_the_launch_environment():
