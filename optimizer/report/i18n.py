@@ -9,6 +9,7 @@ solver's reasons are translated by optimizer.report.reasons.
 
 from __future__ import annotations
 
+from optimizer.report.i18n_breakdown import BREAKDOWN_MESSAGES
 from optimizer.report.i18n_fleet import FLEET_MESSAGES
 from optimizer.report.i18n_phases import PHASE_MESSAGES
 from optimizer.report.i18n_sweeps import SWEEP_MESSAGES
@@ -222,39 +223,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "weights.unsupported": ("not supported on this card", "该卡不支持"),
     "diag.binding": ("Binding: {binding}.", "起约束作用的条件：{binding}。"),
-    "bd.head": (
-        "**{key}** × {count} — {cards} cards per replica over {servers} server(s), compute in {cp}, KV cache {kv}",
-        "**{key}** × {count} — 每副本 {cards} 张卡，跨 {servers} 台服务器，计算精度 {cp}，KV 缓存 {kv}",
-    ),
-    "bd.memory": (
-        "- memory per card: weights {w} GB + KV {kv} GB + activations {a} GB + runtime {o} GB = {t} GB of {c} GB usable",
-        "- 每卡显存：权重 {w} GB + KV {kv} GB + 激活 {a} GB + 运行时 {o} GB = {t} GB（可用 {c} GB）",
-    ),
-    "bd.decode": (
-        "- decode step {s} ms = max(memory {m}, compute {c}) + communication {x} + overhead {o} ms — **{b}-bound**",
-        "- 解码一步 {s} ms = max(访存 {m}, 计算 {c}) + 通信 {x} + 开销 {o} ms — **{b}受限**",
-    ),
-    "bd.prefill": (
-        "- prefill of one prompt {p} ms; TTFT with queueing {ttft} ms; TPOT with prefill interference {tpot} ms; "
-        "{tok} output tokens/s per replica",
-        "- 单个提示词预填充 {p} ms；含排队的 TTFT {ttft} ms；含预填充干扰的 TPOT {tpot} ms；每副本 {tok} 输出 token/秒",
-    ),
-    "bd.pool_head": (
-        "**{key}** × {count} — {role} replica, {cards} cards over {servers} server(s), compute in {cp}",
-        "**{key}** × {count} — {role} 副本，{cards} 张卡，跨 {servers} 台服务器，计算精度 {cp}",
-    ),
-    "bd.pool_prefill": (
-        "- prefill of one prompt {p} ms ({b}-bound); run {busy} busy so that TTFT with queueing and the KV hand-over "
-        "to a decode replica is {ttft} ms; {rate} prompts/s per replica",
-        "- 单个提示词预填充 {p} ms（{b}受限）；按 {busy} 忙碌度运行，使含排队及 KV 传给解码副本的 TTFT 为 {ttft} ms；"
-        "每副本 {rate} 提示词/秒",
-    ),
-    "bd.pool_decode": (
-        "- decode only, batch {batch}: step {s} ms = max(memory {m}, compute {c}) + communication {x} + overhead {o} ms "
-        "(no prefills in between) — **{b}-bound**; {rate} requests/s per replica",
-        "- 仅解码，批大小 {batch}：一步 {s} ms = max(访存 {m}, 计算 {c}) + 通信 {x} + 开销 {o} ms（中间无预填充）"
-        " — **{b}受限**；每副本 {rate} 请求/秒",
-    ),
     "note.model": (
         "Performance model: engine profiles {engines}{spec}; each bid is sized under draws of the model's error "
         "(one shared error per card family, engine and model class, from its errors on published runs held out of "
@@ -389,6 +357,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.col.top_risk": ("Top risk", "首要风险"),
     "xlsx.col.break_even_price_rmb_per_server": ("Break-even price per server (RMB)", "盈亏平衡价格 / 台（万元）"),
     "xlsx.col.power_kw": ("Power (kW)", "功耗（kW）"),
+    **BREAKDOWN_MESSAGES,
     **SWEEP_MESSAGES,
     **FLEET_MESSAGES,
     **PHASE_MESSAGES,

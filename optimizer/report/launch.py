@@ -182,6 +182,10 @@ def _atom(t: LaunchTemplate, row: Mapping[str, Any], engine: str) -> Command:
         c.add(t, "spec_draft", _spec_steps(spec))
     elif spec:
         c.notes.append(f"the plan assumes {spec['method']} speculative decoding; this ATOM release has no option for it")
+    if codec := s.get("quantized_allreduce"):
+        c.notes.append(f"the prediction counts on {codec.upper()} all-reduces, which ATOM's model runner turns on by itself "
+                       f"for this model (AITER_QUICK_REDUCE_QUANTIZATION={codec.upper()}, over the environment: "
+                       "atom/model_engine/model_runner.py); they are lossy on the wire, so check output quality")
     if s["servers_spanned"] > 1 or row["pp"] > 1 or row["role"] != "colocated":
         c.notes.append("this ATOM release documents single-server serving only; the plan's multi-server or split layout "
                        "needs SGLang with the ATOM backend (engine sglang-atom)")

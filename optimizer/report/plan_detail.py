@@ -71,6 +71,8 @@ def breakdown(plan: Plan, lang: str = "en") -> list[str]:
                x=f"{units.s_to_ms(d.communication_s):.1f}", o=f"{units.s_to_ms(d.overhead_s):.1f}", b=word(lang, "bn", p.bottleneck)),
             tr(lang, "bd.prefill", p=f"{units.s_to_ms(p.prefill_s):.0f}", ttft=_plain(g.design.ttft_ms, 0), tpot=_plain(g.design.tpot_ms, 1),
                tok=f"{p.output_tokens_per_s:,.0f}"),
+            *([tr(lang, "bd.quantized_allreduce", codec=p.allreduce_codec.upper(), engine=p.engine)]
+              if p.allreduce_codec != "none" else []),
             "",
         ]
     return lines

@@ -217,3 +217,27 @@ def test_a_plan_that_counts_on_a_quantized_all_reduce_says_so(procure, tmp_path)
     assert ("atom", True, "int4") in said["mi300x-8x"]
     assert said["mi300x-8x"] <= {("atom", True, "int4"), ("atom", False, None)}
     assert said["h20-8x"] == {("sglang", True, None)}
+
+
+def test_a_recommended_plan_that_counts_on_a_quantized_all_reduce_says_so_in_the_report_and_launch(procure, tmp_path):
+    """With the MI300X bid alone the plan above is the recommendation: the report's breakdown of it and
+    the launch script of its TP4 replica say that the timing counts on ATOM's own INT4 all-reduce and
+    that it is lossy; the TP1 replicas' scripts, which have no all-reduce, do not."""
+    doc = yaml.safe_load((REPO_ROOT / "scenarios" / "llama3_70b_single_user.yaml").read_text(encoding="utf-8"))
+    doc["offers"] = [{
+        "id": "mi300x-8x", "vendor": "AMD partner", "card": "mi300x", "price_rmb_per_server": 2_000_000,
+        "price_kind": "quote", "price_note": "test", "available_servers": 2,
+    }]
+    path = tmp_path / "amd_only.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    procure("solve", str(path), "--out", str(tmp_path / "o"), expect=0)
+    plan = json.loads((tmp_path / "o" / "amd_only.json").read_text(encoding="utf-8"))["plans"][0]
+    codecs = [r["serving"]["quantized_allreduce"] for r in plan["replicas"]]
+    assert "int4" in codecs
+    report = (tmp_path / "o" / "amd_only.md").read_text(encoding="utf-8")
+    assert report.count("AITER_QUICK_REDUCE_QUANTIZATION=INT4") == codecs.count("int4")
+    assert "lossy" in report
+    procure("export", str(tmp_path / "o" / "amd_only.json"), "--out", str(tmp_path / "launch"), expect=0)
+    scripts = sorted((tmp_path / "launch").glob("*.sh"))
+    noted = ["AITER_QUICK_REDUCE_QUANTIZATION=INT4" in f.read_text(encoding="utf-8") for f in scripts]
+    assert noted == [c == "int4" for c in codecs]
