@@ -97,7 +97,7 @@ def _weights_overflow(row: CalibrationRow, model: ModelSpec, card: Card, eff: Ef
     unknown, so the row says nothing the model can check."""
     par = Parallelism(tp=row.tp, pp=row.pp, ep=row.ep)
     r = make_replica(load_catalog(), model, card, row.precision, par, row.kv_precision, engine=row.engine, efficiency=eff)
-    return max_batch(r, row.mean_input_len + row.mean_output_len) == 0
+    return max_batch(r, row.input_len + row.output_len) == 0   # the longest request the client can draw
 
 
 def _predict(

@@ -123,13 +123,16 @@ def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversa
     if _CONVERSATION.search(notes):
         return "conversation"
     return "uniform"
+
+
 def parse_length_share(notes: str) -> float:
     """Mean drawn length over the nominal one. A stated range ratio r < 1 draws each length uniformly
-    from [r L, L] in the SGLang/InferenceX/ATOM benchmark clients (sglang bench_serving
-    compute_random_lens; InferenceX utils/bench_serving/benchmark_serving.py sample_uniform:
+    from [r L, L] in SGLang's bench_serving (compute_random_lens) and in the clients derived from vLLM's
+    early benchmark_serving.py that the InferenceX harness and ATOM ship (sample_uniform:
     randint(int(L r), L + 1)), a mean of (1 + r) / 2 x L: 0.9 at the usual 0.8. `vllm bench serve`
-    draws from [L (1 - r), L (1 + r)], whose mean is L. No stated ratio: the nominal lengths (sources
-    without one state the lengths they measured, or fixed ones)."""
+    draws from [L (1 - r), L (1 + r)], whose mean is L. No stated ratio: the nominal lengths. SGLang's
+    client defaults to r = 0, a mean near L / 2, but the shipped rows that use it without a ratio state
+    the lengths it measured, so a row without a ratio keeps the lengths it states."""
     ratio = _RANGE_RATIO.search(notes)
     if ratio is None or _VLLM_RANDOM.search(notes):
         return 1.0

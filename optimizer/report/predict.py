@@ -9,6 +9,7 @@ from typing import Any
 from optimizer import units
 from optimizer.calibration.bands import Bands, replica_bands
 from optimizer.calibration.predict_rows import Prediction
+from optimizer.calibration.rows import CalibrationRow
 from optimizer.catalog.records import Card, ModelSpec
 from optimizer.perf.evaluate import ReplicaPerf
 from optimizer.perf.step import StepBreakdown
@@ -127,7 +128,7 @@ def validate_json(
             "speculative": None if not r.spec.active else {"method": r.spec.method, "accept_len": _r(r.spec.accept_len, 2)},
             "model_id": r.model_id, "card_id": r.card_id, "precision": r.precision, "cards": r.cards,
             "tp": r.tp, "pp": r.pp, "ep": r.ep, "batch": r.batch, "input_len": r.input_len, "output_len": r.output_len,
-            "batch_used": p.batch_used,
+            "mean_input_len": r.mean_input_len, "mean_output_len": r.mean_output_len, "batch_used": p.batch_used,
         })
     return {
         "rows": rows,
@@ -167,7 +168,7 @@ def validate_table(preds: list[Prediction], summaries: dict[str, dict[str, float
         err = "" if p.error_pct is None else f"{p.error_pct:+7.1f}%"
         lines.append(
             f"{r.model_id[:14]:<14} {r.card_id[:13]:<13} {r.precision:<5} {r.tp:>2} {r.batch:>5} "
-            f"{f'{r.input_len}/{r.output_len}':>11} {r.metric:<12} {r.value:10.2f} {pred:>10} {err:>8}  {r.framework[:28]}"
+            f"{_lengths(r):>11} {r.metric:<12} {r.value:10.2f} {pred:>10} {err:>8}  {r.framework[:28]}"
             + (f"  ({p.skipped})" if p.skipped else "")
         )
     return "\n".join([*lines, *_validate_summary(preds, summaries)])
@@ -180,13 +181,23 @@ def _validate_markdown(preds: list[Prediction]) -> list[str]:
         r = p.row
         pred = f"skipped: {p.skipped}" if p.predicted is None else f"{p.predicted:.2f}"
         err = "" if p.error_pct is None else f"{p.error_pct:+.1f}%"
-        lines.append(f"| {r.model_id} | {r.card_id} | {r.precision} | {r.tp} | {r.batch} | {r.input_len}/{r.output_len} | {r.metric} | "
+        lines.append(f"| {r.model_id} | {r.card_id} | {r.precision} | {r.tp} | {r.batch} | {_lengths(r)} | {r.metric} | "
                      f"{r.value:.2f} | {pred} | {err} | {r.framework[:40].replace('|', '/')} |")
     return lines
 
 
+def _lengths(r: CalibrationRow) -> str:
+    """The lengths a row is predicted at: its mean drawn ones, marked ~, when its client drew them
+    below the nominal (calibration.rows.parse_length_share)."""
+    if r.length_share == 1.0:
+        return f"{r.input_len}/{r.output_len}"
+    return f"~{r.mean_input_len}/{r.mean_output_len}"
+
+
 def _validate_summary(preds: list[Prediction], summaries: dict[str, dict[str, float]]) -> list[str]:
     lines = [""]
+    if any(p.row.length_share != 1.0 for p in preds):
+        lines.append("~ lengths: the mean of the lengths the row's benchmark client drew (a stated range ratio), as predicted")
     for name, summary in summaries.items():
         where = "all rows" if name == "all" else f"{name}.csv"
         lines.append(f"median absolute error ({where}): " + ", ".join(f"{k} {v:.1f}%" for k, v in summary.items()))

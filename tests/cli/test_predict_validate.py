@@ -74,8 +74,14 @@ def test_predict_tp_not_dividing_heads(procure):
 
 
 def test_validate_prints_median_error(procure):
+    """The table shows the lengths each row is predicted at: a run whose client drew [0.8 L, L] reads
+    ~922/922 for 1k/1k (0.9 x 1024 = 921.6), with the legend; the JSON keeps the stated lengths beside
+    the mean ones."""
     result = procure("validate", expect=0)
     assert "median absolute error" in result.stdout
+    assert " ~922/922 " in result.stdout and "~ lengths: the mean of the lengths" in result.stdout
+    rows = json.loads(procure("validate", "--json", expect=0).stdout)["rows"]
+    assert any((r["input_len"], r["mean_input_len"], r["mean_output_len"]) == (1024, 922, 922) for r in rows)
 
 
 def test_validate_json(procure):
