@@ -109,14 +109,20 @@ _CONVERSATION = re.compile(r"sharegpt|lmsys-chat|conversation dataset", re.I)
 _VLLM_RANDOM = re.compile(r"vllm bench serve\b[^.;]*\brandom\b", re.I)
 
 
+def stated_range_ratio(notes: str) -> float | None:
+    """The benchmark client's random range ratio as the notes state it; None when they do not."""
+    ratio = _RANGE_RATIO.search(notes)
+    return float(ratio.group(1)) if ratio else None
+
+
 def parse_lengths(notes: str) -> Literal["fixed", "narrow", "uniform", "conversation"]:
     """fixed: every request the nominal lengths (synthetic benchmarks, range ratio 1); narrow:
     random lengths within [ratio, 1] x nominal with ratio >= 0.5; conversation: a chat dataset whose
     output lengths have a long tail; uniform: anything else (random lengths near nominal)."""
-    ratio = _RANGE_RATIO.search(notes)
-    if ratio and float(ratio.group(1)) >= 1.0:
+    ratio = stated_range_ratio(notes)
+    if ratio is not None and ratio >= 1.0:
         return "fixed"
-    if ratio and float(ratio.group(1)) >= NARROW_RANGE_RATIO:
+    if ratio is not None and ratio >= NARROW_RANGE_RATIO:
         return "narrow"
     if _FIXED.search(notes) or (ratio is None and _VLLM_RANDOM.search(notes)):
         return "fixed"
@@ -133,10 +139,9 @@ def parse_length_share(notes: str) -> float:
     draws from [L (1 - r), L (1 + r)], whose mean is L. No stated ratio: the nominal lengths. SGLang's
     client defaults to r = 0, a mean near L / 2, but the shipped rows that use it without a ratio state
     the lengths it measured, so a row without a ratio keeps the lengths it states."""
-    ratio = _RANGE_RATIO.search(notes)
-    if ratio is None or _VLLM_RANDOM.search(notes):
+    r = stated_range_ratio(notes)
+    if r is None or _VLLM_RANDOM.search(notes):
         return 1.0
-    r = float(ratio.group(1))
     return (1.0 + r) / 2.0 if 0.0 < r < 1.0 else 1.0
 
 
