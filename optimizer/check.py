@@ -102,7 +102,7 @@ def recompute_design(d: Design, problem: Problem) -> tuple[float | None, list[st
         problems += found
         each = rate if w.load.requests_per_s is not None else rate * w.output_tokens
     else:
-        problems += check_latency(d, replica, fresh, shock, scenario)
+        problems += check_latency(d, replica, fresh, shock, scenario, problem.errors.describe(d.draw))
         each = _capacity(fresh, scenario, shock.throughput)
     return each, problems + check_placement(d, cps, scenario)
 
@@ -135,15 +135,16 @@ def _tail_factor(statistic: str) -> float | None:
     return None if p is None else math.log(1 / (1 - p))
 
 
-def check_latency(d: Design, replica: Replica, fresh: ReplicaPerf, shock: Shock, scenario: Scenario) -> list[str]:
+def check_latency(
+    d: Design, replica: Replica, fresh: ReplicaPerf, shock: Shock, scenario: Scenario, drawn: str = "the central estimate",
+) -> list[str]:
     """A colocated replica meets the SLA at its statistic under the shock of the draw it was sized
     for, recomputed: the mean from the fresh evaluation (its prefill and its wait, each with its
     error); a percentile from a fresh evaluation of the p90 prompt (the mean prompt when the
     workload gives none), its wait scaled by the tail factor, and the TPOT of the longer prompt.
-    The design's stored latencies are not read."""
+    The design's stored latencies are not read; `drawn` names that draw in a message."""
     sla, w = scenario.sla, scenario.workload
     factor = _tail_factor(sla.statistic)
-    drawn = "the central estimate" if d.draw is None else f"draw {d.draw + 1}"
     if factor is None:
         wait = max(0.0, fresh.ttft_s - fresh.prefill_s)
         ttft_ms = units.s_to_ms(fresh.prefill_s * shock.prefill + wait * shock.queue)

@@ -133,8 +133,9 @@ class Sla(Strict):
         "mean", description="mean, or a percentile (TTFT: p90 prompt length and an exponential queue tail)"
     )
     confidence: Annotated[float, Field(ge=0.5, le=0.99)] = Field(
-        0.8, description="the plan recommended is the cheapest plan at this quantile of its cost over draws of the "
-        "model's cross-validated error (0.5: the central estimate; 0.8: four draws in five need no more)",
+        0.8, description="the plan recommended is the cheapest plan at this quantile of its cost over the model's "
+        "cross-validated error (exactly, for a purchase from one bid; over the draws, for one from several; 0.5: the "
+        "central estimate; 0.8: four days in five need no more)",
     )
     draws: Annotated[int, Field(ge=8, le=400)] = Field(
         24, description="draws of the model's error (one shared shock per card family x engine x model class each)",

@@ -128,7 +128,9 @@ class CellErrors:
     why: str = ""
 
     def error_at(self, part: str, u: float) -> float:
-        """The u-quantile (0 < u < 1) of the part's log error: symmetric around 0."""
+        """The u-quantile (0 < u < 1) of the part's log error: symmetric around 0, so 0 at the median."""
+        if u == 0.5:
+            return 0.0
         mags = self.magnitudes.get(part) or NO_RESIDUALS
         a = _quantile(mags, abs(2 * u - 1)) * self.scale
         return a if u >= 0.5 else -a

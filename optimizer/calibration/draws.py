@@ -13,6 +13,12 @@ latencies at the u-quantile of their errors, throughput at the (1 - u)-quantile.
 is the fit's effect. Ranks are stratified ((k + 1/2) / K for k < K) and shuffled per cell with a
 generator seeded from the cell's name, so draws are reproducible to the byte and independent between
 cells.
+
+Besides the K sampled draws, a draw may sit at an exact quantile of a cell's answer (`quantile_draw`):
+where every design shares one cell, the answer worsens along the cell's rank, so the plan that meets
+the SLAs on a share q of the cell's days is the plan sized at rank u = 1 - q, not at the nearest
+sampled rank below it (1 - 19.5 / 24 = 0.1875 for q = 0.8 at 24 draws, which sizes for 81.25 % of
+days). Such draws are numbered after the sampled ones, by q in thousandths.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 from optimizer.calibration.bands import Bands, CellErrors
 
 DEFAULT_DRAWS = 24
+QUANTILE_STEPS = 1000   # a quantile draw's q is kept in thousandths (confidence is at most 0.99)
 
 
 @dataclass(frozen=True)
@@ -91,9 +98,31 @@ class ErrorModel:
         _, us = self._cell(cell)
         return sorted(range(len(us)), key=lambda k: -us[k])
 
+    def quantile_draw(self, q: float) -> int:
+        """The draw at exactly the q-quantile of a cell's answer (a share q of its days are no worse)."""
+        steps = round(q * QUANTILE_STEPS)
+        if not 0 < steps < QUANTILE_STEPS:
+            raise ValueError(f"a quantile draw needs 0 < q < 1, got {q}")
+        return self.draws + steps
+
+    def quantile_of(self, draw: int) -> float | None:
+        """The q of a quantile draw; None for a sampled one."""
+        return (draw - self.draws) / QUANTILE_STEPS if draw >= self.draws else None
+
+    def rank(self, cell: Cell, draw: int) -> float:
+        """The rank u of the cell's draw (u falls as the day worsens: a quantile draw q sits at 1 - q)."""
+        q = self.quantile_of(draw)
+        return self._cell(cell)[1][draw] if q is None else 1 - q
+
+    def describe(self, draw: int | None) -> str:
+        """How a report names the draw a design was sized under."""
+        if draw is None:
+            return "the central estimate"
+        q = self.quantile_of(draw)
+        return f"draw {draw + 1} of {self.draws}" if q is None else f"the {q:.1%} quantile of the model's error"
+
     def shock(self, cell: Cell, draw: int | None) -> Shock:
-        """Draw number `draw` (0-based) of the cell; None: the centre (the model's own estimate)."""
+        """Draw number `draw` (0-based, or a quantile draw) of the cell; None: the centre (the model's own estimate)."""
         if draw is None:
             return NO_SHOCK
-        errors, us = self._cell(cell)
-        return shock_at(errors, us[draw])
+        return shock_at(self._cell(cell)[0], self.rank(cell, draw))

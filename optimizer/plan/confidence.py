@@ -7,10 +7,12 @@ draws in five need no more at q = 0.8), with the 10/50/90 % quantiles of cost an
 Draws size only the shapes (offer, precision, split, role) that are sensible at the central
 estimate (per replica size, the splits serving the most there), so no draw buys a design an
 engineer would not run. One bid's designs share one cell, so its answer worsens along the cell's
-draws ordered from best day to worst: it is sized at the quantile draws only (and a bisection for
-where plans run out), not at all of them.
+rank from best day to worst: it is sized at exact quantiles of the cell's error (calibration.draws'
+quantile draws: q, 0.1, 0.5 = the central estimate, 0.9), with a bisection over the sampled draws for
+how many leave it without a plan, not under all of them.
 
-Quantiles are nearest-rank over the draws sorted by (cost, servers, draw): the value at position
+A purchase from several bids mixes cells, whose answers need not worsen together: its quantiles are
+nearest-rank over the sampled draws sorted by (cost, servers, draw), the value at position
 ceil(q x K) of K, a draw with no plan counting as infinitely expensive.
 """
 
@@ -183,8 +185,8 @@ def size_over_draws(
     `worse_order`: the draws from the best day to the worst, when the answer is known to worsen along
     it (one offer, whose designs share one cell: every latency multiplier rises and the throughput
     multiplier falls with the draw's rank, so no design serves more on a worse day and no plan costs
-    less). Then only the draws at the quantiles are sized, and a bisection finds where plans run
-    out, instead of all of them."""
+    less). Then the answer's quantiles are exact: it is sized at the quantile draws (`quantile_draw`)
+    only, and a bisection over the order finds where plans run out, instead of under every draw."""
     scenario = problem.scenario
     maximize = scenario.objective.kind == "max_load"
     keep = {only_offer} if only_offer else offers
@@ -202,39 +204,23 @@ def size_over_draws(
 
     q = scenario.sla.confidence
     if worse_order is not None:
-        return _along(outcome, list(worse_order), q)
+        return _along(outcome, list(worse_order), q, problem.errors.quantile_draw)
     found = [outcome(k) for k in range(problem.errors.draws)]
     chosen = at_quantile(found, q, maximize_load=maximize)
     cost, servers = spread(found, maximize_load=maximize)
     return Uncertainty(q, len(found), chosen.draw, cost, servers, sum(o.cost_rmb is None for o in found))
 
 
-def _along(outcome: Callable[[int], DrawOutcome], order: list[int], q: float) -> Uncertainty:
-    """size_over_draws when the answer worsens along `order`: position j of it is the j-th best
-    answer, so the q-quantile is the draw at position rank_at(n, q); draws without a plan are a
-    suffix of the order, found by bisection."""
+def _along(outcome: Callable[[int], DrawOutcome], order: list[int], q: float, quantile_draw: Callable[[float], int]) -> Uncertainty:
+    """size_over_draws when the answer worsens along `order`: the q-quantile (and the spread) is the
+    answer at the quantile draw q; draws without a plan are a suffix of the order, found by bisection."""
     n = len(order)
-    sized: dict[int, DrawOutcome] = {}
-
-    def at(j: int) -> DrawOutcome:
-        if j not in sized:
-            sized[j] = outcome(order[j])
-        return sized[j]
-
-    picks = [at(rank_at(n, p)) for p in PERCENTILES]
-    chosen = at(rank_at(n, q))
-    lo, hi = -1, n   # positions: the last known with a plan, the first known without
-    for j, o in sized.items():
-        if o.cost_rmb is None:
-            hi = min(hi, j)
-        else:
-            lo = max(lo, j)
-    if hi == n and lo < n - 1:
-        if at(n - 1).cost_rmb is None:
-            hi = n - 1
-        else:
-            lo = n - 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if at(mid).cost_rmb is None else (mid, hi)
+    picks = [outcome(quantile_draw(p)) for p in PERCENTILES]
+    chosen = outcome(quantile_draw(q))
+    lo, hi = -1, n   # positions in the order: the last known with a plan, the first known without
+    if outcome(order[-1]).cost_rmb is None:
+        hi = n - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if outcome(order[mid]).cost_rmb is None else (mid, hi)
     return Uncertainty(q, n, chosen.draw, Spread(*(o.cost_rmb for o in picks)), Spread(*(o.servers for o in picks)), n - hi)

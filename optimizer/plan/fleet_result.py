@@ -44,7 +44,8 @@ class FleetPlan:
 
     def attributed_rmb(self, name: str, terms: dict[str, OfferTerms]) -> float:
         """The share of the fleet's cost a service carries: each offer's cost split by the cards its
-        services' replicas use on it (the shares add up to the fleet's cost)."""
+        services' replicas use on it; an offer none of them uses (servers bought only so that a
+        supply case holds) split as the rest is (the shares add up to the fleet's cost)."""
         return self._split(name, {oid: t.cost_rmb_per_server for oid, t in terms.items()})
 
     def spare_cards(self, terms: dict[str, OfferTerms]) -> dict[str, int]:
@@ -60,13 +61,14 @@ class FleetPlan:
         return self._split(name, {oid: t.energy_rmb_per_server for oid, t in terms.items()})
 
     def _split(self, name: str, per_server: dict[str, int]) -> float:
-        svc = next(s for s in self.services if s.name == name)
-        total = 0.0
-        for oid, n in self.servers.items():
-            used = cards_used(self.services, oid)
-            if used:
-                total += per_server[oid] * n * svc.cards_on(oid) / used
-        return total
+        def by_cards(svc: ServicePlan) -> float:
+            return sum(per_server[oid] * n * svc.cards_on(oid) / cards_used(self.services, oid)
+                       for oid, n in self.servers.items() if cards_used(self.services, oid))
+
+        unused = sum(per_server[oid] * n for oid, n in self.servers.items() if not cards_used(self.services, oid))
+        mine = by_cards(next(s for s in self.services if s.name == name))
+        used = sum(by_cards(s) for s in self.services)
+        return mine + (unused * mine / used if used else unused / len(self.services))
 
 
 @dataclass(frozen=True)

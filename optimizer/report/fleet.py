@@ -311,7 +311,7 @@ def _round(x: float | None, digits: int) -> float | None:
 def _served_json(c: ServedCost | None) -> dict[str, Any] | None:
     if c is None:
         return None
-    return {"profile": c.profile, "mean_fraction_of_peak": round(c.mean_fraction_of_peak, 4), "served_share": round(c.served_share, 4),
+    return {"profile": c.profile, "mean_fraction_of_peak": round(c.mean_fraction_of_peak, 4), "served_share": round(c.served_share, 6),
             "rmb_per_million_output_tokens_at_full_utilisation": round(c.rmb_per_million_at_full, 4),
             "rmb_per_million_output_tokens_served": round(c.rmb_per_million_served, 4),
             "energy_rmb": None if c.energy_rmb is None else round(c.energy_rmb),

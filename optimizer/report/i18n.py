@@ -114,10 +114,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rec.range": (
         " Range: {n_central} server(s) for {cost_central} at the model's central estimate, {n_best} for {cost_best} at "
-        "confidence {conf} (no more hardware needed in {conf} of {draws} draws of the model's error from held-out "
-        "published runs; 10–90 %: {low} – {high}).",
+        "confidence {conf} (no more hardware needed over {conf} of the model's error on held-out published runs; "
+        "10–90 %: {low} – {high}).",
         "区间：按模型中心估计需 {n_central} 台服务器、{cost_central}；置信度 {conf} 下需 {n_best} 台、{cost_best}"
-        "（模型误差来自留出的公开测量，{draws} 次抽样中 {conf} 无需更多硬件；10–90 %：{low} – {high}）。",
+        "（模型误差来自留出的公开测量，在其 {conf} 的范围内无需更多硬件；10–90 %：{low} – {high}）。",
     ),
     "rec.range_same": (
         " Range: the same plan at both ends: the central estimate and confidence {conf} both buy it (over {draws} draws of "
@@ -149,14 +149,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bids.col.central": ("central estimate (servers)", "中心估计（服务器）"),
     "bids.col.spread": ("cost 10–90 %", "成本 10–90 %"),
     "bids.note.spread": (
-        "The cost is the bid's own plan at the scenario's confidence: the bid is sized under each of the draws of the "
-        "model's error (one shared error per card family, engine and model class, drawn from the errors the model made "
-        "on published runs held out of its fit) and its plan is the one at that quantile of cost, so the purchase meets "
-        "the SLAs in that share of the draws. \"Central estimate\" is the same bid at the model's own estimate; "
-        "\"cost 10–90 %\" the bid's cost at the 10 % and 90 % quantiles of the draws (— where it has no plan).",
-        "成本为该投标在场景置信度下的方案：在模型误差的每次抽样下（每个加速卡系列、引擎与模型类别共享一个误差，取自模型在拟合时"
-        "留出的公开测量上的误差）为该投标定规模，取该成本分位数处的方案，因此该采购在该比例的抽样中满足 SLA。"
-        "“中心估计”为模型自身估计下的同一投标；“成本 10–90 %”为该投标在抽样 10 % 与 90 % 分位的成本（无方案处为 —）。",
+        "The cost is the bid's own plan at the scenario's confidence: the bid is sized at that quantile of the "
+        "model's error (one shared error per card family, engine and model class, read from the errors the model made "
+        "on published runs held out of its fit; a worse error never lets a bid buy less), so the purchase meets "
+        "the SLAs on that share of its error's range. \"Central estimate\" is the same bid at the model's own estimate "
+        "(its 50 % quantile); \"cost 10–90 %\" the bid's cost at the 10 % and 90 % quantiles (— where it has no plan).",
+        "成本为该投标在场景置信度下的方案：按模型误差的该分位数为该投标定规模（每个加速卡系列、引擎与模型类别共享一个误差，取自模型在拟合时"
+        "留出的公开测量上的误差；误差越差，所需硬件不会越少），因此该采购在该比例的误差范围内满足 SLA。"
+        "“中心估计”为模型自身估计下的同一投标（即 50 % 分位）；“成本 10–90 %”为该投标在 10 % 与 90 % 分位的成本（无方案处为 —）。",
     ),
     "bids.col.capex": ("capex", "资本支出"),
     "bids.col.energy": ("energy ({years} y)", "电费（{years} 年）"),
@@ -224,11 +224,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "weights.unsupported": ("not supported on this card", "该卡不支持"),
     "diag.binding": ("Binding: {binding}.", "起约束作用的条件：{binding}。"),
     "note.model": (
-        "Performance model: engine profiles {engines}{spec}; each bid is sized under draws of the model's error "
+        "Performance model: engine profiles {engines}{spec}; each bid is sized at quantiles of the model's error "
         "(one shared error per card family, engine and model class, from its errors on published runs held out of "
-        "the fit) and bought at confidence {conf}: that share of the draws needs no more hardware.{span}",
-        "性能模型：推理引擎配置 {engines}{spec}；每个投标在模型误差的多次抽样下定规模（每个卡系列、引擎与模型类别共享一个误差，"
-        "取自拟合时留出的公开测量上的误差），并按置信度 {conf} 采购：该比例的抽样无需更多硬件。{span}",
+        "the fit) and bought at confidence {conf}: that share of the error's range needs no more hardware.{span}",
+        "性能模型：推理引擎配置 {engines}{spec}；每个投标按模型误差的分位数定规模（每个卡系列、引擎与模型类别共享一个误差，"
+        "取自拟合时留出的公开测量上的误差），并按置信度 {conf} 采购：在该比例的误差范围内无需更多硬件。{span}",
     ),
     "note.spec": (
         ", {method} speculative decoding at {accept} tokens/step",

@@ -244,7 +244,7 @@ def _served_json(facts: SolveFacts) -> dict[str, Any] | None:
         return None
     return {
         "profile": c.profile, "mean_fraction_of_peak": round(c.mean_fraction_of_peak, 4),
-        "utilisation_at_peak": round(c.utilisation_at_peak, 4), "served_share": round(c.served_share, 4),
+        "utilisation_at_peak": round(c.utilisation_at_peak, 6), "served_share": round(c.served_share, 6),
         "rmb_per_million_output_tokens_at_full_utilisation": round(c.rmb_per_million_at_full, 4),
         "rmb_per_million_output_tokens_served": round(c.rmb_per_million_served, 4),
         "energy_rmb": None if c.energy_rmb is None else round(c.energy_rmb),

@@ -18,6 +18,7 @@ from optimizer.calibration.residuals import Residual
 from optimizer.plan import confidence as C
 from optimizer.plan.designs import largest_feasible, shape_of
 from optimizer.plan.model import capacity_units
+from optimizer.plan.result import Spread
 
 
 def test_largest_feasible_equals_a_scan():
@@ -119,31 +120,48 @@ def test_draws_are_reproducible_and_centred():
     assert ranks(cell, 16) != ranks(Cell("other", "eng", "dense"), 16)
 
 
-def test_sizing_along_the_worse_order_equals_sizing_every_draw():
-    """One offer whose designs serve 10 x m users per server under a draw of multiplier m, with the
-    multipliers falling along a shuffled order (the worse days) and the last ones too weak to serve
-    within the stock of 12 servers (m < 10 / 12 from position 13 on: 11 draws): the quantile draws
-    and a bisection give the same cost and server spread, the same cost at the confidence and the
-    same count of draws without a plan as sizing all 24."""
-    terms = {"o": terms_of("o", available=12)}
+def test_one_bid_is_sized_at_the_exact_quantile_of_its_cell():
+    """One offer of 8-card servers whose design serves 10 x m users per server on a day of rank u,
+    m = 0.6 + u (u falls as the day worsens; a quantile draw q sits at u = 1 - q), 100 users, a stock
+    of 14 servers. By hand: q = 0.5 -> m = 1.1 -> ceil(100 / 11) = 10 servers; q = 0.8 -> m = 0.8 ->
+    ceil(12.5) = 13; q = 0.9 -> m = 0.7 -> ceil(14.3) = 15 > 14: no plan; the 10 % quantile
+    (u = 0.9, m = 1.5) -> ceil(6.7) = 7. A sampled draw has no plan where m < 100 / 140, u < 0.114:
+    the three lowest of the 24 stratified ranks (0.5, 1.5, 2.5) / 24, found by bisection."""
+    terms = {"o": terms_of("o", available=14)}
     problem = _with_draws(resolved(plan_scenario(terms, 100)), 24)
-    order = ranks(Cell("o", "e", "dense"), 24)
-    worse = sorted(range(24), key=lambda k: -order[k])       # draw indices, best day first
-    mult = {k: 1.6 - 0.06 * pos for pos, k in enumerate(worse)}  # 1.6 ... 0.22
+    cell = Cell("o", "e", "dense")
+    worse = problem.errors.worse_order(cell)
     base = [stand_in_design("o", 8, 10.0)]
-    designs_at = lambda k: _scaled(base, mult[k])  # noqa: E731
-    for q in (0.5, 0.8, 0.9):
-        p = _with_confidence(problem, q)
-        full = C.size_over_draws(p, designs_at, only_offer="o")
-        along = C.size_over_draws(p, designs_at, only_offer="o", worse_order=worse)
-        assert (along.cost_rmb, along.servers, along.without_plan) == (full.cost_rmb, full.servers, full.without_plan)
-        assert C.cheapest(p, designs_at(along.chosen_draw), 0).cost_rmb == C.cheapest(p, designs_at(full.chosen_draw), 0).cost_rmb
-    assert full.without_plan == sum(math.ceil(100 / (10 * m) - 1e-9) > 12 for m in mult.values()) == 11
+    designs_at = lambda k: _scaled(base, 0.6 + problem.errors.rank(cell, k))  # noqa: E731
+    expected = {0.5: 10, 0.8: 13, 0.9: None}
+    for q, servers in expected.items():
+        along = C.size_over_draws(_with_confidence(problem, q), designs_at, only_offer="o", worse_order=worse)
+        assert along.chosen_draw == problem.errors.quantile_draw(q)
+        assert C.cheapest(problem, designs_at(along.chosen_draw), along.chosen_draw, "o").servers == servers
+        assert along.servers == Spread(7, 10, None) and along.without_plan == 3
 
 
-def test_a_real_bid_sized_along_its_worse_order_equals_every_draw():
-    """The 910B2 bid of r1_chatbot: its designs share one cell, so the answer worsens along the
-    cell's order and the shortcut the solve takes agrees with sizing all 24 draws."""
+def test_the_median_quantile_draw_is_the_central_estimate():
+    """A quantile draw at 0.5 is no shock (the symmetric error's median is 0); a sampled draw and the
+    quantile draw at the same rank give the same shock, and the 80 % draw is no kinder than the
+    nearest sampled rank above it (0.8125 of 24) nor harsher than the one below (0.7708)."""
+    rows = [Residual("fam", "eng", "dense", m, e) for m in ("output_tok_s", "tpot_ms", "ttft_ms") for e in (0.1, -0.3, 0.5, -0.7) * 5]
+    errors = ErrorModel(Bands(tuple(rows)), draws=24)
+    cell = Cell("fam", "eng", "dense")
+    assert errors.shock(cell, errors.quantile_draw(0.5)) == Shock()
+    worse = errors.worse_order(cell)
+    at = errors.shock(cell, errors.quantile_draw(0.8))
+    assert errors.shock(cell, worse[18]).tpot <= at.tpot <= errors.shock(cell, worse[19]).tpot
+    assert errors.rank(cell, worse[19]) == pytest.approx(1 - 19.5 / 24) and errors.rank(cell, errors.quantile_draw(0.8)) == pytest.approx(0.2)
+    assert errors.describe(errors.quantile_draw(0.8)) == "the 80.0% quantile of the model's error"
+    assert errors.describe(worse[19]) == f"draw {worse[19] + 1} of 24" and errors.describe(None) == "the central estimate"
+
+
+def test_a_real_bid_sized_at_its_quantile_is_bracketed_by_the_sampled_draws():
+    """The 910B2 bid of r1_chatbot: sized at its exact 80 % quantile it costs no more than the
+    nearest-rank answer over its 24 sampled draws (which sizes for 81.25 % of days) and no less than
+    the sampled draw just kinder than 80 %; the 50 % quantile is its central estimate; the count of
+    draws without a plan is the one sizing every draw finds."""
     from optimizer.plan.designs import cell_of, enumerate_designs
 
     problem = resolved(load(REPO_ROOT / "scenarios" / "r1_chatbot.yaml"))
@@ -151,9 +169,16 @@ def test_a_real_bid_sized_along_its_worse_order_equals_every_draw():
     view = next(v for v in problem.offers if v.id == "atlas-910b2-8x")
     shapes = frozenset(s for s in C.sensible_shapes(central) if s[0] == view.id)
     designs_at = C.DrawDesigns(problem, shapes)
-    full = C.size_over_draws(problem, designs_at, only_offer=view.id)
-    along = C.size_over_draws(problem, designs_at, only_offer=view.id, worse_order=problem.errors.worse_order(cell_of(problem, view)))
-    assert (along.cost_rmb, along.servers, along.without_plan) == (full.cost_rmb, full.servers, full.without_plan)
+    worse = problem.errors.worse_order(cell_of(problem, view))
+    full = C.size_over_draws(problem, designs_at.offer(view.id), only_offer=view.id)
+    along = C.size_over_draws(problem, designs_at.offer(view.id), only_offer=view.id, worse_order=worse)
+    kinder = C.cheapest(problem, designs_at.offer(view.id)(worse[18]), worse[18], view.id)
+    at_q = C.cheapest(problem, designs_at.offer(view.id)(along.chosen_draw), along.chosen_draw, view.id)
+    centre = C.cheapest(problem, [d for d in central if shape_of(d) in shapes], -1, view.id)
+    assert kinder.cost_rmb is not None and at_q.cost_rmb is not None and full.cost_rmb.p90 is not None
+    nearest = C.cheapest(problem, designs_at.offer(view.id)(full.chosen_draw), full.chosen_draw, view.id)
+    assert kinder.cost_rmb <= at_q.cost_rmb <= (nearest.cost_rmb or 0)
+    assert along.cost_rmb.p50 == centre.cost_rmb and along.without_plan == full.without_plan
 
 
 def test_the_worse_order_worsens_every_part():

@@ -155,3 +155,18 @@ def test_a_phased_fleet_mixing_vendors_must_earn_its_second_contract():
         assert found.schedule is not None and {o: n for o, n in found.schedule.servers.items() if n} == expected, pct
         assert found.vendor_rule is not None and found.vendor_rule.mix_kept is kept
         assert found.all_at_once is not None and {o: n for o, n in found.all_at_once.servers.items() if n} == expected
+
+
+def test_a_bid_bought_only_for_a_supply_case_is_attributed_like_the_rest():
+    """Two 8-card servers of offer a (RMB 100k each): service s runs 12 cards on them, t runs 4, so
+    a splits 150k / 50k; one server of b (RMB 300k) carries no replica (bought only so that a supply
+    case holds) and is split as a is, 225k / 75k: s carries 375k, t 125k, together the fleet's 500k."""
+    from optimizer.plan.fleet_result import FleetPlan, ServicePlan
+    from optimizer.plan.result import ReplicaGroup
+
+    terms = {"a": terms_of("a", price_rmb=100_000), "b": terms_of("b", vendor="v-b", price_rmb=300_000)}
+    s = ServicePlan("s", (ReplicaGroup(stand_in_design("a", 4, 1.0), 3),), 3.0)
+    t = ServicePlan("t", (ReplicaGroup(stand_in_design("a", 4, 1.0), 1),), 1.0)
+    plan = FleetPlan(500_000, 500_000, {"a": 2, "b": 1}, (s, t))
+    assert plan.attributed_rmb("s", terms) == pytest.approx(375_000)
+    assert plan.attributed_rmb("t", terms) == pytest.approx(125_000)
