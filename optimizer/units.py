@@ -17,6 +17,10 @@ def gb_to_bytes(gb: float) -> float:
     return gb * BYTES_PER_GB
 
 
+def gib_to_gb(gib: float) -> float:
+    return gib * BYTES_PER_GIB / BYTES_PER_GB
+
+
 def bytes_to_gb(n_bytes: float) -> float:
     return n_bytes / BYTES_PER_GB
 

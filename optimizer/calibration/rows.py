@@ -32,7 +32,7 @@ from optimizer.catalog.records import catalog_dir, load_cards
 from optimizer.errors import InputError
 
 DATASETS = ("calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found", "calibration_2026c",
-            "calibration_2026d", "calibration_2026e", "calibration_2026f")
+            "calibration_2026d", "calibration_2026e", "calibration_2026f", "calibration_2026g")
 Mode = Literal["closed", "burst", "decode-only", "pd", "prefill-only"]
 
 # Per-step acceptance of a draft token when a source gives no accept length: DeepSeek's MTP

@@ -287,6 +287,11 @@ class EngineProfile(Strict):
         None, description="memory the engine keeps back for activations, graphs and runtime; the rest holds weights "
         "and KV (SGLang 0.5); null = the catalog default fraction and runtime overhead",
     )
+    kv_free_fraction: Fraction | None = Field(
+        None, description="share of the memory left after weights, activations and runtime that the KV cache takes "
+        "(TensorRT-LLM's free_gpu_memory_fraction); null = the catalog's share of the whole card (vLLM's "
+        "gpu_memory_utilization) or mem_reserved_gb",
+    )
     graph_capture: bool
     features: list[str] = Field(description="what the engine can run: a prefill/decode split needs pd-disaggregation")
     max_servers_per_replica: PositiveInt | None = Field(

@@ -13,6 +13,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from optimizer import units
 from optimizer.catalog import yaml_io
 from optimizer.catalog.overlay import catalog_dir as catalog_dir  # re-exported: callers have long imported it from here
 from optimizer.catalog.overlay import catalog_paths, overlay_dir
@@ -43,6 +44,7 @@ IntMax64 = Annotated[int, Field(gt=0, le=64)]
 IntMax100 = Annotated[int, Field(gt=0, le=100)]
 IntMax128 = Annotated[int, Field(gt=0, le=128)]
 IntMax1024 = Annotated[int, Field(gt=0, le=1024)]
+IntMax1e7 = Annotated[int, Field(gt=0, le=10_000_000)]
 IntMax65_536 = Annotated[int, Field(gt=0, le=65_536)]
 IntMax100_000 = Annotated[int, Field(gt=0, le=100_000)]
 IntMax1_000_000 = Annotated[int, Field(gt=0, le=1_000_000)]
@@ -148,7 +150,11 @@ class Card(Strict):
     vendor: str
     family: str = Field(description="efficiency family key in catalog/efficiency.yaml")
     form_factor: Literal["sxm", "oam", "pcie", "module"]
-    mem_gb: Max100_000
+    mem_gb: Max100_000 = Field(description="memory as the vendor states it; a binary size (mem_capacity_gb)")
+    driver_mem_mib: IntMax1e7 | None = Field(
+        None, description="memory.total as the card's driver reports it (nvidia-smi), MiB: what a runtime can address; "
+        "null = mem_gb read as GiB",
+    )
     mem_bw_gbs: Max1e6
     dense_tflops: dict[PrecisionName, Max1e6] = Field(
         description="dense (non-sparse) peak per natively computed precision; absent = unsupported"
@@ -165,13 +171,26 @@ class Card(Strict):
     export_control_zh: str | None = Field(None, description="the export-control note in Chinese (for --lang zh reports)")
     notes: str
     price_rmb_per_card: PriceRange | None = Field(description="null = no public price found")
-    provenance: dict[Literal["specs", "interconnect", "nic", "tdp", "form"], Provenance]
+    provenance: dict[Literal["specs", "interconnect", "nic", "tdp", "form", "driver_mem"], Provenance]
+
+    @property
+    def mem_capacity_gb(self) -> float:
+        """The memory a runtime can address, in GB (10^9 bytes): what the driver reports, else the
+        vendor's size read as binary. Vendors' sizes are binary: the driver of an "80 GB" H100 reports
+        81,559 MiB (79.6 GiB), a "141 GB" H200 143,771 MiB, a "180 GB" B200 183,359 MiB, an "192 GB"
+        MI300X 192 GiB; read as 10^9 bytes they would undercount the card by 7 %. GDDR cards with ECC
+        on report less than their size (an "48 GB" L40S: 46,068 MiB), which driver_mem_mib records."""
+        if self.driver_mem_mib is not None:
+            return units.bytes_to_gb(self.driver_mem_mib * units.BYTES_PER_MIB)
+        return units.gib_to_gb(self.mem_gb)
 
     @model_validator(mode="after")
     def _every_number_has_a_source(self) -> Card:
         needed = {"specs", "interconnect", "nic"}
         if self.tdp_w is not None:
             needed.add("tdp")
+        if self.driver_mem_mib is not None:
+            needed.add("driver_mem")
         missing = needed - set(self.provenance)
         if missing:
             raise ValueError(f"provenance lacks {sorted(missing)}")

@@ -102,14 +102,22 @@ def memory_breakdown(r: Replica, batch: int, context_len: int) -> MemoryBreakdow
         # mem_fraction_static = (mem - reserved) / mem); weights and KV get the rest.
         return MemoryBreakdown(
             weights_gb=units.bytes_to_gb(weights), kv_cache_gb=units.bytes_to_gb(kv), activations_gb=0.0,
-            overhead_gb=reserved, capacity_gb=r.card.mem_gb,
+            overhead_gb=reserved, capacity_gb=r.card.mem_capacity_gb,
         )
+    capacity = r.card.mem_capacity_gb * d.usable_mem_fraction
+    free_share = r.engine.kv_free_fraction
+    if free_share is not None:
+        # The KV cache takes a share of what is free once weights, activations and the runtime are
+        # in place (TensorRT-LLM), not a share of the whole card: a model that nearly fills the
+        # card still gets most of the rest.
+        left = r.card.mem_capacity_gb - units.bytes_to_gb(weights + activations) - d.runtime_overhead_gb
+        capacity = r.card.mem_capacity_gb - (1 - free_share) * max(0.0, left)
     return MemoryBreakdown(
         weights_gb=units.bytes_to_gb(weights),
         kv_cache_gb=units.bytes_to_gb(kv),
         activations_gb=units.bytes_to_gb(activations),
         overhead_gb=d.runtime_overhead_gb,
-        capacity_gb=r.card.mem_gb * d.usable_mem_fraction,
+        capacity_gb=capacity,
     )
 
 

@@ -186,7 +186,7 @@ def make_replica(
     efficiency = efficiency or catalog.efficiency
     engine_id = engine or catalog.default_engine(card.family)
     profile = catalog.engine(engine_id)
-    running_cap, prefill_budget = profile.limits_for(card.mem_gb, card.family)
+    running_cap, prefill_budget = profile.limits_for(card.mem_capacity_gb, card.family)
     if allreduce_codec is None:
         allreduce_codec = "int4" if model.hf_model_type in profile.int4_allreduce_model_types else "none"
     return Replica(

@@ -273,8 +273,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "TTFT 另加半步及其他用户预填充的 M/D/1 排队等待。",
     ),
     "asm.limits": (
-        "- Engine limits: {usable} of memory usable, {overhead} GB runtime overhead per card ({source}).",
-        "- 引擎限制：显存可用 {usable}，每卡运行时开销 {overhead} GB（{source}）。",
+        "- Engine limits: {usable} of memory usable, {overhead} GB runtime overhead per card ({source}). A card's memory "
+        "is a binary size, as its driver reports it: an \"80 GB\" card holds 80 GiB = 85.9 GB (10^9 bytes), the unit of "
+        "every memory figure here.",
+        "- 引擎限制：显存可用 {usable}，每卡运行时开销 {overhead} GB（{source}）。卡的显存为二进制容量（与驱动报告一致）："
+        "标称 80 GB 的卡有 80 GiB = 85.9 GB（10^9 字节），本报告所有显存数字均以此为单位。",
     ),
     "asm.card": (
         "- {oid} ({card}): {mem} GB, {bw} GB/s, dense TFLOPS {tflops} ({source}, {date}); factors for {family} × {engine}: "

@@ -115,14 +115,15 @@ def test_quantized_all_reduce_from_the_launch_environment():
     """AMD QuickReduce is switched on by an environment variable (aiter's for ATOM and SGLang with ATOM,
     vLLM's and SGLang's on ROCm); only INT4 has a measured speed in the catalog, so other codecs read as
     unstated (the engine's own choice), and the shipped rows that state INT4 (the ATOM Qwen3-235B recipe,
-    SGLang-ATOM's dashboard) carry it."""
+    SGLang-ATOM's dashboard, vLLM with ATOM's plugin in ATOM's CI and vLLM's ROCm image in InferenceX) carry it."""
     assert parse_allreduce_codec("launch -tp 8, AITER_QUICK_REDUCE_QUANTIZATION=INT4, QK-norm fusion") == "int4"
     assert parse_allreduce_codec("env VLLM_ROCM_QUICK_REDUCE_QUANTIZATION: int4") == "int4"
     assert parse_allreduce_codec("ROCM_QUICK_REDUCE_QUANTIZATION=INT4 python -m sglang.launch_server") == "int4"
     assert parse_allreduce_codec("AITER_QUICK_REDUCE_QUANTIZATION=INT8") is None
     assert parse_allreduce_codec("ATOM nightly, -tp 8, no env") is None
     flagged = {(r.dataset, r.engine) for r in load_rows() if r.allreduce_codec == "int4"}
-    assert flagged == {("calibration_2026d", "atom"), ("calibration_2026c", "sglang-atom")}
+    assert flagged == {("calibration_2026d", "atom"), ("calibration_2026c", "sglang-atom"), ("calibration_2026g", "vllm-atom"),
+                       ("calibration_2026g", "vllm")}
 
 
 def test_prefill_pool_wait_by_hand():

@@ -66,7 +66,7 @@ def test_reference_file_is_the_copy_received():
     datasets = {r.dataset for r in rows}
     assert datasets == {
         "calibration", "calibration_added", "calibration_2026", "calibration_2026_new", "calibration_found",
-        "calibration_2026c", "calibration_2026d", "calibration_2026e", "calibration_2026f",
+        "calibration_2026c", "calibration_2026d", "calibration_2026e", "calibration_2026f", "calibration_2026g",
     }
     added = [r for r in rows if r.dataset == "calibration_added"]
     assert added and all(r.source.startswith("https://") and len(r.notes) > 40 for r in added)
