@@ -46,7 +46,9 @@ most, widen the pool; the figures above are the fit's before them. With EP all-t
 under data-parallel attention (perf.comm, refits of 2026-12-03): 77.0 % at 1.99x, scales 1.12 / 1.29 / 1.61,
 then, after a change to two rows' predictions that moved the held-out folds, 78.9 % at 2.11x, 1.08 / 1.28 / 1.59.
 With AMD's quantized all-reduce on the 45 rows that launch it (2026-12-04 refit): 78.8 % at 1.98x, 1.11 / 1.30 / 1.62;
-with rows predicted at their mean drawn lengths (2026-12-04 refit): 77.5 % at 1.96x, 1.09 / 1.28 / 1.61.
+with rows predicted at their mean drawn lengths (2026-12-04 refit): 77.5 % at 1.96x, 1.09 / 1.28 / 1.61; with
+calibration_2026g and card memory as drivers report it (2026-12-04 refit, 771 closed-loop measurements from 38
+sources): 79.9 % at 1.80x, 0.96 / 1.01 / 1.46 (the second earned on 73 held-out rows).
 A cell's systematic error is the fit's family and engine effect, already in the estimate.
 """
 

@@ -120,9 +120,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "（模型误差来自留出的公开测量，在其 {conf} 的范围内无需更多硬件；10–90 %：{low} – {high}）。",
     ),
     "rec.range_same": (
-        " Range: the same plan at both ends: the central estimate and confidence {conf} both buy it (over {draws} draws of "
-        "the model's error, 10–90 %: {low} – {high}).",
-        "区间：两端为同一方案：中心估计与置信度 {conf} 下均购买该方案（模型误差 {draws} 次抽样，10–90 %：{low} – {high}）。",
+        " Range: the same plan at both ends: the central estimate and confidence {conf} both buy it (10–90 % of the "
+        "model's error: {low} – {high}).",
+        "区间：两端为同一方案：中心估计与置信度 {conf} 下均购买该方案（模型误差 10–90 %：{low} – {high}）。",
     ),
     "rec.range_central_only": (
         " At the model's central estimate {n_central} server(s) for {cost_central} would meet the SLAs, but not in {conf} "
@@ -274,10 +274,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "asm.limits": (
         "- Engine limits: {usable} of memory usable, {overhead} GB runtime overhead per card ({source}). A card's memory "
-        "is a binary size, as its driver reports it: an \"80 GB\" card holds 80 GiB = 85.9 GB (10^9 bytes), the unit of "
-        "every memory figure here.",
-        "- 引擎限制：显存可用 {usable}，每卡运行时开销 {overhead} GB（{source}）。卡的显存为二进制容量（与驱动报告一致）："
-        "标称 80 GB 的卡有 80 GiB = 85.9 GB（10^9 字节），本报告所有显存数字均以此为单位。",
+        "is what its driver reports (an \"80 GB\" H100: 81,559 MiB = 85.5 GB), else its stated size read as binary "
+        "(GiB), in GB of 10^9 bytes, the unit of every memory figure here.",
+        "- 引擎限制：显存可用 {usable}，每卡运行时开销 {overhead} GB（{source}）。卡的显存取驱动报告的容量（标称 80 GB 的 H100："
+        "81,559 MiB = 85.5 GB），否则按二进制（GiB）读取标称容量；本报告所有显存数字均以 GB（10^9 字节）为单位。",
     ),
     "asm.card": (
         "- {oid} ({card}): {mem} GB, {bw} GB/s, dense TFLOPS {tflops} ({source}, {date}); factors for {family} × {engine}: "

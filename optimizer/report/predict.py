@@ -85,8 +85,8 @@ def predict_table(p: ReplicaPerf, card: Card, model: ModelSpec, replica_band: Ba
         f"  KV cache     {m.kv_cache_gb:9.2f} GB   ({p.kv_bytes_per_token:,.0f} bytes/token, whole model)",
         f"  activations  {m.activations_gb:9.2f} GB",
         f"  overhead     {m.overhead_gb:9.2f} GB",
-        f"  total        {m.total_gb:9.2f} GB   of {m.capacity_gb:.2f} GB usable (the card's {card.mem_gb:g} GB are binary: "
-        f"{card.mem_capacity_gb:.1f} GB)",
+        f"  total        {m.total_gb:9.2f} GB   of {m.capacity_gb:.2f} GB usable (the card's {card.mem_gb:g} GB: "
+        f"{card.mem_capacity_gb:.1f} GB {'as its driver reports them' if card.driver_mem_mib else 'read as GiB'})",
         "",
         f"prefill (one prompt alone)   {units.s_to_ms(p.prefill_s):9.2f} ms   bound by {p.prefill.bottleneck}",
         f"decode step                  {units.s_to_ms(d.total_s):9.2f} ms   = operators {units.s_to_ms(d.busy_s):.2f} "

@@ -190,13 +190,18 @@ def test_unknown_report_language_is_bad_input_and_writes_nothing(procure, tmp_pa
 
 def test_the_terminal_answer_fits_the_terminal_and_gives_each_bid_its_central_estimate(procure, tmp_path, monkeypatch):
     """At 80 columns no line of the summary is wider (a path longer than a line stays whole), and
-    every bid whose plan at the confidence costs more than at the central estimate says both."""
+    every bid whose plan at the confidence costs more than at the central estimate says both (and
+    only those: a bid that buys the same at both ends says it once)."""
     monkeypatch.setenv("COLUMNS", "80")
     out = procure("solve", "scenarios/r1_chatbot.yaml", "--out", str(tmp_path), expect=EXIT_OK).stdout
     lines = out.splitlines()
     assert len(lines) > 5 and all(len(line) <= 80 or " " not in line.strip() for line in lines), out
-    bids = [line for line in lines if line.startswith("  bid ")]
-    assert len(bids) == 3 and all("(central estimate RMB " in line for line in bids), out
+    bids = {line.split(":")[0].removeprefix("  bid "): line for line in lines if line.startswith("  bid ")}
+    doc = json.loads((tmp_path / "r1_chatbot.json").read_text(encoding="utf-8"))
+    dearer = {b["offer"]: b["cost_rmb"] > b["central"]["cost_rmb"] for b in doc["bids"]}
+    assert set(bids) == set(dearer) and len(bids) == 3, out
+    assert all(("(central estimate RMB " in bids[o]) == d for o, d in dearer.items()), out
+    assert any(dearer.values()), out
 
 
 def test_a_plan_that_counts_on_a_quantized_all_reduce_says_so(procure, tmp_path):

@@ -92,13 +92,13 @@ def test_weights_table_uses_the_plans_usable_memory_per_card(family):
 
 
 def test_the_usable_memory_of_a_reserved_memory_engine_is_card_memory_less_the_reservation():
-    """SGLang keeps a fixed reservation: an H200 (141 GiB = 151.40 GB) gives 151.40 - 10.74 GB, not
-    151.40 x 0.9 - 3."""
+    """SGLang keeps a fixed reservation: an H200 (143,771 MiB as its driver reports it = 150.75 GB)
+    gives 150.75 - 10.74 GB, not 150.75 x 0.9 - 3."""
     result, facts = _solved(BIDS)
     view = result.problem.offer("h200-8x")
     assert view.engine.mem_reserved_gb is not None
     h200 = next(w for w in facts.weights if w.offer_id == "h200-8x")
-    assert h200.usable_gb == pytest.approx(141 * 2**30 / 1e9 - view.engine.mem_reserved_gb)
+    assert h200.usable_gb == pytest.approx(143_771 * 2**20 / 1e9 - view.engine.mem_reserved_gb)
 
 
 @pytest.fixture(scope="module")
