@@ -156,7 +156,8 @@ _SPEC_TOKENS = re.compile(r"num[-_ ]speculative[-_ ]tokens\W{0,3}(\d+)|\bMTP(\d)
 def parse_speculative(framework: str, notes: str) -> Speculative:
     """Speculative decoding as the row states it; 'no speculative decoding' / 'MTP off' / 'MTP no' win."""
     text = f"{framework} {notes}"
-    if re.search(r"no speculative|mtp (off|no)\b|without (mtp|speculative)|\bno (mtp|nextn|eagle)\b|non-MTP|MTP not stated", text, re.I):
+    if re.search(r"no speculative|mtp (off|no)\b|without (mtp|speculative|eagle)|\bno (mtp|nextn|eagle-?3?)\b|non-MTP|MTP not stated",
+                 text, re.I):
         return Speculative()
     if re.search(r"eagle-?3", text, re.I):
         method = "eagle3"

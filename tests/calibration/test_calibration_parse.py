@@ -26,6 +26,9 @@ def test_negated_speculation_and_pd_are_none():
     assert not parse_speculative("SGLang v0.5.12", "no speculative decoding (non-MTP family dsr1)").active
     assert not parse_speculative("MindIE", "tp/ep = decode instance. MTP not stated.").active
     assert not parse_speculative("OmniInfer", "OMNI_PD_HYBRID=1; no MTP/speculative decoding.").active
+    assert not parse_speculative("SGLang (Ascend NPU backend)", "Qwen3-32B BF16, no EAGLE3, conc 1").active
+    assert not parse_speculative("SGLang (Ascend NPU backend)", "BF16 cell, without EAGLE-3").active
+    assert parse_speculative("SGLang (Ascend NPU backend)", "W8A8, EAGLE3 with 3 steps").method == "eagle3"
     assert not parse_speculative("ATOM (branch build)", "--ignore-eos; MTP no; PD split no").active
     assert parse_speculative("ATOM", "--method mtp; MTP normal").active  # 'no' only as a word of its own
     notes = "PD-hybrid: prefill and decode alternated, no PD disaggregation), BURST of 1024 requests"
