@@ -150,7 +150,26 @@ def range_sentence(result: SolveResult, lang: str = "en") -> str:
     return tr(
         lang, "rec.range", n_central=sum(central.servers.values()), cost_central=money(central.cost_rmb, lang),
         n_best=sum(best.servers.values()), cost_best=money(best.cost_rmb, lang), **spread,
-    )
+    ) + _why_dear(result, central.cost_rmb, best, lang)
+
+
+DEAR = 2.0   # a plan at the confidence this many times the central one gets its binding SLA named
+
+
+def _why_dear(result: SolveResult, central_rmb: int, best: Plan, lang: str) -> str:
+    """Where the plan at the confidence costs DEAR x the central one or more, the SLA with the least
+    headroom in its replicas at the confidence: the target that decides the price."""
+    if central_rmb <= 0 or best.cost_rmb < DEAR * central_rmb:
+        return ""
+    sla = result.scenario.sla
+    worst = {"TTFT": (max((g.design.ttft_ms or 0.0 for g in best.groups), default=0.0), sla.ttft_ms, "ttft"),
+             "TPOT": (max((g.design.tpot_ms or 0.0 for g in best.groups), default=0.0), sla.tpot_ms, "tpot")}
+    bound = {name: (x, t, flag) for name, (x, t, flag) in worst.items() if t and x}
+    if not bound:
+        return ""
+    name, (x, t, flag) = max(bound.items(), key=lambda kv: kv[1][0] / kv[1][1])
+    return tr(lang, "rec.range_dear", conf=f"{sla.confidence:.0%}", ratio=f"{best.cost_rmb / central_rmb:.1f}", sla=name,
+              x=f"{x:,.0f}" if name == "TTFT" else f"{x:.1f}", t=f"{t:g}", flag=flag)
 
 
 def power_basis(result: SolveResult, offer_ids: list[str], lang: str = "en") -> str:

@@ -124,6 +124,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "model's error: {low} – {high}).",
         "区间：两端为同一方案：中心估计与置信度 {conf} 下均购买该方案（模型误差 10–90 %：{low} – {high}）。",
     ),
+    "rec.range_dear": (
+        " At confidence {conf} the plan costs {ratio}× the central estimate: its {sla} target binds there ({x} ms vs "
+        "{t} ms), near what these cards reach, so a looser target moves the cost most (procure whatif --{flag} ...).",
+        "置信度 {conf} 下方案成本为中心估计的 {ratio} 倍：此时 {sla} 目标起约束作用（{x} ms，目标 {t} ms），接近这些卡的能力，"
+        "放宽该目标对成本影响最大（procure whatif --{flag} ...）。",
+    ),
     "rec.range_central_only": (
         " At the model's central estimate {n_central} server(s) for {cost_central} would meet the SLAs, but not in {conf} "
         "of cases: the band of the prediction is wider than the SLA's margin.",

@@ -320,3 +320,21 @@ def test_page_one_gives_the_plan_latency_band_around_its_central_estimate(result
         assert abs(centre / lo - hi / centre) < 1e-6 * hi / centre   # symmetric in log space
     lo, hi = facts.latency_bands["tpot_ms"]
     assert f"TPOT {lo:,.1f} – {hi:,.1f} ms" in render(result)
+
+
+def test_a_plan_far_above_its_central_estimate_names_the_target_that_binds():
+    """qwen72b_rag at confidence 0.8 buys 20 H20 servers (RMB 24.0 M) where the central estimate's plan
+    costs RMB 3.04 M: 24.0 / 3.04 = 7.9x, over the 2x at which page one says why. Its replicas run TTFT
+    2,853 ms against the 3,000 ms target (95 % of it) and TPOT 8.5 ms against 60 (14 %): TTFT binds.
+    r1_bids' plan is the same at both ends and says nothing of the kind."""
+    rag = _solve(REPO / "scenarios" / "qwen72b_rag.yaml")
+    assert rag.central_plan is not None and rag.plans
+    best, central = rag.plans[0], rag.central_plan
+    ratio = best.cost_rmb / central.cost_rmb
+    ttft = max(g.design.ttft_ms or 0.0 for g in best.groups)
+    tpot = max(g.design.tpot_ms or 0.0 for g in best.groups)
+    assert ratio >= 2 and ttft / 3000 > tpot / 60
+    md = render(rag)
+    assert f"the plan costs {ratio:.1f}× the central estimate: its TTFT target binds there ({ttft:,.0f} ms vs 3000 ms)" in md
+    assert "procure whatif --ttft" in md
+    assert "× the central estimate: its" not in render(_solve(BIDS))
