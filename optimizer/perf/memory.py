@@ -104,14 +104,15 @@ def memory_breakdown(r: Replica, batch: int, context_len: int) -> MemoryBreakdow
             weights_gb=units.bytes_to_gb(weights), kv_cache_gb=units.bytes_to_gb(kv), activations_gb=0.0,
             overhead_gb=reserved, capacity_gb=r.card.mem_capacity_gb,
         )
-    capacity = r.card.mem_capacity_gb * d.usable_mem_fraction
-    free_share = r.engine.kv_free_fraction
-    if free_share is not None:
+    card_gb, free_share = r.card.mem_capacity_gb, r.engine.kv_free_fraction
+    if free_share is None:
+        capacity = card_gb * d.usable_mem_fraction
+    else:
         # The KV cache takes a share of what is free once weights, activations and the runtime are
         # in place (TensorRT-LLM), not a share of the whole card: a model that nearly fills the
         # card still gets most of the rest.
-        left = r.card.mem_capacity_gb - units.bytes_to_gb(weights + activations) - d.runtime_overhead_gb
-        capacity = r.card.mem_capacity_gb - (1 - free_share) * max(0.0, left)
+        left = card_gb - units.bytes_to_gb(weights + activations) - d.runtime_overhead_gb
+        capacity = card_gb - (1 - free_share) * max(0.0, left)
     return MemoryBreakdown(
         weights_gb=units.bytes_to_gb(weights),
         kv_cache_gb=units.bytes_to_gb(kv),

@@ -215,12 +215,19 @@ def _along(outcome: Callable[[int], DrawOutcome], order: list[int], q: float, qu
     """size_over_draws when the answer worsens along `order`: the q-quantile (and the spread) is the
     answer at the quantile draw q; draws without a plan are a suffix of the order, found by bisection."""
     n = len(order)
-    picks = [outcome(quantile_draw(p)) for p in PERCENTILES]
-    chosen = outcome(quantile_draw(q))
+    sized: dict[int, DrawOutcome] = {}
+
+    def at(draw: int) -> DrawOutcome:   # q is often one of PERCENTILES (0.5, 0.9): size each draw once
+        if draw not in sized:
+            sized[draw] = outcome(draw)
+        return sized[draw]
+
+    picks = [at(quantile_draw(p)) for p in PERCENTILES]
+    chosen = at(quantile_draw(q))
     lo, hi = -1, n   # positions in the order: the last known with a plan, the first known without
-    if outcome(order[-1]).cost_rmb is None:
+    if at(order[-1]).cost_rmb is None:
         hi = n - 1
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if outcome(order[mid]).cost_rmb is None else (mid, hi)
+            lo, hi = (lo, mid) if at(order[mid]).cost_rmb is None else (mid, hi)
     return Uncertainty(q, n, chosen.draw, Spread(*(o.cost_rmb for o in picks)), Spread(*(o.servers for o in picks)), n - hi)

@@ -61,14 +61,12 @@ class FleetPlan:
         return self._split(name, {oid: t.energy_rmb_per_server for oid, t in terms.items()})
 
     def _split(self, name: str, per_server: dict[str, int]) -> float:
-        def by_cards(svc: ServicePlan) -> float:
-            return sum(per_server[oid] * n * svc.cards_on(oid) / cards_used(self.services, oid)
-                       for oid, n in self.servers.items() if cards_used(self.services, oid))
-
-        unused = sum(per_server[oid] * n for oid, n in self.servers.items() if not cards_used(self.services, oid))
-        mine = by_cards(next(s for s in self.services if s.name == name))
-        used = sum(by_cards(s) for s in self.services)
-        return mine + (unused * mine / used if used else unused / len(self.services))
+        svc = next(s for s in self.services if s.name == name)
+        used = {oid: cards_used(self.services, oid) for oid in self.servers}
+        total = sum(per_server[oid] * n for oid, n in self.servers.items())
+        carried = sum(per_server[oid] * n for oid, n in self.servers.items() if used[oid])   # what the by-card shares sum to
+        mine = sum(per_server[oid] * n * svc.cards_on(oid) / used[oid] for oid, n in self.servers.items() if used[oid])
+        return mine * total / carried if carried else total / len(self.services)
 
 
 @dataclass(frozen=True)

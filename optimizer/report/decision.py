@@ -9,7 +9,7 @@ from optimizer.plan.result import Plan, SolveResult
 from optimizer.report.format import DASH, money, pct, unit_price
 from optimizer.report.i18n import tr, word
 from optimizer.report.shapes import design_label
-from optimizer.scenario import SupplyCase
+from optimizer.scenario import Sla, SupplyCase
 
 
 def recommendation(result: SolveResult, lang: str = "en") -> str:
@@ -81,16 +81,15 @@ def centre_margin(result: SolveResult, lang: str = "en") -> str:
         return ""
     s, p = result.scenario, result.plans[0]
     sep = tr(lang, "list_sep")
-    ttft = max((g.design.ttft_at_centre_ms or 0.0 for g in p.groups), default=0.0)
-    tpot = max((g.design.tpot_at_centre_ms or 0.0 for g in p.groups), default=0.0)
-    margins = {name: 1 - x / t for name, x, t in (("TTFT", ttft, s.sla.ttft_ms), ("TPOT", tpot, s.sla.tpot_ms)) if t and x}
+    slowest = _slowest(p, s.sla, at_centre=True)
+    margins = {name: 1 - x / t for name, (x, t) in slowest.items()}
     out = ""
     if any(g.design.draw is not None for g in p.groups) and margins:
         heads = []
         if "TTFT" in margins:
-            heads.append(tr(lang, "rec.ttft", x=f"{ttft:,.0f}", t=f"{s.sla.ttft_ms:g}", h=pct(margins["TTFT"])))
+            heads.append(tr(lang, "rec.ttft", x=f"{slowest['TTFT'][0]:,.0f}", t=f"{s.sla.ttft_ms:g}", h=pct(margins["TTFT"])))
         if "TPOT" in margins:
-            heads.append(tr(lang, "rec.tpot", x=f"{tpot:.1f}", t=f"{s.sla.tpot_ms:g}", h=pct(margins["TPOT"])))
+            heads.append(tr(lang, "rec.tpot", x=f"{slowest['TPOT'][0]:.1f}", t=f"{s.sla.tpot_ms:g}", h=pct(margins["TPOT"])))
         out += tr(lang, "rec.centre", heads=sep.join(heads))
     thin = [name for name, m in margins.items() if m < THIN_MARGIN]
     if thin:
@@ -162,14 +161,20 @@ def _why_dear(result: SolveResult, central_rmb: int, best: Plan, lang: str) -> s
     if central_rmb <= 0 or best.cost_rmb < DEAR * central_rmb:
         return ""
     sla = result.scenario.sla
-    worst = {"TTFT": (max((g.design.ttft_ms or 0.0 for g in best.groups), default=0.0), sla.ttft_ms, "ttft"),
-             "TPOT": (max((g.design.tpot_ms or 0.0 for g in best.groups), default=0.0), sla.tpot_ms, "tpot")}
-    bound = {name: (x, t, flag) for name, (x, t, flag) in worst.items() if t and x}
-    if not bound:
+    slowest = _slowest(best, sla, at_centre=False)
+    if not slowest:
         return ""
-    name, (x, t, flag) = max(bound.items(), key=lambda kv: kv[1][0] / kv[1][1])
+    name, (x, t) = max(slowest.items(), key=lambda kv: kv[1][0] / kv[1][1])
     return tr(lang, "rec.range_dear", conf=f"{sla.confidence:.0%}", ratio=f"{best.cost_rmb / central_rmb:.1f}", sla=name,
-              x=f"{x:,.0f}" if name == "TTFT" else f"{x:.1f}", t=f"{t:g}", flag=flag)
+              x=f"{x:,.0f}" if name == "TTFT" else f"{x:.1f}", t=f"{t:g}", flag=name.lower())
+
+
+def _slowest(p: Plan, sla: Sla, *, at_centre: bool) -> dict[str, tuple[float, float]]:
+    """Per latency target the scenario sets, (the plan's slowest replica, the target): at the model's
+    own estimate, or under the draw the plan was sized for."""
+    ttft = max(((g.design.ttft_at_centre_ms if at_centre else g.design.ttft_ms) or 0.0 for g in p.groups), default=0.0)
+    tpot = max(((g.design.tpot_at_centre_ms if at_centre else g.design.tpot_ms) or 0.0 for g in p.groups), default=0.0)
+    return {name: (x, t) for name, x, t in (("TTFT", ttft, sla.ttft_ms), ("TPOT", tpot, sla.tpot_ms)) if t and x}
 
 
 def power_basis(result: SolveResult, offer_ids: list[str], lang: str = "en") -> str:
